@@ -1,0 +1,127 @@
+"""Every check the suite runs: a stable ID, a level, the contract statement it enforces, one line of description.
+
+A statement is a JSON pointer into the vendor document under test (``spec/cancel-session.seed.json``), with
+the words found there quoted when the pointer lands on prose. MUST checks enforce what the document states;
+SHOULD checks enforce an inference recorded in the facts file, and fail as warnings only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+OPERATION = "/paths/~1sessions~1{session_id}~1cancel/post"
+ERROR_SCHEMA = "/components/responses/Payment_Session_CancelSessionError/content/application~1json/schema"
+SERVER_ERROR_SCHEMA = "/components/responses/Payment_Session_Generic5XXResponse/content/application~1json/schema"
+SESSION_SCHEMA = f"{OPERATION}/responses/200/content/application~1json/schema"
+ERROR_CODES = f"{ERROR_SCHEMA}/properties/error_code/description"
+
+MUST, SHOULD = "MUST", "SHOULD"
+SPEC, STATELESS, LIFECYCLE = "spec", "stateless", "lifecycle"
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    stage: str
+    level: str
+    statement: str
+    quote: str
+    description: str
+
+    @property
+    def family(self) -> str:
+        """The pytest marker of the check's family: the ID's middle word (``CANCEL-4XX-SCHEMA`` → ``4xx``)."""
+        return self.id.split("-")[1].lower()
+
+
+CATALOGUE = [
+    Check("SPEC-VALID", SPEC, MUST, "/openapi", "3.0.0",
+          "The document, after the logged repairs, is a valid OpenAPI 3.0 document."),
+    Check("SPEC-EXAMPLES", SPEC, SHOULD, f"{OPERATION}/responses/200/content/application~1json/examples",
+          "cancelSessionResponseExample", "Every example in the document validates against its own schema."),
+
+    Check("CANCEL-HTTP", STATELESS, MUST, f"{OPERATION}/responses", "200, 4XX, 5XX",
+          "Every request gets a complete HTTP response (no reset, timeout or garbage)."),
+    Check("CANCEL-STATUS", STATELESS, MUST, f"{OPERATION}/responses", "200, 4XX, 5XX",
+          "The status is one the operation declares: 200, 4XX or 5XX (no 1XX, 2XX other than 200, or 3XX)."),
+    Check("CANCEL-CONTENT-TYPE", STATELESS, MUST, f"{OPERATION}/responses/200/content", "application/json",
+          "The response is Content-Type application/json and its body parses as JSON."),
+    Check("CANCEL-200-SCHEMA", STATELESS, MUST, SESSION_SCHEMA,
+          "Payment_Session_StandardSessionResponsePublicSchema",
+          "A 200 body validates against the StandardSession schema (types, lengths, enums, formats, nullability)."),
+    Check("CANCEL-200-CANCELED", STATELESS, MUST, f"{OPERATION}/responses/200/description", "Session Canceled",
+          "A 200 body has status CANCELED."),
+    Check("CANCEL-200-ID", STATELESS, MUST, "/components/schemas/Payment_Session_SessionId/description",
+          "A unique identifier for the Payment Session",
+          "A 200 body's payment_session_id is the id in the request path."),
+    Check("CANCEL-4XX-SCHEMA", STATELESS, MUST, ERROR_SCHEMA, "Payment_Session_CancelSessionError",
+          "A 4XX body validates against the cancel error schema (error_code in its enum, message a string)."),
+    Check("CANCEL-5XX-SCHEMA", STATELESS, MUST, SERVER_ERROR_SCHEMA, "Payment_Session_Generic5XXResponse",
+          "A 5XX body validates against the SERVER_ERROR schema."),
+    Check("CANCEL-ERROR-CODE", STATELESS, MUST, ERROR_CODES,
+          "401 error codes: INVALID_API_KEY … 404 error codes: NOT_FOUND … 422 error codes: INVALID_SESSION_STATUS",
+          "The error_code matches the status: INVALID_API_KEY ⇔ 401, NOT_FOUND ⇔ 404, INVALID_SESSION_STATUS ⇔ 422."),
+    Check("CANCEL-NO-5XX", STATELESS, MUST, f"{SERVER_ERROR_SCHEMA}/properties/error_code/description",
+          "SERVER_ERROR - Something unexpected happened.",
+          "No generated input produces a 5XX: input handling is not 'something unexpected'."),
+    Check("CANCEL-NO-PHANTOM", STATELESS, MUST, ERROR_CODES,
+          "NOT_FOUND - The session with the given session_id does not exist or does not belong to your business.",
+          "A session id the suite never created (and was not given) never gets a 200."),
+    Check("CANCEL-NOT-FOUND", STATELESS, MUST, ERROR_CODES,
+          "NOT_FOUND - The session with the given session_id does not exist or does not belong to your business.",
+          "With valid credentials, an unknown or malformed session id gets 404 NOT_FOUND."),
+    Check("CANCEL-AUTH", STATELESS, MUST, f"{OPERATION}/security",
+          "INVALID_API_KEY - The API key provided is invalid or missing.",
+          "A missing, empty, malformed or unknown API key gets 401 INVALID_API_KEY."),
+    Check("CANCEL-METHOD", STATELESS, SHOULD, "/paths/~1sessions~1{session_id}~1cancel", "post",
+          "Another method on the cancel path gets 405 (or 404) with a JSON body, never 2XX."),
+
+    Check("LIFE-CANCEL-ACTIVE", LIFECYCLE, MUST, f"{OPERATION}/description", "Cancels an ACTIVE Session.",
+          "Cancelling an ACTIVE session gives 200, status CANCELED, other fields as created."),
+    Check("LIFE-GET-CANCELED", LIFECYCLE, MUST, f"{OPERATION}/description", "Cancels an ACTIVE Session.",
+          "After a cancel, GET shows the session CANCELED."),
+    Check("LIFE-UPDATED", LIFECYCLE, SHOULD, "/components/schemas/Payment_Session_UpdatedDateTime", "updated",
+          "A cancel moves the session's `updated` timestamp forward."),
+    Check("LIFE-RECANCEL", LIFECYCLE, MUST, ERROR_CODES,
+          "INVALID_SESSION_STATUS - The session is not in ACTIVE status. Only ACTIVE sessions can be canceled.",
+          "Cancelling a CANCELED session gives 422 INVALID_SESSION_STATUS."),
+    Check("LIFE-STATUS-MESSAGE", LIFECYCLE, SHOULD,
+          "/components/responses/Payment_Session_CancelSessionError/content/application~1json/examples/"
+          "invalidSessionStatus/value/message", "Session status is COMPLETED, expecting ACTIVE",
+          "A 422 message names the session's current status."),
+    Check("LIFE-COMPLETED", LIFECYCLE, MUST, ERROR_CODES,
+          "INVALID_SESSION_STATUS - The session is not in ACTIVE status. Only ACTIVE sessions can be canceled.",
+          "Cancelling a COMPLETED session gives 422 and leaves it COMPLETED."),
+    Check("LIFE-EXPIRED", LIFECYCLE, MUST, ERROR_CODES,
+          "INVALID_SESSION_STATUS - The session is not in ACTIVE status. Only ACTIVE sessions can be canceled.",
+          "Cancelling an EXPIRED session gives 422 and leaves it EXPIRED."),
+    Check("LIFE-CONCURRENT", LIFECYCLE, MUST, ERROR_CODES,
+          "Only ACTIVE sessions can be canceled.",
+          "Eight concurrent cancels of one ACTIVE session: exactly one 200, seven 422, final state CANCELED."),
+    Check("LIFE-AUTH-NO-EFFECT", LIFECYCLE, MUST, ERROR_CODES,
+          "INVALID_API_KEY - The API key provided is invalid or missing.",
+          "A cancel with no key or a wrong key gets 401 and leaves the session ACTIVE and cancellable."),
+    Check("LIFE-OTHER-BUSINESS", LIFECYCLE, MUST, ERROR_CODES,
+          "NOT_FOUND - The session with the given session_id does not exist or does not belong to your business.",
+          "A cancel with another business's key gets 404 and leaves the session ACTIVE."),
+    Check("LIFE-OTHER-SUBACCOUNT", LIFECYCLE, MUST, "/components/parameters/Payment_Session_ForUserIdHeaderParam",
+          "The XenPlatform subaccount user id that will perform this transaction.",
+          "A cancel on behalf of another sub-account (for-user-id) gets 404 and leaves the session ACTIVE."),
+    Check("LIFE-ID-VARIANT", LIFECYCLE, MUST, ERROR_CODES,
+          "NOT_FOUND - The session with the given session_id does not exist or does not belong to your business.",
+          "A cancel of a prefix or case variant of a real id gets 404 and leaves the session ACTIVE."),
+    Check("LIFE-CHECKOUT", LIFECYCLE, MUST, f"{OPERATION}/description",
+          "The Xendit Hosted Checkout URL will be invalid.",
+          "After a cancel, the session's hosted checkout link no longer serves the session."),
+]
+
+BY_ID = {check.id: check for check in CATALOGUE}
+
+
+def select(ids: list[str] | None, should: bool = True) -> list[Check]:
+    """The checks to run: all, or those named; SHOULD checks dropped when `should` is off."""
+    unknown = sorted(set(ids or ()) - BY_ID.keys())
+    if unknown:
+        raise KeyError(", ".join(unknown))
+    chosen = [check for check in CATALOGUE if not ids or check.id in ids]
+    return [check for check in chosen if should or check.level == MUST]

@@ -1,0 +1,54 @@
+"""Profiles: ``strict`` holds the target to the published document alone; ``lenient`` adds allowances.
+
+Each allowance is a documented departure seen in an earlier Xendit specification (facts file §3, §7),
+applied by the checks that would otherwise fail on it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+WELL_FORMED_ID = re.compile(r"ps-[0-9a-f]{24}")
+
+
+@dataclass(frozen=True)
+class Allowance:
+    name: str
+    status: int
+    error_code: str
+    malformed_ids_only: bool
+    checks: tuple[str, ...]
+    description: str
+    source: str
+
+    def allows(self, status: int, error_code: object, session_id: str) -> bool:
+        if self.malformed_ids_only and WELL_FORMED_ID.fullmatch(session_id):
+            return False
+        return status == self.status and error_code == self.error_code
+
+
+ALLOWANCES = {
+    "lenient": (
+        Allowance("malformed-id-400", 400, "API_VALIDATION_ERROR", True,
+                  ("CANCEL-NOT-FOUND", "CANCEL-4XX-SCHEMA", "CANCEL-ERROR-CODE"),
+                  "A malformed session_id (not ps- + 24 lowercase hex) may get 400 API_VALIDATION_ERROR.",
+                  "Xendit's Jan 2026 Payments OpenAPI (xendit/demo-store payments.yaml) declares 400 "
+                  "API_VALIDATION_ERROR for cancel and a 27/27 length on session_id (facts §3, §7.3)."),
+        Allowance("session-not-found-404", 404, "SESSION_NOT_FOUND", False,
+                  ("CANCEL-NOT-FOUND", "CANCEL-4XX-SCHEMA", "CANCEL-ERROR-CODE", "LIFE-OTHER-BUSINESS",
+                   "LIFE-OTHER-SUBACCOUNT", "LIFE-ID-VARIANT"),
+                  "A 404 may carry error_code SESSION_NOT_FOUND instead of NOT_FOUND.",
+                  "Xendit's Jan 2026 Payments OpenAPI gives SESSION_NOT_FOUND as the 404 code (facts §2, §7.1)."),
+    ),
+    "strict": (),
+}
+PROFILES = tuple(ALLOWANCES)
+
+
+def allowed(profile: str, check_id: str, status: int, error_code: object, session_id: str) -> Allowance | None:
+    """The allowance of `profile` that lets `check_id` accept this status and error code, if any."""
+    for allowance in ALLOWANCES[profile]:
+        if check_id in allowance.checks and allowance.allows(status, error_code, session_id):
+            return allowance
+    return None

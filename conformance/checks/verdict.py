@@ -1,0 +1,23 @@
+"""What a check says about one exchange, and what it needs to know to say it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from conformance.spec.schemas import Schemas
+
+
+@dataclass(frozen=True)
+class Violation:
+    """The contract was not met: what was seen, what was expected, and where in the schema if relevant."""
+
+    message: str
+    expected: str
+    schema_path: str | None = None
+
+
+@dataclass
+class CheckContext:
+    profile: str
+    schemas: Schemas
+    known_ids: set[str] = field(default_factory=set)

@@ -1,0 +1,230 @@
+"""The emulator's HTTP API as an ASGI app (Starlette).
+
+Endpoints: ``POST /sessions``, ``GET /sessions/{id}``, ``POST /sessions/{id}/cancel``; the hosted checkout page
+``GET /checkout/{id}``; and, unless turned off, the test-control extension ``POST /test-control/sessions/{id}/complete``
+and ``…/expire`` (same auth and ownership; 409 ``INVALID_SESSION_STATUS`` when the session is not ACTIVE).
+
+Documented choices:
+- Auth is HTTP Basic with the secret key as username and an empty password. No header, another scheme, bad base64,
+  a non-empty password or a key that is not configured → 401 ``INVALID_API_KEY``. Every path but the checkout page
+  authenticates first, so an unknown path or method answers 401 before 404/405.
+- ``for-user-id`` absent or empty means the business's master account; any other value is a sub-account id. A session
+  is visible only to its owner (business and sub-account): to anyone else it is 404 ``NOT_FOUND``.
+- A session id that is not ``ps-`` + 24 lowercase hex is 404 ``NOT_FOUND`` (never 400, never 5XX), whatever its
+  length or characters; so are ids that contain ``/`` (no route matches them).
+- Cancel ignores any request body, even one that is not JSON.
+- The checkout page needs no auth (the end customer opens it): 200 HTML while ACTIVE, 404 JSON otherwise.
+- Unknown paths: 404 ``NOT_FOUND``; wrong methods: 405 ``METHOD_NOT_ALLOWED`` with ``Allow``; both JSON.
+  Any internal failure: 500 ``SERVER_ERROR`` with the documented body (the traceback goes to the server log only).
+
+Every step of a request is a method of :class:`Api`, so a variant of the emulator can replace exactly one.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from conformance.emulator.config import EmulatorConfig
+from conformance.emulator.create import new_session
+from conformance.emulator.errors import ApiError, invalid_api_key, invalid_session_status, server_error, session_not_found
+from conformance.emulator.formats import SESSION_ID, now_ms, payment_reference
+from conformance.emulator.store import ACTIVE, Owner, Session, Store
+from conformance.emulator.view import session_body
+
+logger = logging.getLogger("conformance.emulator")
+
+Scope = MutableMapping[str, Any]
+ASGIApp = Callable[[Scope, Callable, Callable], Awaitable[None]]
+
+
+def json_response(status: int, body: dict, headers: dict | None = None) -> Response:
+    return Response(json.dumps(body, separators=(",", ":"), allow_nan=False), status, headers,
+                    media_type="application/json")
+
+
+def error_response(error: ApiError, headers: dict | None = None) -> Response:
+    return json_response(error.status, error.body(), headers)
+
+
+def basic_username(header: str | None) -> str | None:
+    """The username of ``Basic base64(user:)``; None for anything else (including a non-empty password)."""
+    scheme, _, encoded = (header or "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    username, colon, password = decoded.partition(":")
+    return username if colon and not password else None
+
+
+def completion(session: Session) -> dict:
+    """The payment references a completed session carries: a payment (PAY, SUBSCRIPTION), a token (SAVE or FORCED)."""
+    fields = session.fields
+    outcome = {}
+    if fields["session_type"] != "SAVE":
+        outcome |= {"payment_request_id": payment_reference("pr"), "payment_id": payment_reference("py")}
+    if fields["session_type"] == "SAVE" or fields.get("allow_save_payment_method") == "FORCED":
+        outcome["payment_token_id"] = payment_reference("pt")
+    return outcome
+
+
+class Api:
+    """The emulator's HTTP API over one store."""
+
+    def __init__(self, config: EmulatorConfig, store: Store):
+        self.config, self.store = config, store
+
+    def asgi(self) -> ASGIApp:
+        """The ASGI app: routes, JSON errors everywhere, one log line per request when asked."""
+        app = Starlette(routes=self.routes(), exception_handlers={
+            ApiError: self.api_error, HTTPException: self.unrouted, Exception: self.crashed,
+        })
+        app.router.redirect_slashes = False
+        return RequestLog(app) if self.config.log_requests else app
+
+    def routes(self) -> list[Route]:
+        routes = [
+            Route("/sessions", self.create, methods=["POST"]),
+            Route("/sessions/{session_id}", self.get, methods=["GET"]),
+            Route("/sessions/{session_id}/cancel", self.cancel, methods=["POST"]),
+            Route("/checkout/{session_id}", self.checkout, methods=["GET"]),
+        ]
+        if self.config.test_control:
+            routes += [
+                Route("/test-control/sessions/{session_id}/complete", self.complete, methods=["POST"]),
+                Route("/test-control/sessions/{session_id}/expire", self.expire, methods=["POST"]),
+            ]
+        return routes
+
+    # --- steps --------------------------------------------------------------------------------------------------
+
+    def owner(self, request: Request) -> Owner:
+        """Who is asking: the business of the API key, and the ``for-user-id`` sub-account if any."""
+        business = self.config.api_keys.get(basic_username(request.headers.get("authorization")) or "")
+        if business is None:
+            raise invalid_api_key()
+        return Owner(business, request.headers.get("for-user-id", ""))
+
+    def session_id(self, request: Request) -> str:
+        """The path's session id; 404 straight away if it cannot be one."""
+        session_id = request.path_params["session_id"]
+        if not SESSION_ID.fullmatch(session_id):
+            raise session_not_found()
+        return session_id
+
+    def visible(self, session: Session | None, owner: Owner) -> Session:
+        """The session if `owner` may see it; 404 otherwise."""
+        if session is None or session.owner != owner:
+            raise session_not_found()
+        return session
+
+    def settled(self, request: Request, owner: Owner, result: tuple[Session | None, bool], refusal: int) -> Response:
+        """The answer to a state change: 200 with the session, 404, or `refusal` if it was not ACTIVE."""
+        session, changed = result
+        session = self.visible(session, owner)
+        if not changed:
+            raise invalid_session_status(session.status, refusal)
+        return self.present(request, session)
+
+    def present(self, request: Request, session: Session, status: int = 200) -> Response:
+        return json_response(status, session_body(session, str(request.base_url).rstrip("/")))
+
+    # --- endpoints ----------------------------------------------------------------------------------------------
+
+    async def create(self, request: Request) -> Response:
+        owner = self.owner(request)
+        session = new_session(await request.body(), owner, now_ms(), self.config.min_expiry_seconds)
+        self.store.add(session)
+        return self.present(request, session, 201)
+
+    async def get(self, request: Request) -> Response:
+        owner = self.owner(request)
+        return self.present(request, self.visible(self.store.find(self.session_id(request), now_ms()), owner))
+
+    async def cancel(self, request: Request) -> Response:
+        owner = self.owner(request)
+        return self.settled(request, owner, self.store.cancel(owner, self.session_id(request), now_ms()), 422)
+
+    async def complete(self, request: Request) -> Response:
+        owner = self.owner(request)
+        session_id = self.session_id(request)
+        session = self.visible(self.store.find(session_id, now_ms()), owner)
+        return self.settled(request, owner, self.store.complete(owner, session_id, now_ms(), completion(session)), 409)
+
+    async def expire(self, request: Request) -> Response:
+        owner = self.owner(request)
+        return self.settled(request, owner, self.store.expire(owner, self.session_id(request), now_ms()), 409)
+
+    async def checkout(self, request: Request) -> Response:
+        session = self.store.find(request.path_params["session_id"], now_ms())
+        if session is None or session.status != ACTIVE:
+            raise session_not_found()
+        fields = {name: html.escape(str(session.fields.get(name, ""))) for name in ("currency", "amount", "description")}
+        return HTMLResponse(f"<!doctype html><title>Checkout {session.id}</title><h1>Pay {fields['currency']} "
+                            f"{fields['amount']}</h1><p>{fields['description']}</p>")
+
+    # --- errors -------------------------------------------------------------------------------------------------
+
+    async def api_error(self, request: Request, error: Exception) -> Response:
+        assert isinstance(error, ApiError)
+        return error_response(error)
+
+    async def unrouted(self, request: Request, error: Exception) -> Response:
+        """Routing's 404/405 as JSON, after authentication like every API path."""
+        assert isinstance(error, HTTPException)
+        path = request.url.path
+        try:
+            if not path.startswith("/checkout/"):
+                self.owner(request)
+        except ApiError as refused:
+            return error_response(refused)
+        if error.status_code == 405:
+            return error_response(ApiError(405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed on {path}"),
+                                  error.headers)
+        if path.startswith(("/sessions/", "/checkout/")):
+            return error_response(session_not_found())
+        return error_response(ApiError(404, "NOT_FOUND", f"{path} not found"))
+
+    async def crashed(self, request: Request, error: Exception) -> Response:
+        return error_response(server_error())
+
+
+class RequestLog:
+    """ASGI wrapper: one line per request (client, method, path, status, milliseconds); never a header."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started, status = time.perf_counter(), 500
+
+        async def observed(message: MutableMapping[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, observed)
+        finally:
+            client = (scope.get("client") or ("-",))[0]
+            path = scope.get("raw_path", scope["path"].encode()).decode("latin-1")
+            logger.info("%s %s %s %d %.1fms", client, scope["method"], path, status,
+                        (time.perf_counter() - started) * 1000)

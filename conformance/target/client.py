@@ -1,0 +1,88 @@
+"""Send requests exactly as built (no URL re-quoting, no redirects, no netrc) and record each exchange."""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Callable
+
+import requests
+from requests.structures import CaseInsensitiveDict
+
+from conformance import __version__
+from conformance.target.exchange import Exchange, Intent, Request, Response
+
+MAX_BODY = 1024 * 1024
+
+
+class TargetUnreachable(Exception):
+    """The target does not answer HTTP at all."""
+
+
+def basic(key: str, password: str = "") -> str:
+    """The ``Authorization`` value Xendit expects: the key as username, an empty password."""
+    return "Basic " + base64.b64encode(f"{key}:{password}".encode()).decode()
+
+
+class Target:
+    """The implementation under test, reached at ``base_url`` with the configured API key."""
+
+    def __init__(self, base_url: str, api_key: str, *, for_user_id: str | None = None, timeout: float = 10.0,
+                 verify: bool | str = True, on_exchange: Callable[[Exchange], None] | None = None):
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        self.for_user_id = for_user_id
+        self.timeout = timeout
+        self.on_exchange = on_exchange
+        self._session = requests.Session()
+        self._session.trust_env = False  # no ~/.netrc credentials sneaking into unauthenticated requests
+        self._session.proxies = requests.utils.get_environ_proxies(self.base_url)
+        self._session.verify = verify
+        self._session.headers = CaseInsensitiveDict({"User-Agent": f"xendit-cancel-conformance/{__version__}"})
+
+    def default_headers(self, key: str | None = None) -> dict[str, str]:
+        """Valid credentials (the configured key unless `key` is given) and the configured sub-account."""
+        headers = {"Authorization": basic(key or self.api_key)}
+        if self.for_user_id:
+            headers["for-user-id"] = self.for_user_id
+        return headers
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def send(self, intent: Intent, method: str, path: str, headers: dict[str, str | bytes] | None = None,
+             body: bytes | None = None) -> Exchange:
+        """Send one request to ``base_url + path`` byte for byte and record the exchange."""
+        request = Request(method, self.url(path), dict(headers or {}), body)
+        exchange = Exchange(intent, request)
+        prepared = self._session.prepare_request(
+            requests.Request(method, request.url, headers=request.headers, data=body))
+        prepared.url = request.url
+        started = time.perf_counter()
+        try:
+            with self._session.send(prepared, timeout=self.timeout, allow_redirects=False, stream=True) as raw:
+                content = _read_capped(raw)
+                exchange.response = Response(raw.status_code, CaseInsensitiveDict(raw.headers), content,
+                                             time.perf_counter() - started)
+        except requests.RequestException as error:
+            exchange.error = f"{type(error).__name__}: {error}"
+        if self.on_exchange:
+            self.on_exchange(exchange)
+        return exchange
+
+    def probe(self) -> None:
+        """Raise TargetUnreachable unless the target answers HTTP (any status)."""
+        intent = Intent("probe", "reachability probe", "")
+        exchange = self.send(intent, "GET", "/sessions/ps-000000000000000000000000/probe")
+        if exchange.response is None:
+            raise TargetUnreachable(f"{self.base_url} does not answer HTTP ({exchange.error})")
+
+
+def _read_capped(raw: requests.Response) -> bytes:
+    chunks, size = [], 0
+    for chunk in raw.iter_content(65536):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_BODY:
+            break
+    return b"".join(chunks)[: MAX_BODY + 1]

@@ -1,0 +1,84 @@
+"""One request, its response (or transport error), and what the suite meant by sending it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from urllib.parse import unquote, urlsplit
+
+from requests.structures import CaseInsensitiveDict
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What the suite knows about a request, so checks can state what the contract expects of it.
+
+    credentials: ``valid`` (the configured key), ``invalid`` (missing or unusable: 401 expected),
+    ``other`` (anything else, e.g. a valid key with a password: no documented expectation).
+    sub_account: ``default`` (no header, or the configured ``--for-user-id``), ``other``.
+    known: the session id is one the suite created or was given.
+    """
+
+    family: str
+    description: str
+    session_id: str
+    credentials: str = "valid"
+    sub_account: str = "default"
+    known: bool = False
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    url: str
+    headers: dict[str, str | bytes] = field(default_factory=dict)
+    body: bytes | None = None
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path
+
+
+@dataclass
+class Response:
+    status: int
+    headers: CaseInsensitiveDict
+    body: bytes
+    elapsed: float
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+    @cached_property
+    def json(self) -> object:
+        """The parsed body; raises ValueError when it is not JSON."""
+        return json.loads(self.body)
+
+    def json_or_none(self) -> object | None:
+        try:
+            return self.json
+        except ValueError:
+            return None
+
+
+@dataclass
+class Exchange:
+    intent: Intent
+    request: Request
+    response: Response | None = None
+    error: str | None = None
+
+    @property
+    def requested_id(self) -> str:
+        """The session id as the server should decode it from the request path."""
+        return self.intent.session_id
+
+    @property
+    def path_id(self) -> str | None:
+        """The id segment of ``/sessions/{id}/cancel`` as sent, percent-decoded."""
+        parts = self.request.path.split("/")
+        if len(parts) == 4 and parts[1] == "sessions" and parts[3] == "cancel":
+            return unquote(parts[2])
+        return None
