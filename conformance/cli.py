@@ -45,3 +45,6 @@ def spec_check(paths: tuple[str, ...], as_json: bool) -> None:
     else:
         click.echo("\n\n".join(render_text(result) for result in results))
     sys.exit(max(result.exit_code for result in results))
+
+from conformance.emulator.command import emulator  # noqa: E402
+main.add_command(emulator)

@@ -39,7 +39,13 @@ from starlette.routing import Route
 
 from conformance.emulator.config import EmulatorConfig
 from conformance.emulator.create import new_session
-from conformance.emulator.errors import ApiError, invalid_api_key, invalid_session_status, server_error, session_not_found
+from conformance.emulator.errors import (
+    ApiError,
+    invalid_api_key,
+    invalid_session_status,
+    server_error,
+    session_not_found,
+)
 from conformance.emulator.formats import SESSION_ID, now_ms, payment_reference
 from conformance.emulator.store import ACTIVE, Owner, Session, Store
 from conformance.emulator.view import session_body
@@ -90,12 +96,12 @@ class Api:
         self.config, self.store = config, store
 
     def asgi(self) -> ASGIApp:
-        """The ASGI app: routes, JSON errors everywhere, one log line per request when asked."""
+        """The ASGI app: routes, JSON errors everywhere, a log line per request if configured."""
         app = Starlette(routes=self.routes(), exception_handlers={
             ApiError: self.api_error, HTTPException: self.unrouted, Exception: self.crashed,
         })
         app.router.redirect_slashes = False
-        return RequestLog(app) if self.config.log_requests else app
+        return Envelope(app, self.config.log_requests)
 
     def routes(self) -> list[Route]:
         routes = [
@@ -174,9 +180,9 @@ class Api:
         session = self.store.find(request.path_params["session_id"], now_ms())
         if session is None or session.status != ACTIVE:
             raise session_not_found()
-        fields = {name: html.escape(str(session.fields.get(name, ""))) for name in ("currency", "amount", "description")}
-        return HTMLResponse(f"<!doctype html><title>Checkout {session.id}</title><h1>Pay {fields['currency']} "
-                            f"{fields['amount']}</h1><p>{fields['description']}</p>")
+        shown = {name: html.escape(str(session.fields.get(name, ""))) for name in ("currency", "amount", "description")}
+        return HTMLResponse(f"<!doctype html><title>Checkout {session.id}</title><h1>Pay {shown['currency']} "
+                            f"{shown['amount']}</h1><p>{shown['description']}</p>")
 
     # --- errors -------------------------------------------------------------------------------------------------
 
@@ -204,16 +210,18 @@ class Api:
         return error_response(server_error())
 
 
-class RequestLog:
-    """ASGI wrapper: one line per request (client, method, path, status, milliseconds); never a header."""
+class Envelope:
+    """Outermost ASGI layer: an exception never reaches the server (which would drop the connection) but is logged
+    with its traceback, answered with the documented 500 if nothing was sent yet; optionally one log line per request
+    (client, method, path, status, milliseconds), never a header."""
 
-    def __init__(self, app: ASGIApp):
-        self.app = app
+    def __init__(self, app: ASGIApp, log_requests: bool):
+        self.app, self.log_requests = app, log_requests
 
     async def __call__(self, scope: Scope, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        started, status = time.perf_counter(), 500
+        started_at, status = time.perf_counter(), 0
 
         async def observed(message: MutableMapping[str, Any]) -> None:
             nonlocal status
@@ -223,8 +231,12 @@ class RequestLog:
 
         try:
             await self.app(scope, receive, observed)
-        finally:
+        except Exception:
+            logger.exception("internal error")
+            if not status:
+                await error_response(server_error())(scope, receive, observed)
+        if self.log_requests:
             client = (scope.get("client") or ("-",))[0]
             path = scope.get("raw_path", scope["path"].encode()).decode("latin-1")
             logger.info("%s %s %s %d %.1fms", client, scope["method"], path, status,
-                        (time.perf_counter() - started) * 1000)
+                        (time.perf_counter() - started_at) * 1000)
