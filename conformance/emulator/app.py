@@ -27,9 +27,11 @@ import binascii
 import html
 import json
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import unquote
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -53,6 +55,7 @@ from conformance.emulator.view import session_body
 logger = logging.getLogger("conformance.emulator")
 
 Scope = MutableMapping[str, Any]
+ENCODED_SLASH = re.compile(rb"%2f", re.IGNORECASE)
 ASGIApp = Callable[[Scope, Callable, Callable], Awaitable[None]]
 
 
@@ -222,6 +225,9 @@ class Envelope:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         started_at, status = time.perf_counter(), 0
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        if b"%2f" in raw_path.lower():  # an encoded slash stays inside its segment: ids never span segments
+            scope = {**scope, "path": unquote(ENCODED_SLASH.sub(b"%252F", raw_path).decode("latin-1"))}
 
         async def observed(message: MutableMapping[str, Any]) -> None:
             nonlocal status
@@ -237,6 +243,5 @@ class Envelope:
                 await error_response(server_error())(scope, receive, observed)
         if self.log_requests:
             client = (scope.get("client") or ("-",))[0]
-            path = scope.get("raw_path", scope["path"].encode()).decode("latin-1")
-            logger.info("%s %s %s %d %.1fms", client, scope["method"], path, status,
+            logger.info("%s %s %s %d %.1fms", client, scope["method"], raw_path.decode("latin-1"), status,
                         (time.perf_counter() - started_at) * 1000)

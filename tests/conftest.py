@@ -1,0 +1,99 @@
+"""Shared fixtures: an in-process emulator on a free loopback port, a small Payment Sessions client, and a check that a
+response is one the repaired spec documents."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+import requests
+
+from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
+from conformance.spec.pointer import pointer
+from conformance.spec.schemas import Schemas, describe
+from conformance.spec.stage import load_repaired
+
+KEY_A, KEY_B = DEFAULT_KEYS
+OPERATIONS = {"create": ("/sessions", "post"), "get": ("/sessions/{session_id}", "get"),
+              "cancel": ("/sessions/{session_id}/cancel", "post")}
+
+
+def pay_session(**overrides: object) -> dict:
+    """A minimal valid create body (a PAY payment link); `overrides` replace or add fields, None removes one."""
+    body = {"reference_id": "order-1", "session_type": "PAY", "mode": "PAYMENT_LINK", "amount": 10000,
+            "currency": "IDR", "country": "ID"}
+    body.update(overrides)
+    return {name: value for name, value in body.items() if value is not None}
+
+
+class SessionsApi:
+    """The Payment Sessions API of one base URL, as one API key (and optionally one ``for-user-id``)."""
+
+    def __init__(self, base_url: str, key: str | None = KEY_A, for_user_id: str | None = None):
+        self.base_url = base_url
+        self.http = requests.Session()
+        if key is not None:
+            self.http.auth = (key, "")
+        if for_user_id is not None:
+            self.http.headers["for-user-id"] = for_user_id
+
+    def create(self, **overrides: object) -> requests.Response:
+        return self.http.post(f"{self.base_url}/sessions", json=pay_session(**overrides))
+
+    def new(self, **overrides: object) -> dict:
+        """Create a session that must be created; its body."""
+        response = self.create(**overrides)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def get(self, session_id: str) -> requests.Response:
+        return self.http.get(f"{self.base_url}/sessions/{session_id}")
+
+    def cancel(self, session_id: str, **kwargs: object) -> requests.Response:
+        return self.http.post(f"{self.base_url}/sessions/{session_id}/cancel", **kwargs)
+
+    def control(self, session_id: str, action: str) -> requests.Response:
+        return self.http.post(f"{self.base_url}/test-control/sessions/{session_id}/{action}")
+
+
+@pytest.fixture(scope="session")
+def emulator_url() -> Iterator[str]:
+    """One emulator for the test session: the default keys, test control, expiry floor of 1 s."""
+    with running(EmulatorConfig(min_expiry_seconds=1)) as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="session")
+def client_of() -> type[SessionsApi]:
+    """``client_of(base_url, key=KEY_A, for_user_id=None)``: a client of any emulator."""
+    return SessionsApi
+
+
+@pytest.fixture
+def api(emulator_url: str) -> Callable[..., SessionsApi]:
+    """``api(key=KEY_A, for_user_id=None)``: a client of the shared emulator."""
+    return lambda key=KEY_A, for_user_id=None: SessionsApi(emulator_url, key, for_user_id)
+
+
+@pytest.fixture(scope="session")
+def documented() -> Callable[[str, requests.Response], list[str]]:
+    """``documented(operation, response)``: why the response is not one the repaired spec documents ([] if it is)."""
+    documents = {name: load_repaired(name) for name in OPERATIONS}
+    validators = {name: Schemas(document) for name, document in documents.items()}
+
+    def problems(operation: str, response: requests.Response) -> list[str]:
+        document = documents[operation]
+        path, method = OPERATIONS[operation]
+        responses = document["paths"][path][method]["responses"]
+        key = str(response.status_code)
+        key = key if key in responses else f"{key[0]}XX"
+        if key not in responses:
+            return [f"status {response.status_code} is not documented"]
+        if response.headers.get("content-type") != "application/json":
+            return [f"content type {response.headers.get('content-type')!r}"]
+        reference = responses[key].get("$ref")
+        at = reference[1:] if reference else pointer(["paths", path, method, "responses", key])
+        schema_at = at + "/content/application~1json/schema"
+        return [describe(error) for error in validators[operation].errors(schema_at, response.json())]
+
+    return problems
