@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
+from rich.console import Console
 
 from conformance import __version__
+from conformance.checks.catalogue import CATALOGUE
+from conformance.checks.profiles import ALLOWANCES, PROFILES
+from conformance.config import DEFAULT_JUNIT, RunConfig
 from conformance.spec.load import InputError
 from conformance.spec.render import render_text
 from conformance.spec.stage import bundled_path, run_stage
@@ -46,5 +51,74 @@ def spec_check(paths: tuple[str, ...], as_json: bool) -> None:
         click.echo("\n\n".join(render_text(result) for result in results))
     sys.exit(max(result.exit_code for result in results))
 
+@main.command("run")
+@click.option("--base-url", envvar="CONFORMANCE_BASE_URL", help="Target to test. Default: the bundled emulator, "
+              "started in-process on a free loopback port.  [env: CONFORMANCE_BASE_URL]")
+@click.option("--api-key", envvar="XENDIT_API_KEY", help="Secret API key for the target (never printed).  "
+              "[env: XENDIT_API_KEY]")
+@click.option("--other-api-key", envvar="XENDIT_OTHER_API_KEY", help="A key of another business, for the "
+              "isolation check.  [env: XENDIT_OTHER_API_KEY]")
+@click.option("--for-user-id", help="Sub-account (xenPlatform) to act for; sent as for-user-id.")
+@click.option("--spec", type=click.Path(dir_okay=False), help="OpenAPI document under test (JSON, YAML or a docs "
+              "page). Default: the bundled cancel-session.seed.json.")
+@click.option("--profile", type=click.Choice(PROFILES), default="strict", show_default=True,
+              help="strict: the published document alone; lenient: plus the allowances `conformance checks "
+              "--profile lenient` lists.")
+@click.option("--test-control", is_flag=True, help="The target implements the emulator's test-control "
+              "extension (complete/expire); always on for the bundled emulator.")
+@click.option("--session-id", "session_ids", multiple=True, help="An ACTIVE session the lifecycle checks may "
+              "cancel (repeatable). Used before the suite creates its own.")
+@click.option("--completed-session-id", help="A COMPLETED session for LIFE-COMPLETED.")
+@click.option("--expired-session-id", help="An EXPIRED session for LIFE-EXPIRED.")
+@click.option("--max-examples", type=click.IntRange(1, 100000), default=50, show_default=True,
+              help="Hypothesis examples per generated family (schemathesis fuzzing, ids, auth, for-user-id).")
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed: the same seed sends the same requests.")
+@click.option("--no-shrink", is_flag=True, help="Report failures as found, without shrinking to a minimal input.")
+@click.option("--junit-xml", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_JUNIT,
+              show_default=True)
+@click.option("--checks", "check_ids", help="Run only these check IDs (comma-separated).")
+@click.option("--no-should", is_flag=True, help="Leave out SHOULD-level checks (inferences, reported as warnings).")
+@click.option("--request-timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True,
+              help="Seconds to wait for each response.")
+def run_command(**options) -> None:
+    """Run the conformance suite against a target (default: the bundled emulator) and write a JUnit report.
+
+    Exit 0: conformant; 1: non-conformance found; 2: usage or configuration error; 3: target unreachable.
+    """
+    from conformance.run import UsageError, run
+
+    config = RunConfig(
+        base_url=options["base_url"], api_key=options["api_key"], other_api_key=options["other_api_key"],
+        for_user_id=options["for_user_id"], spec=options["spec"], profile=options["profile"],
+        test_control=options["test_control"], session_ids=list(options["session_ids"]),
+        completed_session_id=options["completed_session_id"], expired_session_id=options["expired_session_id"],
+        max_examples=options["max_examples"], seed=options["seed"], shrink=not options["no_shrink"],
+        junit_xml=options["junit_xml"], checks=_ids(options["check_ids"]), should=not options["no_should"],
+        request_timeout=options["request_timeout"])
+    try:
+        sys.exit(run(config, Console(width=None if sys.stdout.isatty() else 160)))
+    except UsageError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+
+
+def _ids(text: str | None) -> list[str] | None:
+    return [part.strip() for part in text.split(",") if part.strip()] if text else None
+
+
+@main.command("checks")
+@click.option("--profile", type=click.Choice(PROFILES), default="strict", show_default=True)
+def checks_command(profile: str) -> None:
+    """List every check: ID, level, stage, the statement it enforces; and the profile's allowances."""
+    for check in CATALOGUE:
+        click.echo(f"{check.id:22} {check.level:6} {check.stage:9} {check.description}")
+        click.echo(f"{'':22} {check.statement}  \"{check.quote}\"")
+    click.echo(f"\nprofile {profile}: {len(ALLOWANCES[profile])} allowance(s)")
+    for allowance in ALLOWANCES[profile]:
+        click.echo(f"  {allowance.name}: {allowance.description}\n    checks: {', '.join(allowance.checks)}"
+                   f"\n    source: {allowance.source}")
+
+
 from conformance.emulator.command import emulator  # noqa: E402
+
 main.add_command(emulator)

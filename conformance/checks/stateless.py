@@ -1,4 +1,5 @@
-"""Stateless checks: small functions, one responsibility each, run on every response the suite receives.
+"""Stateless checks: small functions, one responsibility each, run on every response of the cancel path
+the suite receives (generated inputs and lifecycle requests alike).
 
 Each takes an exchange and the context and returns a Violation, or None when the response conforms
 or the check does not apply to it.
@@ -55,7 +56,7 @@ def _schema_violation(exchange: Exchange, ctx: CheckContext, at: str, check_id: 
 
 @check("CANCEL-HTTP")
 def http_response(exchange: Exchange, ctx: CheckContext) -> Violation | None:
-    if exchange.error:
+    if exchange.error and exchange.path_id is not None:
         return Violation(f"no HTTP response: {exchange.error}", "a complete HTTP response")
     return None
 
@@ -72,7 +73,7 @@ def status_declared(exchange: Exchange, ctx: CheckContext) -> Violation | None:
 
 @check("CANCEL-CONTENT-TYPE")
 def json_content(exchange: Exchange, ctx: CheckContext) -> Violation | None:
-    if exchange.response is None:
+    if exchange.response is None or exchange.path_id is None:
         return None
     media_type = exchange.response.content_type.split(";")[0].strip().lower()
     if media_type != "application/json":
@@ -143,7 +144,7 @@ def error_code_matches_status(exchange: Exchange, ctx: CheckContext) -> Violatio
 
 @check("CANCEL-NO-5XX")
 def no_server_error(exchange: Exchange, ctx: CheckContext) -> Violation | None:
-    if exchange.response is not None and exchange.response.status >= 500:
+    if exchange.response is not None and exchange.path_id is not None and exchange.response.status >= 500:
         return Violation(f"status {exchange.response.status}", "no 5XX for any input")
     return None
 

@@ -21,3 +21,11 @@ class CheckContext:
     profile: str
     schemas: Schemas
     known_ids: set[str] = field(default_factory=set)
+
+
+class ContractViolation(AssertionError):
+    """A check failed; carries the structured failures and their rendered text."""
+
+    def __init__(self, failures: list, text: str):
+        super().__init__(text)
+        self.failures = failures

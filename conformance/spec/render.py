@@ -16,7 +16,8 @@ def render_text(result: StageResult) -> str:
     lines.append(f"  as published: {len(result.published_problems)} error(s)")
     lines += [f"    {problem.pointer or '/'}: {problem.message}" for problem in result.published_problems]
     lines.append(f"  repairs: {len(result.repairs)}")
-    lines += [f"    [{item.rule}] {item.pointer}: {_value(item.before)} -> {_value(item.after)}" for item in result.repairs]
+    lines += [f"    [{item.rule}] {item.pointer}: {_value(item.before)} -> {_value(item.after)}"
+              for item in result.repairs]
     if result.ok:
         lines.append("  after repair: valid")
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from conformance.spec.lint import lint
@@ -93,7 +93,7 @@ class SpecError(Exception):
     """A document the suite needs is not usable even after repair."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def _stage_cached(path: str) -> StageResult:
     return run_stage(path)
 

@@ -25,14 +25,13 @@ def basic(key: str, password: str = "") -> str:
 
 
 class Target:
-    """The implementation under test, reached at ``base_url`` with the configured API key."""
+    """The implementation under test at ``base_url``; every exchange is passed to ``on_exchange``."""
 
-    def __init__(self, base_url: str, api_key: str, *, for_user_id: str | None = None, timeout: float = 10.0,
-                 verify: bool | str = True, on_exchange: Callable[[Exchange], None] | None = None):
+    def __init__(self, base_url: str, *, timeout: float = 10.0, verify: bool | str = True,
+                 on_exchange: Callable[[Exchange], object] | None = None):
         self.base_url = base_url.rstrip("/")
-        self.api_key = api_key
-        self.for_user_id = for_user_id
         self.timeout = timeout
+        self.verify = verify
         self.on_exchange = on_exchange
         self._session = requests.Session()
         self._session.trust_env = False  # no ~/.netrc credentials sneaking into unauthenticated requests
@@ -40,12 +39,9 @@ class Target:
         self._session.verify = verify
         self._session.headers = CaseInsensitiveDict({"User-Agent": f"xendit-cancel-conformance/{__version__}"})
 
-    def default_headers(self, key: str | None = None) -> dict[str, str]:
-        """Valid credentials (the configured key unless `key` is given) and the configured sub-account."""
-        headers = {"Authorization": basic(key or self.api_key)}
-        if self.for_user_id:
-            headers["for-user-id"] = self.for_user_id
-        return headers
+    def fork(self) -> Target:
+        """Another connection pool to the same target, for use from another thread."""
+        return Target(self.base_url, timeout=self.timeout, verify=self.verify, on_exchange=self.on_exchange)
 
     def url(self, path: str) -> str:
         return self.base_url + path

@@ -69,6 +69,7 @@ class Exchange:
     request: Request
     response: Response | None = None
     error: str | None = None
+    violations: dict = field(default_factory=dict)  # check ID → Violation, filled in by the recorder
 
     @property
     def requested_id(self) -> str:

@@ -7,7 +7,7 @@ import re
 import shlex
 
 MASKED_FIELDS = ("email", "mobile_number", "given_names", "surname", "phone_number")
-_MASK = re.compile(r'("(?:%s)"\s*:\s*")[^"]*(")' % "|".join(MASKED_FIELDS))
+_MASK = re.compile(r'("(?:' + "|".join(MASKED_FIELDS) + r')"\s*:\s*")[^"]*(")')
 
 
 class Redactor:

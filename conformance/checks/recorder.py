@@ -1,0 +1,68 @@
+"""Run the stateless checks on every exchange and keep what they found, per check ID."""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections import Counter
+from dataclasses import dataclass
+
+from conformance.checks.catalogue import Check
+from conformance.checks.stateless import STATELESS
+from conformance.checks.verdict import CheckContext, Violation
+from conformance.target.exchange import Exchange
+
+KEPT_FAILURES = 10
+
+
+@dataclass
+class Failure:
+    check_id: str
+    violation: Violation
+    exchange: Exchange
+    minimal: bool = False
+
+
+class Recorder:
+    """Thread-safe: the target calls ``evaluate`` for each exchange, from any thread."""
+
+    def __init__(self, checks: list[Check], ctx: CheckContext):
+        self.checks = [check for check in checks if check.id in STATELESS]
+        self.ctx = ctx
+        self.exchanges: list[Exchange] = []
+        self.failed: Counter[str] = Counter()
+        self.failures: dict[str, list[Failure]] = {check.id: [] for check in checks}
+        self.errors: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def evaluate(self, exchange: Exchange) -> dict[str, Violation]:
+        """Apply every selected stateless check; record and return the violations found."""
+        found: dict[str, Violation] = {}
+        for check in self.checks:
+            try:
+                violation = STATELESS[check.id](exchange, self.ctx)
+            except Exception:  # a broken check is that check's error; the run goes on
+                with self._lock:
+                    self.errors.setdefault(check.id, traceback.format_exc(limit=5))
+                continue
+            if violation is not None:
+                found[check.id] = violation
+        exchange.violations = found
+        with self._lock:
+            self.exchanges.append(exchange)
+            for check_id, violation in found.items():
+                self.failed[check_id] += 1
+                if len(self.failures[check_id]) < KEPT_FAILURES:
+                    self.failures[check_id].append(Failure(check_id, violation, exchange))
+        return found
+
+    @property
+    def cancel_exchanges(self) -> int:
+        """How many responses of the cancel operation the checks have seen."""
+        return sum(1 for exchange in self.exchanges if exchange.path_id is not None)
+
+    def mark_minimal(self, check_id: str, exchange: Exchange, violation: Violation) -> None:
+        """Put the shrunk (minimal) failing exchange of a check first."""
+        with self._lock:
+            kept = [item for item in self.failures[check_id] if item.exchange is not exchange]
+            self.failures[check_id] = [Failure(check_id, violation, exchange, minimal=True), *kept][:KEPT_FAILURES]

@@ -1,0 +1,1 @@
+"""Reports: failure texts, the JUnit file, the terminal summary."""

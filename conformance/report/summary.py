@@ -1,0 +1,45 @@
+"""The terminal: one line per check as it completes, and a summary table grouped by check ID."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from conformance.report.render import one_line
+from conformance.suite.context import Outcome, RunContext
+
+STYLE = {"passed": "green", "warned": "yellow", "skipped": "cyan", "failed": "bold red", "error": "bold magenta"}
+LABEL = {"passed": "PASS", "warned": "WARN", "skipped": "SKIP", "failed": "FAIL", "error": "ERROR"}
+
+
+def outcome_line(console: Console, outcome: Outcome) -> None:
+    label = LABEL[outcome.state]
+    console.print(f"[{STYLE[outcome.state]}]{label:5}[/] {outcome.check.id:22} {outcome.check.description}",
+                  highlight=False)
+
+
+def _first(outcome: Outcome, context: RunContext) -> str:
+    if outcome.failures:
+        return one_line(outcome.failures[0], context.redactor)
+    text = outcome.text.strip().splitlines()
+    return context.redactor.text(text[-1] if outcome.state == "error" and text else (text[0] if text else ""))[:160]
+
+
+def summary(console: Console, context: RunContext, seconds: float) -> None:
+    table = Table(title="Results by check", show_lines=False)
+    for column in ("check", "level", "result", "responses failing", "first failure or reason"):
+        table.add_column(column, overflow="fold")
+    recorder = context.recorder
+    for check in context.checks:
+        outcome = context.outcomes.get(check.id)
+        if outcome is None:
+            continue
+        failing = recorder.failed.get(check.id, 0) or len(outcome.failures)
+        table.add_row(check.id, check.level, f"[{STYLE[outcome.state]}]{LABEL[outcome.state]}[/]",
+                      str(failing) if failing else "", _first(outcome, context))
+    console.print(table)
+    states = [outcome.state for outcome in context.outcomes.values()]
+    counts = ", ".join(f"{states.count(state)} {state}" for state in STYLE if states.count(state))
+    console.print(f"{counts} · {len(recorder.exchanges)} requests in {seconds:.1f} s · "
+                  f"profile {context.config.profile} · seed {context.config.seed} · "
+                  f"target {context.redactor.text(context.target.base_url)}", highlight=False)

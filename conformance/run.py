@@ -1,0 +1,104 @@
+"""One run: spec stage → target (the bundled emulator unless one is given) → pytest over the suite → reports."""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
+from rich.console import Console
+
+from conformance.checks.catalogue import select
+from conformance.config import RunConfig
+from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
+from conformance.report.junit import write_junit
+from conformance.report.summary import outcome_line, summary
+from conformance.spec.load import InputError
+from conformance.spec.stage import bundled_path, run_stage
+from conformance.suite.context import RunContext
+from conformance.suite.plugin import ConformancePlugin
+from conformance.target.client import TargetUnreachable
+
+SUITE = Path(__file__).resolve().parent / "suite"
+OK, NONCONFORMANT, USAGE, UNREACHABLE, INTERRUPTED = 0, 1, 2, 3, 130
+EMBEDDED_MIN_EXPIRY_SECONDS = 1
+
+
+class UsageError(Exception):
+    """The run is misconfigured (exit 2)."""
+
+
+@contextmanager
+def _target(config: RunConfig) -> Iterator[tuple[RunConfig, str, str, str | None]]:
+    """(config, base URL, API key, other business's key): the bundled emulator when no target is given."""
+    if not config.embedded:
+        if not config.api_key:
+            raise UsageError("--api-key (or XENDIT_API_KEY) is required with --base-url")
+        yield config, config.base_url, config.api_key, config.other_api_key
+        return
+    key, other = list(DEFAULT_KEYS)[:2]
+    emulator = EmulatorConfig(api_keys=DEFAULT_KEYS, test_control=True,
+                              min_expiry_seconds=EMBEDDED_MIN_EXPIRY_SECONDS)
+    with running(emulator) as base_url:
+        yield dataclasses.replace(config, test_control=True), base_url, key, other
+
+
+def _pytest_args(config: RunConfig) -> list[str]:
+    return [str(SUITE), "-c", str(SUITE / "suite.ini"), "--rootdir", str(SUITE), "-p", "no:cacheprovider",
+            "-p", "no:terminal", "-p", "no:schemathesis", "-W", "ignore::DeprecationWarning"]
+
+
+def _verdict(context: RunContext) -> int:
+    states = [context.outcomes[check.id].state if check.id in context.outcomes else "error"
+              for check in context.checks]
+    if any(state in {"failed", "error"} for state in states):
+        return NONCONFORMANT
+    if not any(state in {"passed", "warned"} for state in states) or not context.recorder.exchanges:
+        raise UsageError("no check was executed")
+    return OK
+
+
+def run(config: RunConfig, console: Console) -> int:
+    started = time.perf_counter()
+    try:
+        checks = select(config.checks, config.should)
+    except KeyError as unknown:
+        raise UsageError(f"unknown check ID(s): {unknown.args[0]} (see `conformance checks`)") from None
+    if not checks:
+        raise UsageError("no check selected")
+    spec_path = Path(config.spec) if config.spec else bundled_path("cancel")
+    try:
+        stage = run_stage(spec_path)
+    except InputError as error:
+        raise UsageError(str(error)) from None
+    console.print(f"spec: {spec_path.name}: {len(stage.published_problems)} errors as published, "
+                  f"{len(stage.repairs)} repairs, {'valid' if stage.ok else 'NOT valid'} after repair, "
+                  f"{len(stage.warnings)} warnings", highlight=False)
+    if not stage.ok:
+        raise UsageError(f"{spec_path}: not usable after repair: " + "; ".join(
+            f"{problem.pointer}: {problem.message}" for problem in stage.remaining_problems[:5]))
+    set_hypothesis_home_dir(tempfile.mkdtemp(prefix="conformance-hypothesis-"))
+    with _target(config) as (config, base_url, api_key, other_key):
+        context = RunContext.build(config, stage, checks, base_url, api_key, other_key)
+        console.print(f"target: {context.redactor.text(base_url)}"
+                      f"{' (bundled reference emulator)' if config.base_url is None else ''}", highlight=False)
+        try:
+            context.target.probe()
+        except TargetUnreachable as error:
+            console.print(f"[bold red]error:[/] {context.redactor.text(str(error))}")
+            return UNREACHABLE
+        plugin = ConformancePlugin(context, progress=lambda outcome: outcome_line(console, outcome))
+        code = pytest.main(_pytest_args(config), plugins=[plugin])
+        if code == pytest.ExitCode.INTERRUPTED:
+            return INTERRUPTED
+        path = write_junit(context, config.junit_xml)
+        summary(console, context, time.perf_counter() - started)
+        console.print(f"JUnit report: {path}", highlight=False)
+        if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+            raise UsageError(f"the suite could not run (pytest exit {int(code)})")
+        return _verdict(context)

@@ -1,0 +1,85 @@
+"""The pytest plugin that runs the suite: selection by check ID, stage order, SHOULD checks as warnings,
+and one Outcome per check for the reports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from conformance.checks.catalogue import BY_ID, LIFECYCLE, SHOULD, SPEC, STATELESS
+from conformance.checks.verdict import ContractViolation
+from conformance.suite.context import Outcome, RunContext
+
+STAGE_ORDER = {SPEC: 0, LIFECYCLE: 1, STATELESS: 2}  # stateless verdicts last: they cover every exchange
+
+
+def check_of(item: pytest.Item) -> str:
+    marker = item.get_closest_marker("check")
+    if marker is None:
+        raise pytest.UsageError(f"{item.nodeid} has no check marker")
+    return marker.args[0]
+
+
+class ConformancePlugin:
+    def __init__(self, context: RunContext, progress: Callable[[Outcome], None] | None = None):
+        self.context = context
+        self.progress = progress
+        self.selected = {check.id for check in context.checks}
+        self._checks: dict[str, str] = {}
+
+    @pytest.fixture(scope="session")
+    def conformance(self) -> RunContext:
+        return self.context
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.addinivalue_line("markers", "check(id): the catalogue check this test enforces")
+
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        keep = [item for item in items if check_of(item) in self.selected]
+        dropped = [item for item in items if check_of(item) not in self.selected]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+        keep.sort(key=lambda item: STAGE_ORDER[BY_ID[check_of(item)].stage])
+        items[:] = keep
+        self._checks = {item.nodeid: check_of(item) for item in keep}
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        report = yield
+        check = BY_ID[check_of(item)]
+        if call.excinfo is not None and isinstance(call.excinfo.value, ContractViolation):
+            report.conformance_failures = call.excinfo.value.failures
+            report.conformance_text = str(call.excinfo.value)
+            if check.level == SHOULD and report.when == "call":
+                report.outcome = "passed"
+                report.conformance_warned = True
+        return report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        check_id = self._checks.get(report.nodeid)
+        if check_id is None or (report.when != "call" and report.passed):
+            return
+        outcome = Outcome(BY_ID[check_id], self._state(report), duration=report.duration)
+        outcome.failures = getattr(report, "conformance_failures", [])
+        if report.skipped:
+            outcome.text = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            outcome.text = outcome.text.removeprefix("Skipped: ")
+        elif outcome.state != "passed":
+            outcome.text = getattr(report, "conformance_text", None) or self.context.redactor.text(
+                str(report.longrepr))
+        previous = self.context.outcomes.get(check_id)
+        if previous is None or previous.state == "passed":
+            self.context.outcomes[check_id] = outcome
+            if self.progress and report.when != "teardown":
+                self.progress(outcome)
+
+    @staticmethod
+    def _state(report: pytest.TestReport) -> str:
+        if getattr(report, "conformance_warned", False):
+            return "warned"
+        if report.skipped:
+            return "skipped"
+        if report.failed:
+            return "failed" if hasattr(report, "conformance_failures") else "error"
+        return "passed"

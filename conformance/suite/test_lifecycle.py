@@ -1,0 +1,249 @@
+"""Lifecycle checks, on sessions the suite creates (or was given): each state change and what must not change."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import pytest
+
+from conformance.checks.profiles import allowed
+from conformance.generation.probe import segment
+from conformance.suite.sessions import Unavailable
+from conformance.target.client import basic
+from conformance.target.exchange import Exchange
+
+VOLATILE = {"status", "updated"}
+CONCURRENT_CANCELS = 8
+OTHER_SUB_ACCOUNT = "5f0c0nf0rmance0ther000000"
+
+
+def _body(exchange: Exchange) -> dict:
+    body = exchange.response.json_or_none() if exchange.response is not None else None
+    return body if isinstance(body, dict) else {}
+
+
+def _seen(exchange: Exchange) -> str:
+    if exchange.response is None:
+        return f"no response ({exchange.error})"
+    body = _body(exchange)
+    return (f"status {exchange.response.status}, body status {body.get('status')!r}, "
+            f"error_code {body.get('error_code')!r}")
+
+
+def _status(exchange: Exchange) -> int | None:
+    return exchange.response.status if exchange.response is not None else None
+
+
+def _session(supplier):
+    try:
+        return supplier()
+    except Unavailable as reason:
+        pytest.skip(str(reason))
+
+
+@dataclass
+class Scenario:
+    """One ACTIVE session taken through cancel, GET, cancel again, with its checkout link fetched around it."""
+
+    before: dict
+    cancel: Exchange
+    get_after: Exchange
+    recancel: Exchange
+    checkout_before: Exchange | None
+    checkout_after: Exchange | None
+    checkout_skip: str | None
+
+
+def _checkout_path(conformance, link: object) -> tuple[str | None, str | None]:
+    if not isinstance(link, str) or not link:
+        return None, "the session has no payment_link_url"
+    target = urlsplit(conformance.target.base_url)
+    parsed = urlsplit(link)
+    if (parsed.scheme, parsed.netloc) != (target.scheme, target.netloc):
+        return None, f"the checkout link is on another origin ({parsed.scheme}://{parsed.netloc}); " \
+                     "the suite only sends requests to the target"
+    return parsed.path + (f"?{parsed.query}" if parsed.query else ""), None
+
+
+@pytest.fixture(scope="session")
+def scenario(conformance) -> Scenario:
+    sessions = conformance.sessions
+    before = _session(sessions.active)
+    session_id = before["payment_session_id"]
+    path, skip = _checkout_path(conformance, before.get("payment_link_url"))
+    checkout_before = sessions.send("checkout link while ACTIVE", "GET", path, session_id, {}) if path else None
+    if checkout_before is not None and _status(checkout_before) != 200:
+        skip = f"the checkout link does not serve the session even while it is ACTIVE ({_seen(checkout_before)})"
+    cancel = sessions.cancel(session_id, "cancel an ACTIVE session")
+    get_after = sessions.get(session_id)
+    recancel = sessions.cancel(session_id, "cancel the CANCELED session again")
+    checkout_after = sessions.send("checkout link after cancel", "GET", path, session_id, {}) if path else None
+    return Scenario(before, cancel, get_after, recancel, checkout_before, checkout_after, skip)
+
+
+@pytest.mark.check("LIFE-CANCEL-ACTIVE")
+def test_cancel_active(conformance, scenario):
+    body = _body(scenario.cancel)
+    conformance.expect("LIFE-CANCEL-ACTIVE", _status(scenario.cancel) == 200 and body.get("status") == "CANCELED",
+                       scenario.cancel, _seen(scenario.cancel), "200 with status CANCELED")
+    changed = sorted(key for key in (scenario.before.keys() | body.keys()) - VOLATILE
+                     if scenario.before.get(key) != body.get(key))
+    conformance.expect("LIFE-CANCEL-ACTIVE", not changed, scenario.cancel, f"fields changed by the cancel: {changed}",
+                       "every field but status and updated as the session had it before the cancel")
+
+
+@pytest.mark.check("LIFE-GET-CANCELED")
+def test_get_after_cancel(conformance, scenario):
+    conformance.expect("LIFE-GET-CANCELED",
+                       _status(scenario.get_after) == 200 and _body(scenario.get_after).get("status") == "CANCELED",
+                       scenario.get_after, _seen(scenario.get_after), "GET: 200 with status CANCELED")
+
+
+def _timestamp(value: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+@pytest.mark.check("LIFE-UPDATED")
+def test_updated_moves_forward(conformance, scenario):
+    before, after = _timestamp(scenario.before.get("updated")), _timestamp(_body(scenario.cancel).get("updated"))
+    conformance.expect("LIFE-UPDATED", before is not None and after is not None and after > before, scenario.cancel,
+                       f"updated {scenario.before.get('updated')!r} → {_body(scenario.cancel).get('updated')!r}",
+                       "an `updated` later than before the cancel")
+
+
+def _expect_422(conformance, check_id: str, exchange: Exchange) -> None:
+    conformance.expect(check_id, _status(exchange) == 422 and _body(exchange).get("error_code") ==
+                       "INVALID_SESSION_STATUS", exchange, _seen(exchange), "422 INVALID_SESSION_STATUS")
+
+
+@pytest.mark.check("LIFE-RECANCEL")
+def test_recancel(conformance, scenario):
+    _expect_422(conformance, "LIFE-RECANCEL", scenario.recancel)
+
+
+@pytest.mark.check("LIFE-STATUS-MESSAGE")
+def test_status_message(conformance, scenario):
+    message = _body(scenario.recancel).get("message")
+    conformance.expect("LIFE-STATUS-MESSAGE", isinstance(message, str) and "CANCELED" in message, scenario.recancel,
+                       f"message {message!r}", "a message naming the status: Session status is CANCELED, expecting "
+                       "ACTIVE")
+
+
+@pytest.mark.check("LIFE-CHECKOUT")
+def test_checkout_link_invalid(conformance, scenario):
+    if scenario.checkout_skip:
+        pytest.skip(scenario.checkout_skip)
+    status = _status(scenario.checkout_after)
+    conformance.expect("LIFE-CHECKOUT", status is not None and not 200 <= status <= 299, scenario.checkout_after,
+                       f"the link still answers {status}", "a 4XX: the hosted checkout URL is invalid after a cancel")
+
+
+def _terminal(conformance, check_id: str, supplier, status: str) -> None:
+    session_id = _session(supplier)["payment_session_id"]
+    exchange = conformance.sessions.cancel(session_id, f"cancel a {status} session")
+    _expect_422(conformance, check_id, exchange)
+    after = conformance.sessions.get(session_id)
+    conformance.expect(check_id, _body(after).get("status") == status, after, _seen(after),
+                       f"the session still {status}")
+
+
+@pytest.mark.check("LIFE-COMPLETED")
+def test_completed(conformance):
+    _terminal(conformance, "LIFE-COMPLETED", conformance.sessions.completed, "COMPLETED")
+
+
+@pytest.mark.check("LIFE-EXPIRED")
+def test_expired(conformance):
+    _terminal(conformance, "LIFE-EXPIRED", conformance.sessions.expired, "EXPIRED")
+
+
+@pytest.mark.check("LIFE-CONCURRENT")
+def test_concurrent_cancels(conformance):
+    sessions = conformance.sessions
+    session_id = _session(sessions.active)["payment_session_id"]
+    start = threading.Barrier(CONCURRENT_CANCELS)
+    results: list[Exchange] = []
+
+    def cancel() -> None:
+        target = conformance.target.fork()
+        start.wait()
+        results.append(sessions.cancel(session_id, "one of 8 concurrent cancels", target=target))
+
+    threads = [threading.Thread(target=cancel) for _ in range(CONCURRENT_CANCELS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    statuses = sorted(_status(exchange) or 0 for exchange in results)
+    winner = next((exchange for exchange in results if _status(exchange) == 200), results[0])
+    conformance.expect("LIFE-CONCURRENT", statuses == [200] + [422] * (CONCURRENT_CANCELS - 1), winner,
+                       f"statuses {statuses}", f"exactly one 200 and {CONCURRENT_CANCELS - 1} × 422")
+    after = sessions.get(session_id)
+    conformance.expect("LIFE-CONCURRENT", _body(after).get("status") == "CANCELED", after, _seen(after),
+                       "the session CANCELED")
+
+
+def _no_effect(conformance, check_id: str, attempts, status: int, code: str) -> None:
+    """Each rejected attempt gets `status`/`code`; afterwards the session is still ACTIVE and cancellable."""
+    sessions = conformance.sessions
+    session_id = _session(sessions.active)["payment_session_id"]
+    for description, path_id, headers in attempts(session_id):
+        exchange = sessions.send(description, "POST", f"/sessions/{segment(path_id)}/cancel", path_id, headers)
+        got_status, got_code = _status(exchange), _body(exchange).get("error_code")
+        ok = (got_status, got_code) == (status, code) or (
+            got_status is not None and allowed(conformance.config.profile, check_id, got_status, got_code, path_id))
+        conformance.expect(check_id, ok, exchange, _seen(exchange), f"{status} {code}")
+        after = sessions.get(session_id)
+        conformance.expect(check_id, _body(after).get("status") == "ACTIVE", after,
+                           f"after a rejected cancel ({description}): {_seen(after)}", "the session still ACTIVE")
+    final = sessions.cancel(session_id, "cancel with valid credentials after the rejected attempts")
+    conformance.expect(check_id, _status(final) == 200, final, _seen(final), "200: the session is still cancellable")
+
+
+@pytest.mark.check("LIFE-AUTH-NO-EFFECT")
+def test_rejected_credentials(conformance):
+    def attempts(session_id):
+        headers = conformance.sessions.credentials.headers()
+        headers.pop("Authorization")
+        yield "no Authorization header", session_id, headers
+        yield "an unknown key", session_id, {**headers, "Authorization": basic("xnd_development_not_a_real_key")}
+
+    _no_effect(conformance, "LIFE-AUTH-NO-EFFECT", attempts, 401, "INVALID_API_KEY")
+
+
+@pytest.mark.check("LIFE-OTHER-BUSINESS")
+def test_other_business(conformance):
+    if not conformance.other_key:
+        pytest.skip("needs the key of another business: pass --other-api-key")
+
+    def attempts(session_id):
+        yield "another business's key", session_id, {"Authorization": basic(conformance.other_key)}
+
+    _no_effect(conformance, "LIFE-OTHER-BUSINESS", attempts, 404, "NOT_FOUND")
+
+
+@pytest.mark.check("LIFE-OTHER-SUBACCOUNT")
+def test_other_sub_account(conformance):
+    def attempts(session_id):
+        headers = {**conformance.sessions.credentials.headers(), "for-user-id": OTHER_SUB_ACCOUNT}
+        yield "another sub-account (for-user-id)", session_id, headers
+
+    _no_effect(conformance, "LIFE-OTHER-SUBACCOUNT", attempts, 404, "NOT_FOUND")
+
+
+@pytest.mark.check("LIFE-ID-VARIANT")
+def test_id_variants(conformance):
+    def attempts(session_id):
+        headers = conformance.sessions.credentials.headers()
+        yield "the id without its last character", session_id[:-1], headers
+        yield "the id with one more character", session_id + "0", headers
+        yield "the id in upper case", session_id.upper(), headers
+        yield "the id with a trailing space", session_id + " ", headers
+
+    _no_effect(conformance, "LIFE-ID-VARIANT", attempts, 404, "NOT_FOUND")

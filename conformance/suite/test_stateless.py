@@ -1,0 +1,44 @@
+"""Stateless checks: every response the run received (generated inputs and lifecycle alike) against each check."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.checks.catalogue import CATALOGUE, MUST, STATELESS
+from conformance.generation.explore import explore
+from conformance.generation.from_schema import coverage_probes, fuzz_probes
+from conformance.generation.probe import Probe
+from conformance.generation.strategies import auth_probes, id_probes, sub_account_probes
+
+STATELESS_CHECKS = [check for check in CATALOGUE if check.stage == STATELESS]
+
+
+@pytest.fixture(scope="session")
+def explored(conformance):
+    """Send every generated input once; shrink each distinct MUST failure to a minimal input."""
+    config, credentials, recorder = conformance.config, conformance.credentials, conformance.recorder
+    document = conformance.stage.repaired
+
+    def send(probe: Probe):
+        return conformance.target.send(credentials.intent(probe), probe.method, probe.path, probe.headers, probe.body)
+
+    for probe in coverage_probes(document, credentials, config.seed):
+        send(probe)
+    must = {check.id for check in conformance.checks if check.level == MUST}
+    strategies = [fuzz_probes(document, credentials, config.seed), id_probes(credentials),
+                  auth_probes(credentials), sub_account_probes(credentials)]
+    for strategy in strategies:
+        for found in explore(strategy, send, max_examples=config.max_examples, seed_value=config.seed,
+                             shrink=config.shrink, must=must):
+            recorder.mark_minimal(found.check_id, found.exchange, found.violation)
+    return recorder
+
+
+@pytest.mark.parametrize("check_id", [pytest.param(check.id, marks=pytest.mark.check(check.id), id=check.id)
+                                      for check in STATELESS_CHECKS])
+def test_stateless(check_id, conformance, explored):
+    if check_id in explored.errors:
+        raise RuntimeError(f"the check itself failed:\n{explored.errors[check_id]}")
+    if explored.failures[check_id]:
+        raise conformance.violation(explored.failures[check_id])
+    assert explored.cancel_exchanges, "no response of the cancel operation was received"
