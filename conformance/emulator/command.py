@@ -57,6 +57,8 @@ def emulator(host: str, port: int, db_path: str | None, api_keys: tuple[str, ...
 
     try:
         serve(config, announce)
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after its graceful shutdown
+        click.echo("Emulator stopped", err=True)
     except OSError as error:
         _fail(f"cannot listen on {host}:{port}: {error.strerror or error}")
     except sqlite3.Error as error:
