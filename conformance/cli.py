@@ -76,6 +76,8 @@ def spec_check(paths: tuple[str, ...], as_json: bool) -> None:
 @click.option("--no-shrink", is_flag=True, help="Report failures as found, without shrinking to a minimal input.")
 @click.option("--junit-xml", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_JUNIT,
               show_default=True)
+@click.option("--transcript", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write every exchange, redacted, as JSON lines.")
 @click.option("--checks", "check_ids", help="Run only these check IDs (comma-separated).")
 @click.option("--no-should", is_flag=True, help="Leave out SHOULD-level checks (inferences, reported as warnings).")
 @click.option("--request-timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True,
@@ -93,7 +95,8 @@ def run_command(**options) -> None:
         test_control=options["test_control"], session_ids=list(options["session_ids"]),
         completed_session_id=options["completed_session_id"], expired_session_id=options["expired_session_id"],
         max_examples=options["max_examples"], seed=options["seed"], shrink=not options["no_shrink"],
-        junit_xml=options["junit_xml"], checks=_ids(options["check_ids"]), should=not options["no_should"],
+        junit_xml=options["junit_xml"], transcript=options["transcript"], checks=_ids(options["check_ids"]),
+        should=not options["no_should"],
         request_timeout=options["request_timeout"])
     try:
         sys.exit(run(config, Console(width=None if sys.stdout.isatty() else 160)))

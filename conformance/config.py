@@ -24,6 +24,7 @@ class RunConfig:
     seed: int = 0
     shrink: bool = True
     junit_xml: Path = DEFAULT_JUNIT
+    transcript: Path | None = None
     checks: list[str] | None = None
     should: bool = True
     request_timeout: float = 10.0

@@ -18,6 +18,7 @@ from conformance.config import RunConfig
 from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
 from conformance.report.junit import write_junit
 from conformance.report.summary import outcome_line, summary
+from conformance.report.transcript import write_transcript
 from conformance.spec.load import InputError
 from conformance.spec.stage import bundled_path, run_stage
 from conformance.suite.context import RunContext
@@ -99,6 +100,8 @@ def run(config: RunConfig, console: Console) -> int:
         path = write_junit(context, config.junit_xml)
         summary(console, context, time.perf_counter() - started)
         console.print(f"JUnit report: {path}", highlight=False)
+        if config.transcript:
+            console.print(f"transcript: {write_transcript(context, config.transcript)}", highlight=False)
         if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
             raise UsageError(f"the suite could not run (pytest exit {int(code)})")
         return _verdict(context)

@@ -84,7 +84,8 @@ def test_later_export_needs_no_security_repair():
     later = run_stage(bundled_path("cancel-later"))
     assert later.ok
     assert not [item for item in later.repairs if item.rule == "security-scheme-from-name"]
-    seed_keywords = {item.pointer for item in run_stage(bundled_path("cancel")).repairs if item.rule.startswith("string")}
+    seed = run_stage(bundled_path("cancel"))
+    seed_keywords = {item.pointer for item in seed.repairs if item.rule.startswith("string")}
     later_keywords = {item.pointer for item in later.repairs}
     # the later export adds components_configuration.return_url, one more nullable string
     assert later_keywords - seed_keywords == {

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from functools import cache
 
-from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import HealthCheck, Phase, example, given, seed, settings
 from hypothesis import strategies as st
 
 from conformance.checks.verdict import Violation
@@ -41,9 +41,10 @@ def _leaves(error: BaseException) -> Iterable[BaseException]:
         yield error
 
 
-def explore(strategy: st.SearchStrategy[Probe], send: Send, *, max_examples: int, seed_value: int,
-            shrink: bool, must: set[str]) -> list[CheckFailed]:
-    """Run the strategy; return the minimal failing exchange of each MUST check that failed."""
+def explore(strategy: st.SearchStrategy[Probe], send: Send, *, examples: Iterable[Probe] = (), max_examples: int,
+            seed_value: int, shrink: bool, must: set[str]) -> list[CheckFailed]:
+    """Send the explicit examples, then run the strategy; return the minimal failing exchange of each MUST check
+    that failed."""
     phases = [Phase.explicit, Phase.generate] + ([Phase.shrink] if shrink else [])
 
     @settings(max_examples=max_examples, database=None, deadline=None, phases=phases, derandomize=False,
@@ -55,6 +56,9 @@ def explore(strategy: st.SearchStrategy[Probe], send: Send, *, max_examples: int
         for check_id, violation in exchange.violations.items():
             if check_id in must:
                 raise failure_type(check_id)(exchange, violation)
+
+    for probe in examples:
+        run = example(probe)(run)
 
     try:
         run()

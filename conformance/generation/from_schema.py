@@ -52,9 +52,11 @@ def coverage_probes(document: dict, credentials: Credentials, seed: int) -> list
     return [to_probe(case, credentials, "schemathesis") for case in cases]
 
 
-def fuzz_probes(document: dict, credentials: Credentials, seed: int) -> st.SearchStrategy[Probe]:
-    """The fuzzing phase: positive (27-character ids) and negative (any other length, broken credentials)."""
+def fuzz_probes(document: dict, credentials: Credentials, seed: int) -> tuple[list[Probe], st.SearchStrategy[Probe]]:
+    """The coverage phase as explicit examples, then fuzzing: positive (27-character ids) and negative (any other
+    length, broken credentials)."""
     _, operation = _operation(document, credentials, seed)
     cases = st.one_of(operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
                       operation.as_strategy(generation_mode=GenerationMode.NEGATIVE))
-    return cases.map(lambda case: to_probe(case, credentials, "schemathesis"))
+    return coverage_probes(document, credentials, seed), cases.map(lambda case: to_probe(case, credentials,
+                                                                                         "schemathesis"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 
+from hypothesis import Phase, find, settings
 from hypothesis import strategies as st
 
 from conformance.generation.probe import Credentials, Probe
@@ -44,87 +45,110 @@ def _probe(description: str, session_id: str, credentials: Credentials, wire: st
     return Probe("ids", description, session_id, wire, credentials.headers())
 
 
-def id_probes(credentials: Credentials) -> st.SearchStrategy[Probe]:
-    """Unknown and malformed ids, sent with valid credentials: the contract says 404 NOT_FOUND for each."""
+BOUNDARY_LENGTHS = [0, 1, 2, 26, 28, 255, 4096]
 
-    def probe(description: str):
-        return lambda session_id: _probe(description, session_id, credentials)
 
-    lengths = st.sampled_from([0, 1, 2, 26, 28, 255, 4096]).flatmap(
-        lambda n: hex24.map(lambda body: _fit("ps-", body, n)).map(probe(f"{n} characters")))
-    wrong_prefix = st.tuples(st.sampled_from(["pr-", "py-", "pt-", "PS-", "ps_", "ps:", "sp-", "00-"]), hex24)
+def _insert(pair: tuple[str, str], at: int) -> str:
+    session_id, extra = "ps-" + pair[0], pair[1]
+    return session_id[:at] + extra + session_id[at:]
+
+
+def _id_variants() -> list[tuple[str, st.SearchStrategy[str]]]:
+    """Unknown and malformed ids, by kind."""
     non_ascii = st.text(st.characters(min_codepoint=0x80, max_codepoint=0x2FFFF, exclude_categories=["Cs"]),
                         min_size=1, max_size=24)
     control = st.text(st.characters(max_codepoint=0x1F), min_size=1, max_size=3)
     whitespace = st.sampled_from([" ", "\t", "\n", "\r\n", "\u00a0", "\u3000"])
-    return st.one_of(
-        well_formed.map(probe("well-formed unknown id (ps- + 24 hex)")),
-        lengths,
-        wrong_prefix.map(lambda pair: pair[0] + pair[1]).map(probe("27 characters, wrong prefix")),
-        hex24.map(lambda body: "PS-" + body.upper()).map(probe("27 characters, upper case")),
-        st.text("ghijklmnopqrstuvwxyzGHIJKLMNOP_", min_size=24, max_size=24).map(
-            lambda body: "ps-" + body).map(probe("27 characters, not hex")),
-        st.tuples(hex24, non_ascii).map(lambda pair: "ps-" + (pair[1] + pair[0])[:24]).map(
-            probe("27 code points, non-ASCII")),
-        st.tuples(hex24, whitespace, st.integers(0, 27)).map(
-            lambda t: ("ps-" + t[0])[: t[2]] + t[1] + ("ps-" + t[0])[t[2]:]).map(probe("id with whitespace")),
-        st.tuples(hex24, control, st.integers(0, 27)).map(
-            lambda t: ("ps-" + t[0])[: t[2]] + t[1] + ("ps-" + t[0])[t[2]:]).map(probe("id with control characters")),
-        st.sampled_from(SPECIAL_IDS).map(lambda item: _probe(item[2], item[0], credentials, item[1])),
-    )
+    prefixes = st.sampled_from(["pr-", "py-", "pt-", "PS-", "ps_", "ps:", "sp-", "00-"])
+    return [
+        ("well-formed unknown id (ps- + 24 hex)", well_formed),
+        ("any length", st.integers(0, 6000).flatmap(lambda n: hex24.map(lambda body: _fit("ps-", body, n)))),
+        ("27 characters, wrong prefix", st.tuples(prefixes, hex24).map("".join)),
+        ("27 characters, upper case", hex24.map(lambda body: "PS-" + body.upper())),
+        ("27 characters, not hex", st.text("ghijklmnopqrstuvwxyzGHIJKLMNOP_", min_size=24, max_size=24).map(
+            "ps-".__add__)),
+        ("27 code points, non-ASCII", st.tuples(hex24, non_ascii).map(lambda p: "ps-" + (p[1] + p[0])[:24])),
+        ("id with whitespace", st.tuples(st.tuples(hex24, whitespace), st.integers(0, 27)).map(
+            lambda t: _insert(*t))),
+        ("id with control characters", st.tuples(st.tuples(hex24, control), st.integers(0, 27)).map(
+            lambda t: _insert(*t))),
+    ]
 
 
-def auth_probes(credentials: Credentials) -> st.SearchStrategy[Probe]:
-    """Missing and unusable credentials (401 expected), and valid keys with a twist (no expectation)."""
-    key = credentials.api_key
-
-    def with_auth(description: str, value: str | None) -> st.SearchStrategy[Probe]:
-        def build(session_id: str) -> Probe:
-            headers = {name: v for name, v in credentials.headers().items() if name != "Authorization"}
-            if value is not None:
-                headers["Authorization"] = value
-            return Probe("auth", description, session_id, None, headers)
-
-        return well_formed.map(build)
-
-    def b64(text: str) -> str:
-        return base64.b64encode(text.encode()).decode()
-
-    unknown_keys = st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=60).map(
-        lambda tail: "xnd_development_" + tail).filter(lambda candidate: candidate != key)
-    return st.one_of(
-        with_auth("no Authorization header", None),
-        with_auth("empty Authorization header", ""),
-        with_auth("Basic with empty credentials", "Basic " + b64(":")),
-        with_auth("Bearer scheme with the key", "Bearer " + key),
-        with_auth("the key without Basic encoding", key),
-        with_auth("Basic with malformed base64", "Basic !!not-base64!!"),
-        with_auth("the key as password, empty username", "Basic " + b64(":" + key)),
-        unknown_keys.flatmap(lambda unknown: with_auth("unknown key", "Basic " + b64(unknown + ":"))),
-        st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=20).flatmap(
-            lambda password: with_auth("valid key with a password", "Basic " + b64(f"{key}:{password}"))),
-        with_auth("lower-case basic scheme", "basic " + b64(key + ":")),
-    )
+def id_probes(credentials: Credentials) -> tuple[list[Probe], st.SearchStrategy[Probe]]:
+    """Unknown and malformed ids, sent with valid credentials: the contract says 404 NOT_FOUND for each.
+    Explicit examples: every boundary length, every special id, the simplest id of each kind."""
+    strategies = [ids.map(lambda session_id, d=description: _probe(d, session_id, credentials))
+                  for description, ids in _id_variants()]
+    boundaries = [_probe(f"{n} characters", _fit("ps-", "661f87c614802d6c402cd82d", n), credentials)
+                  for n in BOUNDARY_LENGTHS]
+    specials = [_probe(description, session_id, credentials, wire) for session_id, wire, description in SPECIAL_IDS]
+    examples = boundaries + specials + [find_simplest(strategy) for strategy in strategies]
+    return examples, st.one_of(*strategies, st.sampled_from(specials))
 
 
-def sub_account_probes(credentials: Credentials) -> st.SearchStrategy[Probe]:
-    """Valid credentials on an unknown id with odd ``for-user-id`` headers."""
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
 
-    def with_header(description: str, value: str | bytes | None) -> st.SearchStrategy[Probe]:
-        def build(session_id: str) -> Probe:
-            headers = {"Authorization": credentials.headers()["Authorization"]}
-            if value is not None:
-                headers["for-user-id"] = value
-            return Probe("for-user-id", description, session_id, None, headers)
 
-        return well_formed.map(build)
+KEY_TAILS = st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=40)
 
+
+def _auth_variants(key: str) -> list[tuple[str, st.SearchStrategy[str | None]]]:
+    """Authorization values: missing and unusable ones (401 expected), then valid keys with a twist."""
+    return [
+        ("no Authorization header", st.none()),
+        ("empty Authorization header", st.just("")),
+        ("Basic with empty credentials", st.just("Basic " + _b64(":"))),
+        ("Bearer scheme with the key", st.just("Bearer " + key)),
+        ("the key without Basic encoding", st.just(key)),
+        ("Basic with malformed base64", st.just("Basic !!not-base64!!")),
+        ("the key as password, empty username", st.just("Basic " + _b64(":" + key))),
+        ("unknown key", KEY_TAILS.map(lambda tail: "xnd_development_" + tail).filter(
+            lambda candidate: candidate != key).map(lambda unknown: "Basic " + _b64(unknown + ":"))),
+        ("valid key with a password", KEY_TAILS.map(lambda password: "Basic " + _b64(f"{key}:{password}"))),
+        ("lower-case basic scheme", st.just("basic " + _b64(key + ":"))),
+    ]
+
+
+def _sub_account_variants() -> list[tuple[str, st.SearchStrategy[str | bytes | None]]]:
     printable = st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=40)
-    return st.one_of(
-        with_header("no for-user-id", None),
-        with_header("empty for-user-id", ""),
-        printable.flatmap(lambda value: with_header("unknown sub-account", value)),
-        st.integers(1000, 6000).flatmap(lambda n: with_header(f"for-user-id of {n} characters", "a" * n)),
-        st.text(st.characters(min_codepoint=0x80, max_codepoint=0xFFFF, exclude_categories=["Cs"]), min_size=1,
-                max_size=20).flatmap(lambda value: with_header("non-ASCII for-user-id", value.encode())),
-    )
+    non_ascii = st.text(st.characters(min_codepoint=0x80, max_codepoint=0xFFFF, exclude_categories=["Cs"]),
+                        min_size=1, max_size=20)
+    return [
+        ("no for-user-id", st.none()),
+        ("empty for-user-id", st.just("")),
+        ("unknown sub-account", printable),
+        ("long for-user-id", st.integers(1000, 6000).map(lambda n: "a" * n)),
+        ("non-ASCII for-user-id", non_ascii.map(str.encode)),
+    ]
+
+
+def _header_probes(family: str, name: str, variants, base: dict) -> tuple[list[Probe], st.SearchStrategy[Probe]]:
+    """One explicit probe per variant (its simplest value) and a strategy over all of them."""
+
+    def build(description: str, value: str | bytes | None, session_id: str) -> Probe:
+        headers = {key: v for key, v in base.items() if key.lower() != name.lower()}
+        if value is not None:
+            headers[name] = value
+        return Probe(family, description, session_id, None, headers)
+
+    strategies = [st.tuples(values, well_formed).map(lambda pair, d=description: build(d, *pair))
+                  for description, values in variants]
+    examples = [find_simplest(strategy) for strategy in strategies]
+    return examples, st.one_of(strategies)
+
+
+def find_simplest(strategy: st.SearchStrategy[Probe]) -> Probe:
+    return find(strategy, lambda _: True, settings=settings(database=None, phases=[Phase.generate, Phase.shrink]))
+
+
+def auth_probes(credentials: Credentials) -> tuple[list[Probe], st.SearchStrategy[Probe]]:
+    """Missing and unusable credentials (401 expected), and valid keys with a twist (no expectation)."""
+    return _header_probes("auth", "Authorization", _auth_variants(credentials.api_key), credentials.headers())
+
+
+def sub_account_probes(credentials: Credentials) -> tuple[list[Probe], st.SearchStrategy[Probe]]:
+    """Valid credentials on an unknown id with odd ``for-user-id`` headers."""
+    base = {"Authorization": credentials.headers()["Authorization"]}
+    return _header_probes("for-user-id", "for-user-id", _sub_account_variants(), base)

@@ -43,6 +43,4 @@ class Schemas:
 
 def describe(error: ValidationError) -> str:
     """One line: where in the instance, what, and which schema keyword."""
-    where = pointer(error.absolute_path) or "(root)"
-    keyword = pointer(list(error.absolute_schema_path)[-3:])
-    return f"{where}: {error.message} (schema …{keyword})"
+    return f"{pointer(error.absolute_path) or '(root)'}: {error.message} ({error.validator})"

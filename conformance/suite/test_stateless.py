@@ -6,7 +6,7 @@ import pytest
 
 from conformance.checks.catalogue import CATALOGUE, MUST, STATELESS
 from conformance.generation.explore import explore
-from conformance.generation.from_schema import coverage_probes, fuzz_probes
+from conformance.generation.from_schema import fuzz_probes
 from conformance.generation.probe import Probe
 from conformance.generation.strategies import auth_probes, id_probes, sub_account_probes
 
@@ -15,21 +15,20 @@ STATELESS_CHECKS = [check for check in CATALOGUE if check.stage == STATELESS]
 
 @pytest.fixture(scope="session")
 def explored(conformance):
-    """Send every generated input once; shrink each distinct MUST failure to a minimal input."""
+    """Send every generated input once (each family's explicit examples first); shrink each distinct MUST failure
+    to a minimal input."""
     config, credentials, recorder = conformance.config, conformance.credentials, conformance.recorder
     document = conformance.stage.repaired
 
     def send(probe: Probe):
         return conformance.target.send(credentials.intent(probe), probe.method, probe.path, probe.headers, probe.body)
 
-    for probe in coverage_probes(document, credentials, config.seed):
-        send(probe)
     must = {check.id for check in conformance.checks if check.level == MUST}
-    strategies = [fuzz_probes(document, credentials, config.seed), id_probes(credentials),
-                  auth_probes(credentials), sub_account_probes(credentials)]
-    for strategy in strategies:
-        for found in explore(strategy, send, max_examples=config.max_examples, seed_value=config.seed,
-                             shrink=config.shrink, must=must):
+    families = [fuzz_probes(document, credentials, config.seed), id_probes(credentials),
+                auth_probes(credentials), sub_account_probes(credentials)]
+    for examples, strategy in families:
+        for found in explore(strategy, send, examples=examples, max_examples=config.max_examples,
+                             seed_value=config.seed, shrink=config.shrink, must=must):
             recorder.mark_minimal(found.check_id, found.exchange, found.violation)
     return recorder
 

@@ -1,0 +1,28 @@
+"""The run's exchanges as JSON lines, redacted: what was sent, what came back, which checks it failed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conformance.suite.context import RunContext
+
+
+def write_transcript(context: RunContext, path: Path) -> Path:
+    redactor = context.redactor
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as out:
+        for exchange in context.recorder.exchanges:
+            request, response = exchange.request, exchange.response
+            record = {
+                "family": exchange.intent.family,
+                "input": exchange.intent.description,
+                "method": request.method,
+                "url": redactor.text(request.url),
+                "headers": {name: redactor.header(name, value) for name, value in request.headers.items()},
+                "status": response.status if response is not None else None,
+                "error": redactor.text(exchange.error) if exchange.error else None,
+                "failed_checks": sorted(exchange.violations),
+            }
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return path

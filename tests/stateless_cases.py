@@ -1,0 +1,119 @@
+"""Crafted responses for each stateless check, as data: (check ID, description, exchange, conforms?).
+
+An exchange is described by keyword overrides of ``exchange()`` below: method, path id, status, content
+type, body (a JSON value, or bytes sent as is), error, and the intent (credentials, sub_account, known).
+"""
+
+SID = "ps-661f87c614802d6c402cd82d"
+SESSION = {
+    "payment_session_id": SID, "created": "2026-11-26T04:00:00.000Z", "updated": "2026-11-26T04:05:00.000Z",
+    "reference_id": "order-1", "customer_id": "cust-e2878b4c-d57e-4a2c-922d-c0313c2800a3", "session_type": "PAY",
+    "currency": "IDR", "amount": 10000,
+    "country": "ID", "mode": "PAYMENT_LINK", "channel_properties": {}, "allowed_payment_channels": [],
+    "expires_at": "2026-11-26T04:30:00.000Z", "locale": "en", "description": "x", "items": None,
+    "metadata": None, "status": "CANCELED", "payment_link_url": "https://checkout.example/ps", "payment_token_id": None,
+    "payment_request_id": None, "business_id": "5f9a3c2e1b7d4a6c8e0f1a2b",
+}
+NOT_FOUND = {"error_code": "NOT_FOUND", "message": "Session not found"}
+UNAUTHORIZED = {"error_code": "INVALID_API_KEY", "message": "API key is not authorized for this API"}
+SERVER_ERROR = {"error_code": "SERVER_ERROR", "message": "Something unexpected happened."}
+KNOWN = {"known": True}
+
+CASES = [
+    ("CANCEL-HTTP", "a response", {}, True),
+    ("CANCEL-HTTP", "connection reset", {"error": "ConnectionError: reset by peer"}, False),
+
+    ("CANCEL-STATUS", "200", {"status": 200, "body": SESSION, **KNOWN}, True),
+    ("CANCEL-STATUS", "404", {"status": 404, "body": NOT_FOUND}, True),
+    ("CANCEL-STATUS", "503", {"status": 503, "body": SERVER_ERROR}, True),
+    ("CANCEL-STATUS", "302 redirect", {"status": 302, "body": {}}, False),
+    ("CANCEL-STATUS", "204 no content", {"status": 204, "body": b""}, False),
+    ("CANCEL-STATUS", "another method is not the operation", {"method": "GET", "status": 302}, True),
+
+    ("CANCEL-CONTENT-TYPE", "application/json with charset", {"content_type": "application/json; charset=utf-8"},
+     True),
+    ("CANCEL-CONTENT-TYPE", "text/html", {"content_type": "text/html", "body": b"<h1>Not found</h1>"}, False),
+    ("CANCEL-CONTENT-TYPE", "JSON type, body not JSON", {"body": b"{'error_code': 'NOT_FOUND'"}, False),
+    ("CANCEL-CONTENT-TYPE", "missing Content-Type", {"content_type": None}, False),
+
+    ("CANCEL-200-SCHEMA", "a full session", {"status": 200, "body": SESSION, **KNOWN}, True),
+    ("CANCEL-200-SCHEMA", "optional fields omitted",
+     {"status": 200, "body": {k: v for k, v in SESSION.items() if v is not None}, **KNOWN}, True),
+    ("CANCEL-200-SCHEMA", "timestamps without milliseconds",
+     {"status": 200, "body": {**SESSION, "created": "2026-11-26T04:00:00Z"}, **KNOWN}, True),
+    ("CANCEL-200-SCHEMA", "amount as a string", {"status": 200, "body": {**SESSION, "amount": "10000"}, **KNOWN},
+     False),
+    ("CANCEL-200-SCHEMA", "status spelled CANCELLED",
+     {"status": 200, "body": {**SESSION, "status": "CANCELLED"}, **KNOWN}, False),
+    ("CANCEL-200-SCHEMA", "created not a date-time",
+     {"status": 200, "body": {**SESSION, "created": "2026-11-26 04:00:00"}, **KNOWN}, False),
+    ("CANCEL-200-SCHEMA", "26-character id", {"status": 200, "body": {**SESSION, "payment_session_id": SID[:-1]},
+                                              **KNOWN}, False),
+    ("CANCEL-200-SCHEMA", "business_id null (not nullable)",
+     {"status": 200, "body": {**SESSION, "business_id": None}, **KNOWN}, False),
+    ("CANCEL-200-SCHEMA", "currency outside the enum",
+     {"status": 200, "body": {**SESSION, "currency": "EUR"}, **KNOWN}, False),
+
+    ("CANCEL-200-CANCELED", "CANCELED", {"status": 200, "body": SESSION, **KNOWN}, True),
+    ("CANCEL-200-CANCELED", "still ACTIVE", {"status": 200, "body": {**SESSION, "status": "ACTIVE"}, **KNOWN}, False),
+    ("CANCEL-200-CANCELED", "status missing",
+     {"status": 200, "body": {k: v for k, v in SESSION.items() if k != "status"}, **KNOWN}, False),
+
+    ("CANCEL-200-ID", "the requested id", {"status": 200, "body": SESSION, **KNOWN}, True),
+    ("CANCEL-200-ID", "another session's id",
+     {"status": 200, "body": {**SESSION, "payment_session_id": "ps-000000000000000000000000"}, **KNOWN}, False),
+    ("CANCEL-200-ID", "id missing",
+     {"status": 200, "body": {k: v for k, v in SESSION.items() if k != "payment_session_id"}, **KNOWN}, False),
+
+    ("CANCEL-4XX-SCHEMA", "404 NOT_FOUND", {"status": 404, "body": NOT_FOUND}, True),
+    ("CANCEL-4XX-SCHEMA", "errors null", {"status": 404, "body": {**NOT_FOUND, "errors": None}}, True),
+    ("CANCEL-4XX-SCHEMA", "message missing", {"status": 404, "body": {"error_code": "NOT_FOUND"}}, False),
+    ("CANCEL-4XX-SCHEMA", "SESSION_NOT_FOUND (strict)", {"status": 404, "body": {**NOT_FOUND,
+                                                                                  "error_code": "SESSION_NOT_FOUND"}},
+     False),
+    ("CANCEL-4XX-SCHEMA", "SESSION_NOT_FOUND (lenient)", {"status": 404, "profile": "lenient",
+                                                          "body": {**NOT_FOUND, "error_code": "SESSION_NOT_FOUND"}},
+     True),
+    ("CANCEL-4XX-SCHEMA", "400 API_VALIDATION_ERROR on a malformed id (lenient)",
+     {"status": 400, "profile": "lenient", "sid": "abc",
+      "body": {"error_code": "API_VALIDATION_ERROR", "message": "x"}}, True),
+    ("CANCEL-4XX-SCHEMA", "400 API_VALIDATION_ERROR on a well-formed id (lenient)",
+     {"status": 400, "profile": "lenient", "body": {"error_code": "API_VALIDATION_ERROR", "message": "x"}}, False),
+    ("CANCEL-4XX-SCHEMA", "errors a string", {"status": 404, "body": {**NOT_FOUND, "errors": "bad"}}, False),
+
+    ("CANCEL-5XX-SCHEMA", "SERVER_ERROR", {"status": 500, "body": SERVER_ERROR}, True),
+    ("CANCEL-5XX-SCHEMA", "another code", {"status": 500, "body": {**SERVER_ERROR, "error_code": "BOOM"}}, False),
+
+    ("CANCEL-ERROR-CODE", "401 INVALID_API_KEY", {"status": 401, "body": UNAUTHORIZED, "credentials": "invalid"}, True),
+    ("CANCEL-ERROR-CODE", "404 with INVALID_SESSION_STATUS",
+     {"status": 404, "body": {**NOT_FOUND, "error_code": "INVALID_SESSION_STATUS"}}, False),
+    ("CANCEL-ERROR-CODE", "409 with NOT_FOUND", {"status": 409, "body": NOT_FOUND}, False),
+    ("CANCEL-ERROR-CODE", "422 INVALID_SESSION_STATUS",
+     {"status": 422, "body": {"error_code": "INVALID_SESSION_STATUS", "message": "m"}, **KNOWN}, True),
+
+    ("CANCEL-NO-5XX", "404", {}, True),
+    ("CANCEL-NO-5XX", "500", {"status": 500, "body": SERVER_ERROR}, False),
+    ("CANCEL-NO-5XX", "502 on another method", {"method": "PUT", "status": 502, "body": SERVER_ERROR}, False),
+
+    ("CANCEL-NO-PHANTOM", "200 on a session the suite created", {"status": 200, "body": SESSION, **KNOWN}, True),
+    ("CANCEL-NO-PHANTOM", "200 on an id never created", {"status": 200, "body": SESSION}, False),
+
+    ("CANCEL-NOT-FOUND", "404 NOT_FOUND", {}, True),
+    ("CANCEL-NOT-FOUND", "400 on a malformed id (strict)",
+     {"status": 400, "sid": "abc", "body": {"error_code": "API_VALIDATION_ERROR", "message": "x"}}, False),
+    ("CANCEL-NOT-FOUND", "400 on a malformed id (lenient)", {"status": 400, "sid": "abc", "profile": "lenient",
+                                                             "body": {"error_code": "API_VALIDATION_ERROR",
+                                                                      "message": "x"}}, True),
+    ("CANCEL-NOT-FOUND", "422 for an unknown id",
+     {"status": 422, "body": {"error_code": "INVALID_SESSION_STATUS", "message": "m"}}, False),
+    ("CANCEL-NOT-FOUND", "not applied to another sub-account", {"status": 403, "sub_account": "other"}, True),
+
+    ("CANCEL-AUTH", "401 for a missing key", {"status": 401, "body": UNAUTHORIZED, "credentials": "invalid"}, True),
+    ("CANCEL-AUTH", "404 for a missing key", {"credentials": "invalid"}, False),
+    ("CANCEL-AUTH", "401 with the wrong code",
+     {"status": 401, "body": {**UNAUTHORIZED, "error_code": "UNAUTHORIZED"}, "credentials": "invalid"}, False),
+
+    ("CANCEL-METHOD", "405 with Allow", {"method": "GET", "status": 405, "headers": {"Allow": "POST"}}, True),
+    ("CANCEL-METHOD", "405 without Allow", {"method": "GET", "status": 405}, False),
+    ("CANCEL-METHOD", "200 to DELETE", {"method": "DELETE", "status": 200, "body": SESSION}, False),
+]

@@ -1,0 +1,174 @@
+"""`conformance run` end to end: the bundled emulator passes, wrong servers fail, reports are sound."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+from junitparser import Error, Failure, JUnitXml, Properties, Skipped
+
+from conformance.checks.catalogue import BY_ID, CATALOGUE, LIFECYCLE
+from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
+from tests.fakes import KEY, fake_server
+
+KEY_A, KEY_B = DEFAULT_KEYS
+GENERATED = {"schemathesis", "ids", "auth", "for-user-id"}
+
+
+def conformance(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k not in {"XENDIT_API_KEY", "CONFORMANCE_BASE_URL"}}
+    return subprocess.run([sys.executable, "-m", "conformance", *args], capture_output=True, text=True,
+                          timeout=300, env={**environment, **(env or {})})
+
+
+def cases(path) -> dict:
+    """JUnit testsuite name → {check ID: testcase}."""
+    xml = JUnitXml.fromfile(str(path))
+    return {suite.name: {case.name.split()[0]: case for case in suite} for suite in xml}
+
+
+def results(case) -> set[type]:
+    return {type(result) for result in case.result}
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("default")
+    done = conformance("run", "--junit-xml", str(out / "junit.xml"), "--transcript", str(out / "t.jsonl"))
+    return done, out
+
+
+def test_bundled_emulator_passes(default_run):
+    done, out = default_run
+    assert done.returncode == 0, done.stdout + done.stderr
+    suites = cases(out / "junit.xml")
+    assert list(suites) == ["spec", "stateless", "lifecycle"]
+    ran = {check_id for suite in suites.values() for check_id in suite}
+    assert ran == {check.id for check in CATALOGUE}
+    for suite in suites.values():
+        for check_id, case in suite.items():
+            assert not results(case) & {Failure, Error, Skipped}, check_id
+            properties = {prop.name: prop.value for prop in case.child(Properties)}
+            assert properties["check_id"] == check_id and properties["level"] == BY_ID[check_id].level
+            assert properties["statement"].startswith("/")
+    assert "PASS  LIFE-CONCURRENT" in done.stdout
+
+
+def test_reports_never_contain_the_key(default_run):
+    done, out = default_run
+    for text in [done.stdout, done.stderr, *(path.read_text() for path in out.iterdir())]:
+        assert KEY_A not in text and KEY_B not in text
+    assert "$XENDIT_API_KEY" in (out / "t.jsonl").read_text()
+
+
+def test_generated_inputs_cover_the_issue_list(default_run):
+    _, out = default_run
+    records = [json.loads(line) for line in (out / "t.jsonl").read_text().splitlines()]
+    inputs = {record["input"] for record in records if record["family"] in GENERATED}
+    for expected in ["0 characters", "26 characters", "28 characters", "255 characters", "4096 characters",
+                     "27 characters, wrong prefix", "27 characters, upper case", "27 characters, not hex",
+                     "27 code points, non-ASCII", "id with whitespace", "percent-encoded slash", "dot-dot segment",
+                     "NUL byte", "single quote", "id with control characters", "no Authorization header",
+                     "empty Authorization header", "Bearer scheme with the key", "Basic with malformed base64",
+                     "unknown key", "valid key with a password", "empty for-user-id", "non-ASCII for-user-id"]:
+        assert expected in inputs, expected
+    assert any(name.startswith("schemathesis coverage") for name in inputs)
+    assert any(name.startswith("schemathesis fuzzing (negative)") for name in inputs)
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    with running(EmulatorConfig(api_keys=DEFAULT_KEYS, test_control=True, min_expiry_seconds=1)) as base_url:
+        yield base_url
+
+
+def test_external_target_with_test_control_passes(emulator, tmp_path):
+    done = conformance("run", "--base-url", emulator, "--test-control", "--other-api-key", KEY_B,
+                       "--junit-xml", str(tmp_path / "j.xml"), "--max-examples", "20", env={"XENDIT_API_KEY": KEY_A})
+    assert done.returncode == 0, done.stdout + done.stderr
+    lifecycle = cases(tmp_path / "j.xml")[LIFECYCLE]
+    assert len(lifecycle) == len([c for c in CATALOGUE if c.stage == LIFECYCLE])
+    assert not any(results(case) for case in lifecycle.values())
+
+
+def _generated_requests(path) -> list[tuple]:
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    return [(r["method"], r["url"], json.dumps(r["headers"], sort_keys=True)) for r in records
+            if r["family"] in GENERATED]
+
+
+def test_same_seed_sends_the_same_requests(emulator, tmp_path):
+    streams = []
+    for name, seed in [("a", "7"), ("b", "7"), ("c", "8")]:
+        done = conformance("run", "--base-url", emulator, "--api-key", KEY_A, "--seed", seed, "--max-examples", "15",
+                           "--checks", "CANCEL-NOT-FOUND,CANCEL-NO-5XX", "--junit-xml", str(tmp_path / f"{name}.xml"),
+                           "--transcript", str(tmp_path / f"{name}.jsonl"))
+        assert done.returncode == 0, done.stdout + done.stderr
+        streams.append(_generated_requests(tmp_path / f"{name}.jsonl"))
+    assert len(streams[0]) > 60
+    assert streams[0] == streams[1]
+    assert streams[0] != streams[2]
+
+
+def test_a_server_that_cancels_anything_fails(tmp_path):
+    with fake_server("always-200") as base_url:
+        done = conformance("run", "--base-url", base_url, "--api-key", "xnd_development_x", "--max-examples", "10",
+                           "--junit-xml", str(tmp_path / "j.xml"))
+    assert done.returncode == 1, done.stdout + done.stderr
+    stateless = cases(tmp_path / "j.xml")["stateless"]
+    for check_id in ["CANCEL-NO-PHANTOM", "CANCEL-NOT-FOUND", "CANCEL-AUTH", "CANCEL-200-ID", "CANCEL-METHOD"]:
+        assert Failure in results(stateless[check_id]) or check_id == "CANCEL-METHOD", check_id
+    failure = next(iter(stateless["CANCEL-NO-PHANTOM"].result))
+    assert "Reproduce: curl" in failure.text and "Expected:" in failure.text
+    assert "xnd_development_x" not in (tmp_path / "j.xml").read_text()
+
+
+def test_lifecycle_skips_with_a_reason_when_no_session_can_be_had(tmp_path):
+    with fake_server("not-found") as base_url:
+        done = conformance("run", "--base-url", base_url, "--api-key", KEY, "--max-examples", "5",
+                           "--junit-xml", str(tmp_path / "j.xml"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    lifecycle = cases(tmp_path / "j.xml")[LIFECYCLE]
+    assert all(Skipped in results(case) for case in lifecycle.values())
+    assert "POST /sessions did not create a session" in done.stdout
+    assert "SKIP  LIFE-CANCEL-ACTIVE" in done.stdout
+
+
+def test_html_errors_fail_the_content_type_check(tmp_path):
+    with fake_server("html-404") as base_url:
+        done = conformance("run", "--base-url", base_url, "--api-key", "k", "--max-examples", "5",
+                           "--checks", "CANCEL-CONTENT-TYPE", "--junit-xml", str(tmp_path / "j.xml"))
+    assert done.returncode == 1
+    assert Failure in results(cases(tmp_path / "j.xml")["stateless"]["CANCEL-CONTENT-TYPE"])
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (["--base-url", f"http://127.0.0.1:{_closed_port()}", "--api-key", "k"], 3, "does not answer HTTP"),
+    (["--base-url", "http://127.0.0.1:1"], 2, "--api-key"),
+    (["--checks", "NOPE-1"], 2, "unknown check ID(s): NOPE-1"),
+    (["--spec", "/nonexistent.json"], 2, "cannot read"),
+    (["--profile", "loose"], 2, "Invalid value"),
+])
+def test_usage_and_unreachable_errors(args, code, message):
+    done = conformance("run", *args)
+    assert done.returncode == code, done.stdout + done.stderr
+    assert message in done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_checks_command_lists_the_catalogue_and_allowances():
+    done = conformance("checks", "--profile", "lenient")
+    assert done.returncode == 0
+    for check in CATALOGUE:
+        assert check.id in done.stdout
+    assert "malformed-id-400" in done.stdout and "session-not-found-404" in done.stdout
