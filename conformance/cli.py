@@ -105,14 +105,26 @@ def run_command(**options) -> None:
         sys.exit(2)
 
 
+def markdown_table() -> str:
+    """The check catalogue as a Markdown table (the README's copy is tested against this)."""
+    rows = ["| ID | level | stage | what it checks | statement (JSON pointer into the published document) |",
+            "|---|---|---|---|---|"]
+    rows += [f"| `{c.id}` | {c.level} | {c.stage} | {c.description} | `{c.statement}` |" for c in CATALOGUE]
+    return "\n".join(rows)
+
+
 def _ids(text: str | None) -> list[str] | None:
     return [part.strip() for part in text.split(",") if part.strip()] if text else None
 
 
 @main.command("checks")
 @click.option("--profile", type=click.Choice(PROFILES), default="strict", show_default=True)
-def checks_command(profile: str) -> None:
+@click.option("--markdown", is_flag=True, help="The catalogue as the Markdown table the README shows.")
+def checks_command(profile: str, markdown: bool) -> None:
     """List every check: ID, level, stage, the statement it enforces; and the profile's allowances."""
+    if markdown:
+        click.echo(markdown_table())
+        return
     for check in CATALOGUE:
         click.echo(f"{check.id:22} {check.level:6} {check.stage:9} {check.description}")
         click.echo(f"{'':22} {check.statement}  \"{check.quote}\"")

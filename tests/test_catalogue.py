@@ -1,0 +1,60 @@
+"""The check catalogue: every statement points into the vendor document and quotes what it says there."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from conformance.checks.catalogue import BY_ID, CATALOGUE, LIFECYCLE, SPEC, STATELESS, select
+from conformance.checks.profiles import ALLOWANCES
+from conformance.checks.stateless import STATELESS as IMPLEMENTED
+from conformance.spec.pointer import resolve
+from conformance.spec.stage import bundled_path
+from conformance.suite import test_lifecycle, test_spec
+
+PUBLISHED = json.loads(bundled_path("cancel").read_text())
+
+
+def _words(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"[`\-]", " ", text)).strip()
+
+
+@pytest.mark.parametrize("check", CATALOGUE, ids=[check.id for check in CATALOGUE])
+def test_statement_resolves_and_quote_is_there(check):
+    node = resolve(PUBLISHED, "#" + check.statement)
+    where = _words(node if isinstance(node, str) else json.dumps(node))
+    for fragment in check.quote.split("…"):
+        assert _words(fragment) in where, (check.id, fragment)
+
+
+def test_ids_are_unique_and_stable_in_shape():
+    assert len(BY_ID) == len(CATALOGUE)
+    for check in CATALOGUE:
+        assert re.fullmatch(r"(SPEC|CANCEL|LIFE)(-[0-9A-Z]+)+", check.id)
+        assert check.level in {"MUST", "SHOULD"} and check.stage in {SPEC, STATELESS, LIFECYCLE}
+
+
+def _marked(module) -> set[str]:
+    return {marker.args[0] for value in vars(module).values() for marker in getattr(value, "pytestmark", [])
+            if marker.name == "check"}
+
+
+def test_every_check_is_implemented_exactly_once():
+    assert {c.id for c in CATALOGUE if c.stage == STATELESS} == set(IMPLEMENTED)
+    assert {c.id for c in CATALOGUE if c.stage == LIFECYCLE} == _marked(test_lifecycle)
+    assert {c.id for c in CATALOGUE if c.stage == SPEC} == _marked(test_spec)
+
+
+def test_allowances_name_real_checks():
+    for allowance in ALLOWANCES["lenient"]:
+        assert set(allowance.checks) <= BY_ID.keys()
+        assert allowance.source
+
+
+def test_select():
+    assert [c.id for c in select(["CANCEL-AUTH", "LIFE-UPDATED"])] == ["CANCEL-AUTH", "LIFE-UPDATED"]
+    assert all(c.level == "MUST" for c in select(None, should=False))
+    with pytest.raises(KeyError):
+        select(["NOPE"])
