@@ -20,19 +20,19 @@ from conformance.emulator.config import parse_api_key
 KEY_A, KEY_B = DEFAULT_KEYS
 
 
-def emulator_threads() -> list[threading.Thread]:
-    return [thread for thread in threading.enumerate() if thread.name == "conformance-emulator"]
+def emulator_threads() -> set[threading.Thread]:
+    return {thread for thread in threading.enumerate() if thread.name == "conformance-emulator"}
 
 
 def test_running_starts_fast_stops_clean_and_repeats(client_of):
-    before = threading.active_count()
+    before, others = threading.active_count(), emulator_threads()  # others: the session-wide emulator, if started
     for _ in range(3):
         started = time.perf_counter()
         with running() as base_url:
             assert time.perf_counter() - started < 1.0
             assert base_url.startswith("http://127.0.0.1:")
             assert client_of(base_url).create().status_code == 201
-        assert not emulator_threads()
+        assert emulator_threads() == others
     assert threading.active_count() == before
 
 
