@@ -98,7 +98,7 @@ ACCEPTED = {
                                      "customer_id": "cust-b98d6f63-d240-44ec-9bd5-aa42954c4f48"},
     "explicit nulls": {"metadata": None, "items": None, "subscription": None},
     "fractional amount": {"amount": 10.5, "currency": "PHP", "country": "PH"},
-    "expiry at the floor": {"expires_at": in_seconds(30)},
+    "expiry 30 s ahead, floor 1 s": {"expires_at": in_seconds(30)},
     "lowercase t and z": {"expires_at": (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dt%H:%M:%Sz")},
     "channels": {"allowed_payment_channels": ["CARDS", "DANA"], "channel_properties": {"cards": {}},
                  "notification_channels": ["EMAIL"]},

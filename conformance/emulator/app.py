@@ -54,8 +54,8 @@ from conformance.emulator.view import session_body
 
 logger = logging.getLogger("conformance.emulator")
 
-Scope = MutableMapping[str, Any]
 ENCODED_SLASH = re.compile(rb"%2f", re.IGNORECASE)
+Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable, Callable], Awaitable[None]]
 
 

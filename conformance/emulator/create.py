@@ -105,7 +105,8 @@ def _ajv_message(error: ValidationError) -> str:
 
 
 def _missing(error: ValidationError) -> str:
-    return next(name for name in error.validator_value if f"{name!r} is a required property" == error.message)
+    return next((name for name in error.validator_value if f"{name!r} is a required property" == error.message),
+                error.message)
 
 
 def _ajv_path(error: ValidationError, prefix: Iterable[str]) -> tuple[str, str]:
@@ -149,16 +150,16 @@ def check_schema(body: object) -> None:
 
 # --- business rules: each returns the error it finds, or None ------------------------------------------------------
 
-Rule = Callable[[dict, int, float], ApiError | None]
+Rule = Callable[[dict], ApiError | None]
 
 
-def customer_id_prefix(body: dict, now: int, min_expiry: float) -> ApiError | None:
+def customer_id_prefix(body: dict) -> ApiError | None:
     if "customer_id" in body and not body["customer_id"].startswith("cust-"):
         return bad_request("INVALID_CUSTOMER_ID", 'Customer ID must start with "cust-"')
     return None
 
 
-def amount_fits_type(body: dict, now: int, min_expiry: float) -> ApiError | None:
+def amount_fits_type(body: dict) -> ApiError | None:
     if body["session_type"] == "SAVE" and body["amount"] != 0:
         return bad_request("INVALID_AMOUNT", "Amount must be zero for session type SAVE")
     if body["session_type"] != "SAVE" and body["amount"] <= 0:
@@ -166,21 +167,21 @@ def amount_fits_type(body: dict, now: int, min_expiry: float) -> ApiError | None
     return None
 
 
-def customer_present(body: dict, now: int, min_expiry: float) -> ApiError | None:
+def customer_present(body: dict) -> ApiError | None:
     needed = body["session_type"] == "SAVE" or body.get("allow_save_payment_method") in ("FORCED", "OPTIONAL")
     if needed and "customer" not in body and "customer_id" not in body:
         return bad_request("MISSING_CUSTOMER", "Customer object or customer_id is required")
     return None
 
 
-def capture_method_allowed(body: dict, now: int, min_expiry: float) -> ApiError | None:
+def capture_method_allowed(body: dict) -> ApiError | None:
     if "capture_method" in body and body["session_type"] in ("SAVE", "SUBSCRIPTION"):
         return bad_request("DISALLOWED_CAPTURE_METHOD",
                            f"Capture method is not supported for session type {body['session_type']}")
     return None
 
 
-def items_allowed(body: dict, now: int, min_expiry: float) -> ApiError | None:
+def items_allowed(body: dict) -> ApiError | None:
     if body.get("items") is not None and body["session_type"] != "PAY":
         return bad_request("ITEMS_NOT_SUPPORTED", "Items are allowed for session type PAY only")
     return None
@@ -194,7 +195,7 @@ def _is_https(url: str) -> bool:
     return parts.scheme == "https" and bool(parts.hostname)
 
 
-def https_urls(body: dict, now: int, min_expiry: float) -> ApiError | None:
+def https_urls(body: dict) -> ApiError | None:
     urls = [body.get("success_return_url"), body.get("cancel_return_url"),
             (body.get("components_configuration") or {}).get("return_url")]
     if any(url is not None and not _is_https(url) for url in urls):
@@ -209,15 +210,19 @@ def _lead_time(seconds: float) -> str:
     return f"{seconds:g} second" + ("" if seconds == 1 else "s")
 
 
-def expiry_far_enough(body: dict, now: int, min_expiry: float) -> ApiError | None:
-    if "expires_at" not in body:
+def expiry_far_enough(now: int, min_expiry: float) -> Rule:
+    """The rule that ``expires_at``, if given, is at least `min_expiry` seconds after `now` (milliseconds)."""
+    def rule(body: dict) -> ApiError | None:
+        if "expires_at" not in body:
+            return None
+        expires_at = parse_timestamp(body["expires_at"])
+        if expires_at is None:
+            return bad_request("INVALID_EXPIRY_DATE", "expires_at is not a representable date-time")
+        if expires_at < now + min_expiry * 1000:
+            return bad_request("INVALID_EXPIRY_DATE",
+                               f"expires_at must be at least {_lead_time(min_expiry)} in the future")
         return None
-    expires_at = parse_timestamp(body["expires_at"])
-    if expires_at is None:
-        return bad_request("INVALID_EXPIRY_DATE", "expires_at is not a representable date-time")
-    if expires_at < now + min_expiry * 1000:
-        return bad_request("INVALID_EXPIRY_DATE", f"expires_at must be at least {_lead_time(min_expiry)} in the future")
-    return None
+    return rule
 
 
 def _metadata_problem(metadata: dict | None) -> str | None:
@@ -234,7 +239,7 @@ def _metadata_problem(metadata: dict | None) -> str | None:
     return None
 
 
-def metadata_limits(body: dict, now: int, min_expiry: float) -> ApiError | None:
+def metadata_limits(body: dict) -> ApiError | None:
     if problem := _metadata_problem(body.get("metadata")):
         return bad_request("INVALID_METADATA", problem)
     for item in body.get("items") or ():
@@ -243,8 +248,10 @@ def metadata_limits(body: dict, now: int, min_expiry: float) -> ApiError | None:
     return None
 
 
-RULES: tuple[Rule, ...] = (customer_id_prefix, amount_fits_type, customer_present, capture_method_allowed,
-                           items_allowed, https_urls, expiry_far_enough, metadata_limits)
+def rules(now: int, min_expiry: float) -> tuple[Rule, ...]:
+    """The documented business rules, in the order they are checked."""
+    return (customer_id_prefix, amount_fits_type, customer_present, capture_method_allowed, items_allowed,
+            https_urls, expiry_far_enough(now, min_expiry), metadata_limits)
 
 
 # --- the session ---------------------------------------------------------------------------------------------------
@@ -253,8 +260,8 @@ def new_session(raw: bytes, owner: Owner, now: int, min_expiry: float) -> Sessio
     """The ACTIVE session a create request asks for; raises the 400 it gets instead."""
     body = parse_body(raw)
     check_schema(body)
-    for rule in RULES:
-        if error := rule(body, now, min_expiry):
+    for rule in rules(now, min_expiry):
+        if error := rule(body):
             raise error
     fields = {name: value for name, value in body.items() if name in kept_fields()}
     fields["created"] = timestamp(now)
