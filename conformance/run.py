@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import tempfile
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,9 +49,14 @@ def _target(config: RunConfig) -> Iterator[tuple[RunConfig, str, str, str | None
         yield dataclasses.replace(config, test_control=True), base_url, key, other
 
 
+def _cache_dir() -> Path:
+    """Hypothesis's unicode tables are cached here between runs (rebuilding them costs seconds), not in the cwd."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "xendit-cancel-conformance"
+
+
 def _pytest_args(config: RunConfig) -> list[str]:
     return [str(SUITE), "-c", str(SUITE / "suite.ini"), "--rootdir", str(SUITE), "-p", "no:cacheprovider",
-            "-p", "no:terminal", "-p", "no:schemathesis", "-W", "ignore::DeprecationWarning"]
+            "-p", "no:terminal", "-p", "no:schemathesis", "--assert=plain", "-W", "ignore::DeprecationWarning"]
 
 
 def _verdict(context: RunContext) -> int:
@@ -83,7 +88,7 @@ def run(config: RunConfig, console: Console) -> int:
     if not stage.ok:
         raise UsageError(f"{spec_path}: not usable after repair: " + "; ".join(
             f"{problem.pointer}: {problem.message}" for problem in stage.remaining_problems[:5]))
-    set_hypothesis_home_dir(tempfile.mkdtemp(prefix="conformance-hypothesis-"))
+    set_hypothesis_home_dir(_cache_dir() / "hypothesis")
     with _target(config) as (config, base_url, api_key, other_key):
         context = RunContext.build(config, stage, checks, base_url, api_key, other_key)
         console.print(f"target: {context.redactor.text(base_url)}"

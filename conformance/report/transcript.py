@@ -21,6 +21,7 @@ def write_transcript(context: RunContext, path: Path) -> Path:
                 "url": redactor.text(request.url),
                 "headers": {name: redactor.header(name, value) for name, value in request.headers.items()},
                 "status": response.status if response is not None else None,
+                "elapsed_ms": round(response.elapsed * 1000, 3) if response is not None else None,
                 "error": redactor.text(exchange.error) if exchange.error else None,
                 "failed_checks": sorted(exchange.violations),
             }
