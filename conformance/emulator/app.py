@@ -151,7 +151,9 @@ class Api:
         return self.present(request, session)
 
     def present(self, request: Request, session: Session, status: int = 200) -> Response:
-        return json_response(status, session_body(session, str(request.base_url).rstrip("/")))
+        """The session as JSON; its links use the origin (scheme and Host) the client reached us at."""
+        host = request.headers.get("host") or "{}:{}".format(*request.scope["server"])
+        return json_response(status, session_body(session, f"{request.scope['scheme']}://{host}"))
 
     # --- endpoints ----------------------------------------------------------------------------------------------
 

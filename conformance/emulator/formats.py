@@ -44,8 +44,9 @@ def components_sdk_key() -> str:
 
 def timestamp(ms: int) -> str:
     """Integer milliseconds → ``YYYY-MM-DDTHH:MM:SS.mmmZ``."""
-    moment = _EPOCH + ms * _MS
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    seconds, millis = divmod(ms, 1000)
+    year, month, day, hour, minute, second = time.gmtime(seconds)[:6]
+    return f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}.{millis:03d}Z"
 
 
 def parse_timestamp(text: str) -> int | None:

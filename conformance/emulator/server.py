@@ -46,7 +46,7 @@ def _server(config: EmulatorConfig, store: Store, api: type[Api]) -> uvicorn.Ser
     schemas()  # load the spec before the first request, not during it
     return uvicorn.Server(uvicorn.Config(
         api(config, store).asgi(), lifespan="off", access_log=False, log_config=None, log_level=None,
-        timeout_graceful_shutdown=2, server_header=False,
+        timeout_graceful_shutdown=2, server_header=False, proxy_headers=False,
     ))
 
 
