@@ -40,7 +40,8 @@ def main() -> None:
     repeat = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     extra = sys.argv[2:]
     runs = [one_run(extra) for _ in range(repeat)]
-    print(f"conformance run {' '.join(extra) or '(defaults: bundled emulator, --max-examples 50)'}, {repeat} runs")
+    options = " ".join(extra) or "(defaults: bundled emulator, --max-examples 50)"
+    print(f"conformance run {options}, {repeat} runs")
     print(f"{'run':>4} {'wall s':>8} {'run s':>8} {'requests':>9} {'req/s':>8} {'target s':>9} {'suite s':>8}")
     for index, run in enumerate(runs, 1):
         print(f"{index:>4} {run['wall']:>8.2f} {run['run']:>8.2f} {run['requests']:>9} "
@@ -48,7 +49,8 @@ def main() -> None:
     median = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
     print(f"median: wall {median['wall']:.2f} s, run {median['run']:.2f} s, {median['requests']:.0f} requests, "
           f"{median['requests'] / median['run']:.1f} req/s, waiting on the target {median['waiting']:.2f} s "
-          f"({100 * median['waiting'] / median['run']:.0f}%), suite's own code {median['run'] - median['waiting']:.2f} s")
+          f"({100 * median['waiting'] / median['run']:.0f}%), "
+          f"suite's own code {median['run'] - median['waiting']:.2f} s")
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ class RunConfig:
     transcript: Path | None = None
     checks: list[str] | None = None
     should: bool = True
+    fail_on_should: bool = False
     request_timeout: float = 10.0
 
     @property

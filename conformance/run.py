@@ -13,7 +13,7 @@ import pytest
 from hypothesis.configuration import set_hypothesis_home_dir
 from rich.console import Console
 
-from conformance.checks.catalogue import select
+from conformance.checks.catalogue import SPEC, select
 from conformance.config import RunConfig
 from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
 from conformance.report.junit import write_junit
@@ -63,6 +63,9 @@ def _verdict(context: RunContext) -> int:
     states = [context.outcomes[check.id].state if check.id in context.outcomes else "error"
               for check in context.checks]
     if any(state in {"failed", "error"} for state in states):
+        return NONCONFORMANT
+    if context.config.fail_on_should and any(
+            outcome.state == "warned" and outcome.check.stage != SPEC for outcome in context.outcomes.values()):
         return NONCONFORMANT
     if not any(state in {"passed", "warned"} for state in states) or not context.recorder.exchanges:
         raise UsageError("no check was executed")

@@ -11,10 +11,13 @@ from conformance.suite.context import RunContext
 def write_transcript(context: RunContext, path: Path) -> Path:
     redactor = context.redactor
     path.parent.mkdir(parents=True, exist_ok=True)
+    exchanges = context.recorder.exchanges
+    start = exchanges[0].sent_at if exchanges else 0.0
     with path.open("w", encoding="utf-8") as out:
-        for exchange in context.recorder.exchanges:
+        for exchange in exchanges:
             request, response = exchange.request, exchange.response
             record = {
+                "at_s": round(exchange.sent_at - start, 4),
                 "family": exchange.intent.family,
                 "input": exchange.intent.description,
                 "method": request.method,

@@ -50,7 +50,7 @@ class Target:
              body: bytes | None = None) -> Exchange:
         """Send one request to ``base_url + path`` byte for byte and record the exchange."""
         request = Request(method, self.url(path), dict(headers or {}), body)
-        exchange = Exchange(intent, request)
+        exchange = Exchange(intent, request, sent_at=time.time())
         prepared = self._session.prepare_request(
             requests.Request(method, request.url, headers=request.headers, data=body))
         prepared.url = request.url

@@ -70,6 +70,7 @@ class Exchange:
     response: Response | None = None
     error: str | None = None
     violations: dict = field(default_factory=dict)  # check ID → Violation, filled in by the recorder
+    sent_at: float = 0.0  # time.time() when the request went out
 
     @property
     def requested_id(self) -> str:
