@@ -80,8 +80,8 @@ def spec_check(paths: tuple[str, ...], as_json: bool) -> None:
               help="Also write every exchange, redacted, as JSON lines.")
 @click.option("--checks", "check_ids", help="Run only these check IDs (comma-separated).")
 @click.option("--no-should", is_flag=True, help="Leave out SHOULD-level checks (inferences, reported as warnings).")
-@click.option("--fail-on-should", is_flag=True, help="Exit 1 when a SHOULD-level check of the target fails, not only warn (the document's own "
-              "SHOULD findings stay warnings).")
+@click.option("--fail-on-should", is_flag=True, help="Exit 1 when a SHOULD-level check of the target fails, "
+              "not only warn (the document's own SHOULD findings stay warnings).")
 @click.option("--request-timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True,
               help="Seconds to wait for each response.")
 def run_command(**options) -> None:
