@@ -84,6 +84,16 @@ def spec_check(paths: tuple[str, ...], as_json: bool) -> None:
               "not only warn (the document's own SHOULD findings stay warnings).")
 @click.option("--request-timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True,
               help="Seconds to wait for each response.")
+@click.option("--rate-limit", callback=lambda ctx, param, value: _rate(value), metavar="N/s|N/m",
+              help="Throttle requests. Default: none for local targets, 1/s for Xendit hosts (60 per minute).")
+@click.option("--max-requests", type=click.IntRange(1), help="Stop sending after N requests (partial report).")
+@click.option("--timeout-total", type=click.FloatRange(1), help="Stop sending after S seconds (partial report).")
+@click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False), help="CA certificates for a TLS target.")
+@click.option("--insecure", is_flag=True, help="Do not verify the target's TLS certificate (self-signed test targets).")
+@click.option("--allow-live", is_flag=True, help="Run even with a live key or a non-test key on a Xendit host; only "
+              "sessions the run created or was given are canceled.")
+@click.option("--dry-run", is_flag=True, help="Print the plan (checks, requests per family, sessions to create and "
+              "cancel) and send nothing.")
 def run_command(**options) -> None:
     """Run the conformance suite against a target (default: the bundled emulator) and write a JUnit report.
 
@@ -99,7 +109,9 @@ def run_command(**options) -> None:
         max_examples=options["max_examples"], seed=options["seed"], shrink=not options["no_shrink"],
         junit_xml=options["junit_xml"], transcript=options["transcript"], checks=_ids(options["check_ids"]),
         should=not options["no_should"], fail_on_should=options["fail_on_should"],
-        request_timeout=options["request_timeout"])
+        request_timeout=options["request_timeout"], rate_limit=options["rate_limit"],
+        max_requests=options["max_requests"], timeout_total=options["timeout_total"], ca_bundle=options["ca_bundle"],
+        insecure=options["insecure"], allow_live=options["allow_live"], dry_run=options["dry_run"])
     try:
         sys.exit(run(config, Console(width=None if sys.stdout.isatty() else 160)))
     except UsageError as error:
@@ -113,6 +125,21 @@ def markdown_table() -> str:
             "|---|---|---|---|---|"]
     rows += [f"| `{c.id}` | {c.level} | {c.stage} | {c.description} | `{c.statement}` |" for c in CATALOGUE]
     return "\n".join(rows)
+
+
+def _rate(text: str | None) -> float | None:
+    """``5/s`` or ``60/m`` (or a bare number per second) as requests per second."""
+    if text is None:
+        return None
+    number, _, unit = text.partition("/")
+    per = {"": 1, "s": 1, "m": 60, "min": 60}.get(unit.strip().lower())
+    try:
+        rate = float(number) / per if per else 0.0
+    except ValueError:
+        rate = 0.0
+    if rate <= 0:
+        raise click.BadParameter(f"{text!r}: expected N/s or N/m with N > 0")
+    return rate
 
 
 def _ids(text: str | None) -> list[str] | None:

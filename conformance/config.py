@@ -29,6 +29,18 @@ class RunConfig:
     should: bool = True
     fail_on_should: bool = False
     request_timeout: float = 10.0
+    allow_live: bool = False
+    dry_run: bool = False
+    rate_limit: float | None = None  # requests per second; None: the target's default (see safety.default_rate)
+    max_requests: int | None = None
+    timeout_total: float | None = None
+    ca_bundle: str | None = None
+    insecure: bool = False
+
+    @property
+    def verify(self) -> bool | str:
+        """TLS verification for requests: a CA bundle, off with --insecure, or the system's."""
+        return False if self.insecure else (self.ca_bundle or True)
 
     @property
     def embedded(self) -> bool:

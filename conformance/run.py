@@ -13,14 +13,16 @@ import pytest
 from hypothesis.configuration import set_hypothesis_home_dir
 from rich.console import Console
 
-from conformance.checks.catalogue import SPEC, select
+from conformance.checks.catalogue import SPEC, Check, select
 from conformance.config import RunConfig
 from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
+from conformance.plan import render_plan
 from conformance.report.junit import write_junit
 from conformance.report.summary import outcome_line, summary
 from conformance.report.transcript import write_transcript
+from conformance.safety import live_risk
 from conformance.spec.load import InputError
-from conformance.spec.stage import bundled_path, run_stage
+from conformance.spec.stage import StageResult, bundled_path, run_stage
 from conformance.suite.context import RunContext
 from conformance.suite.plugin import ConformancePlugin
 from conformance.target.client import TargetUnreachable
@@ -38,8 +40,6 @@ class UsageError(Exception):
 def _target(config: RunConfig) -> Iterator[tuple[RunConfig, str, str, str | None]]:
     """(config, base URL, API key, other business's key): the bundled emulator when no target is given."""
     if not config.embedded:
-        if not config.api_key:
-            raise UsageError("--api-key (or XENDIT_API_KEY) is required with --base-url")
         yield config, config.base_url, config.api_key, config.other_api_key
         return
     key, other = list(DEFAULT_KEYS)[:2]
@@ -72,8 +72,14 @@ def _verdict(context: RunContext) -> int:
     return OK
 
 
-def run(config: RunConfig, console: Console) -> int:
-    started = time.perf_counter()
+def _checked(config: RunConfig) -> tuple[list[Check], StageResult]:
+    """The selected checks and the spec stage's result; UsageError for anything unusable."""
+    if not config.embedded and not config.api_key:
+        raise UsageError("--api-key (or XENDIT_API_KEY) is required with --base-url")
+    risk = None if config.embedded else live_risk(config.base_url, [config.api_key, config.other_api_key])
+    if risk and not config.allow_live:
+        raise UsageError(f"refusing to run: {risk}. This suite cancels sessions; pass --allow-live to run against "
+                         "a live account anyway (it still cancels only sessions it created or was given)")
     try:
         checks = select(config.checks, config.should)
     except KeyError as unknown:
@@ -85,12 +91,20 @@ def run(config: RunConfig, console: Console) -> int:
         stage = run_stage(spec_path)
     except InputError as error:
         raise UsageError(str(error)) from None
-    console.print(f"spec: {spec_path.name}: {len(stage.published_problems)} errors as published, "
-                  f"{len(stage.repairs)} repairs, {'valid' if stage.ok else 'NOT valid'} after repair, "
-                  f"{len(stage.warnings)} warnings", highlight=False)
     if not stage.ok:
         raise UsageError(f"{spec_path}: not usable after repair: " + "; ".join(
             f"{problem.pointer}: {problem.message}" for problem in stage.remaining_problems[:5]))
+    return checks, stage
+
+
+def run(config: RunConfig, console: Console) -> int:
+    started = time.perf_counter()
+    checks, stage = _checked(config)
+    console.print(f"spec: {stage.path.name}: {len(stage.published_problems)} errors as published, "
+                  f"{len(stage.repairs)} repairs, valid after repair, {len(stage.warnings)} warnings", highlight=False)
+    if config.dry_run:
+        console.print(render_plan(config, stage, checks, config.base_url or "the bundled emulator"), highlight=False)
+        return OK
     set_hypothesis_home_dir(_cache_dir() / "hypothesis")
     with _target(config) as (config, base_url, api_key, other_key):
         context = RunContext.build(config, stage, checks, base_url, api_key, other_key)
@@ -99,17 +113,18 @@ def run(config: RunConfig, console: Console) -> int:
         try:
             context.target.probe()
         except TargetUnreachable as error:
-            console.print(f"[bold red]error:[/] {context.redactor.text(str(error))}")
+            console.print(f"[bold red]error:[/] {context.redactor.text(str(error))}", highlight=False)
             return UNREACHABLE
         plugin = ConformancePlugin(context, progress=lambda outcome: outcome_line(console, outcome))
         code = pytest.main(_pytest_args(config), plugins=[plugin])
-        if code == pytest.ExitCode.INTERRUPTED:
-            return INTERRUPTED
         path = write_junit(context, config.junit_xml)
         summary(console, context, time.perf_counter() - started)
         console.print(f"JUnit report: {path}", highlight=False)
         if config.transcript:
             console.print(f"transcript: {write_transcript(context, config.transcript)}", highlight=False)
+        if code == pytest.ExitCode.INTERRUPTED:
+            console.print("[bold yellow]interrupted:[/] the reports above are partial", highlight=False)
+            return INTERRUPTED
         if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
             raise UsageError(f"the suite could not run (pytest exit {int(code)})")
         return _verdict(context)

@@ -1,53 +1,148 @@
-"""Deliberately wrong servers for end-to-end runs: real HTTP on a free loopback port, one fixed answer each."""
+"""Deliberately wrong servers for end-to-end runs: real HTTP (or raw sockets) on a free loopback port.
+
+``serve(behaviour)`` runs ``behaviour(handler)`` for every request; the behaviours below answer the way a broken
+or hostile target would.
+"""
 
 from __future__ import annotations
 
 import base64
 import json
+import ssl
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 KEY = "xnd_development_fake_key"
-UNAUTHORIZED = (401, "application/json", json.dumps({"error_code": "INVALID_API_KEY", "message": "no"}).encode())
-ANSWERS = {
-    "always-200": (200, "application/json", json.dumps({"status": "CANCELED"}).encode()),
-    "html-404": (404, "text/html", b"<html><body>Not Found</body></html>"),
-    "not-found": (404, "application/json", json.dumps({"error_code": "NOT_FOUND", "message": "nope"}).encode()),
-}
-CHECKS_KEY = {"not-found"}  # these answer 401 INVALID_API_KEY unless the request carries KEY
+AUTHORIZED = "Basic " + base64.b64encode(f"{KEY}:".encode()).decode()
+NOT_FOUND = {"error_code": "NOT_FOUND", "message": "Session not found"}
+Behaviour = Callable[[BaseHTTPRequestHandler], None]
+
+
+def reply(handler: BaseHTTPRequestHandler, status: int, body: bytes | dict, content_type: str = "application/json",
+          headers: dict | None = None) -> None:
+    data = json.dumps(body).encode() if isinstance(body, dict) else body
+    handler.send_response(status)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(data)))
+    for name, value in (headers or {}).items():
+        handler.send_header(name, value)
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
+def conformant_404(handler: BaseHTTPRequestHandler) -> None:
+    """What a correct target answers for sessions it does not have: 401 without the key, else 404."""
+    if handler.headers.get("Authorization") != AUTHORIZED:
+        reply(handler, 401, {"error_code": "INVALID_API_KEY", "message": "API key is not authorized for this API"})
+    else:
+        reply(handler, 404, NOT_FOUND)
+
+
+def fixed(status: int, body: bytes | dict, content_type: str = "application/json") -> Behaviour:
+    return lambda handler: reply(handler, status, body, content_type)
 
 
 @contextmanager
-def fake_server(mode: str) -> Iterator[str]:
-    authorized = "Basic " + base64.b64encode(f"{KEY}:".encode()).decode()
+def serve(behaviour: Behaviour, *, http10: bool = False, tls: ssl.SSLContext | None = None,
+          log: list | None = None) -> Iterator[str]:
+    """A server on a free loopback port answering with `behaviour`; yields its base URL. `log` gets
+    (method, path, headers) of each request."""
 
     class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+        protocol_version = "HTTP/1.0" if http10 else "HTTP/1.1"
 
         def log_message(self, *args) -> None:
             pass
 
-        def answer(self) -> None:
+        def handle_one(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             self.rfile.read(length)
-            ok = mode not in CHECKS_KEY or self.headers.get("Authorization") == authorized
-            status, content_type, body = ANSWERS[mode] if ok else UNAUTHORIZED
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            if log is not None:
+                log.append((self.command, self.path, dict(self.headers)))
+            behaviour(self)
 
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_TRACE = do_QUERY = answer
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_TRACE = do_QUERY = handle_one
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    if tls:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+def every_nth(n: int, odd: Behaviour, normal: Behaviour = conformant_404) -> Behaviour:
+    """`odd` for every n-th request, `normal` otherwise."""
+    count = iter(range(1, 10**9))
+    lock = threading.Lock()
+
+    def behaviour(handler: BaseHTTPRequestHandler) -> None:
+        with lock:
+            number = next(count)
+        (odd if number % n == 0 else normal)(handler)
+
+    return behaviour
+
+
+def reset(handler: BaseHTTPRequestHandler) -> None:
+    """Start a response, then drop the connection."""
+    handler.wfile.write(b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"er")
+    handler.wfile.flush()
+    handler.close_connection = True
+    handler.connection.shutdown(2)
+
+
+def hang(handler: BaseHTTPRequestHandler) -> None:
+    """Headers, a little body, then nothing for a long time."""
+    handler.wfile.write(b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+    handler.wfile.flush()
+    time.sleep(30)
+
+
+def huge(handler: BaseHTTPRequestHandler) -> None:
+    """A 50 MB JSON body, streamed."""
+    size = 50 * 1024 * 1024
+    handler.send_response(404)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(size))
+    handler.end_headers()
+    chunk = b" " * 65536
+    try:
+        for _ in range(size // len(chunk)):
+            handler.wfile.write(chunk)
+    except OSError:
+        pass  # the client stopped reading, as it should
+
+
+def redirect_loop(handler: BaseHTTPRequestHandler) -> None:
+    reply(handler, 302, b"", "text/plain", {"Location": handler.path})
+
+
+def chunked(handler: BaseHTTPRequestHandler) -> None:
+    """The conformant answer, with Transfer-Encoding: chunked."""
+    ok = handler.headers.get("Authorization") == AUTHORIZED
+    body = json.dumps(NOT_FOUND if ok else {"error_code": "INVALID_API_KEY", "message": "no"}).encode()
+    handler.send_response(404 if ok else 401)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Transfer-Encoding", "chunked")
+    handler.end_headers()
+    for part in (body[:5], body[5:]):
+        handler.wfile.write(f"{len(part):x}\r\n".encode() + part + b"\r\n")
+    handler.wfile.write(b"0\r\n\r\n")
+
+
+def slow(seconds: float, then: Behaviour = conformant_404) -> Behaviour:
+    def behaviour(handler: BaseHTTPRequestHandler) -> None:
+        time.sleep(seconds)
+        then(handler)
+
+    return behaviour

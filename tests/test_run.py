@@ -13,7 +13,7 @@ from junitparser import Error, Failure, JUnitXml, Properties, Skipped
 
 from conformance.checks.catalogue import BY_ID, CATALOGUE, LIFECYCLE
 from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
-from tests.fakes import KEY, fake_server
+from tests.fakes import KEY, conformant_404, fixed, serve
 
 KEY_A, KEY_B = DEFAULT_KEYS
 GENERATED = {"schemathesis", "ids", "auth", "for-user-id"}
@@ -115,7 +115,7 @@ def test_same_seed_sends_the_same_requests(emulator, tmp_path):
 
 
 def test_a_server_that_cancels_anything_fails(tmp_path):
-    with fake_server("always-200") as base_url:
+    with serve(fixed(200, {"status": "CANCELED"})) as base_url:
         done = conformance("run", "--base-url", base_url, "--api-key", "xnd_development_x", "--max-examples", "10",
                            "--junit-xml", str(tmp_path / "j.xml"))
     assert done.returncode == 1, done.stdout + done.stderr
@@ -128,7 +128,7 @@ def test_a_server_that_cancels_anything_fails(tmp_path):
 
 
 def test_lifecycle_skips_with_a_reason_when_no_session_can_be_had(tmp_path):
-    with fake_server("not-found") as base_url:
+    with serve(conformant_404) as base_url:
         done = conformance("run", "--base-url", base_url, "--api-key", KEY, "--max-examples", "5",
                            "--junit-xml", str(tmp_path / "j.xml"))
     assert done.returncode == 0, done.stdout + done.stderr
@@ -139,7 +139,7 @@ def test_lifecycle_skips_with_a_reason_when_no_session_can_be_had(tmp_path):
 
 
 def test_html_errors_fail_the_content_type_check(tmp_path):
-    with fake_server("html-404") as base_url:
+    with serve(fixed(404, b"<html><body>Not Found</body></html>", "text/html")) as base_url:
         done = conformance("run", "--base-url", base_url, "--api-key", "k", "--max-examples", "5",
                            "--checks", "CANCEL-CONTENT-TYPE", "--junit-xml", str(tmp_path / "j.xml"))
     assert done.returncode == 1

@@ -21,6 +21,7 @@ class Failure:
     violation: Violation
     exchange: Exchange
     minimal: bool = False
+    flaky: bool = False  # a retry of the same request did not reproduce it
 
 
 class Recorder:
@@ -38,6 +39,10 @@ class Recorder:
     def evaluate(self, exchange: Exchange) -> dict[str, Violation]:
         """Apply every selected stateless check; record and return the violations found."""
         found: dict[str, Violation] = {}
+        if exchange.skipped:  # not sent, or rate limited: nothing to judge
+            with self._lock:
+                self.exchanges.append(exchange)
+            return found
         for check in self.checks:
             try:
                 violation = STATELESS[check.id](exchange, self.ctx)
@@ -58,8 +63,19 @@ class Recorder:
 
     @property
     def cancel_exchanges(self) -> int:
-        """How many responses of the cancel operation the checks have seen."""
-        return sum(1 for exchange in self.exchanges if exchange.path_id is not None)
+        """How many responses of the cancel operation the checks have judged."""
+        return sum(1 for exchange in self.exchanges if exchange.path_id is not None and not exchange.skipped)
+
+    @property
+    def sent(self) -> int:
+        return sum(1 for exchange in self.exchanges if not exchange.skipped or exchange.response is not None)
+
+    def mark_flaky(self, exchange: Exchange, check_ids: set[str]) -> None:
+        with self._lock:
+            for check_id in check_ids:
+                for failure in self.failures[check_id]:
+                    if failure.exchange is exchange:
+                        failure.flaky = True
 
     def mark_minimal(self, check_id: str, exchange: Exchange, violation: Violation) -> None:
         """Put the shrunk (minimal) failing exchange of a check first."""

@@ -75,6 +75,8 @@ def status_declared(exchange: Exchange, ctx: CheckContext) -> Violation | None:
 def json_content(exchange: Exchange, ctx: CheckContext) -> Violation | None:
     if exchange.response is None or exchange.path_id is None:
         return None
+    if exchange.response.truncated:
+        return Violation("the body is larger than the 1 MiB the suite reads", "a JSON body of a sensible size")
     media_type = exchange.response.content_type.split(";")[0].strip().lower()
     if media_type != "application/json":
         return Violation(f"Content-Type {exchange.response.content_type!r}", "Content-Type: application/json")

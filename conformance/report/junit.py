@@ -11,6 +11,7 @@ from conformance.checks.catalogue import LIFECYCLE, SPEC, STATELESS
 from conformance.suite.context import Outcome, RunContext
 
 MESSAGE_LIMIT = 300
+NOT_RUN = "not run: the run was interrupted"
 
 
 def _testcase(outcome: Outcome, context: RunContext) -> TestCase:
@@ -53,9 +54,13 @@ def write_junit(context: RunContext, path: Path) -> Path:
         suite.add_property("target", context.redactor.text(context.target.base_url))
         suite.add_property("profile", context.config.profile)
         suite.add_property("seed", str(context.config.seed))
+        suite.add_property("requests", str(context.target.traffic.sent))
+        if context.target.traffic.stopped:
+            suite.add_property("stopped_early", context.target.traffic.stopped)
         for check in context.checks:
-            if check.stage == stage and check.id in context.outcomes:
-                suite.add_testcase(_testcase(context.outcomes[check.id], context))
+            if check.stage == stage:
+                outcome = context.outcomes.get(check.id) or Outcome(check, "skipped", NOT_RUN)
+                suite.add_testcase(_testcase(outcome, context))
         if stage == SPEC:
             suite.append(SystemOut(context.redactor.text(_spec_details(context))))
         xml.add_testsuite(suite)

@@ -38,8 +38,9 @@ def render_exchange(exchange: Exchange, redactor: Redactor) -> list[str]:
 
 def render_failure(failure: Failure, redactor: Redactor) -> str:
     violation = failure.violation
-    lines = [f"{failure.check_id}{' (minimal input, shrunk)' if failure.minimal else ''}: "
-             f"{redactor.text(violation.message)}",
+    notes = " (minimal input, shrunk)" if failure.minimal else ""
+    notes += " FLAKY: a retry of the same request did not reproduce it" if failure.flaky else ""
+    lines = [f"{failure.check_id}{notes}: {redactor.text(violation.message)}",
              f"Expected: {violation.expected}"]
     if violation.schema_path:
         lines.append(f"Schema path: {violation.schema_path}")

@@ -40,6 +40,16 @@ def summary(console: Console, context: RunContext, seconds: float) -> None:
     console.print(table)
     states = [outcome.state for outcome in context.outcomes.values()]
     counts = ", ".join(f"{states.count(state)} {state}" for state in STYLE if states.count(state))
-    console.print(f"{counts} · {len(recorder.exchanges)} requests in {seconds:.1f} s · "
+    traffic = context.target.traffic
+    if traffic.stopped:
+        console.print(f"[bold yellow]stopped early:[/] {traffic.stopped}; checks not reached are skipped",
+                      highlight=False)
+    if traffic.rate_limited:
+        console.print(f"rate limited: {traffic.rate_limited} answer(s) 429, {traffic.waited:.0f} s spent waiting "
+                      "as the target asked (not counted as failures)", highlight=False)
+    guarded = sum(1 for exchange in recorder.exchanges if (exchange.skipped or "").startswith("not sent: the suite"))
+    if guarded:
+        console.print(f"safety: {guarded} request(s) not sent: their id could name a real session", highlight=False)
+    console.print(f"{counts} · {traffic.sent} requests in {seconds:.1f} s · "
                   f"profile {context.config.profile} · seed {context.config.seed} · "
                   f"target {context.redactor.text(context.target.base_url)}", highlight=False)

@@ -44,6 +44,7 @@ class Sessions:
         self.tag = "conformance-" + secrets.token_hex(6)
         self.created = 0
         self.create_error: str | None = None
+        self._absent: dict[str, str | None] = {}
         known_ids.update(filter(None, [*given, completed, expired]))
 
     def send(self, description: str, method: str, path: str, session_id: str, headers: dict | None = None,
@@ -60,6 +61,18 @@ class Sessions:
     def get(self, session_id: str) -> Exchange:
         return self.send("get", "GET", f"/sessions/{segment(session_id)}", session_id)
 
+    def unsafe(self, session_id: str) -> str | None:
+        """Why a state-changing request to `session_id` must not be sent (a real session of the key may have this
+        id), or None once a GET has answered 404. Cached per id."""
+        if session_id not in self._absent:
+            exchange = self.send("confirm that no such session exists before cancelling", "GET",
+                                 f"/sessions/{segment(session_id)}", session_id)
+            status = exchange.response.status if exchange.response is not None else exchange.skipped or exchange.error
+            self._absent[session_id] = None if status == 404 else (
+                f"not sent: the suite did not create {session_id!r} and a GET with the key did not answer 404 "
+                f"({status}); it only cancels sessions it created or was given")
+        return self._absent[session_id]
+
     def _create(self) -> dict:
         if self.create_error:
             raise Unavailable(self.create_error)
@@ -68,6 +81,8 @@ class Sessions:
         headers = {**self.credentials.headers(), "Content-Type": "application/json"}
         exchange = self.send("create a session", "POST", "/sessions", "", headers, payload)
         body = exchange.response.json_or_none() if exchange.response is not None else None
+        if exchange.skipped and exchange.response is None:
+            raise Unavailable(f"not sent: {exchange.skipped}")
         if exchange.response is None or exchange.response.status != 201 or not isinstance(body, dict) \
                 or not isinstance(body.get("payment_session_id"), str):
             seen = exchange.error or f"status {exchange.response.status}"

@@ -16,6 +16,22 @@ from conformance.target.client import basic
 from conformance.target.exchange import Exchange
 
 VOLATILE = {"status", "updated"}
+PLAN = {  # what each check sends (shown by --dry-run); the scenario session is shared by the first six
+    "LIFE-CANCEL-ACTIVE": "1 ACTIVE session (the scenario): cancel it, GET it, cancel it again, its checkout link "
+                          "fetched before and after",
+    "LIFE-GET-CANCELED": "the scenario session",
+    "LIFE-UPDATED": "the scenario session",
+    "LIFE-RECANCEL": "the scenario session",
+    "LIFE-STATUS-MESSAGE": "the scenario session",
+    "LIFE-CHECKOUT": "the scenario session",
+    "LIFE-COMPLETED": "1 session completed through test control (or --completed-session-id): cancel, GET",
+    "LIFE-EXPIRED": "1 session expired through test control (or --expired-session-id): cancel, GET",
+    "LIFE-CONCURRENT": "1 ACTIVE session: 8 concurrent cancels, GET",
+    "LIFE-AUTH-NO-EFFECT": "1 ACTIVE session: 2 cancels with bad credentials, 2 GETs, 1 cancel",
+    "LIFE-OTHER-BUSINESS": "1 ACTIVE session: 1 cancel with --other-api-key, 1 GET, 1 cancel",
+    "LIFE-OTHER-SUBACCOUNT": "1 ACTIVE session: 1 cancel as another for-user-id, 1 GET, 1 cancel",
+    "LIFE-ID-VARIANT": "1 ACTIVE session: 4 cancels of variants of its id, 4 GETs, 1 cancel",
+}
 CONCURRENT_CANCELS = 8
 OTHER_SUB_ACCOUNT = "5f0c0nf0rmance0ther000000"
 

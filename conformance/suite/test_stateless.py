@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from conformance.checks.catalogue import CATALOGUE, MUST, STATELESS
@@ -9,6 +11,7 @@ from conformance.generation.explore import explore
 from conformance.generation.from_schema import fuzz_probes
 from conformance.generation.probe import Probe
 from conformance.generation.strategies import auth_probes, id_probes, sub_account_probes
+from conformance.safety import to_confirm
 
 STATELESS_CHECKS = [check for check in CATALOGUE if check.stage == STATELESS]
 
@@ -20,8 +23,22 @@ def explored(conformance):
     config, credentials, recorder = conformance.config, conformance.credentials, conformance.recorder
     document = conformance.stage.repaired
 
+    target, sessions = conformance.target, conformance.sessions
+    retried: set[str] = set()
+
     def send(probe: Probe):
-        return conformance.target.send(credentials.intent(probe), probe.method, probe.path, probe.headers, probe.body)
+        intent = credentials.intent(probe)
+        for session_id in sorted(to_confirm(probe.method, probe.session_id)):
+            reason = sessions.unsafe(session_id)
+            if reason:
+                return target.skip(intent, probe.method, probe.path, probe.headers, reason)
+        exchange = target.send(intent, probe.method, probe.path, probe.headers, probe.body)
+        fresh = set(exchange.violations) - retried
+        if fresh:  # once per check: does the failure reproduce on the same request?
+            retried.update(fresh)
+            again = target.send(replace(intent, family="retry"), probe.method, probe.path, probe.headers, probe.body)
+            recorder.mark_flaky(exchange, fresh - set(again.violations))
+        return exchange
 
     must = {check.id for check in conformance.checks if check.level == MUST}
     families = [fuzz_probes(document, credentials, config.seed), id_probes(credentials),
@@ -40,4 +57,5 @@ def test_stateless(check_id, conformance, explored):
         raise RuntimeError(f"the check itself failed:\n{explored.errors[check_id]}")
     if explored.failures[check_id]:
         raise conformance.violation(explored.failures[check_id])
-    assert explored.cancel_exchanges, "no response of the cancel operation was received"
+    if not explored.cancel_exchanges:
+        pytest.skip(f"no response of the cancel operation to judge ({conformance.target.traffic.stopped or 'none'})")

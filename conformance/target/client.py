@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import base64
 import time
+import warnings
 from collections.abc import Callable
 
 import requests
+import urllib3
 from requests.structures import CaseInsensitiveDict
 
 from conformance import __version__
 from conformance.target.exchange import Exchange, Intent, Request, Response
+from conformance.target.traffic import Limits, Traffic
 
 MAX_BODY = 1024 * 1024
 
@@ -28,11 +31,12 @@ class Target:
     """The implementation under test at ``base_url``; every exchange is passed to ``on_exchange``."""
 
     def __init__(self, base_url: str, *, timeout: float = 10.0, verify: bool | str = True,
-                 on_exchange: Callable[[Exchange], object] | None = None):
+                 on_exchange: Callable[[Exchange], object] | None = None, traffic: Traffic | None = None):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.verify = verify
         self.on_exchange = on_exchange
+        self.traffic = traffic or Traffic(Limits())
         self._session = requests.Session()
         self._session.trust_env = False  # no ~/.netrc credentials sneaking into unauthenticated requests
         self._session.proxies = requests.utils.get_environ_proxies(self.base_url)
@@ -41,30 +45,56 @@ class Target:
 
     def fork(self) -> Target:
         """Another connection pool to the same target, for use from another thread."""
-        return Target(self.base_url, timeout=self.timeout, verify=self.verify, on_exchange=self.on_exchange)
+        return Target(self.base_url, timeout=self.timeout, verify=self.verify, on_exchange=self.on_exchange,
+                      traffic=self.traffic)
 
     def url(self, path: str) -> str:
         return self.base_url + path
 
     def send(self, intent: Intent, method: str, path: str, headers: dict[str, str | bytes] | None = None,
              body: bytes | None = None) -> Exchange:
-        """Send one request to ``base_url + path`` byte for byte and record the exchange."""
+        """Send one request to ``base_url + path`` byte for byte (within the run's limits) and record it."""
         request = Request(method, self.url(path), dict(headers or {}), body)
         exchange = Exchange(intent, request, sent_at=time.time())
-        prepared = self._session.prepare_request(
-            requests.Request(method, request.url, headers=request.headers, data=body))
-        prepared.url = request.url
-        started = time.perf_counter()
-        try:
-            with self._session.send(prepared, timeout=self.timeout, allow_redirects=False, stream=True) as raw:
-                content = _read_capped(raw)
-                exchange.response = Response(raw.status_code, CaseInsensitiveDict(raw.headers), content,
-                                             time.perf_counter() - started)
-        except requests.RequestException as error:
-            exchange.error = f"{type(error).__name__}: {error}"
+        while True:
+            exchange.skipped = self.traffic.admit()
+            if exchange.skipped:
+                break
+            self._exchange(exchange)
+            self.traffic.outcome(exchange.response is not None)
+            if exchange.response is None or exchange.response.status != 429:
+                break
+            if not self.traffic.wait_for_429(exchange.response.headers):
+                exchange.skipped = "rate limited (429) beyond the run's patience for waiting"
+                break
         if self.on_exchange:
             self.on_exchange(exchange)
         return exchange
+
+    def skip(self, intent: Intent, method: str, path: str, headers: dict | None, reason: str) -> Exchange:
+        """Record a request the suite decided not to send."""
+        exchange = Exchange(intent, Request(method, self.url(path), dict(headers or {})), sent_at=time.time(),
+                            skipped=reason)
+        if self.on_exchange:
+            self.on_exchange(exchange)
+        return exchange
+
+    def _exchange(self, exchange: Exchange) -> None:
+        request = exchange.request
+        prepared = self._session.prepare_request(
+            requests.Request(request.method, request.url, headers=request.headers, data=request.body))
+        prepared.url = request.url
+        started = time.perf_counter()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+                with self._session.send(prepared, timeout=self.timeout, allow_redirects=False, stream=True) as raw:
+                    content = _read_capped(raw)
+                    exchange.response = Response(raw.status_code, CaseInsensitiveDict(raw.headers), content,
+                                                 time.perf_counter() - started, truncated=len(content) > MAX_BODY)
+                    exchange.error = None
+        except requests.RequestException as error:
+            exchange.error = _describe(error)
 
     def probe(self) -> None:
         """Raise TargetUnreachable unless the target answers HTTP (any status)."""
@@ -72,6 +102,16 @@ class Target:
         exchange = self.send(intent, "GET", "/sessions/ps-000000000000000000000000/probe")
         if exchange.response is None:
             raise TargetUnreachable(f"{self.base_url} does not answer HTTP ({exchange.error})")
+
+
+def _describe(error: requests.RequestException) -> str:
+    """One line for a transport error, with a hint where the user can act on it."""
+    text = f"{type(error).__name__}: {error}"
+    if isinstance(error, requests.exceptions.SSLError):
+        text += " (a self-signed test target? pass --ca-bundle FILE, or --insecure)"
+    elif isinstance(error, requests.exceptions.ProxyError):
+        text += " (through the proxy in HTTP_PROXY/HTTPS_PROXY)"
+    return text
 
 
 def _read_capped(raw: requests.Response) -> bytes:

@@ -46,6 +46,7 @@ class Response:
     headers: CaseInsensitiveDict
     body: bytes
     elapsed: float
+    truncated: bool = False  # the body was longer than the suite reads (MAX_BODY)
 
     @property
     def content_type(self) -> str:
@@ -71,6 +72,7 @@ class Exchange:
     error: str | None = None
     violations: dict = field(default_factory=dict)  # check ID → Violation, filled in by the recorder
     sent_at: float = 0.0  # time.time() when the request went out
+    skipped: str | None = None  # why it was not sent, or why its answer is not judged (budget, 429s, breaker)
 
     @property
     def requested_id(self) -> str:

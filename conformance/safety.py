@@ -1,0 +1,47 @@
+"""Never touch a live account unless told, never cancel a session the suite did not create or was not given.
+
+- A live key (``xnd_production_``), or a Xendit host with a key that is not a test key (``xnd_development_``),
+  is refused unless ``--allow-live`` is given.
+- Before a state-changing request to an id that contains a well-formed session id the suite did not create, a GET
+  with the configured key must answer 404 for that id: a generated id could, in theory, be a real session.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+LIVE_PREFIX, TEST_PREFIX = "xnd_production_", "xnd_development_"
+XENDIT_HOST = re.compile(r"(^|\.)xendit\.co$", re.IGNORECASE)
+REAL_LOOKING_ID = re.compile(r"ps-[0-9a-f]{24}", re.IGNORECASE)
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+LOOPBACK = re.compile(r"^(localhost|127\.\d+\.\d+\.\d+|::1|\[::1\])$", re.IGNORECASE)
+XENDIT_RATE = 1.0  # requests per second: Xendit's test mode allows 60 per minute per endpoint
+
+
+def is_xendit(base_url: str) -> bool:
+    return bool(XENDIT_HOST.search(urlsplit(base_url).hostname or ""))
+
+
+def live_risk(base_url: str, keys: list[str | None]) -> str | None:
+    """Why this run could touch a live account, or None."""
+    for key in filter(None, keys):
+        if key.startswith(LIVE_PREFIX):
+            return "a live (xnd_production_) API key was given"
+        if is_xendit(base_url) and not key.startswith(TEST_PREFIX):
+            return f"{urlsplit(base_url).hostname} is Xendit and a key is not a test (xnd_development_) key"
+    return None
+
+
+def default_rate(base_url: str) -> float | None:
+    """Unthrottled for local targets, within Xendit's documented test-mode limit for Xendit hosts."""
+    return XENDIT_RATE if is_xendit(base_url) else None
+
+
+def to_confirm(method: str, session_id: str) -> set[str]:
+    """The ids a GET must show absent before this request is sent: every well-formed id inside `session_id`, as
+    written and in lower case (a lenient server might match a prefix, or ignore case). Empty for safe methods."""
+    if method.upper() in SAFE_METHODS:
+        return set()
+    found = REAL_LOOKING_ID.findall(session_id)
+    return set(found) | {match.lower() for match in found}

@@ -1,0 +1,124 @@
+"""Safety: no live accounts unless told, no cancel of a session the suite did not create, no key in any output."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+from tests.fakes import AUTHORIZED, KEY, NOT_FOUND, conformant_404, every_nth, reply, serve
+from tests.test_run import conformance
+
+EXAMPLE_ID = "ps-661f87c614802d6c402cd82d"  # the document's example: schemathesis sends it
+
+
+def test_live_key_is_refused():
+    done = conformance("run", "--base-url", "http://127.0.0.1:9", "--api-key", "xnd_production_abc")
+    assert done.returncode == 2 and "refusing to run: a live (xnd_production_) API key" in done.stderr
+    assert "xnd_production_abc" not in done.stdout + done.stderr
+
+
+def test_xendit_host_needs_a_test_key_and_allow_live_overrides():
+    done = conformance("run", "--base-url", "https://api.xendit.co", "--api-key", "sk_something")
+    assert done.returncode == 2 and "is Xendit and a key is not a test" in done.stderr
+    planned = conformance("run", "--base-url", "https://api.xendit.co", "--api-key", "sk_something",
+                          "--allow-live", "--dry-run")
+    assert planned.returncode == 0 and "Dry run: nothing is sent" in planned.stdout
+
+
+def test_dry_run_sends_nothing():
+    log: list = []
+    with serve(conformant_404, log=log) as base_url:
+        done = conformance("run", "--base-url", base_url, "--api-key", KEY, "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert log == []
+    for expected in ["CANCEL-NOT-FOUND", "LIFE-CONCURRENT", "up to 8 are created", "confirmed absent with a GET"]:
+        assert expected in done.stdout
+
+
+def _owns_the_example(handler) -> None:
+    """A target on which the document's example id is a real session of the key."""
+    if handler.command == "GET" and handler.path == f"/sessions/{EXAMPLE_ID}" and \
+            handler.headers.get("Authorization") == AUTHORIZED:
+        reply(handler, 200, {"payment_session_id": EXAMPLE_ID, "status": "ACTIVE"})
+    else:
+        conformant_404(handler)
+
+
+def test_never_cancels_a_real_session_it_did_not_create(tmp_path):
+    log: list = []
+    with serve(_owns_the_example, log=log) as base_url:
+        done = conformance("run", "--base-url", base_url, "--api-key", KEY, "--max-examples", "10",
+                           "--junit-xml", str(tmp_path / "j.xml"))
+    touched = [(method, path) for method, path, _ in log if EXAMPLE_ID in path and method not in {"GET", "OPTIONS"}]
+    assert touched == [], touched
+    assert ("GET", f"/sessions/{EXAMPLE_ID}") in [(m, p) for m, p, _ in log]
+    assert "could name a real session" in done.stdout
+
+
+def _echoing(handler) -> None:
+    """Echoes the credentials and customer details back in an error body (which also breaks the schema)."""
+    reply(handler, 404, {"error_code": "NOT_FOUND", "messages": handler.headers.get("Authorization", ""),
+                         "customer": {"email": "jane.doe@example.com", "mobile_number": "+6281234567890",
+                                      "given_names": "Jane"}})
+
+
+def test_no_artifact_contains_the_key_or_customer_details(tmp_path):
+    with serve(_echoing) as base_url:
+        done = conformance("run", "--base-url", base_url, "--api-key", KEY, "--max-examples", "5",
+                           "--junit-xml", str(tmp_path / "junit.xml"), "--transcript", str(tmp_path / "t.jsonl"))
+    assert done.returncode == 1
+    artifacts = [done.stdout, done.stderr] + [path.read_text() for path in tmp_path.iterdir()]
+    assert "CANCEL-4XX-SCHEMA" in artifacts[0]
+    secret_forms = [KEY, base64.b64encode(f"{KEY}:".encode()).decode(), "jane.doe@example.com", "+6281234567890"]
+    for text in artifacts:
+        for secret in secret_forms:
+            assert secret not in text
+    assert '"email": "***"' in (tmp_path / "junit.xml").read_text().replace("&quot;", '"')
+
+
+def test_429_is_waited_out_not_failed(tmp_path):
+    limited = every_nth(4, lambda h: reply(h, 429, {"error_code": "RATE_LIMIT_EXCEEDED", "message": "slow down"},
+                                           headers={"Retry-After": "0.05"}))
+    with serve(limited) as base_url:
+        done = conformance("run", "--base-url", base_url, "--api-key", KEY, "--max-examples", "5",
+                           "--checks", "CANCEL-STATUS,CANCEL-4XX-SCHEMA,CANCEL-NOT-FOUND",
+                           "--junit-xml", str(tmp_path / "j.xml"))
+    assert done.returncode == 0, done.stdout
+    assert "answer(s) 429" in done.stdout
+
+
+def test_rate_limit_throttles():
+    with serve(conformant_404) as base_url:
+        started = time.perf_counter()
+        done = conformance("run", "--base-url", base_url, "--api-key", KEY, "--rate-limit", "20/s",
+                           "--max-requests", "30", "--checks", "CANCEL-NOT-FOUND")
+        elapsed = time.perf_counter() - started
+    assert done.returncode == 0, done.stdout
+    assert elapsed > 29 / 20
+
+
+def test_request_budget_stops_cleanly_with_a_partial_report(tmp_path):
+    log: list = []
+    with serve(conformant_404, log=log) as base_url:
+        done = conformance("run", "--base-url", base_url, "--api-key", KEY, "--max-requests", "25",
+                           "--junit-xml", str(tmp_path / "j.xml"), "--transcript", str(tmp_path / "t.jsonl"))
+    assert done.returncode == 0, done.stdout
+    assert len(log) <= 25
+    assert "stopped early: the request budget (--max-requests 25) is spent" in done.stdout
+    assert "--max-requests 25" in (tmp_path / "j.xml").read_text()
+    records = [json.loads(line) for line in (tmp_path / "t.jsonl").read_text().splitlines()]
+    assert sum(record["status"] is not None for record in records) == len(log)
+
+
+def test_time_budget_stops_cleanly(tmp_path):
+    from tests.fakes import slow
+
+    with serve(slow(0.05)) as base_url:
+        started = time.perf_counter()
+        done = conformance("run", "--base-url", base_url, "--api-key", KEY, "--timeout-total", "2",
+                           "--junit-xml", str(tmp_path / "j.xml"))
+        elapsed = time.perf_counter() - started
+    assert "stopped early: the time budget (--timeout-total 2 s) is spent" in done.stdout
+    assert (tmp_path / "j.xml").exists() and elapsed < 20
+    assert NOT_FOUND  # the fake's conformant answer is what was judged
