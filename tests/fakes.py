@@ -93,6 +93,19 @@ def every_nth(n: int, odd: Behaviour, normal: Behaviour = conformant_404) -> Beh
     return behaviour
 
 
+def dies_after(n: int, normal: Behaviour = conformant_404) -> Behaviour:
+    """Answers the first n requests, then hangs on every one."""
+    count = iter(range(1, 10**9))
+    lock = threading.Lock()
+
+    def behaviour(handler: BaseHTTPRequestHandler) -> None:
+        with lock:
+            number = next(count)
+        (normal if number <= n else hang)(handler)
+
+    return behaviour
+
+
 def reset(handler: BaseHTTPRequestHandler) -> None:
     """Start a response, then drop the connection."""
     handler.wfile.write(b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"er")

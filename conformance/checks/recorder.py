@@ -80,5 +80,8 @@ class Recorder:
     def mark_minimal(self, check_id: str, exchange: Exchange, violation: Violation) -> None:
         """Put the shrunk (minimal) failing exchange of a check first."""
         with self._lock:
-            kept = [item for item in self.failures[check_id] if item.exchange is not exchange]
-            self.failures[check_id] = [Failure(check_id, violation, exchange, minimal=True), *kept][:KEPT_FAILURES]
+            failures = self.failures[check_id]
+            same = next((item for item in failures if item.exchange is exchange), None)
+            minimal = same or Failure(check_id, violation, exchange)
+            minimal.minimal = True
+            self.failures[check_id] = [minimal, *(item for item in failures if item is not same)][:KEPT_FAILURES]

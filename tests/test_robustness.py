@@ -1,0 +1,191 @@
+"""Broken targets end as clear failing checks or a clear start-up error, with the report written, never a traceback;
+and the suite survives its own failures (interrupts, a check that raises)."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+from junitparser import Error, Failure, JUnitXml
+from rich.console import Console
+
+from tests.fakes import (
+    KEY,
+    chunked,
+    conformant_404,
+    dies_after,
+    every_nth,
+    fixed,
+    hang,
+    huge,
+    redirect_loop,
+    reset,
+    serve,
+    slow,
+)
+from tests.test_run import conformance
+
+QUICK = ["--max-examples", "5", "--request-timeout", "1"]
+
+
+def run_against(base_url: str, tmp_path, *extra: str, env: dict | None = None) -> tuple[subprocess.CompletedProcess,
+                                                                                          dict]:
+    done = conformance("run", "--base-url", base_url, "--api-key", KEY, *QUICK, "--junit-xml",
+                       str(tmp_path / "j.xml"), *extra, env=env)
+    assert "Traceback" not in done.stdout + done.stderr
+    verdicts = {}
+    if (tmp_path / "j.xml").exists():
+        for suite in JUnitXml.fromfile(str(tmp_path / "j.xml")):
+            for case in suite:
+                verdicts[case.name.split()[0]] = {type(result) for result in case.result}
+    return done, verdicts
+
+
+@pytest.mark.parametrize(("name", "behaviour", "failing"), [
+    ("connection reset mid-response", every_nth(3, reset), "CANCEL-HTTP"),
+    ("a response that never ends", every_nth(25, hang), "CANCEL-HTTP"),
+    ("plain-text bodies", fixed(404, b"Not Found", "text/plain"), "CANCEL-CONTENT-TYPE"),
+    ("invalid JSON", fixed(404, b'{"error_code": "NOT_FOUND",', "application/json"), "CANCEL-CONTENT-TYPE"),
+    ("a 50 MB body", every_nth(5, huge), "CANCEL-CONTENT-TYPE"),
+    ("a redirect loop", redirect_loop, "CANCEL-STATUS"),
+], ids=lambda value: value if isinstance(value, str) else "")
+def test_broken_target_is_a_failing_check(tmp_path, name, behaviour, failing):
+    with serve(behaviour) as base_url:
+        done, verdicts = run_against(base_url, tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert Failure in verdicts[failing], verdicts
+
+
+def test_a_target_that_never_answers_is_a_startup_error(tmp_path):
+    with serve(hang) as base_url:
+        done, _ = run_against(base_url, tmp_path)
+    assert done.returncode == 3 and "does not answer HTTP" in done.stdout
+
+
+def test_a_target_that_stops_answering_trips_the_breaker(tmp_path):
+    with serve(dies_after(30)) as base_url:
+        done, verdicts = run_against(base_url, tmp_path, "--checks", "CANCEL-HTTP,CANCEL-NOT-FOUND")
+    assert done.returncode == 1, done.stdout
+    assert "stopped early: the target stopped answering (5 transport errors in a row)" in done.stdout
+    assert Failure in verdicts["CANCEL-HTTP"]
+
+
+def test_intermittent_failures_are_reported_as_flaky(tmp_path):
+    with serve(every_nth(2, fixed(500, {"error_code": "SERVER_ERROR", "message": "boom"}))) as base_url:
+        done, verdicts = run_against(base_url, tmp_path, "--checks", "CANCEL-NO-5XX")
+    assert done.returncode == 1 and Failure in verdicts["CANCEL-NO-5XX"]
+    assert "FLAKY: a retry of the same request did not reproduce it" in (tmp_path / "j.xml").read_text()
+
+
+@pytest.mark.parametrize("behaviour", [conformant_404, chunked], ids=["http/1.0", "chunked"])
+def test_http10_and_chunked_targets_work(tmp_path, behaviour):
+    with serve(behaviour, http10=behaviour is conformant_404) as base_url:
+        done, verdicts = run_against(base_url, tmp_path, "--checks", "CANCEL-HTTP,CANCEL-NOT-FOUND,CANCEL-AUTH")
+    assert done.returncode == 0, done.stdout
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tls")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(folder / "key.pem"),
+                    "-out", str(folder / "cert.pem")], check=True, capture_output=True)
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
+    return folder / "cert.pem", context
+
+
+def test_tls_errors_and_the_ways_around_them(tmp_path, certificate):
+    cert, context = certificate
+    checks = ["--checks", "CANCEL-NOT-FOUND"]
+    with serve(conformant_404, tls=context) as base_url:
+        refused, _ = run_against(base_url, tmp_path, *checks)
+        insecure, _ = run_against(base_url, tmp_path, "--insecure", *checks)
+        bundled, _ = run_against(base_url, tmp_path, "--ca-bundle", str(cert), *checks)
+    assert refused.returncode == 3 and "--ca-bundle" in refused.stdout
+    assert insecure.returncode == 0, insecure.stdout
+    assert bundled.returncode == 0, bundled.stdout
+
+
+class _Proxy(BaseHTTPRequestHandler):
+    """A forwarding HTTP proxy that remembers what went through it."""
+
+    seen: list = []
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def forward(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.seen.append(self.path)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in {"proxy-connection", "host"}}
+        answer = requests.request(self.command, self.path, headers=headers, data=body or None, allow_redirects=False)
+        self.send_response(answer.status_code)
+        for name in ("Content-Type",):
+            if name in answer.headers:
+                self.send_header(name, answer.headers[name])
+        self.send_header("Content-Length", str(len(answer.content)))
+        self.end_headers()
+        self.wfile.write(answer.content)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_TRACE = do_QUERY = forward
+
+
+def test_proxies_from_the_environment_are_honoured(tmp_path):
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), _Proxy)
+    thread = threading.Thread(target=proxy.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with serve(conformant_404) as base_url:
+            done, _ = run_against(base_url, tmp_path, "--checks", "CANCEL-NOT-FOUND",
+                                  env={"HTTP_PROXY": f"http://127.0.0.1:{proxy.server_address[1]}", "NO_PROXY": ""})
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+    assert done.returncode == 0, done.stdout
+    assert any(path.startswith(base_url + "/sessions/") for path in _Proxy.seen)
+
+
+def test_interrupt_writes_the_partial_report_and_exits_130(tmp_path):
+    with serve(slow(0.1)) as base_url:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "conformance", "run", "--base-url", base_url, "--api-key", KEY,
+             "--junit-xml", str(tmp_path / "j.xml")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        for line in process.stdout:
+            if "CANCEL-" in line or "SKIP" in line:  # the run is under way
+                break
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, out + err
+    assert "Traceback" not in out + err and "interrupted" in out
+    assert "not run: the run was interrupted" in (tmp_path / "j.xml").read_text()
+
+
+def test_a_check_that_raises_is_that_checks_error_and_the_run_goes_on(tmp_path, monkeypatch):
+    from conformance.checks import stateless
+    from conformance.config import RunConfig
+    from conformance.run import run
+
+    def broken(exchange, ctx):
+        raise ZeroDivisionError("a bug in the check")
+
+    monkeypatch.setitem(stateless.STATELESS, "CANCEL-STATUS", broken)
+    output = io.StringIO()
+    code = run(RunConfig(max_examples=5, junit_xml=tmp_path / "j.xml",
+                         checks=["CANCEL-STATUS", "CANCEL-NOT-FOUND", "LIFE-RECANCEL"]), Console(file=output))
+    assert code == 1
+    verdicts = {case.name.split()[0]: {type(r) for r in case.result}
+                for suite in JUnitXml.fromfile(str(tmp_path / "j.xml")) for case in suite}
+    assert Error in verdicts["CANCEL-STATUS"]
+    assert verdicts["CANCEL-NOT-FOUND"] == set() and verdicts["LIFE-RECANCEL"] == set()
+    assert "ZeroDivisionError: a bug in the check" in (tmp_path / "j.xml").read_text()
