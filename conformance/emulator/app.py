@@ -151,9 +151,13 @@ class Api:
         return self.present(request, session)
 
     def present(self, request: Request, session: Session, status: int = 200) -> Response:
-        """The session as JSON; its links use the origin (scheme and Host) the client reached us at."""
+        """The session as a JSON response."""
+        return json_response(status, self.body(request, session))
+
+    def body(self, request: Request, session: Session) -> dict:
+        """The session's public fields; its links use the origin (scheme and Host) the client reached us at."""
         host = request.headers.get("host") or "{}:{}".format(*request.scope["server"])
-        return json_response(status, session_body(session, f"{request.scope['scheme']}://{host}"))
+        return session_body(session, f"{request.scope['scheme']}://{host}")
 
     # --- endpoints ----------------------------------------------------------------------------------------------
 

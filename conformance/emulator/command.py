@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,10 +17,39 @@ from conformance.emulator.config import (
     parse_api_key,
 )
 
+if TYPE_CHECKING:
+    from conformance.emulator.variants import Variant
+
 
 def _fail(message: str) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(2)
+
+
+def _chosen(fault: str | None, variant: str | None) -> Variant | None:
+    """The catalogue entry named by --fault or --variant, if any; exit 2 for a name of the wrong kind."""
+    from conformance.emulator.variants import VARIANTS
+
+    if fault and variant:
+        _fail("--fault and --variant cannot be combined")
+    name = fault or variant
+    if name is None:
+        return None
+    chosen = VARIANTS.get(name)
+    if chosen is None or chosen.is_fault != bool(fault):
+        _fail(f"no {'fault' if fault else 'conformant variant'} is named {name!r} (see --list-variants)")
+    return chosen
+
+
+def catalogue_text(catalogue: list[Variant]) -> str:
+    """The catalogue as `--list-variants` prints it: each fault with the checks that must catch it, each
+    conformant variant with the profile it must pass in."""
+    lines = ["Faults (--fault NAME): the suite must fail each; the checks that catch it"]
+    lines += [f"  {v.name:30} {', '.join(sorted(v.catches))}{''.join(' (' + o + ')' for o in v.options)}"
+              f"\n  {'':30} {v.description}" for v in catalogue if v.is_fault]
+    lines.append("\nConformant variants (--variant NAME): the suite must pass each in the profile given")
+    lines += [f"  {v.name:30} {v.passes_in}\n  {'':30} {v.description}" for v in catalogue if not v.is_fault]
+    return "\n".join(lines)
 
 
 @click.command()
@@ -35,10 +65,22 @@ def _fail(message: str) -> None:
 @click.option("--test-control/--no-test-control", default=True, show_default=True,
               help="Serve POST /test-control/sessions/{id}/complete and /expire.")
 @click.option("--quiet", is_flag=True, help="No per-request log lines.")
+@click.option("--fault", metavar="NAME", help="Serve a faulty variant (one wrong behaviour) instead: a conformance "
+              "gate pointed at it must fail. See --list-variants.")
+@click.option("--variant", metavar="NAME", help="Serve a conformant variant (differs where the contract allows). "
+              "See --list-variants.")
+@click.option("--list-variants", is_flag=True, help="Print the catalogue of faults and conformant variants, and exit.")
 def emulator(host: str, port: int, db_path: str | None, api_keys: tuple[str, ...], min_expiry_seconds: float,
-             test_control: bool, quiet: bool) -> None:
+             test_control: bool, quiet: bool, fault: str | None, variant: str | None, list_variants: bool) -> None:
     """Run the reference emulator of Xendit's Payment Sessions API (test mode only) until interrupted."""
-    from conformance.emulator.server import serve  # uvicorn and the spec load only when the command runs
+    from conformance.emulator.app import Api  # uvicorn and the spec load only when the command runs
+    from conformance.emulator.server import serve
+    from conformance.emulator.variants import CATALOGUE
+
+    if list_variants:
+        click.echo(catalogue_text(CATALOGUE))
+        return
+    chosen = _chosen(fault, variant)
 
     try:
         config = EmulatorConfig(
@@ -54,9 +96,11 @@ def emulator(host: str, port: int, db_path: str | None, api_keys: tuple[str, ...
         for key, business in config.api_keys.items():
             click.echo(f"  API key {key} -> business {business}")
         click.echo(f"  storage: {db_path or 'in memory'}; test control: {'on' if test_control else 'off'}")
+        if chosen:
+            click.echo(f"  {'FAULT' if chosen.is_fault else 'variant'} {chosen.name}: {chosen.description}")
 
     try:
-        serve(config, announce)
+        serve(config, announce, chosen.api if chosen else Api)
     except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after its graceful shutdown
         click.echo("Emulator stopped", err=True)
     except OSError as error:

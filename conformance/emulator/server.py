@@ -74,8 +74,9 @@ def _wait(ready: Callable[[], bool], thread: threading.Thread) -> None:
         time.sleep(0.002)
 
 
-def serve(config: EmulatorConfig, on_ready: Callable[[str], None]) -> None:
-    """Run an emulator in the foreground until interrupted; `on_ready` gets the base URL once it listens."""
+def serve(config: EmulatorConfig, on_ready: Callable[[str], None], api: type[Api] = Api) -> None:
+    """Run an emulator (or a variant's `api`) in the foreground until interrupted; `on_ready` gets the base URL once
+    it listens."""
     with closing(Store(config.db_path)) as store, closing(bind(config.host, config.port)) as sock:
         on_ready(base_url(sock))
-        _server(config, store, Api).run(sockets=[sock])
+        _server(config, store, api).run(sockets=[sock])

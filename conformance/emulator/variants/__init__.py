@@ -1,0 +1,109 @@
+"""Variants of the emulator, to measure the suite: faults it must catch and conformant servers it must pass.
+
+The catalogue is data: a name, the ``Api`` subclass (which changes exactly one behaviour; its docstring is the
+description), and the verdict the suite must reach. A fault lists the check IDs that must fail against it in
+``strict`` (SHOULD checks: warn, and fail the run with ``--fail-on-should``, which it then lists in ``options``). A
+conformant variant names the profile it must pass in; one that passes only in ``lenient`` also lists the checks that
+fail against it in ``strict``.
+
+Start one with ``running(config, api=VARIANTS[name].api)`` or ``conformance emulator --fault NAME`` /
+``--variant NAME``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from conformance.emulator.app import Api
+from conformance.emulator.variants import conformant as ok
+from conformance.emulator.variants import faults as bad
+
+FAIL_ON_SHOULD = ("--fail-on-should",)
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    api: type[Api]
+    catches: frozenset[str]  # check IDs that fail (or, SHOULD level, warn) against it in strict
+    passes_in: str | None = None  # the profile it conforms to; None for a fault
+    options: tuple[str, ...] = ()  # `conformance run` options its verdict needs
+
+    @property
+    def description(self) -> str:
+        return (self.api.__doc__ or "").strip().splitlines()[0]
+
+    @property
+    def is_fault(self) -> bool:
+        return self.passes_in is None
+
+
+def fault(name: str, api: type[Api], *check_ids: str, options: tuple[str, ...] = ()) -> Variant:
+    return Variant(name, api, frozenset(check_ids), options=options)
+
+
+def conformant(name: str, api: type[Api], profile: str = "strict", *fails_in_strict: str) -> Variant:
+    return Variant(name, api, frozenset(fails_in_strict), passes_in=profile)
+
+
+CATALOGUE = [
+    # the 200 body: types, lengths, formats, enums, nullability, the echoed id
+    fault("amount-as-string", bad.AmountAsString, "CANCEL-200-SCHEMA"),
+    fault("reference-id-padded", bad.ReferenceIdPadded, "CANCEL-200-SCHEMA"),
+    fault("timestamps-not-rfc3339", bad.TimestampsNotRfc3339, "CANCEL-200-SCHEMA"),
+    fault("status-misspelled", bad.StatusMisspelled, "CANCEL-200-SCHEMA", "CANCEL-200-CANCELED",
+          "LIFE-CANCEL-ACTIVE", "LIFE-GET-CANCELED"),
+    fault("business-id-null", bad.BusinessIdNull, "CANCEL-200-SCHEMA"),
+    fault("answers-session-before-cancel", bad.AnswersSessionBeforeCancel, "CANCEL-200-CANCELED",
+          "LIFE-CANCEL-ACTIVE"),
+    fault("echoes-internal-id", bad.EchoesInternalId, "CANCEL-200-ID", "LIFE-CANCEL-ACTIVE"),
+    fault("updated-not-bumped", bad.UpdatedNotBumped, "LIFE-UPDATED", options=FAIL_ON_SHOULD),
+    # error bodies, statuses, the error-code ↔ status mapping, content types
+    fault("error-without-message", bad.ErrorWithoutMessage, "CANCEL-4XX-SCHEMA"),
+    fault("errors-as-text-plain", bad.ErrorsAsTextPlain, "CANCEL-CONTENT-TYPE"),
+    fault("unauthorized-403", bad.Unauthorized403, "CANCEL-AUTH", "CANCEL-ERROR-CODE", "LIFE-AUTH-NO-EFFECT"),
+    fault("unauthorized-code", bad.UnauthorizedCode, "CANCEL-4XX-SCHEMA", "CANCEL-AUTH", "CANCEL-ERROR-CODE",
+          "LIFE-AUTH-NO-EFFECT"),
+    fault("invalid-status-409", bad.InvalidStatus409, "CANCEL-ERROR-CODE", "LIFE-RECANCEL", "LIFE-COMPLETED",
+          "LIFE-EXPIRED", "LIFE-CONCURRENT"),
+    fault("accepted-202", bad.Accepted202, "CANCEL-STATUS", "LIFE-CANCEL-ACTIVE"),
+    fault("redirects-upper-case-id", bad.RedirectsUpperCaseId, "CANCEL-STATUS", "CANCEL-NOT-FOUND",
+          "LIFE-ID-VARIANT"),
+    fault("cancel-path-answers-get", bad.CancelPathAnswersGet, "CANCEL-METHOD", options=FAIL_ON_SHOULD),
+    # auth and isolation
+    fault("missing-key-accepted", bad.MissingKeyAccepted, "CANCEL-AUTH", "LIFE-AUTH-NO-EFFECT"),
+    fault("any-test-key-accepted", bad.AnyTestKeyAccepted, "CANCEL-AUTH", "LIFE-AUTH-NO-EFFECT"),
+    fault("cancel-ignores-owner", bad.CancelIgnoresOwner, "LIFE-OTHER-BUSINESS", "LIFE-OTHER-SUBACCOUNT"),
+    fault("other-business-sees-status", bad.OtherBusinessSeesStatus, "LIFE-OTHER-BUSINESS"),
+    fault("for-user-id-ignored", bad.ForUserIdIgnored, "LIFE-OTHER-SUBACCOUNT"),
+    # the state machine, concurrency, the hosted checkout
+    fault("rejected-cancel-cancels", bad.RejectedCancelCancels, "LIFE-AUTH-NO-EFFECT"),
+    fault("recancel-succeeds", bad.RecancelSucceeds, "LIFE-RECANCEL"),
+    fault("completed-cancelable", bad.CompletedCancelable, "LIFE-COMPLETED"),
+    fault("expired-cancelable", bad.ExpiredCancelable, "LIFE-EXPIRED"),
+    fault("cancel-not-persisted", bad.CancelNotPersisted, "LIFE-GET-CANCELED", "LIFE-RECANCEL", "LIFE-CHECKOUT"),
+    fault("status-message-generic", bad.StatusMessageGeneric, "LIFE-STATUS-MESSAGE", options=FAIL_ON_SHOULD),
+    fault("cancel-not-atomic", bad.CancelNotAtomic, "LIFE-CONCURRENT"),
+    fault("checkout-alive-after-cancel", bad.CheckoutAliveAfterCancel, "LIFE-CHECKOUT"),
+    # ids: variants of a real id, ids of no session
+    fault("id-case-insensitive", bad.IdCaseInsensitive, "LIFE-ID-VARIANT", "CANCEL-200-ID"),
+    fault("id-truncated", bad.IdTruncated, "LIFE-ID-VARIANT", "CANCEL-200-ID"),
+    fault("unknown-id-canceled", bad.UnknownIdCanceled, "CANCEL-NO-PHANTOM", "CANCEL-NOT-FOUND"),
+    # robustness
+    fault("crash-on-long-id", bad.CrashOnLongId, "CANCEL-NO-5XX"),
+    fault("crash-on-quote", bad.CrashOnQuote, "CANCEL-NO-5XX", "CANCEL-5XX-SCHEMA"),
+    fault("crash-on-non-ascii", bad.CrashOnNonAscii, "CANCEL-NO-5XX", "CANCEL-CONTENT-TYPE"),
+    fault("truncated-on-long-id", bad.TruncatedOnLongId, "CANCEL-HTTP"),
+    # conformant
+    conformant("optional-fields-omitted", ok.OptionalFieldsOmitted),
+    conformant("timestamps-in-seconds", ok.TimestampsInSeconds),
+    conformant("extra-session-fields", ok.ExtraSessionFields),
+    conformant("extra-error-fields", ok.ExtraErrorFields),
+    conformant("checkout-link-with-query", ok.CheckoutLinkWithQuery),
+    conformant("malformed-id-400", ok.MalformedId400, "lenient", "CANCEL-NOT-FOUND", "CANCEL-4XX-SCHEMA",
+               "CANCEL-ERROR-CODE"),
+    conformant("session-not-found-code", ok.SessionNotFoundCode, "lenient", "CANCEL-NOT-FOUND", "CANCEL-4XX-SCHEMA",
+               "CANCEL-ERROR-CODE", "LIFE-OTHER-BUSINESS", "LIFE-OTHER-SUBACCOUNT", "LIFE-ID-VARIANT"),
+]
+
+VARIANTS = {variant.name: variant for variant in CATALOGUE}

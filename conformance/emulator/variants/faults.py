@@ -1,0 +1,416 @@
+"""Faulty emulators: each class changes exactly one behaviour of :class:`Api`, by overriding one step (or a small
+base's one hook). The first line of a class's docstring is the fault's description in the catalogue.
+
+They are real servers, started like the emulator (``running(config, api=...)``, ``conformance emulator --fault``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from conformance.emulator.app import Api, basic_username, json_response
+from conformance.emulator.errors import ApiError, invalid_session_status, session_not_found
+from conformance.emulator.formats import SESSION_ID, now_ms
+from conformance.emulator.store import ACTIVE, CANCELED, COMPLETED, EXPIRED, Owner, Session
+
+TEST_KEY_PREFIX = "xnd_development_"
+RACE_WINDOW_SECONDS = 0.05
+
+
+def _raw_id(request: Request) -> str:
+    return request.path_params["session_id"]
+
+
+# --- the 200 body ---------------------------------------------------------------------------------------------------
+
+class BodyFault(Api):
+    """Base: every session body (create, GET, cancel) goes through `altered`."""
+
+    def body(self, request: Request, session: Session) -> dict:
+        return self.altered(super().body(request, session))
+
+    def altered(self, body: dict) -> dict:
+        raise NotImplementedError
+
+
+class AmountAsString(BodyFault):
+    """The session's amount is a JSON string ("10000"), not a number."""
+
+    def altered(self, body: dict) -> dict:
+        return {**body, "amount": str(body["amount"])}
+
+
+class ReferenceIdPadded(BodyFault):
+    """reference_id comes back right-padded with spaces to 80 characters (a CHAR(80) column; maxLength is 64)."""
+
+    def altered(self, body: dict) -> dict:
+        return {**body, "reference_id": body["reference_id"].ljust(80)}
+
+
+class TimestampsNotRfc3339(BodyFault):
+    """Timestamps are written "2024-12-06 03:35:36" (no T, no zone), not RFC 3339 date-times."""
+
+    def altered(self, body: dict) -> dict:
+        return {name: value[:19].replace("T", " ") if name in {"created", "updated", "expires_at"} else value
+                for name, value in body.items()}
+
+
+class StatusMisspelled(BodyFault):
+    """A canceled session's status is "CANCELLED", which the status enum does not have."""
+
+    def altered(self, body: dict) -> dict:
+        return {**body, "status": "CANCELLED"} if body["status"] == CANCELED else body
+
+
+class BusinessIdNull(BodyFault):
+    """business_id is null, which the schema does not allow."""
+
+    def altered(self, body: dict) -> dict:
+        return {**body, "business_id": None}
+
+
+class CancelAnswerFault(Api):
+    """Base: a cancel works, but its 200 answers with `shown(session before, session after)`."""
+
+    async def cancel(self, request: Request) -> Response:
+        owner, session_id = self.owner(request), self.session_id(request)
+        before = self.store.find(session_id, now_ms())
+        self.settled(request, owner, self.store.cancel(owner, session_id, now_ms()), 422)
+        return self.present(request, self.shown(before, self.store.find(session_id, now_ms())))
+
+    def shown(self, before: Session, after: Session) -> Session:
+        raise NotImplementedError
+
+
+class AnswersSessionBeforeCancel(CancelAnswerFault):
+    """A cancel answers 200 with the session as it was before (status ACTIVE), though it did cancel it."""
+
+    def shown(self, before: Session, after: Session) -> Session:
+        return before
+
+
+class EchoesInternalId(CancelAnswerFault):
+    """A cancel answers 200 with the session's id in an internal form ("ps_…" for "ps-…")."""
+
+    def shown(self, before: Session, after: Session) -> Session:
+        return replace(after, id=after.id.replace("-", "_", 1))
+
+
+class UpdatedNotBumped(CancelAnswerFault):
+    """A cancel answers 200 with the session's `updated` unchanged."""
+
+    def shown(self, before: Session, after: Session) -> Session:
+        return replace(after, updated=before.updated)
+
+
+# --- error bodies, status codes, content types ----------------------------------------------------------------------
+
+class ErrorWithoutMessage(Api):
+    """Error bodies carry error_code but no message."""
+
+    async def api_error(self, request: Request, error: Exception) -> Response:
+        assert isinstance(error, ApiError)
+        return json_response(error.status, {"error_code": error.code})
+
+
+class ErrorsAsTextPlain(Api):
+    """Error bodies are JSON but sent as Content-Type text/plain."""
+
+    async def api_error(self, request: Request, error: Exception) -> Response:
+        response = await super().api_error(request, error)
+        response.headers["content-type"] = "text/plain; charset=utf-8"
+        return response
+
+
+class RefusalFault(Api):
+    """Base: unusable credentials get `status` and `code` instead of 401 INVALID_API_KEY."""
+
+    status, code = 401, "INVALID_API_KEY"
+
+    def owner(self, request: Request) -> Owner:
+        try:
+            return super().owner(request)
+        except ApiError as refused:
+            raise ApiError(self.status, self.code, refused.message) from None
+
+
+class Unauthorized403(RefusalFault):
+    """Unusable credentials get 403 INVALID_API_KEY instead of 401."""
+
+    status = 403
+
+
+class UnauthorizedCode(RefusalFault):
+    """Unusable credentials get 401 with error_code "UNAUTHORIZED", which the error enum does not have."""
+
+    code = "UNAUTHORIZED"
+
+
+class InvalidStatus409(Api):
+    """Cancelling a session that is not ACTIVE gets 409 INVALID_SESSION_STATUS instead of 422."""
+
+    async def cancel(self, request: Request) -> Response:
+        owner = self.owner(request)
+        return self.settled(request, owner, self.store.cancel(owner, self.session_id(request), now_ms()), 409)
+
+
+class Accepted202(Api):
+    """A successful cancel answers 202 Accepted instead of 200."""
+
+    async def cancel(self, request: Request) -> Response:
+        response = await super().cancel(request)
+        response.status_code = 202
+        return response
+
+
+class RedirectsUpperCaseId(Api):
+    """A session id with upper-case letters gets a 308 redirect to its lower-case form (an undeclared 3XX)."""
+
+    async def cancel(self, request: Request) -> Response:
+        session_id = _raw_id(request)
+        if session_id == session_id.lower():
+            return await super().cancel(request)
+        self.owner(request)
+        location = f"/sessions/{quote(session_id.lower(), safe='')}/cancel"
+        return json_response(308, {"message": "moved"}, {"location": location})
+
+
+class CancelPathAnswersGet(Api):
+    """GET on the cancel path answers 200 with the session (as GET /sessions/{id} does)."""
+
+    def routes(self) -> list[Route]:
+        return [*super().routes(), Route("/sessions/{session_id}/cancel", self.get, methods=["GET"])]
+
+
+# --- auth and isolation ---------------------------------------------------------------------------------------------
+
+class MissingKeyAccepted(Api):
+    """A request without an Authorization header acts as the first configured business."""
+
+    def owner(self, request: Request) -> Owner:
+        if "authorization" not in request.headers:
+            return Owner(next(iter(self.config.api_keys.values())))
+        return super().owner(request)
+
+
+class AnyTestKeyAccepted(Api):
+    """Any unknown xnd_development_ key is accepted, as the first configured business."""
+
+    def owner(self, request: Request) -> Owner:
+        key = basic_username(request.headers.get("authorization")) or ""
+        if key.startswith(TEST_KEY_PREFIX) and key not in self.config.api_keys:
+            return Owner(next(iter(self.config.api_keys.values())))
+        return super().owner(request)
+
+
+class CancelIgnoresOwner(Api):
+    """Cancel finds the session by id alone: any valid key, for any sub-account, cancels it."""
+
+    async def cancel(self, request: Request) -> Response:
+        self.owner(request)
+        session_id = self.session_id(request)
+        session = self.store.find(session_id, now_ms())
+        owner = session.owner if session is not None else Owner("")
+        return self.settled(request, owner, self.store.cancel(owner, session_id, now_ms()), 422)
+
+
+class OtherBusinessSeesStatus(Api):
+    """Another business's session is not hidden: cancelling it gets 422 (its status leaks) instead of 404."""
+
+    def visible(self, session: Session | None, owner: Owner) -> Session:
+        if session is None or session.owner.sub_account != owner.sub_account:
+            raise session_not_found()
+        return session
+
+
+class ForUserIdIgnored(Api):
+    """The for-user-id header is ignored: every request acts for the business's master account."""
+
+    def owner(self, request: Request) -> Owner:
+        return Owner(super().owner(request).business_id)
+
+
+class RejectedCancelCancels(Api):
+    """A cancel with a missing or unknown key gets 401, but the session is canceled anyway."""
+
+    async def cancel(self, request: Request) -> Response:
+        try:
+            owner = self.owner(request)
+        except ApiError:
+            session = self.store.find(_raw_id(request), now_ms())
+            if session is not None:
+                self.store.cancel(session.owner, session.id, now_ms())
+            raise
+        return self.settled(request, owner, self.store.cancel(owner, self.session_id(request), now_ms()), 422)
+
+
+# --- the state machine ----------------------------------------------------------------------------------------------
+
+class CancelsFrom(Api):
+    """Base: cancelling a session in status `accepts` answers 200 with status CANCELED."""
+
+    accepts = ""
+
+    def settled(self, request: Request, owner: Owner, result: tuple[Session | None, bool], refusal: int) -> Response:
+        session, changed = result
+        if not changed and session is not None and session.status == self.accepts:
+            return self.present(request, replace(self.visible(session, owner), status=CANCELED))
+        return super().settled(request, owner, result, refusal)
+
+
+class RecancelSucceeds(CancelsFrom):
+    """Cancelling a CANCELED session answers 200 again instead of 422."""
+
+    accepts = CANCELED
+
+
+class CompletedCancelable(CancelsFrom):
+    """Cancelling a COMPLETED session answers 200 with status CANCELED instead of 422."""
+
+    accepts = COMPLETED
+
+
+class ExpiredCancelable(CancelsFrom):
+    """Cancelling an EXPIRED session answers 200 with status CANCELED instead of 422."""
+
+    accepts = EXPIRED
+
+
+class CancelNotPersisted(Api):
+    """A cancel answers 200 CANCELED but never stores it: the session stays ACTIVE."""
+
+    async def cancel(self, request: Request) -> Response:
+        owner = self.owner(request)
+        session = self.visible(self.store.find(self.session_id(request), now_ms()), owner)
+        if session.status != ACTIVE:
+            raise invalid_session_status(session.status)
+        return self.present(request, replace(session, status=CANCELED, updated=now_ms()))
+
+
+class StatusMessageGeneric(Api):
+    """The 422 message does not name the session's status ("Invalid session status")."""
+
+    def settled(self, request: Request, owner: Owner, result: tuple[Session | None, bool], refusal: int) -> Response:
+        session, changed = result
+        if changed or session is None:
+            return super().settled(request, owner, result, refusal)
+        self.visible(session, owner)
+        raise ApiError(refusal, "INVALID_SESSION_STATUS", "Invalid session status")
+
+
+class CancelNotAtomic(Api):
+    """Cancel reads the status, pauses, then writes: racing cancels of one ACTIVE session all answer 200."""
+
+    async def cancel(self, request: Request) -> Response:
+        owner = self.owner(request)
+        session = self.visible(self.store.find(self.session_id(request), now_ms()), owner)
+        if session.status != ACTIVE:
+            raise invalid_session_status(session.status)
+        await asyncio.sleep(RACE_WINDOW_SECONDS)  # the window in which another cancel reads ACTIVE too
+        self.store.cancel(owner, session.id, now_ms())
+        return self.present(request, self.store.find(session.id, now_ms()))
+
+
+class CheckoutAliveAfterCancel(Api):
+    """The hosted checkout page keeps serving a session after it is canceled."""
+
+    async def checkout(self, request: Request) -> Response:
+        session = self.store.find(_raw_id(request), now_ms())
+        if session is None:
+            raise session_not_found()
+        return HTMLResponse(f"<!doctype html><title>Checkout {session.id}</title><h1>Pay</h1>")
+
+
+# --- session ids ----------------------------------------------------------------------------------------------------
+
+class NormalizedId(Api):
+    """Base: the path's id goes through `normalized` before it is looked up."""
+
+    def session_id(self, request: Request) -> str:
+        session_id = self.normalized(_raw_id(request))
+        if not SESSION_ID.fullmatch(session_id):
+            raise session_not_found()
+        return session_id
+
+    def normalized(self, session_id: str) -> str:
+        raise NotImplementedError
+
+
+class IdCaseInsensitive(NormalizedId):
+    """Session ids are matched case-insensitively: "PS-ABC…" cancels "ps-abc…"."""
+
+    def normalized(self, session_id: str) -> str:
+        return session_id.lower()
+
+
+class IdTruncated(NormalizedId):
+    """Session ids are cut to 27 characters before lookup: a real id plus anything cancels the real session."""
+
+    def normalized(self, session_id: str) -> str:
+        return session_id[:27]
+
+
+class UnknownIdCanceled(Api):
+    """A well-formed id that matches no session answers 200 CANCELED with a made-up session."""
+
+    async def cancel(self, request: Request) -> Response:
+        self.owner(request)
+        session_id = self.session_id(request)
+        if self.store.find(session_id, now_ms()) is None:
+            return json_response(200, {"payment_session_id": session_id, "status": CANCELED})
+        return await super().cancel(request)
+
+
+# --- robustness -----------------------------------------------------------------------------------------------------
+
+class CrashOnLongId(Api):
+    """An id longer than 1024 characters crashes the handler: the documented 500 SERVER_ERROR."""
+
+    def session_id(self, request: Request) -> str:
+        if len(_raw_id(request)) > 1024:
+            raise OverflowError("session id buffer overflow")
+        return super().session_id(request)
+
+
+class CrashOnQuote(Api):
+    """An id with a single quote breaks a hand-built SQL query: 500 with error_code DATABASE_ERROR."""
+
+    def session_id(self, request: Request) -> str:
+        if "'" in _raw_id(request):
+            raise ApiError(500, "DATABASE_ERROR", "syntax error at or near \"'\"")
+        return super().session_id(request)
+
+
+class CrashOnNonAscii(Api):
+    """An id with a non-ASCII character gets a plain-text 500 ("Internal Server Error"), not JSON."""
+
+    async def cancel(self, request: Request) -> Response:
+        if _raw_id(request).isascii():
+            return await super().cancel(request)
+        self.owner(request)
+        return PlainTextResponse("Internal Server Error", 500)
+
+
+class CutShort(Response):
+    """A response that declares its whole body's length, sends half of it and stops: the connection closes."""
+
+    async def __call__(self, scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        await send({"type": "http.response.body", "body": self.body[:len(self.body) // 2], "more_body": True})
+
+
+class TruncatedOnLongId(Api):
+    """An id of 256 characters or more gets a response cut off mid-body (the connection closes)."""
+
+    async def cancel(self, request: Request) -> Response:
+        if len(_raw_id(request)) < 256:
+            return await super().cancel(request)
+        error = session_not_found()
+        return CutShort(json_response(error.status, error.body()).body, error.status, media_type="application/json")
+
