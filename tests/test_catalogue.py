@@ -8,7 +8,7 @@ import re
 import pytest
 
 from conformance.checks.catalogue import BY_ID, CATALOGUE, LIFECYCLE, SPEC, STATELESS, select
-from conformance.checks.profiles import ALLOWANCES
+from conformance.checks.profiles import ALLOWANCES, allowed
 from conformance.checks.stateless import STATELESS as IMPLEMENTED
 from conformance.spec.pointer import resolve
 from conformance.spec.stage import bundled_path
@@ -51,6 +51,16 @@ def test_allowances_name_real_checks():
     for allowance in ALLOWANCES["lenient"]:
         assert set(allowance.checks) <= BY_ID.keys()
         assert allowance.source
+
+
+def test_malformed_id_allowance_covers_the_lifecycle_id_variants():
+    """LIFE-ID-VARIANT cancels malformed variants of a real id (26 or 28 characters, upper case): a server that
+    answers malformed ids 400 must pass it in lenient, as it passes CANCEL-NOT-FOUND."""
+    real = "ps-3db031170d25677b37845770"
+    for variant in [real[:-1], real + "0", real.upper(), real + " "]:
+        assert allowed("lenient", "LIFE-ID-VARIANT", 400, "API_VALIDATION_ERROR", variant)
+        assert not allowed("strict", "LIFE-ID-VARIANT", 400, "API_VALIDATION_ERROR", variant)
+    assert not allowed("lenient", "LIFE-ID-VARIANT", 400, "API_VALIDATION_ERROR", real)
 
 
 def test_select():

@@ -31,7 +31,7 @@ class Allowance:
 ALLOWANCES = {
     "lenient": (
         Allowance("malformed-id-400", 400, "API_VALIDATION_ERROR", True,
-                  ("CANCEL-NOT-FOUND", "CANCEL-4XX-SCHEMA", "CANCEL-ERROR-CODE"),
+                  ("CANCEL-NOT-FOUND", "CANCEL-4XX-SCHEMA", "CANCEL-ERROR-CODE", "LIFE-ID-VARIANT"),
                   "A malformed session_id (not ps- + 24 lowercase hex) may get 400 API_VALIDATION_ERROR.",
                   "Xendit's Jan 2026 Payments OpenAPI (xendit/demo-store payments.yaml) declares 400 "
                   "API_VALIDATION_ERROR for cancel and a 27/27 length on session_id (facts §3, §7.3)."),
