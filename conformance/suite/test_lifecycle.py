@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -17,8 +18,8 @@ from conformance.target.exchange import Exchange
 
 VOLATILE = {"status", "updated"}
 PLAN = {  # what each check sends (shown by --dry-run); the scenario session is shared by the first six
-    "LIFE-CANCEL-ACTIVE": "1 ACTIVE session (the scenario): cancel it, GET it, cancel it again, its checkout link "
-                          "fetched before and after",
+    "LIFE-CANCEL-ACTIVE": "1 ACTIVE session (the scenario): a GET on its cancel path (for CANCEL-METHOD), cancel "
+                          "it, GET it, cancel it again, its checkout link fetched before and after",
     "LIFE-GET-CANCELED": "the scenario session",
     "LIFE-UPDATED": "the scenario session",
     "LIFE-RECANCEL": "the scenario session",
@@ -93,6 +94,10 @@ def scenario(conformance) -> Scenario:
     checkout_before = sessions.send("checkout link while ACTIVE", "GET", path, session_id, {}) if path else None
     if checkout_before is not None and _status(checkout_before) != 200:
         skip = f"the checkout link does not serve the session even while it is ACTIVE ({_seen(checkout_before)})"
+    sessions.send("GET on the cancel path of an ACTIVE session", "GET", f"/sessions/{segment(session_id)}/cancel",
+                  session_id)  # judged by CANCEL-METHOD, like every response of the path
+    if _whole_seconds(before.get("updated")):
+        time.sleep(1)  # else a cancel within the creation's second could not show `updated` moving forward
     cancel = sessions.cancel(session_id, "cancel an ACTIVE session")
     get_after = sessions.get(session_id)
     recancel = sessions.cancel(session_id, "cancel the CANCELED session again")
@@ -123,6 +128,11 @@ def _timestamp(value: object) -> datetime | None:
         return datetime.fromisoformat(str(value))
     except ValueError:
         return None
+
+
+def _whole_seconds(value: object) -> bool:
+    """A date-time without a fraction of a second ("2024-12-06T03:35:36Z")."""
+    return _timestamp(value) is not None and "." not in str(value)
 
 
 @pytest.mark.check("LIFE-UPDATED")
