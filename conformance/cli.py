@@ -12,7 +12,7 @@ from rich.console import Console
 from conformance import __version__
 from conformance.checks.catalogue import CATALOGUE
 from conformance.checks.profiles import ALLOWANCES, PROFILES
-from conformance.config import DEFAULT_JUNIT, RunConfig
+from conformance.config import DEFAULT_HTML, DEFAULT_JSON, DEFAULT_JUNIT, RunConfig
 from conformance.spec.load import InputError
 from conformance.spec.render import render_text
 from conformance.spec.stage import bundled_path, run_stage
@@ -76,6 +76,10 @@ def spec_check(paths: tuple[str, ...], as_json: bool) -> None:
 @click.option("--no-shrink", is_flag=True, help="Report failures as found, without shrinking to a minimal input.")
 @click.option("--junit-xml", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_JUNIT,
               show_default=True)
+@click.option("--json-report", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_JSON,
+              show_default=True, help="The machine-readable report.")
+@click.option("--html-report", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_HTML,
+              show_default=True, help="The self-contained HTML report.")
 @click.option("--transcript", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write every exchange, redacted, as JSON lines.")
 @click.option("--checks", "check_ids", help="Run only these check IDs (comma-separated).")
@@ -107,7 +111,8 @@ def run_command(**options) -> None:
         test_control=options["test_control"], session_ids=list(options["session_ids"]),
         completed_session_id=options["completed_session_id"], expired_session_id=options["expired_session_id"],
         max_examples=options["max_examples"], seed=options["seed"], shrink=not options["no_shrink"],
-        junit_xml=options["junit_xml"], transcript=options["transcript"], checks=_ids(options["check_ids"]),
+        junit_xml=options["junit_xml"], json_report=options["json_report"], html_report=options["html_report"],
+        transcript=options["transcript"], checks=_ids(options["check_ids"]),
         should=not options["no_should"], fail_on_should=options["fail_on_should"],
         request_timeout=options["request_timeout"], rate_limit=options["rate_limit"],
         max_requests=options["max_requests"], timeout_total=options["timeout_total"], ca_bundle=options["ca_bundle"],

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_JUNIT = Path("reports/junit.xml")
+DEFAULT_JSON = Path("reports/report.json")
+DEFAULT_HTML = Path("reports/report.html")
 
 
 @dataclass
@@ -24,6 +26,8 @@ class RunConfig:
     seed: int = 0
     shrink: bool = True
     junit_xml: Path = DEFAULT_JUNIT
+    json_report: Path = DEFAULT_JSON
+    html_report: Path = DEFAULT_HTML
     transcript: Path | None = None
     checks: list[str] | None = None
     should: bool = True

@@ -17,13 +17,16 @@ from conformance.checks.catalogue import SPEC, Check, select
 from conformance.config import RunConfig
 from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
 from conformance.plan import render_plan
+from conformance.report.html_report import render_html, write_html
+from conformance.report.json_report import build_report, write_json
 from conformance.report.junit import write_junit
 from conformance.report.summary import outcome_line, summary
+from conformance.report.traceability import matrix
 from conformance.report.transcript import write_transcript
 from conformance.safety import live_risk
 from conformance.spec.load import InputError
 from conformance.spec.stage import StageResult, bundled_path, run_stage
-from conformance.suite.context import RunContext
+from conformance.suite.context import Outcome, RunContext
 from conformance.suite.plugin import ConformancePlugin
 from conformance.target.client import TargetUnreachable
 
@@ -59,17 +62,24 @@ def _pytest_args(config: RunConfig) -> list[str]:
             "-p", "no:terminal", "-p", "no:schemathesis", "--assert=plain", "-W", "ignore::DeprecationWarning"]
 
 
-def _verdict(context: RunContext) -> int:
-    states = [context.outcomes[check.id].state if check.id in context.outcomes else "error"
-              for check in context.checks]
-    if any(state in {"failed", "error"} for state in states):
-        return NONCONFORMANT
-    if context.config.fail_on_should and any(
-            outcome.state == "warned" and outcome.check.stage != SPEC for outcome in context.outcomes.values()):
-        return NONCONFORMANT
-    if not any(state in {"passed", "warned"} for state in states) or not context.recorder.exchanges:
-        raise UsageError("no check was executed")
-    return OK
+def _verdict(outcomes: list[Outcome], config: RunConfig) -> str:
+    """``non-conformant``, ``conformant``, or ``incomplete`` when no check ran."""
+    states = [outcome.state for outcome in outcomes]
+    if any(state in {"failed", "error"} for state in states) or (config.fail_on_should and any(
+            outcome.state == "warned" and outcome.check.stage != SPEC for outcome in outcomes)):
+        return "non-conformant"
+    return "conformant" if any(state in {"passed", "warned"} for state in states) else "incomplete"
+
+
+def _reports(context: RunContext, verdict: str, seconds: float) -> list[Path]:
+    config, outcomes = context.config, context.final_outcomes()
+    report = build_report(context, outcomes, verdict, seconds)
+    html = render_html(report, matrix(context.stage.published, context.checks))
+    written = [write_junit(context, config.junit_xml), write_json(report, config.json_report),
+               write_html(html, config.html_report)]
+    if config.transcript:
+        written.append(write_transcript(context, config.transcript))
+    return written
 
 
 def _checked(config: RunConfig) -> tuple[list[Check], StageResult]:
@@ -117,14 +127,16 @@ def run(config: RunConfig, console: Console) -> int:
             return UNREACHABLE
         plugin = ConformancePlugin(context, progress=lambda outcome: outcome_line(console, outcome))
         code = pytest.main(_pytest_args(config), plugins=[plugin])
-        path = write_junit(context, config.junit_xml)
-        summary(console, context, time.perf_counter() - started)
-        console.print(f"JUnit report: {path}", highlight=False)
-        if config.transcript:
-            console.print(f"transcript: {write_transcript(context, config.transcript)}", highlight=False)
+        seconds = time.perf_counter() - started
+        verdict = _verdict(context.final_outcomes(), config)
+        summary(console, context, seconds)
+        for path in _reports(context, verdict, seconds):
+            console.print(f"report: {path}", highlight=False)
         if code == pytest.ExitCode.INTERRUPTED:
-            console.print("[bold yellow]interrupted:[/] the reports above are partial", highlight=False)
+            console.print("[bold yellow]interrupted:[/] the reports are partial", highlight=False)
             return INTERRUPTED
         if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
             raise UsageError(f"the suite could not run (pytest exit {int(code)})")
-        return _verdict(context)
+        if verdict == "incomplete" or not context.recorder.exchanges:
+            raise UsageError("no check was executed")
+        return NONCONFORMANT if verdict == "non-conformant" else OK

@@ -11,7 +11,6 @@ from conformance.checks.catalogue import LIFECYCLE, SPEC, STATELESS
 from conformance.suite.context import Outcome, RunContext
 
 MESSAGE_LIMIT = 300
-NOT_RUN = "not run: the run was interrupted"
 
 
 def _testcase(outcome: Outcome, context: RunContext) -> TestCase:
@@ -57,9 +56,8 @@ def write_junit(context: RunContext, path: Path) -> Path:
         suite.add_property("requests", str(context.target.traffic.sent))
         if context.target.traffic.stopped:
             suite.add_property("stopped_early", context.target.traffic.stopped)
-        for check in context.checks:
-            if check.stage == stage:
-                outcome = context.outcomes.get(check.id) or Outcome(check, "skipped", NOT_RUN)
+        for outcome in context.final_outcomes():
+            if outcome.check.stage == stage:
                 suite.add_testcase(_testcase(outcome, context))
         if stage == SPEC:
             suite.append(SystemOut(context.redactor.text(_spec_details(context))))

@@ -59,6 +59,11 @@ class RunContext:
         redactor = Redactor({api_key: "XENDIT_API_KEY", other_key or "": "XENDIT_OTHER_API_KEY"})
         return cls(config, stage, checks, target, credentials, other_key, recorder, sessions, redactor)
 
+    def final_outcomes(self) -> list[Outcome]:
+        """One outcome per selected check, in catalogue order; checks that never ran are skipped, with why."""
+        reason = f"not run: {self.target.traffic.stopped or 'the run was interrupted'}"
+        return [self.outcomes.get(check.id) or Outcome(check, "skipped", reason) for check in self.checks]
+
     def violation(self, failures: list[Failure]) -> ContractViolation:
         return ContractViolation(failures, "\n\n".join(render_failure(item, self.redactor) for item in failures))
 
