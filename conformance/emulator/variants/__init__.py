@@ -101,7 +101,7 @@ CATALOGUE = [
     conformant("extra-error-fields", ok.ExtraErrorFields),
     conformant("checkout-link-with-query", ok.CheckoutLinkWithQuery),
     conformant("malformed-id-400", ok.MalformedId400, "lenient", "CANCEL-NOT-FOUND", "CANCEL-4XX-SCHEMA",
-               "CANCEL-ERROR-CODE"),
+               "LIFE-ID-VARIANT"),
     conformant("session-not-found-code", ok.SessionNotFoundCode, "lenient", "CANCEL-NOT-FOUND", "CANCEL-4XX-SCHEMA",
                "CANCEL-ERROR-CODE", "LIFE-OTHER-BUSINESS", "LIFE-OTHER-SUBACCOUNT", "LIFE-ID-VARIANT"),
 ]
