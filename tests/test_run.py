@@ -51,7 +51,9 @@ def test_bundled_emulator_passes(default_run):
     assert ran == {check.id for check in CATALOGUE}
     for suite in suites.values():
         for check_id, case in suite.items():
-            assert not results(case) & {Failure, Error, Skipped}, check_id
+            assert not results(case) & {Failure, Error}, check_id
+            # a correct server never answers 5XX, so the 5XX body check has nothing to judge
+            assert (Skipped in results(case)) == (check_id == "CANCEL-5XX-SCHEMA"), check_id
             properties = {prop.name: prop.value for prop in case.child(Properties)}
             assert properties["check_id"] == check_id and properties["level"] == BY_ID[check_id].level
             assert properties["statement"].startswith("/")
@@ -120,8 +122,11 @@ def test_a_server_that_cancels_anything_fails(tmp_path):
                            "--junit-xml", str(tmp_path / "j.xml"))
     assert done.returncode == 1, done.stdout + done.stderr
     stateless = cases(tmp_path / "j.xml")["stateless"]
-    for check_id in ["CANCEL-NO-PHANTOM", "CANCEL-NOT-FOUND", "CANCEL-AUTH", "CANCEL-200-ID", "CANCEL-METHOD"]:
-        assert Failure in results(stateless[check_id]) or check_id == "CANCEL-METHOD", check_id
+    for check_id in ["CANCEL-NO-PHANTOM", "CANCEL-NOT-FOUND", "CANCEL-200-ID"]:
+        assert Failure in results(stateless[check_id]), check_id
+    # it answers GET /sessions/{id} with 200 for every id, so every well-formed id looks real: the suite withholds
+    # those cancels (safety), which leaves the credential probes nothing to judge
+    assert Skipped in results(stateless["CANCEL-AUTH"])
     failure = next(iter(stateless["CANCEL-NO-PHANTOM"].result))
     assert "Reproduce: curl" in failure.text and "Expected:" in failure.text
     assert "xnd_development_x" not in (tmp_path / "j.xml").read_text()

@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from conformance.checks.catalogue import Check
-from conformance.checks.stateless import STATELESS
+from conformance.checks.stateless import NA, STATELESS
 from conformance.checks.verdict import CheckContext, Violation
 from conformance.target.exchange import Exchange
 
@@ -32,6 +32,7 @@ class Recorder:
         self.ctx = ctx
         self.exchanges: list[Exchange] = []
         self.failed: Counter[str] = Counter()
+        self.applied: Counter[str] = Counter()  # responses each check judged (not NA)
         self.failures: dict[str, list[Failure]] = {check.id: [] for check in checks}
         self.errors: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -39,6 +40,7 @@ class Recorder:
     def evaluate(self, exchange: Exchange) -> dict[str, Violation]:
         """Apply every selected stateless check; record and return the violations found."""
         found: dict[str, Violation] = {}
+        applied: list[str] = []
         if exchange.skipped:  # not sent, or rate limited: nothing to judge
             with self._lock:
                 self.exchanges.append(exchange)
@@ -50,11 +52,14 @@ class Recorder:
                 with self._lock:
                     self.errors.setdefault(check.id, traceback.format_exc(limit=5))
                 continue
-            if violation is not None:
+            if violation is not NA:
+                applied.append(check.id)
+            if isinstance(violation, Violation):
                 found[check.id] = violation
         exchange.violations = found
         with self._lock:
             self.exchanges.append(exchange)
+            self.applied.update(applied)
             for check_id, violation in found.items():
                 self.failed[check_id] += 1
                 if len(self.failures[check_id]) < KEPT_FAILURES:

@@ -1,8 +1,8 @@
 """Stateless checks: small functions, one responsibility each, run on every response of the cancel path
 the suite receives (generated inputs and lifecycle requests alike).
 
-Each takes an exchange and the context and returns a Violation, or None when the response conforms
-or the check does not apply to it.
+Each takes an exchange and the context and returns a Violation, None when the response conforms, or NA when
+the check does not apply to it (a check that applied to no response is reported as skipped, not passed).
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from conformance.checks.verdict import CheckContext, Violation
 from conformance.spec.schemas import describe
 from conformance.target.exchange import Exchange
 
-StatelessCheck = Callable[[Exchange, CheckContext], Violation | None]
+NA = "not applicable"
+Verdict = Violation | None | str
+StatelessCheck = Callable[[Exchange, CheckContext], Verdict]
 STATELESS: dict[str, StatelessCheck] = {}
 CODE_FOR_STATUS = {401: "INVALID_API_KEY", 404: "NOT_FOUND", 422: "INVALID_SESSION_STATUS"}
 STATUS_FOR_CODE = {code: status for status, code in CODE_FOR_STATUS.items()}
@@ -39,10 +41,10 @@ def _body(exchange: Exchange) -> dict | None:
     return body if isinstance(body, dict) else None
 
 
-def _schema_violation(exchange: Exchange, ctx: CheckContext, at: str, check_id: str) -> Violation | None:
+def _schema_violation(exchange: Exchange, ctx: CheckContext, at: str, check_id: str) -> Verdict:
     body = exchange.response.json_or_none()
     if body is None:
-        return None
+        return NA  # not JSON: CANCEL-CONTENT-TYPE's finding
     status = exchange.response.status
     code = body.get("error_code") if isinstance(body, dict) else None
     errors = [error for error in ctx.schemas.errors(at, body)
@@ -55,16 +57,18 @@ def _schema_violation(exchange: Exchange, ctx: CheckContext, at: str, check_id: 
 
 
 @check("CANCEL-HTTP")
-def http_response(exchange: Exchange, ctx: CheckContext) -> Violation | None:
-    if exchange.error and exchange.path_id is not None:
+def http_response(exchange: Exchange, ctx: CheckContext) -> Verdict:
+    if exchange.path_id is None:
+        return NA
+    if exchange.error:
         return Violation(f"no HTTP response: {exchange.error}", "a complete HTTP response")
     return None
 
 
 @check("CANCEL-STATUS")
-def status_declared(exchange: Exchange, ctx: CheckContext) -> Violation | None:
+def status_declared(exchange: Exchange, ctx: CheckContext) -> Verdict:
     if not _cancel(exchange):
-        return None
+        return NA
     status = exchange.response.status
     if status == 200 or 400 <= status <= 599:
         return None
@@ -72,9 +76,9 @@ def status_declared(exchange: Exchange, ctx: CheckContext) -> Violation | None:
 
 
 @check("CANCEL-CONTENT-TYPE")
-def json_content(exchange: Exchange, ctx: CheckContext) -> Violation | None:
+def json_content(exchange: Exchange, ctx: CheckContext) -> Verdict:
     if exchange.response is None or exchange.path_id is None:
-        return None
+        return NA
     if exchange.response.truncated:
         return Violation("the body is larger than the 1 MiB the suite reads", "a JSON body of a sensible size")
     media_type = exchange.response.content_type.split(";")[0].strip().lower()
@@ -88,27 +92,27 @@ def json_content(exchange: Exchange, ctx: CheckContext) -> Violation | None:
 
 
 @check("CANCEL-200-SCHEMA")
-def session_schema(exchange: Exchange, ctx: CheckContext) -> Violation | None:
+def session_schema(exchange: Exchange, ctx: CheckContext) -> Verdict:
     if _cancel(exchange) and exchange.response.status == 200:
         return _schema_violation(exchange, ctx, SESSION_SCHEMA, "CANCEL-200-SCHEMA")
-    return None
+    return NA
 
 
 @check("CANCEL-200-CANCELED")
-def session_canceled(exchange: Exchange, ctx: CheckContext) -> Violation | None:
+def session_canceled(exchange: Exchange, ctx: CheckContext) -> Verdict:
     body = _body(exchange)
     if not _cancel(exchange) or exchange.response.status != 200 or body is None:
-        return None
+        return NA
     if body.get("status") != "CANCELED":
         return Violation(f"status {body.get('status')!r}", 'status "CANCELED"')
     return None
 
 
 @check("CANCEL-200-ID")
-def session_id_echoed(exchange: Exchange, ctx: CheckContext) -> Violation | None:
+def session_id_echoed(exchange: Exchange, ctx: CheckContext) -> Verdict:
     body = _body(exchange)
     if not _cancel(exchange) or exchange.response.status != 200 or body is None:
-        return None
+        return NA
     if body.get("payment_session_id") != exchange.path_id:
         return Violation(f"payment_session_id {body.get('payment_session_id')!r}",
                          f"payment_session_id {exchange.path_id!r}, the id in the request path")
@@ -116,24 +120,24 @@ def session_id_echoed(exchange: Exchange, ctx: CheckContext) -> Violation | None
 
 
 @check("CANCEL-4XX-SCHEMA")
-def error_schema(exchange: Exchange, ctx: CheckContext) -> Violation | None:
+def error_schema(exchange: Exchange, ctx: CheckContext) -> Verdict:
     if _cancel(exchange) and 400 <= exchange.response.status <= 499:
         return _schema_violation(exchange, ctx, ERROR_SCHEMA, "CANCEL-4XX-SCHEMA")
-    return None
+    return NA
 
 
 @check("CANCEL-5XX-SCHEMA")
-def server_error_schema(exchange: Exchange, ctx: CheckContext) -> Violation | None:
+def server_error_schema(exchange: Exchange, ctx: CheckContext) -> Verdict:
     if _cancel(exchange) and 500 <= exchange.response.status <= 599:
         return _schema_violation(exchange, ctx, SERVER_ERROR_SCHEMA, "CANCEL-5XX-SCHEMA")
-    return None
+    return NA
 
 
 @check("CANCEL-ERROR-CODE")
-def error_code_matches_status(exchange: Exchange, ctx: CheckContext) -> Violation | None:
+def error_code_matches_status(exchange: Exchange, ctx: CheckContext) -> Verdict:
     body = _body(exchange)
     if not _cancel(exchange) or body is None:
-        return None
+        return NA
     status, code = exchange.response.status, body.get("error_code")
     if allowed(ctx.profile, "CANCEL-ERROR-CODE", status, code, exchange.requested_id):
         return None
@@ -145,22 +149,25 @@ def error_code_matches_status(exchange: Exchange, ctx: CheckContext) -> Violatio
 
 
 @check("CANCEL-NO-5XX")
-def no_server_error(exchange: Exchange, ctx: CheckContext) -> Violation | None:
-    if exchange.response is not None and exchange.path_id is not None and exchange.response.status >= 500:
+def no_server_error(exchange: Exchange, ctx: CheckContext) -> Verdict:
+    if exchange.response is None or exchange.path_id is None:
+        return NA
+    if exchange.response.status >= 500:
         return Violation(f"status {exchange.response.status}", "no 5XX for any input")
     return None
 
 
 @check("CANCEL-NO-PHANTOM")
-def no_phantom_session(exchange: Exchange, ctx: CheckContext) -> Violation | None:
-    if (_cancel(exchange) and not exchange.intent.known and exchange.path_id not in ctx.known_ids
-            and 200 <= exchange.response.status <= 299):
+def no_phantom_session(exchange: Exchange, ctx: CheckContext) -> Verdict:
+    if not _cancel(exchange) or exchange.intent.known or exchange.path_id in ctx.known_ids:
+        return NA
+    if 200 <= exchange.response.status <= 299:
         return Violation(f"status {exchange.response.status} for a session the suite never created",
                          "404 NOT_FOUND (or 401), never 2XX")
     return None
 
 
-def _expect_error(exchange: Exchange, ctx: CheckContext, check_id: str, status: int, code: str) -> Violation | None:
+def _expect_error(exchange: Exchange, ctx: CheckContext, check_id: str, status: int, code: str) -> Verdict:
     body = _body(exchange) or {}
     got_status, got_code = exchange.response.status, body.get("error_code")
     if (got_status, got_code) == (status, code) or allowed(ctx.profile, check_id, got_status, got_code,
@@ -170,26 +177,26 @@ def _expect_error(exchange: Exchange, ctx: CheckContext, check_id: str, status: 
 
 
 @check("CANCEL-NOT-FOUND")
-def unknown_id_not_found(exchange: Exchange, ctx: CheckContext) -> Violation | None:
+def unknown_id_not_found(exchange: Exchange, ctx: CheckContext) -> Verdict:
     intent = exchange.intent
     if (not _cancel(exchange) or intent.known or intent.credentials != "valid" or intent.sub_account != "default"
             or exchange.path_id in ctx.known_ids):
-        return None
+        return NA
     return _expect_error(exchange, ctx, "CANCEL-NOT-FOUND", 404, "NOT_FOUND")
 
 
 @check("CANCEL-AUTH")
-def invalid_key_unauthorized(exchange: Exchange, ctx: CheckContext) -> Violation | None:
+def invalid_key_unauthorized(exchange: Exchange, ctx: CheckContext) -> Verdict:
     if not _cancel(exchange) or exchange.intent.credentials != "invalid":
-        return None
+        return NA
     return _expect_error(exchange, ctx, "CANCEL-AUTH", 401, "INVALID_API_KEY")
 
 
 @check("CANCEL-METHOD")
-def other_method_rejected(exchange: Exchange, ctx: CheckContext) -> Violation | None:
+def other_method_rejected(exchange: Exchange, ctx: CheckContext) -> Verdict:
     response = exchange.response
     if response is None or exchange.request.method == "POST" or exchange.path_id is None:
-        return None
+        return NA
     if response.status not in {401, 404, 405}:
         return Violation(f"{exchange.request.method} got status {response.status}", "405 (or 404/401), never 2XX")
     if response.status == 405 and "allow" not in response.headers:
