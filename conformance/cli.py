@@ -88,6 +88,9 @@ def spec_check(paths: tuple[str, ...], as_json: bool) -> None:
               "not only warn (the document's own SHOULD findings stay warnings).")
 @click.option("--request-timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True,
               help="Seconds to wait for each response.")
+@click.option("-v", "--verbose", count=True, help="Print every failure in full at the end.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the verdict, the totals and the report paths.")
+@click.option("--no-progress", is_flag=True, help="Plain line-per-check output even on a terminal.")
 @click.option("--rate-limit", callback=lambda ctx, param, value: _rate(value), metavar="N/s|N/m",
               help="Throttle requests. Default: none for local targets, 1/s for Xendit hosts (60 per minute).")
 @click.option("--max-requests", type=click.IntRange(1), help="Stop sending after N requests (partial report).")
@@ -116,7 +119,8 @@ def run_command(**options) -> None:
         should=not options["no_should"], fail_on_should=options["fail_on_should"],
         request_timeout=options["request_timeout"], rate_limit=options["rate_limit"],
         max_requests=options["max_requests"], timeout_total=options["timeout_total"], ca_bundle=options["ca_bundle"],
-        insecure=options["insecure"], allow_live=options["allow_live"], dry_run=options["dry_run"])
+        insecure=options["insecure"], allow_live=options["allow_live"], dry_run=options["dry_run"],
+        progress=not options["no_progress"], verbosity=-1 if options["quiet"] else options["verbose"])
     try:
         sys.exit(run(config, Console(width=None if sys.stdout.isatty() else 160)))
     except UsageError as error:

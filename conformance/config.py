@@ -33,6 +33,8 @@ class RunConfig:
     should: bool = True
     fail_on_should: bool = False
     request_timeout: float = 10.0
+    progress: bool = True  # a live display on a terminal; plain lines otherwise
+    verbosity: int = 0  # -1 quiet: verdict only; 1: every failure in full
     allow_live: bool = False
     dry_run: bool = False
     rate_limit: float | None = None  # requests per second; None: the target's default (see safety.default_rate)

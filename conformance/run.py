@@ -20,7 +20,8 @@ from conformance.plan import render_plan
 from conformance.report.html_report import render_html, write_html
 from conformance.report.json_report import build_report, write_json
 from conformance.report.junit import write_junit
-from conformance.report.summary import outcome_line, summary
+from conformance.report.progress import progress
+from conformance.report.summary import summary
 from conformance.report.traceability import matrix
 from conformance.report.transcript import write_transcript
 from conformance.safety import live_risk
@@ -125,11 +126,11 @@ def run(config: RunConfig, console: Console) -> int:
         except TargetUnreachable as error:
             console.print(f"[bold red]error:[/] {context.redactor.text(str(error))}", highlight=False)
             return UNREACHABLE
-        plugin = ConformancePlugin(context, progress=lambda outcome: outcome_line(console, outcome))
-        code = pytest.main(_pytest_args(config), plugins=[plugin])
+        with progress(console, context, live=config.progress, quiet=config.verbosity < 0) as on_outcome:
+            code = pytest.main(_pytest_args(config), plugins=[ConformancePlugin(context, progress=on_outcome)])
         seconds = time.perf_counter() - started
         verdict = _verdict(context.final_outcomes(), config)
-        summary(console, context, seconds)
+        summary(console, context, seconds, verdict, verbosity=config.verbosity)
         for path in _reports(context, verdict, seconds):
             console.print(f"report: {path}", highlight=False)
         if code == pytest.ExitCode.INTERRUPTED:

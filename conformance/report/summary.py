@@ -25,7 +25,21 @@ def _first(outcome: Outcome, context: RunContext) -> str:
     return context.redactor.text(text[-1] if outcome.state == "error" and text else (text[0] if text else ""))[:160]
 
 
-def summary(console: Console, context: RunContext, seconds: float) -> None:
+def summary(console: Console, context: RunContext, seconds: float, verdict: str, verbosity: int = 0) -> None:
+    """The table by check ID (not with -q), every failure in full (with -v), then one line of totals."""
+    if verbosity >= 0:
+        console.print(_table(context))
+    if verbosity > 0:
+        for outcome in context.final_outcomes():
+            if outcome.state in {"failed", "error", "warned"}:
+                console.rule(f"{outcome.check.id} ({LABEL[outcome.state]})")
+                console.print(context.redactor.text(outcome.text), highlight=False, markup=False)
+    _totals(console, context, seconds)
+    style = {"conformant": "bold green", "non-conformant": "bold red"}.get(verdict, "bold yellow")
+    console.print(f"[{style}]{verdict.upper()}[/]", highlight=False)
+
+
+def _table(context: RunContext) -> Table:
     table = Table(title="Results by check", show_lines=False)
     for column in ("check", "level", "result", "responses failing", "first failure or reason"):
         table.add_column(column, overflow="fold")
@@ -37,8 +51,12 @@ def summary(console: Console, context: RunContext, seconds: float) -> None:
         failing = recorder.failed.get(check.id, 0) or len(outcome.failures)
         table.add_row(check.id, check.level, f"[{STYLE[outcome.state]}]{LABEL[outcome.state]}[/]",
                       str(failing) if failing else "", _first(outcome, context))
-    console.print(table)
-    states = [outcome.state for outcome in context.outcomes.values()]
+    return table
+
+
+def _totals(console: Console, context: RunContext, seconds: float) -> None:
+    recorder = context.recorder
+    states = [outcome.state for outcome in context.final_outcomes()]
     counts = ", ".join(f"{states.count(state)} {state}" for state in STYLE if states.count(state))
     traffic = context.target.traffic
     if traffic.stopped:
