@@ -19,6 +19,7 @@ from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
 from conformance.emulator.variants import Variant
 
 KEY, OTHER_KEY = list(DEFAULT_KEYS)[:2]
+EMULATOR = EmulatorConfig(api_keys=DEFAULT_KEYS, test_control=True, min_expiry_seconds=1)
 TIMEOUT_SECONDS = 300
 
 
@@ -28,6 +29,7 @@ class Trial:
     outcomes: dict[str, str]  # check ID → passed, failed, warned, skipped, error
     requests: int
     first_failure_s: float | None  # `at_s` of the first exchange that failed a check; None if none was marked
+    lifecycle_end_s: float | None  # `at_s` of the lifecycle stage's last request (the stage runs first)
     run_s: float  # wall time of the `conformance run` process
     output: str
 
@@ -59,12 +61,12 @@ def run_against(base_url: str, options: tuple[str, ...] = ()) -> Trial:
         run_s = time.perf_counter() - started
         records = [json.loads(line) for line in transcript.read_text().splitlines()] if transcript.exists() else []
         return Trial(done.returncode, outcomes(junit) if junit.exists() else {}, len(records),
-                     next((record["at_s"] for record in records if record["failed_checks"]), None), run_s,
-                     done.stdout + done.stderr)
+                     next((record["at_s"] for record in records if record["failed_checks"]), None),
+                     max((record["at_s"] for record in records if record["family"] == "lifecycle"), default=None),
+                     run_s, done.stdout + done.stderr)
 
 
 def trial(variant: Variant, options: tuple[str, ...] = ()) -> Trial:
     """Start `variant` in-process and run the suite against it with its own options and `options`."""
-    config = EmulatorConfig(api_keys=DEFAULT_KEYS, test_control=True, min_expiry_seconds=1)
-    with running(config, api=variant.api) as base_url:
+    with running(EMULATOR, api=variant.api) as base_url:
         return run_against(base_url, variant.options + options)
