@@ -7,12 +7,14 @@ import sys
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 from rich.console import Console
 
 from conformance import __version__
 from conformance.checks.catalogue import CATALOGUE
 from conformance.checks.profiles import ALLOWANCES, PROFILES
 from conformance.config import DEFAULT_HTML, DEFAULT_JSON, DEFAULT_JUNIT, RunConfig
+from conformance.settings import SECRETS, add_environment, defaults_from_file, flag, variable
 from conformance.spec.load import InputError
 from conformance.spec.render import render_text
 from conformance.spec.stage import bundled_path, run_stage
@@ -20,8 +22,13 @@ from conformance.spec.stage import bundled_path, run_stage
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="conformance")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Conformance suite for Xendit's POST /sessions/{session_id}/cancel, with a reference emulator."""
+    if ctx.invoked_subcommand in {"run", "config"}:
+        path, defaults = defaults_from_file(run_command, Path.cwd())
+        ctx.default_map = {"run": defaults, "config": defaults}
+        ctx.meta["settings_file"] = path
 
 
 @main.group()
@@ -52,12 +59,10 @@ def spec_check(paths: tuple[str, ...], as_json: bool) -> None:
     sys.exit(max(result.exit_code for result in results))
 
 @main.command("run")
-@click.option("--base-url", envvar="CONFORMANCE_BASE_URL", help="Target to test. Default: the bundled emulator, "
-              "started in-process on a free loopback port.  [env: CONFORMANCE_BASE_URL]")
-@click.option("--api-key", envvar="XENDIT_API_KEY", help="Secret API key for the target (never printed).  "
-              "[env: XENDIT_API_KEY]")
-@click.option("--other-api-key", envvar="XENDIT_OTHER_API_KEY", help="A key of another business, for the "
-              "isolation check.  [env: XENDIT_OTHER_API_KEY]")
+@click.option("--base-url", help="Target to test. Default: the bundled emulator, started in-process on a free "
+              "loopback port.")
+@click.option("--api-key", help="Secret API key for the target (never printed; not allowed in settings files).")
+@click.option("--other-api-key", help="A key of another business, for the isolation check.")
 @click.option("--for-user-id", help="Sub-account (xenPlatform) to act for; sent as for-user-id.")
 @click.option("--spec", type=click.Path(dir_okay=False), help="OpenAPI document under test (JSON, YAML or a docs "
               "page). Default: the bundled cancel-session.seed.json.")
@@ -108,7 +113,18 @@ def run_command(**options) -> None:
     """
     from conformance.run import UsageError, run
 
-    config = RunConfig(
+    try:
+        sys.exit(run(_run_config(options), Console(width=None if sys.stdout.isatty() else 160)))
+    except UsageError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+
+
+add_environment(run_command)
+
+
+def _run_config(options: dict) -> RunConfig:
+    return RunConfig(
         base_url=options["base_url"], api_key=options["api_key"], other_api_key=options["other_api_key"],
         for_user_id=options["for_user_id"], spec=options["spec"], profile=options["profile"],
         test_control=options["test_control"], session_ids=list(options["session_ids"]),
@@ -121,11 +137,28 @@ def run_command(**options) -> None:
         max_requests=options["max_requests"], timeout_total=options["timeout_total"], ca_bundle=options["ca_bundle"],
         insecure=options["insecure"], allow_live=options["allow_live"], dry_run=options["dry_run"],
         progress=not options["no_progress"], verbosity=-1 if options["quiet"] else options["verbose"])
-    try:
-        sys.exit(run(config, Console(width=None if sys.stdout.isatty() else 160)))
-    except UsageError as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(2)
+
+
+SOURCES = {ParameterSource.COMMANDLINE: "flag", ParameterSource.ENVIRONMENT: "environment",
+           ParameterSource.DEFAULT_MAP: "file", ParameterSource.DEFAULT: "default"}
+
+
+@main.command("config", params=run_command.params)
+@click.pass_context
+def config_command(ctx: click.Context, **options) -> None:
+    """Show the settings `conformance run` would use, and where each comes from (default < file < environment <
+    flag). Takes the same options as `conformance run`."""
+    file = ctx.find_root().meta.get("settings_file")
+    click.echo(f"settings file: {file or 'none (conformance.toml or [tool.conformance] in pyproject.toml)'}")
+    for param in run_command.params:
+        if not isinstance(param, click.Option):
+            continue
+        value = options[param.name]
+        shown = ("(set)" if value else "(not set)") if flag(param) in SECRETS else json.dumps(
+            value, default=str)
+        source = SOURCES.get(ctx.get_parameter_source(param.name), "default")
+        where = {"environment": f"environment {variable(param)}", "file": str(file)}.get(source, source)
+        click.echo(f"  {flag(param):22} {shown:40} {where}")
 
 
 def markdown_table() -> str:
