@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -133,3 +134,8 @@ def test_cli_serves_the_fault(client_of):
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_emulator_readme_lists_every_variant():
+    readme = (Path(__file__).resolve().parents[1] / "conformance/emulator/README.md").read_text()
+    assert [variant.name for variant in VARIANTS if f"`{variant.name}`" not in readme] == []
