@@ -1,0 +1,76 @@
+"""A comparison: the same corpus (same seed, same generated requests, the same lifecycle scenarios on sessions each
+target gets created) run against every target in turn, then compared case by case."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from conformance.compare.collect import collect
+from conformance.compare.diff import AllowRule, Differences, differences
+from conformance.compare.observe import observations
+from conformance.compare.targets import TargetSpec
+from conformance.config import RunConfig
+from conformance.run import UsageError
+from conformance.suite.context import RunContext
+from conformance.target.client import TargetUnreachable
+
+STATES = ("passed", "warned", "skipped", "failed", "error")
+
+
+@dataclass
+class TargetRun:
+    name: str
+    base_url: str  # redacted
+    bundled: bool
+    outcomes: dict[str, str]  # check ID → passed, warned, skipped, failed, error
+    requests: int
+    cases: int
+    stopped: str | None  # why the run stopped early (a budget), if it did
+
+    @classmethod
+    def of(cls, name: str, context: RunContext, cases: int) -> TargetRun:
+        return cls(name, context.redactor.text(context.target.base_url), context.config.embedded,
+                   {check_id: outcome.state for check_id, outcome in context.outcomes.items()},
+                   context.target.traffic.sent, cases, context.target.traffic.stopped)
+
+    @property
+    def verdict(self) -> str:
+        states = list(self.outcomes.values())
+        return ", ".join(f"{states.count(state)} {state}" for state in STATES if state in states) or "no check ran"
+
+
+@dataclass
+class Comparison:
+    config: RunConfig  # what every target was run with (its target fields aside)
+    targets: list[TargetRun]
+    result: Differences
+
+    @property
+    def different(self) -> bool:
+        """A difference no --allow-diff rule allows."""
+        return bool(self.result.failing)
+
+
+class TargetFailed(Exception):
+    """A target could not be run (unreachable); the message names it."""
+
+
+def compare(specs: Sequence[TargetSpec], base: RunConfig, allow: Sequence[AllowRule] = (),
+            on_target: Callable[[TargetRun], None] | None = None) -> Comparison:
+    """Run the corpus against each target (in order), then compare. Every target's keys are checked before the
+    first run (ValueError). `on_target` hears of each finished run."""
+    configs = [spec.config(base) for spec in specs]
+    runs, observed = [], {}
+    for spec, config in zip(specs, configs, strict=True):
+        try:
+            context = collect(config)
+        except TargetUnreachable as error:
+            raise TargetFailed(f"target {spec.name}: {error}") from None
+        except UsageError as error:
+            raise UsageError(f"target {spec.name}: {error}") from None
+        observed[spec.name] = observations(context)
+        runs.append(TargetRun.of(spec.name, context, len(observed[spec.name])))
+        if on_target:
+            on_target(runs[-1])
+    return Comparison(base, runs, differences(observed, allow))

@@ -1,0 +1,129 @@
+"""Where targets differ, case by case, and which differences the user allows.
+
+A case sent several times on a target (the eight concurrent cancels, a GET after each rejected attempt) is compared
+as a multiset of observations, so the order in which concurrent answers arrived does not count. When the number of
+sends differs (the suite re-sends what fails), only the set of values is compared. Body fields and their types are
+compared where status and body type agree; otherwise the bodies answer different things and the status says so.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from fnmatch import fnmatchcase
+
+from conformance.compare.observe import Case, Observation
+
+SCALAR_ASPECTS = ("status", "content_type", "body", "error_code", "session_status")
+FIELD_ASPECTS = ("fields", "types")
+ASPECTS = SCALAR_ASPECTS + FIELD_ASPECTS
+ABSENT = "—"
+
+
+@dataclass(frozen=True)
+class AllowRule:
+    """``ASPECT[:FIELD][@CASE]``: a difference in ASPECT (of fields matching FIELD, in cases whose label or id
+    matches CASE) does not fail the comparison. FIELD and CASE are shell-style globs."""
+
+    aspect: str
+    field: str | None = None
+    case: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> AllowRule:
+        """Raises ValueError with a message for the user."""
+        rule, _, case = text.partition("@")
+        aspect, _, field_glob = rule.partition(":")
+        if not any(fnmatchcase(name, aspect) for name in ASPECTS):
+            raise ValueError(f"{text!r}: no aspect matches {aspect!r} (aspects: {', '.join(ASPECTS)})")
+        if field_glob and not any(fnmatchcase(name, aspect) for name in FIELD_ASPECTS):
+            raise ValueError(f"{text!r}: only {' and '.join(FIELD_ASPECTS)} differences concern fields")
+        return cls(aspect, field_glob or None, case or None)
+
+    def allows(self, difference: Difference) -> bool:
+        case = difference.case
+        return (fnmatchcase(difference.aspect, self.aspect)
+                and (self.case is None or fnmatchcase(case.label, self.case) or fnmatchcase(case.id, self.case))
+                and (self.field is None or all(fnmatchcase(name, self.field) for name in difference.fields)))
+
+
+@dataclass(frozen=True)
+class Difference:
+    case: Case
+    aspect: str
+    values: dict[str, str]  # target name → what it showed
+    fields: tuple[str, ...] = ()  # the fields concerned (fields and types)
+    allowed: bool = False
+
+    def as_dict(self) -> dict:
+        return {"case": self.case.as_dict(), "aspect": self.aspect, "fields": list(self.fields),
+                "values": self.values, "allowed": self.allowed}
+
+
+@dataclass
+class Differences:
+    compared: int = 0  # cases every target sent
+    partial: list[tuple[Case, tuple[str, ...]]] = field(default_factory=list)  # cases some sent, and which
+    found: list[Difference] = field(default_factory=list)
+
+    @property
+    def failing(self) -> list[Difference]:
+        return [difference for difference in self.found if not difference.allowed]
+
+
+def _render(counts: Counter) -> str:
+    return ", ".join(f"{value or ABSENT}{f' ×{count}' if count > 1 else ''}"
+                     for value, count in sorted(counts.items(), key=lambda item: str(item[0])))
+
+
+def _scalar(case: Case, aspect: str, seen: dict[str, list[Observation]]) -> Difference | None:
+    counts = {name: Counter(getattr(item, aspect) for item in items) for name, items in seen.items()}
+    even = len({sum(count.values()) for count in counts.values()}) == 1
+    comparable = list(counts.values()) if even else [set(count) for count in counts.values()]
+    if all(value == comparable[0] for value in comparable):
+        return None
+    return Difference(case, aspect, {name: _render(count) for name, count in counts.items()})
+
+
+def _types(items: list[Observation]) -> dict[str, str]:
+    found: dict[str, set[str]] = {}
+    for item in items:
+        for path, kind in item.types:
+            found.setdefault(path, set()).add(kind)
+    return {path: " or ".join(sorted(kinds)) for path, kinds in found.items()}
+
+
+def _fields(case: Case, seen: dict[str, list[Observation]]) -> list[Difference]:
+    types = {name: _types(items) for name, items in seen.items()}
+    every = set.union(*(set(kinds) for kinds in types.values()))
+    common = set.intersection(*(set(kinds) for kinds in types.values()))
+    found = []
+    if uneven := sorted(every - common):
+        found.append(Difference(case, "fields", {
+            name: ", ".join(path for path in uneven if path in kinds) or ABSENT for name, kinds in types.items()},
+            tuple(uneven)))
+    if retyped := sorted(path for path in common if len({kinds[path] for kinds in types.values()}) > 1):
+        found.append(Difference(case, "types", {
+            name: "; ".join(f"{path}: {kinds[path]}" for path in retyped) for name, kinds in types.items()},
+            tuple(retyped)))
+    return found
+
+
+def differences(runs: dict[str, dict[Case, list[Observation]]], allow: Sequence[AllowRule] = ()) -> Differences:
+    """Compare every case the targets (name → case → observations) have in common."""
+    result = Differences()
+    names = list(runs)
+    cases = dict.fromkeys(case for observed in runs.values() for case in observed)
+    for case in cases:
+        present = tuple(name for name in names if case in runs[name])
+        if len(present) < len(names):
+            result.partial.append((case, present))
+            continue
+        result.compared += 1
+        seen = {name: runs[name][case] for name in names}
+        found = [difference for aspect in SCALAR_ASPECTS if (difference := _scalar(case, aspect, seen))]
+        if not any(difference.aspect in {"status", "body"} for difference in found):
+            found += _fields(case, seen)
+        result.found += [replace(item, allowed=any(rule.allows(item) for rule in allow)) for item in found]
+    return result
