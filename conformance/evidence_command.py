@@ -1,0 +1,75 @@
+"""``conformance verify-evidence``, and the ``--signing-key`` option's loader for ``conformance run --evidence``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from conformance.evidence.signing import EvidenceError, load_public_key, load_signing_key
+
+VERIFIED, FAILED = 0, 1
+
+
+def signing_key_callback(ctx: click.Context, param: click.Parameter, value: Path | None) -> Ed25519PrivateKey | None:
+    """For ``--signing-key FILE``: the loaded key, or a usage error (exit 2) before anything runs."""
+    if value is None:
+        return None
+    try:
+        return load_signing_key(value)
+    except EvidenceError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def _describe(manifest: dict) -> list[str]:
+    run, spec, suite = manifest["run"], manifest["spec"], manifest["suite"]
+    return [f"suite {suite.get('name')} {suite.get('version')} · created {manifest.get('created')}",
+            f"verdict {manifest.get('verdict')}{'' if manifest.get('complete') else ' (partial run)'} · "
+            f"target {run.get('target')}{' (bundled emulator)' if run.get('embedded') else ''} · "
+            f"profile {run.get('profile')} · seed {run.get('seed')} · {run.get('requests')} requests",
+            f"spec {spec.get('document')}{' (the bundled contract)' if spec.get('bundled') else ''}: "
+            f"sha256 {spec.get('published_sha256')} as published, {spec.get('repaired_sha256')} after "
+            f"{spec.get('repairs')} repairs",
+            f"{len(manifest['files'])} files with SHA-256 in the manifest"]
+
+
+@click.command("verify-evidence")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--public-key", type=click.Path(dir_okay=False, path_type=Path),
+              help="Require a signature by this Ed25519 public key (PEM), e.g. the vendor's published one.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def verify_evidence_command(path: Path, public_key: Path | None, as_json: bool) -> None:
+    """Verify an evidence bundle written by `conformance run --evidence`: every file against the manifest's SHA-256,
+    no file added or missing, the signature (if signed; with --public-key, it must be that key's), the spec stage
+    re-run on the enclosed document to confirm its hashes as published and after repair, and the reports
+    consistent with the manifest.
+
+    Exit 0: verified; 1: verification failed; 2: usage error (unreadable --public-key).
+    """
+    from conformance.evidence.verify import verify_evidence
+
+    try:
+        expected = load_public_key(public_key) if public_key else None
+    except EvidenceError as error:
+        raise click.BadParameter(str(error), param_hint="--public-key") from None
+    result = verify_evidence(path, expected)
+    if as_json:
+        click.echo(json.dumps({"path": str(path), "verified": result.ok, "signer": result.signer,
+                               "problems": result.problems, "manifest": result.manifest}, indent=2))
+    else:
+        click.echo(f"evidence: {path}")
+        for line in _describe(result.manifest) if result.manifest else []:
+            click.echo(f"  {line}")
+        if result.manifest:
+            click.echo(f"  signed by the Ed25519 key with fingerprint {result.signer}" if result.signer else
+                       "  signature: does not verify" if result.manifest.get("signature") else "  not signed")
+        if result.ok:
+            click.echo("VERIFIED: every file matches the manifest and the spec stage confirms both hashes")
+        else:
+            click.echo(f"FAILED: {len(result.problems)} problem(s)")
+            for problem in result.problems:
+                click.echo(f"  - {problem}")
+    sys.exit(VERIFIED if result.ok else FAILED)
