@@ -208,3 +208,9 @@ def checks_command(profile: str, markdown: bool) -> None:
 from conformance.emulator.command import emulator  # noqa: E402
 
 main.add_command(emulator)
+
+from conformance.compare_command import compare  # noqa: E402
+from conformance.evidence_command import verify_evidence_command  # noqa: E402
+
+main.add_command(compare)
+main.add_command(verify_evidence_command)
