@@ -13,8 +13,8 @@ DEFAULT_HTML = Path("reports/report.html")
 @dataclass
 class RunConfig:
     base_url: str | None = None
-    api_key: str | None = None
-    other_api_key: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    other_api_key: str | None = field(default=None, repr=False)
     for_user_id: str | None = None
     spec: str | None = None
     profile: str = "strict"

@@ -60,7 +60,8 @@ def _cache_dir() -> Path:
 
 def _pytest_args(config: RunConfig) -> list[str]:
     return [str(SUITE), "-c", str(SUITE / "suite.ini"), "--rootdir", str(SUITE), "-p", "no:cacheprovider",
-            "-p", "no:terminal", "-p", "no:schemathesis", "--assert=plain", "-W", "ignore::DeprecationWarning"]
+            "-p", "no:terminal", "-p", "no:schemathesis", "-p", "no:conformance", "--assert=plain",
+            "-W", "ignore::DeprecationWarning"]
 
 
 def _verdict(outcomes: list[Outcome], config: RunConfig) -> str:
@@ -108,6 +109,21 @@ def _checked(config: RunConfig) -> tuple[list[Check], StageResult]:
     return checks, stage
 
 
+@contextmanager
+def prepare(config: RunConfig) -> Iterator[RunContext]:
+    """Everything a run needs, started: spec stage, target (the emulator unless given), reachability checked.
+    Raises UsageError, or TargetUnreachable (its message redacted)."""
+    checks, stage = _checked(config)
+    set_hypothesis_home_dir(_cache_dir() / "hypothesis")
+    with _target(config) as (config, base_url, api_key, other_key):
+        context = RunContext.build(config, stage, checks, base_url, api_key, other_key)
+        try:
+            context.target.probe()
+        except TargetUnreachable as error:
+            raise TargetUnreachable(context.redactor.text(str(error))) from None
+        yield context
+
+
 def run(config: RunConfig, console: Console) -> int:
     started = time.perf_counter()
     checks, stage = _checked(config)
@@ -116,28 +132,30 @@ def run(config: RunConfig, console: Console) -> int:
     if config.dry_run:
         console.print(render_plan(config, stage, checks, config.base_url or "the bundled emulator"), highlight=False)
         return OK
-    set_hypothesis_home_dir(_cache_dir() / "hypothesis")
-    with _target(config) as (config, base_url, api_key, other_key):
-        context = RunContext.build(config, stage, checks, base_url, api_key, other_key)
-        console.print(f"target: {context.redactor.text(base_url)}"
-                      f"{' (bundled reference emulator)' if config.base_url is None else ''}", highlight=False)
-        try:
-            context.target.probe()
-        except TargetUnreachable as error:
-            console.print(f"[bold red]error:[/] {context.redactor.text(str(error))}", highlight=False)
-            return UNREACHABLE
-        with progress(console, context, live=config.progress, quiet=config.verbosity < 0) as on_outcome:
-            code = pytest.main(_pytest_args(config), plugins=[ConformancePlugin(context, progress=on_outcome)])
-        seconds = time.perf_counter() - started
-        verdict = _verdict(context.final_outcomes(), config)
-        summary(console, context, seconds, verdict, verbosity=config.verbosity)
-        for path in _reports(context, verdict, seconds):
-            console.print(f"report: {path}", highlight=False)
-        if code == pytest.ExitCode.INTERRUPTED:
-            console.print("[bold yellow]interrupted:[/] the reports are partial", highlight=False)
-            return INTERRUPTED
-        if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
-            raise UsageError(f"the suite could not run (pytest exit {int(code)})")
-        if verdict == "incomplete" or not context.recorder.exchanges:
-            raise UsageError("no check was executed")
-        return NONCONFORMANT if verdict == "non-conformant" else OK
+    try:
+        with prepare(config) as context:
+            return _execute(context, console, started)
+    except TargetUnreachable as error:
+        console.print(f"[bold red]error:[/] {error}", highlight=False)
+        return UNREACHABLE
+
+
+def _execute(context: RunContext, console: Console, started: float) -> int:
+    config = context.config
+    console.print(f"target: {context.redactor.text(context.target.base_url)}"
+                  f"{' (bundled reference emulator)' if config.embedded else ''}", highlight=False)
+    with progress(console, context, live=config.progress, quiet=config.verbosity < 0) as on_outcome:
+        code = pytest.main(_pytest_args(config), plugins=[ConformancePlugin(context, progress=on_outcome)])
+    seconds = time.perf_counter() - started
+    verdict = _verdict(context.final_outcomes(), config)
+    summary(console, context, seconds, verdict, verbosity=config.verbosity)
+    for path in _reports(context, verdict, seconds):
+        console.print(f"report: {path}", highlight=False)
+    if code == pytest.ExitCode.INTERRUPTED:
+        console.print("[bold yellow]interrupted:[/] the reports are partial", highlight=False)
+        return INTERRUPTED
+    if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+        raise UsageError(f"the suite could not run (pytest exit {int(code)})")
+    if verdict == "incomplete" or not context.recorder.exchanges:
+        raise UsageError("no check was executed")
+    return NONCONFORMANT if verdict == "non-conformant" else OK

@@ -36,9 +36,9 @@ class Credentials:
     """The configured key and sub-account: what a valid request carries. Another business's keys are valid
     credentials too, but for other sessions: requests with them have no stateless expectation."""
 
-    api_key: str
+    api_key: str = field(repr=False)
     for_user_id: str | None = None
-    other_keys: tuple[str, ...] = ()
+    other_keys: tuple[str, ...] = field(default=(), repr=False)
 
     def headers(self) -> dict[str, str]:
         headers = {"Authorization": basic(self.api_key)}

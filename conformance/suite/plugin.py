@@ -7,11 +7,12 @@ from collections.abc import Callable
 
 import pytest
 
-from conformance.checks.catalogue import BY_ID, LIFECYCLE, SHOULD, SPEC, STATELESS
+from conformance.checks.catalogue import BY_ID, FAMILIES, LIFECYCLE, SHOULD, SPEC, STATELESS
 from conformance.checks.verdict import ContractViolation
 from conformance.suite.context import Outcome, RunContext
 
 STAGE_ORDER = {SPEC: 0, LIFECYCLE: 1, STATELESS: 2}  # stateless verdicts last: they cover every exchange
+RUN_CONTEXT = pytest.StashKey[RunContext]()
 
 
 def check_of(item: pytest.Item) -> str:
@@ -28,12 +29,11 @@ class ConformancePlugin:
         self.selected = {check.id for check in context.checks}
         self._checks: dict[str, str] = {}
 
-    @pytest.fixture(scope="session")
-    def conformance(self) -> RunContext:
-        return self.context
-
     def pytest_configure(self, config: pytest.Config) -> None:
+        config.stash[RUN_CONTEXT] = self.context
         config.addinivalue_line("markers", "check(id): the catalogue check this test enforces")
+        for family in FAMILIES:
+            config.addinivalue_line("markers", f"{family}: conformance checks of the {family} family")
 
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         keep = [item for item in items if check_of(item) in self.selected]
@@ -41,6 +41,10 @@ class ConformancePlugin:
         if dropped:
             config.hook.pytest_deselected(items=dropped)
         keep.sort(key=lambda item: STAGE_ORDER[BY_ID[check_of(item)].stage])
+        for item in keep:
+            check = BY_ID[check_of(item)]
+            item.add_marker(check.family)
+            item.user_properties += [("check_id", check.id), ("level", check.level), ("statement", check.statement)]
         items[:] = keep
         self._checks = {item.nodeid: check_of(item) for item in keep}
 
@@ -48,9 +52,12 @@ class ConformancePlugin:
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
         report = yield
         check = BY_ID[check_of(item)]
+        if report.failed:  # whatever pytest would print or write to --junitxml: no secrets
+            report.longrepr = self.context.redactor.text(str(report.longrepr))
         if call.excinfo is not None and isinstance(call.excinfo.value, ContractViolation):
             report.conformance_failures = call.excinfo.value.failures
             report.conformance_text = str(call.excinfo.value)
+            report.longrepr = f"{check.id} ({check.level}): {check.description}\n\n{report.conformance_text}"
             if check.level == SHOULD and report.when == "call":
                 report.outcome = "passed"
                 report.conformance_warned = True

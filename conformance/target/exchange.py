@@ -32,7 +32,7 @@ class Intent:
 class Request:
     method: str
     url: str
-    headers: dict[str, str | bytes] = field(default_factory=dict)
+    headers: dict[str, str | bytes] = field(default_factory=dict, repr=False)  # may carry credentials
     body: bytes | None = None
 
     @property

@@ -1,0 +1,84 @@
+"""The suite inside your own pytest session: ``pytest --pyargs conformance.suite [--conformance-OPTION ...]``.
+
+Every option of ``conformance run`` is available as ``--conformance-<option>`` (the same settings file and
+environment variables apply); checks carry markers by family (``-m auth``) and pytest's ``--junitxml`` records
+each check's ID, level and statement. Inert unless the suite itself is collected.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import click
+import pytest
+
+SUITE = Path(__file__).resolve().parent
+
+
+def _run_options() -> list[click.Option]:
+    from conformance.cli import run_command
+
+    return [param for param in run_command.params if isinstance(param, click.Option)]
+
+
+def _dest(option: click.Option) -> str:
+    return "conformance_" + option.name
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    from conformance.settings import flag
+
+    group = parser.getgroup("conformance", "Xendit cancel-session conformance suite")
+    for option in _run_options():
+        name = f"--conformance-{flag(option)}"
+        if option.is_flag and option.count:
+            group.addoption(name, dest=_dest(option), action="count", default=0, help=option.help)
+        elif option.is_flag:
+            group.addoption(name, dest=_dest(option), action="store_true", default=False, help=option.help)
+        else:
+            group.addoption(name, dest=_dest(option), action="append" if option.multiple else "store",
+                            help=option.help)
+
+
+def _collects_suite(config: pytest.Config) -> bool:
+    for arg in config.args:
+        target = arg.split("::")[0]
+        if target.startswith("conformance.suite") or SUITE in {Path(target).resolve(), *Path(target).resolve().parents}:
+            return True
+    return False
+
+
+def _argv(config: pytest.Config) -> list[str]:
+    """The pytest options given, back as `conformance run` arguments, so click parses them the same way."""
+    from conformance.settings import flag
+
+    argv = []
+    for option in _run_options():
+        value = config.getoption(_dest(option))
+        long = f"--{flag(option)}"
+        if option.is_flag:
+            argv += [long] * (value if option.count else bool(value))
+        elif value is not None:
+            for item in value if option.multiple else [value]:
+                argv += [long, item]
+    return argv
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not _collects_suite(config) or config.pluginmanager.has_plugin("conformance-run"):
+        return
+    from conformance.cli import _run_config, run_command
+    from conformance.run import UsageError, prepare
+    from conformance.settings import defaults_from_file
+    from conformance.suite.plugin import ConformancePlugin
+
+    _, defaults = defaults_from_file(run_command, Path.cwd())
+    try:
+        context = run_command.make_context("conformance", _argv(config), default_map=defaults)
+        stack = contextlib.ExitStack()
+        run_context = stack.enter_context(prepare(_run_config(context.params)))
+    except (click.ClickException, UsageError) as error:
+        raise pytest.UsageError(f"conformance: {error}") from None
+    config.add_cleanup(stack.close)
+    config.pluginmanager.register(ConformancePlugin(run_context), "conformance-run")
