@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -203,6 +204,37 @@ def checks_command(profile: str, markdown: bool) -> None:
     for allowance in ALLOWANCES[profile]:
         click.echo(f"  {allowance.name}: {allowance.description}\n    checks: {', '.join(allowance.checks)}"
                    f"\n    source: {allowance.source}")
+
+
+@main.command("replay")
+@click.argument("failure_id", metavar="ID")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_JSON, show_default=True,
+              help="The report.json of the run that failed.")
+@click.option("--base-url", help="Send it to another target (default: the one the run tested).")
+@click.option("--allow-live", is_flag=True, help="Allow a live key or a non-test key on a Xendit host.")
+def replay_command(failure_id: str, report: Path, base_url: str | None, allow_live: bool) -> None:
+    """Re-send the recorded request of failure ID (CHECK-ID#N, or CHECK-ID for its first) and say whether it still
+    fails. Keys come from XENDIT_API_KEY / XENDIT_OTHER_API_KEY. Exit 0: passes now; 1: still fails."""
+    from conformance.replay import ReplayError, replay
+    from conformance.report.render import render_exchange
+    from conformance.target.redact import Redactor
+
+    try:
+        result = replay(report, failure_id, base_url, allow_live)
+    except ReplayError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    redactor = Redactor({os.environ.get(name, ""): name for name in ("XENDIT_API_KEY", "XENDIT_OTHER_API_KEY")})
+    click.echo("\n".join(render_exchange(result.exchange, redactor)))
+    if not result.judged:
+        click.echo(f"{result.check_id} depends on session state or does not apply to this response: "
+                   "compare the response above with the report")
+    elif result.violation:
+        click.echo(f"STILL FAILS {result.check_id}: {redactor.text(result.violation.message)} "
+                   f"(expected {result.violation.expected})")
+        sys.exit(1)
+    else:
+        click.echo(f"PASSES NOW {result.check_id}")
 
 
 from conformance.emulator.command import emulator  # noqa: E402
