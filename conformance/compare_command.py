@@ -68,7 +68,8 @@ def compare(targets: list[TargetSpec], allow: list[AllowRule], json_path: Path |
     """Run the same corpus (same seed, same generated ids and headers, the same lifecycle scenarios on sessions
     created on each target) against two or more targets, and show per case where they differ: status,
     content type, body type, error_code, session status, body fields, field types. Ids, timestamps and URLs are
-    normalised first; shrinking is off, so every target gets the same requests.
+    normalised first. Cases only some targets were sent (the suite re-sends and shrinks what fails, and a lifecycle
+    scenario stops at its first failure) are listed apart, not compared.
 
     Exit 0: no difference (beyond --allow-diff); 1: differences; 2: usage error; 3: a target does not answer.
     """

@@ -13,6 +13,7 @@ from conformance.compare.comparison import Comparison
 from conformance.compare.observe import Case
 
 LABEL_LIMIT = 110
+TABLE_ROWS = 100
 PARTIAL_SHOWN = 5
 
 
@@ -48,16 +49,20 @@ def print_comparison(console: Console, comparison: Comparison) -> None:
         table = Table(title="Differences", show_lines=True)
         for column in ("case", "request", "aspect", *(run.name for run in comparison.targets)):
             table.add_column(column, overflow="fold")
-        for difference in result.found:
+        for difference in result.found[:TABLE_ROWS]:
             aspect = difference.aspect + (" (allowed)" if difference.allowed else "")
             table.add_row(difference.case.id, Text(printable(difference.case.label)),
                           Text(aspect, style="dim" if difference.allowed else "bold"),
                           *(Text(printable(difference.values[run.name], 400)) for run in comparison.targets))
         console.print(table)
+        if len(result.found) > TABLE_ROWS:
+            console.print(f"  … and {len(result.found) - TABLE_ROWS} more differences (--json and --html list all)",
+                          highlight=False)
     for case, present in result.partial[:PARTIAL_SHOWN]:
         console.print(Text(f"  only on {', '.join(present)}: {case.id} {printable(case.label)}"))
     if len(result.partial) > PARTIAL_SHOWN:
-        console.print(f"  … and {len(result.partial) - PARTIAL_SHOWN} more (see the JSON output)", highlight=False)
+        console.print(f"  … and {len(result.partial) - PARTIAL_SHOWN} more (--json and --html list all)",
+                      highlight=False)
     console.print(Text(f"{headline(comparison)} · {_settings(comparison)}"))
     if comparison.different:
         console.print("[bold red]DIFFERENT[/] the targets behave differently", highlight=False)

@@ -1,0 +1,244 @@
+"""`conformance compare`: the emulator against itself differs nowhere; against faulty variants, exactly the cases
+their fault touches differ; alignment, normalisation, allow rules and the command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from contextlib import ExitStack
+from dataclasses import replace
+from types import SimpleNamespace
+
+import pytest
+from click.testing import CliRunner
+
+from conformance.cli import main
+from conformance.compare.collect import collect
+from conformance.compare.comparison import compare
+from conformance.compare.diff import AllowRule, Difference, differences
+from conformance.compare.observe import Case, Observation, field_types, observations
+from conformance.compare.targets import TargetSpec
+from conformance.config import RunConfig
+from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
+from conformance.emulator.variants import VARIANTS
+
+KEY_A, KEY_B = DEFAULT_KEYS
+ENV = {"CMP_KEY": KEY_A, "CMP_OTHER_KEY": KEY_B}
+BASE = RunConfig(seed=1, max_examples=10)
+EMULATOR = EmulatorConfig(api_keys=DEFAULT_KEYS, test_control=True, min_expiry_seconds=1)
+LIFECYCLE_422 = {"cancel the CANCELED session again", "cancel a COMPLETED session", "cancel a EXPIRED session",
+                 "one of 8 concurrent cancels"}
+
+
+@pytest.fixture(scope="module")
+def servers():
+    """The reference emulator and two variants, each on its own port."""
+    with ExitStack() as stack:
+        yield SimpleNamespace(
+            reference=stack.enter_context(running(EMULATOR)),
+            status_409=stack.enter_context(running(EMULATOR, api=VARIANTS["invalid-status-409"].api)),
+            not_found_code=stack.enter_context(running(EMULATOR, api=VARIANTS["session-not-found-code"].api)))
+
+
+@pytest.fixture
+def keys(monkeypatch):
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+
+
+def target(name: str, url: str) -> TargetSpec:
+    return TargetSpec.parse(f"{name}={url},key=CMP_KEY,other-key=CMP_OTHER_KEY,test-control")
+
+
+def test_the_emulator_against_itself_differs_nowhere(servers, keys):
+    comparison = compare([TargetSpec.parse("bundled=bundled"), target("external", servers.reference)], BASE)
+    result = comparison.result
+    assert result.compared > 100
+    assert result.found == [] and result.partial == [] and not comparison.different
+    assert [run.cases for run in comparison.targets] == [result.compared] * 2
+    assert [run.bundled for run in comparison.targets] == [True, False]
+
+
+def test_a_wrong_status_differs_in_exactly_the_cases_it_touches(servers, keys):
+    comparison = compare([target("reference", servers.reference), target("faulty", servers.status_409)], BASE)
+    found = {(item.case.description, item.aspect): item.values for item in comparison.result.found}
+    assert set(found) == {(description, "status") for description in LIFECYCLE_422}
+    assert found[("cancel a COMPLETED session", "status")] == {"reference": "422", "faulty": "409"}
+    assert found[("one of 8 concurrent cancels", "status")] == {"reference": "200, 422 ×7", "faulty": "200, 409 ×7"}
+    assert comparison.different
+    assert comparison.targets[1].outcomes["LIFE-RECANCEL"] == "failed"
+
+
+@pytest.fixture(scope="module")
+def not_found_code_runs(servers):
+    """Observations of the reference and of a variant whose 404s carry SESSION_NOT_FOUND."""
+    runs = {}
+    for name, url in [("reference", servers.reference), ("faulty", servers.not_found_code)]:
+        config = RunConfig(base_url=url, api_key=KEY_A, other_api_key=KEY_B, test_control=True, seed=1,
+                           max_examples=10)
+        runs[name] = observations(collect(config))
+    return runs
+
+
+def test_a_wrong_error_code_differs_in_every_case_it_shows_in_and_nowhere_else(not_found_code_runs):
+    reference, faulty = not_found_code_runs["reference"], not_found_code_runs["faulty"]
+    result = differences(not_found_code_runs)
+    assert {item.aspect for item in result.found} == {"error_code"}
+    common = [case for case in reference if case in faulty]
+    shown = {case for case in common if any(item.error_code == "SESSION_NOT_FOUND" for item in faulty[case])}
+    assert {item.case for item in result.found} == shown
+    assert {case.family for case in shown} >= {"ids", "auth", "for-user-id", "lifecycle", "schemathesis"}
+    # the fault is the variant's only difference: with its code put back, every common case shows the same answers
+    restored = {case: {replace(item, error_code="NOT_FOUND") if item.error_code == "SESSION_NOT_FOUND" else item
+                       for item in faulty[case]} for case in common}
+    assert all(restored[case] == set(reference[case]) for case in common)
+
+
+@pytest.mark.xfail(strict=True, reason="a target failing a MUST check stops Hypothesis's exploration on it; needs "
+                   "RunConfig.fixed_corpus (the suite's explore() with no MUST set), see the compare hand-over")
+def test_a_failing_target_is_sent_the_whole_generated_corpus(not_found_code_runs):
+    result = differences(not_found_code_runs)
+    assert {case.family for case, _ in result.partial} <= {"lifecycle"}
+
+
+# --- alignment and normalisation, on made-up observations ----------------------------------------------------------
+
+def case(description: str = "cancel", family: str = "lifecycle") -> Case:
+    return Case(family, description, "POST", "/sessions/{session-1}/cancel", (), "")
+
+
+OK = Observation("200", "application/json", "object", None, "CANCELED",
+                 (("amount", "integer"), ("created", "string (date-time)")))
+REJECTED = Observation("422", "application/json", "object", "INVALID_SESSION_STATUS", None,
+                       (("error_code", "string"), ("message", "string")))
+
+
+def test_concurrent_answers_compare_in_any_order():
+    runs = {"a": {case(): [OK] + [REJECTED] * 7}, "b": {case(): [REJECTED] * 3 + [OK] + [REJECTED] * 4}}
+    assert differences(runs).found == []
+    runs["b"][case()] = [OK, OK] + [REJECTED] * 6
+    [status, code, session] = differences(runs).found
+    assert (status.aspect, status.values) == ("status", {"a": "200, 422 ×7", "b": "200 ×2, 422 ×6"})
+    assert (code.aspect, session.aspect) == ("error_code", "session_status")
+
+
+def test_extra_sends_by_the_suite_compare_as_sets():
+    assert differences({"a": {case(): [REJECTED]}, "b": {case(): [REJECTED, REJECTED]}}).found == []
+    assert [item.aspect for item in differences({"a": {case(): [REJECTED]}, "b": {case(): [REJECTED, OK]}}).found]
+
+
+def test_fields_and_types_are_compared_where_the_status_agrees():
+    extra = Observation("200", "application/json", "object", None, "CANCELED",
+                        (("amount", "string"), ("created", "string (date-time)"), ("livemode", "boolean")))
+    fields, types = differences({"a": {case(): [OK]}, "b": {case(): [extra]}}).found
+    assert (fields.aspect, fields.fields, fields.values) == ("fields", ("livemode",), {"a": "—", "b": "livemode"})
+    assert (types.aspect, types.fields, types.values) == ("types", ("amount",), {"a": "amount: integer",
+                                                                                 "b": "amount: string"})
+    not_found = Observation("404", "application/json", "object", "NOT_FOUND", None, (("error_code", "string"),))
+    assert {item.aspect for item in differences({"a": {case(): [OK]}, "b": {case(): [not_found]}}).found} == {
+        "status", "error_code", "session_status"}
+
+
+def test_cases_sent_to_only_some_targets_are_listed_not_compared():
+    result = differences({"a": {case(): [OK], case("get"): [OK]}, "b": {case(): [OK]}})
+    assert (result.compared, result.found, result.partial) == (1, [], [(case("get"), ("a",))])
+
+
+def test_volatile_values_compare_by_type():
+    body = {"payment_session_id": "ps-0123456789abcdef01234567", "created": "2025-01-02T03:04:05.678Z",
+            "payment_link_url": "https://checkout.example/ps-1", "amount": 10000, "rate": 1.5, "metadata": None,
+            "items": [{"name": "a", "quantity": 1}, {"name": "b", "quantity": "2"}], "ok": True}
+    assert dict(field_types(body)) == {
+        "payment_session_id": "string", "created": "string (date-time)", "payment_link_url": "string (uri)",
+        "amount": "integer", "rate": "number", "metadata": "null", "items": "array", "items[]": "object",
+        "items[].name": "string", "items[].quantity": "integer|string", "ok": "boolean"}
+
+
+# --- allow rules ---------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("colour", "no aspect matches"), ("status:amount", "concern fields"), ("", "no aspect matches")])
+def test_allow_rules_that_cannot_match_are_refused(text, message):
+    with pytest.raises(ValueError, match=message):
+        AllowRule.parse(text)
+
+
+def test_allow_rules_match_aspect_fields_and_case():
+    item = Difference(case("cancel an ACTIVE session"), "fields", {"a": "—", "b": "livemode, version"},
+                      ("livemode", "version"))
+    assert AllowRule.parse("fields").allows(item)
+    assert AllowRule.parse("fields:*").allows(item)
+    assert not AllowRule.parse("fields:livemode").allows(item)  # every field concerned must match
+    assert AllowRule.parse("f*@lifecycle: cancel an*").allows(item)
+    assert AllowRule.parse(f"fields@{item.case.id}").allows(item)
+    assert not AllowRule.parse("fields@ids: *").allows(item)
+    assert not AllowRule.parse("types").allows(item)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("a=http://h:1", TargetSpec("a", "http://h:1")),
+    ("sandbox=https://api.xendit.co,key=SANDBOX_KEY", TargetSpec("sandbox", "https://api.xendit.co", "SANDBOX_KEY")),
+    ("e=bundled", TargetSpec("e", None)),
+    ("p=http://h:1,other-key=B,test-control", TargetSpec("p", "http://h:1", other_key_variable="B", test_control=True)),
+])
+def test_target_options(text, expected):
+    assert TargetSpec.parse(text) == expected
+
+
+# --- the command line ----------------------------------------------------------------------------------------------
+
+def conformance(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("XENDIT_", "CONFORMANCE_"))}
+    return subprocess.run([sys.executable, "-m", "conformance", *args], capture_output=True, text=True, timeout=300,
+                          env={**environment, **ENV, **(env or {})})
+
+
+def targets(servers) -> list[str]:
+    return ["--target", f"reference={servers.reference},key=CMP_KEY,other-key=CMP_OTHER_KEY,test-control",
+            "--target", f"faulty={servers.status_409},key=CMP_KEY,other-key=CMP_OTHER_KEY,test-control",
+            "--max-examples", "5"]
+
+
+def test_the_command_shows_writes_and_exits_1_on_a_difference(servers, tmp_path):
+    done = conformance("compare", *targets(servers), "--json", str(tmp_path / "c.json"),
+                       "--html", str(tmp_path / "c.html"))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "DIFFERENT" in done.stdout and "cancel a COMPLETED session" in done.stdout
+    report = json.loads((tmp_path / "c.json").read_text())
+    assert report["different"] and {item["case"]["input"] for item in report["differences"]} == LIFECYCLE_422
+    assert [target["name"] for target in report["targets"]] == ["reference", "faulty"]
+    page = (tmp_path / "c.html").read_text()
+    assert '<section class="compare">' in page and "<script" not in page and "409" in page
+    for text in [done.stdout, done.stderr, page, json.dumps(report)]:
+        assert KEY_A not in text and KEY_B not in text
+
+
+def test_allowed_differences_do_not_fail(servers, keys):
+    done = CliRunner().invoke(main, ["compare", *targets(servers), "--allow-diff", "status@lifecycle: *"])
+    assert done.exit_code == 0, done.output
+    assert "status (allowed)" in done.stdout and "SAME" in done.stdout
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (["--target", "a=http://127.0.0.1:1"], 2, "at least two"),
+    (["--target", "a=http://127.0.0.1:1", "--target", "a=http://127.0.0.1:2"], 2, "distinct names"),
+    (["--target", "a=127.0.0.1:1", "--target", "b=http://127.0.0.1:2"], 2, "must start http"),
+    (["--target", "a=http://127.0.0.1:1,key=NOPE_KEY", "--target", "b=http://127.0.0.1:2"], 2, "$NOPE_KEY is not set"),
+    (["--target", "a=http://127.0.0.1:1,token=X", "--target", "b=http://127.0.0.1:2"], 2, "is not key=ENVVAR"),
+    (["--target", "a=bundled", "--target", "b=bundled", "--allow-diff", "colour"], 2, "no aspect matches"),
+    (["--target", f"down=http://127.0.0.1:{_closed_port()},key=CMP_KEY", "--target", "b=bundled"], 3,
+     "target down: http://127.0.0.1"),
+])
+def test_usage_errors_and_unreachable_targets(args, code, message, keys):
+    done = CliRunner().invoke(main, ["compare", *args])
+    assert done.exit_code == code, done.output
+    assert message in done.stderr and done.exception is None or isinstance(done.exception, SystemExit)
