@@ -81,7 +81,7 @@ def spec_check(paths: tuple[str, ...], as_json: bool) -> None:
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed: the same seed sends the same requests.")
 @click.option("--no-shrink", is_flag=True, help="Report failures as found, without shrinking to a minimal input.")
 @click.option("--junit-xml", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_JUNIT,
-              show_default=True)
+              show_default=True, help="The JUnit report: a testsuite per stage, a testcase per check ID.")
 @click.option("--json-report", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_JSON,
               show_default=True, help="The machine-readable report.")
 @click.option("--html-report", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_HTML,
@@ -170,6 +170,18 @@ def markdown_table() -> str:
     return "\n".join(rows)
 
 
+def options_table() -> str:
+    """Every option of `conformance run` as a Markdown table (the README's copy is tested against this)."""
+    rows = ["| option | environment | default | what it does |", "|---|---|---|---|"]
+    for param in run_command.params:
+        if isinstance(param, click.Option):
+            names = ", ".join(f"`{name}`" for name in param.opts)
+            default = f"`{param.default}`" if param.show_default and not param.is_flag else ""
+            help_text = " ".join((param.help or "").split()).replace("|", "\\|")
+            rows.append(f"| {names} | `{variable(param)}` | {default} | {help_text} |")
+    return "\n".join(rows)
+
+
 def _rate(text: str | None) -> float | None:
     """``5/s`` or ``60/m`` (or a bare number per second) as requests per second."""
     if text is None:
@@ -192,10 +204,11 @@ def _ids(text: str | None) -> list[str] | None:
 @main.command("checks")
 @click.option("--profile", type=click.Choice(PROFILES), default="strict", show_default=True)
 @click.option("--markdown", is_flag=True, help="The catalogue as the Markdown table the README shows.")
-def checks_command(profile: str, markdown: bool) -> None:
+@click.option("--options-markdown", is_flag=True, hidden=True, help="The run options as the README's table.")
+def checks_command(profile: str, markdown: bool, options_markdown: bool) -> None:
     """List every check: ID, level, stage, the statement it enforces; and the profile's allowances."""
-    if markdown:
-        click.echo(markdown_table())
+    if markdown or options_markdown:
+        click.echo(markdown_table() if markdown else options_table())
         return
     for check in CATALOGUE:
         click.echo(f"{check.id:22} {check.level:6} {check.stage:9} {check.description}")
