@@ -79,6 +79,9 @@ def spec_check(paths: tuple[str, ...], as_json: bool) -> None:
 @click.option("--max-examples", type=click.IntRange(1, 100000), default=50, show_default=True,
               help="Hypothesis examples per generated family (schemathesis fuzzing, ids, auth, for-user-id).")
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed: the same seed sends the same requests.")
+@click.option("--workers", type=click.IntRange(1, 4), default=1, show_default=True,
+              help="Generated families explored at once, each on its own connections (the lifecycle checks stay "
+              "ordered). Worth it for large budgets against slow targets.")
 @click.option("--no-shrink", is_flag=True, help="Report failures as found, without shrinking to a minimal input.")
 @click.option("--junit-xml", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_JUNIT,
               show_default=True, help="The JUnit report: a testsuite per stage, a testcase per check ID.")
@@ -130,7 +133,8 @@ def _run_config(options: dict) -> RunConfig:
         for_user_id=options["for_user_id"], spec=options["spec"], profile=options["profile"],
         test_control=options["test_control"], session_ids=list(options["session_ids"]),
         completed_session_id=options["completed_session_id"], expired_session_id=options["expired_session_id"],
-        max_examples=options["max_examples"], seed=options["seed"], shrink=not options["no_shrink"],
+        max_examples=options["max_examples"], seed=options["seed"], workers=options["workers"],
+        shrink=not options["no_shrink"],
         junit_xml=options["junit_xml"], json_report=options["json_report"], html_report=options["html_report"],
         transcript=options["transcript"], checks=_ids(options["check_ids"]),
         should=not options["no_should"], fail_on_should=options["fail_on_should"],

@@ -23,6 +23,7 @@ class RunConfig:
     completed_session_id: str | None = None
     expired_session_id: str | None = None
     max_examples: int = 50
+    workers: int = 1  # generated families explored at once
     seed: int = 0
     shrink: bool = True
     junit_xml: Path = DEFAULT_JUNIT

@@ -177,3 +177,15 @@ def test_checks_command_lists_the_catalogue_and_allowances():
     for check in CATALOGUE:
         assert check.id in done.stdout
     assert "malformed-id-400" in done.stdout and "session-not-found-404" in done.stdout
+
+
+def test_workers_explore_the_same_inputs_in_parallel(emulator, tmp_path):
+    streams = []
+    for workers in ("1", "3"):
+        done = conformance("run", "--base-url", emulator, "--api-key", KEY_A, "--max-examples", "15",
+                           "--workers", workers, "--checks", "CANCEL-NOT-FOUND,CANCEL-AUTH",
+                           "--junit-xml", str(tmp_path / f"{workers}.xml"),
+                           "--transcript", str(tmp_path / f"{workers}.jsonl"))
+        assert done.returncode == 0, done.stdout + done.stderr
+        streams.append(sorted(_generated_requests(tmp_path / f"{workers}.jsonl")))
+    assert streams[0] == streams[1]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import pytest
@@ -12,6 +15,8 @@ from conformance.generation.from_schema import fuzz_probes
 from conformance.generation.probe import Probe
 from conformance.generation.strategies import auth_probes, id_probes, sub_account_probes
 from conformance.safety import to_confirm
+from conformance.target.client import Target
+from conformance.target.exchange import Exchange
 
 STATELESS_CHECKS = [check for check in CATALOGUE if check.stage == STATELESS]
 
@@ -19,34 +24,45 @@ STATELESS_CHECKS = [check for check in CATALOGUE if check.stage == STATELESS]
 @pytest.fixture(scope="session")
 def explored(conformance):
     """Send every generated input once (each family's explicit examples first); shrink each distinct MUST failure
-    to a minimal input."""
+    to a minimal input. With --workers N, N families explore at once, each on its own connections."""
     config, credentials, recorder = conformance.config, conformance.credentials, conformance.recorder
     document = conformance.stage.repaired
-
-    target, sessions = conformance.target, conformance.sessions
+    sessions = conformance.sessions
     retried: set[str] = set()
+    retried_lock = threading.Lock()
 
-    def send(probe: Probe):
-        intent = credentials.intent(probe)
-        for session_id in sorted(to_confirm(probe.method, probe.session_id)):
-            reason = sessions.unsafe(session_id)
-            if reason:
-                return target.skip(intent, probe.method, probe.path, probe.headers, reason)
-        exchange = target.send(intent, probe.method, probe.path, probe.headers, probe.body)
-        fresh = set(exchange.violations) - retried
-        if fresh:  # once per check: does the failure reproduce on the same request?
-            retried.update(fresh)
-            again = target.send(replace(intent, family="retry"), probe.method, probe.path, probe.headers, probe.body)
-            recorder.mark_flaky(exchange, fresh - set(again.violations))
-        return exchange
+    def sender(target: Target) -> Callable[[Probe], Exchange]:
+        def send(probe: Probe) -> Exchange:
+            intent = credentials.intent(probe)
+            for session_id in sorted(to_confirm(probe.method, probe.session_id)):
+                reason = sessions.unsafe(session_id)
+                if reason:
+                    return target.skip(intent, probe.method, probe.path, probe.headers, reason)
+            exchange = target.send(intent, probe.method, probe.path, probe.headers, probe.body)
+            with retried_lock:
+                fresh = set(exchange.violations) - retried
+                retried.update(fresh)
+            if fresh:  # once per check: does the failure reproduce on the same request?
+                again = target.send(replace(intent, family="retry"), probe.method, probe.path, probe.headers,
+                                    probe.body)
+                recorder.mark_flaky(exchange, fresh - set(again.violations))
+            return exchange
+
+        return send
 
     must = {check.id for check in conformance.checks if check.level == MUST}
+
+    def run_family(family) -> list:
+        examples, strategy = family
+        return explore(strategy, sender(conformance.target.fork()), examples=examples,
+                       max_examples=config.max_examples, seed_value=config.seed, shrink=config.shrink, must=must)
+
     families = [fuzz_probes(document, credentials, config.seed), id_probes(credentials),
                 auth_probes(credentials), sub_account_probes(credentials)]
-    for examples, strategy in families:
-        for found in explore(strategy, send, examples=examples, max_examples=config.max_examples,
-                             seed_value=config.seed, shrink=config.shrink, must=must):
-            recorder.mark_minimal(found.check_id, found.exchange, found.violation)
+    with ThreadPoolExecutor(max_workers=config.workers) as pool:
+        for found_in_family in pool.map(run_family, families):
+            for found in found_in_family:
+                recorder.mark_minimal(found.check_id, found.exchange, found.violation)
     return recorder
 
 
