@@ -98,10 +98,15 @@ def session_schema(exchange: Exchange, ctx: CheckContext) -> Verdict:
     return NA
 
 
+def _canceled_session(exchange: Exchange) -> dict | None:
+    """The body of a 200 to the cancel operation, when it is a JSON object."""
+    return _body(exchange) if _cancel(exchange) and exchange.response.status == 200 else None
+
+
 @check("CANCEL-200-CANCELED")
 def session_canceled(exchange: Exchange, ctx: CheckContext) -> Verdict:
-    body = _body(exchange)
-    if not _cancel(exchange) or exchange.response.status != 200 or body is None:
+    body = _canceled_session(exchange)
+    if body is None:
         return NA
     if body.get("status") != "CANCELED":
         return Violation(f"status {body.get('status')!r}", 'status "CANCELED"')
@@ -110,8 +115,8 @@ def session_canceled(exchange: Exchange, ctx: CheckContext) -> Verdict:
 
 @check("CANCEL-200-ID")
 def session_id_echoed(exchange: Exchange, ctx: CheckContext) -> Verdict:
-    body = _body(exchange)
-    if not _cancel(exchange) or exchange.response.status != 200 or body is None:
+    body = _canceled_session(exchange)
+    if body is None:
         return NA
     if body.get("payment_session_id") != exchange.path_id:
         return Violation(f"payment_session_id {body.get('payment_session_id')!r}",
