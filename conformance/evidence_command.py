@@ -1,4 +1,4 @@
-"""``conformance verify-evidence``, and the ``--signing-key`` option's loader for ``conformance run --evidence``."""
+"""``conformance verify-evidence``: check an evidence bundle written by ``conformance run --evidence``."""
 
 from __future__ import annotations
 
@@ -7,21 +7,10 @@ import sys
 from pathlib import Path
 
 import click
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from conformance.evidence.signing import EvidenceError, load_public_key, load_signing_key
+from conformance.evidence.signing import EvidenceError, load_public_key
 
 VERIFIED, FAILED = 0, 1
-
-
-def signing_key_callback(ctx: click.Context, param: click.Parameter, value: Path | None) -> Ed25519PrivateKey | None:
-    """For ``--signing-key FILE``: the loaded key, or a usage error (exit 2) before anything runs."""
-    if value is None:
-        return None
-    try:
-        return load_signing_key(value)
-    except EvidenceError as error:
-        raise click.BadParameter(str(error)) from None
 
 
 def _describe(manifest: dict) -> list[str]:

@@ -23,8 +23,9 @@ ABSENT = "—"
 
 @dataclass(frozen=True)
 class AllowRule:
-    """``ASPECT[:FIELD][@CASE]``: a difference in ASPECT (of fields matching FIELD, in cases whose label or id
-    matches CASE) does not fail the comparison. FIELD and CASE are shell-style globs."""
+    """``ASPECT[:FIELD][@CASE]``: a difference in ASPECT (in cases whose label or id matches CASE; in fields
+    matching FIELD) does not fail the comparison. Globs; a difference in several fields is allowed when every one
+    is covered by some rule."""
 
     aspect: str
     field: str | None = None
@@ -41,11 +42,20 @@ class AllowRule:
             raise ValueError(f"{text!r}: only {' and '.join(FIELD_ASPECTS)} differences concern fields")
         return cls(aspect, field_glob or None, case or None)
 
-    def allows(self, difference: Difference) -> bool:
+    def concerns(self, difference: Difference) -> bool:
+        """The rule's aspect and case match (a rule naming a field concerns differences in fields only)."""
         case = difference.case
-        return (fnmatchcase(difference.aspect, self.aspect)
-                and (self.case is None or fnmatchcase(case.label, self.case) or fnmatchcase(case.id, self.case))
-                and (self.field is None or all(fnmatchcase(name, self.field) for name in difference.fields)))
+        return (fnmatchcase(difference.aspect, self.aspect) and (self.field is None or bool(difference.fields))
+                and (self.case is None or fnmatchcase(case.label, self.case) or fnmatchcase(case.id, self.case)))
+
+    def covers(self, field_path: str) -> bool:
+        return self.field is None or fnmatchcase(field_path, self.field)
+
+
+def allowed(difference: Difference, rules: Sequence[AllowRule]) -> bool:
+    """Some rule concerns the difference and, for one in fields or types, every field concerned is covered."""
+    concerning = [rule for rule in rules if rule.concerns(difference)]
+    return bool(concerning) and all(any(rule.covers(name) for rule in concerning) for name in difference.fields)
 
 
 @dataclass(frozen=True)
@@ -125,5 +135,5 @@ def differences(runs: dict[str, dict[Case, list[Observation]]], allow: Sequence[
         found = [difference for aspect in SCALAR_ASPECTS if (difference := _scalar(case, aspect, seen))]
         if not any(difference.aspect in {"status", "body"} for difference in found):
             found += _fields(case, seen)
-        result.found += [replace(item, allowed=any(rule.allows(item) for rule in allow)) for item in found]
+        result.found += [replace(item, allowed=allowed(item, allow)) for item in found]
     return result

@@ -25,10 +25,11 @@ def printable(text: str, limit: int = LABEL_LIMIT) -> str:
 
 def headline(comparison: Comparison) -> str:
     result = comparison.result
-    cases = {difference.case for difference in result.found}
-    allowed = sum(1 for difference in result.found if difference.allowed)
+    failing = result.failing
+    allowed = len(result.found) - len(failing)
     return (f"{result.compared} cases compared across {len(comparison.targets)} targets · "
-            f"{len(cases)} differ ({len(result.found)} difference(s), {allowed} allowed) · "
+            f"{len({difference.case for difference in failing})} differ ({len(failing)} difference(s)"
+            f"{f', {allowed} more allowed' if allowed else ''}) · "
             f"{len(result.partial)} sent to only some targets (not compared)")
 
 
@@ -45,19 +46,21 @@ def print_comparison(console: Console, comparison: Comparison) -> None:
                       f"{run.verdict} · {run.requests} requests · {run.cases} cases"
                       f"{f' · stopped early: {run.stopped}' if run.stopped else ''}", highlight=False, markup=False)
     result = comparison.result
-    if result.found:
+    failing = result.failing
+    if failing:
         table = Table(title="Differences", show_lines=True)
         for column in ("case", "request", "aspect", *(run.name for run in comparison.targets)):
             table.add_column(column, overflow="fold")
-        for difference in result.found[:TABLE_ROWS]:
-            aspect = difference.aspect + (" (allowed)" if difference.allowed else "")
-            table.add_row(difference.case.id, Text(printable(difference.case.label)),
-                          Text(aspect, style="dim" if difference.allowed else "bold"),
+        for difference in failing[:TABLE_ROWS]:
+            table.add_row(difference.case.id, Text(printable(difference.case.label)), Text(difference.aspect),
                           *(Text(printable(difference.values[run.name], 400)) for run in comparison.targets))
         console.print(table)
-        if len(result.found) > TABLE_ROWS:
-            console.print(f"  … and {len(result.found) - TABLE_ROWS} more differences (--json and --html list all)",
+        if len(failing) > TABLE_ROWS:
+            console.print(f"  … and {len(failing) - TABLE_ROWS} more differences (--json and --html list all)",
                           highlight=False)
+    if len(result.found) > len(failing):
+        console.print(f"  {len(result.found) - len(failing)} allowed difference(s) not shown (--json and --html "
+                      "list them)", highlight=False)
     for case, present in result.partial[:PARTIAL_SHOWN]:
         console.print(Text(f"  only on {', '.join(present)}: {case.id} {printable(case.label)}"))
     if len(result.partial) > PARTIAL_SHOWN:
