@@ -77,7 +77,8 @@ def flagged(result: Trial) -> str:
 
 def main() -> None:
     names = sys.argv[1:] or list(VARIANTS)
-    logging.getLogger("uvicorn").setLevel(logging.CRITICAL)  # the variants' protocol warnings: expected, not news
+    for logger in ("uvicorn", "conformance.emulator"):  # the variants' crashes and protocol warnings are expected
+        logging.getLogger(logger).setLevel(logging.CRITICAL)
     with tempfile.TemporaryDirectory() as tmp:
         document = Path(tmp) / "cancel.json"
         document.write_text(json.dumps(load_repaired("cancel")))
