@@ -26,12 +26,6 @@ def _parsed(parse):
     return callback
 
 
-def _write(path: Path | None, text: str) -> None:
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-
-
 @click.command("compare")
 @click.option("--target", "targets", multiple=True, required=True, metavar=USAGE,
               callback=_parsed(TargetSpec.parse),
@@ -89,8 +83,8 @@ def compare(targets: list[TargetSpec], allow: list[AllowRule], json_path: Path |
     console = Console(width=None if sys.stdout.isatty() else 160)
     try:
         comparison = run_comparison(targets, base, allow, on_target=lambda run: console.print(
-            f"ran {run.name}: {run.verdict}", highlight=False, markup=False))
-    except (ValueError, UsageError) as error:
+            f"ran {run.name}: {run.tally}", highlight=False, markup=False))
+    except UsageError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(USAGE_ERROR)
     except TargetFailed as error:
@@ -100,12 +94,21 @@ def compare(targets: list[TargetSpec], allow: list[AllowRule], json_path: Path |
         click.echo("interrupted: no comparison", err=True)
         sys.exit(INTERRUPTED)
     print_comparison(console, comparison)
-    _write(json_path, json.dumps(comparison_json(comparison), indent=2, ensure_ascii=False) + "\n")
-    _write(html_path, compare_html_page(comparison))
-    for label, path in (("JSON", json_path), ("HTML", html_path)):
-        if path is not None:
-            console.print(f"{label}: {path}", highlight=False)
+    if json_path:
+        _save(console, "JSON", json_path, json.dumps(comparison_json(comparison), indent=2, ensure_ascii=False))
+    if html_path:
+        _save(console, "HTML", html_path, compare_html_page(comparison))
     sys.exit(DIFFERENT if comparison.different else SAME)
+
+
+def _save(console: Console, label: str, path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text + "\n", encoding="utf-8")
+    except OSError as error:
+        click.echo(f"error: cannot write {path}: {error.strerror or error}", err=True)
+        sys.exit(USAGE_ERROR)
+    console.print(f"{label}: {path}", highlight=False)
 
 
 def _rate(text: str | None) -> float | None:

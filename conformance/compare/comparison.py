@@ -35,7 +35,7 @@ class TargetRun:
                    context.target.traffic.sent, cases, context.target.traffic.stopped)
 
     @property
-    def verdict(self) -> str:
+    def tally(self) -> str:
         states = list(self.outcomes.values())
         return ", ".join(f"{states.count(state)} {state}" for state in STATES if state in states) or "no check ran"
 
@@ -59,8 +59,11 @@ class TargetFailed(Exception):
 def compare(specs: Sequence[TargetSpec], base: RunConfig, allow: Sequence[AllowRule] = (),
             on_target: Callable[[TargetRun], None] | None = None) -> Comparison:
     """Run the corpus against each target (in order), then compare. Every target's keys are checked before the
-    first run (ValueError). `on_target` hears of each finished run."""
-    configs = [spec.config(base) for spec in specs]
+    first run. `on_target` hears of each finished run. Raises UsageError, TargetFailed, KeyboardInterrupt."""
+    try:
+        configs = [spec.config(base) for spec in specs]
+    except ValueError as error:
+        raise UsageError(str(error)) from None
     runs, observed = [], {}
     for spec, config in zip(specs, configs, strict=True):
         try:

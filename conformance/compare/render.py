@@ -43,7 +43,7 @@ def print_comparison(console: Console, comparison: Comparison) -> None:
     """The targets, one row per difference, and the verdict."""
     for run in comparison.targets:
         console.print(f"  {run.name:12} {run.base_url}{' (bundled emulator)' if run.bundled else ''} · "
-                      f"{run.verdict} · {run.requests} requests · {run.cases} cases"
+                      f"{run.tally} · {run.requests} requests · {run.cases} cases"
                       f"{f' · stopped early: {run.stopped}' if run.stopped else ''}", highlight=False, markup=False)
     result = comparison.result
     failing = result.failing
@@ -116,7 +116,7 @@ def compare_html_section(comparison: Comparison) -> str:
              else '<p class="verdict-same">SAME: no difference between the targets</p>',
              f"<p>{html.escape(headline(comparison))} · {html.escape(_settings(comparison))}</p><table>",
              _row(["target", "base URL", "checks", "requests", "cases"], "th")]
-    parts += [_row([run.name, run.base_url, run.verdict, str(run.requests), str(run.cases)])
+    parts += [_row([run.name, run.base_url, run.tally, str(run.requests), str(run.cases)])
               for run in comparison.targets]
     parts.append("</table>")
     if result.found:
@@ -136,4 +136,4 @@ def compare_html_section(comparison: Comparison) -> str:
 def compare_html_page(comparison: Comparison) -> str:
     """The section as a standalone page."""
     return ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>conformance compare</title></head>'
-            f"<body>{compare_html_section(comparison)}</body></html>\n")
+            f"<body>{compare_html_section(comparison)}</body></html>")
