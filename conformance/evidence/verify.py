@@ -112,8 +112,11 @@ def _spec(manifest: dict, entries: dict[str, bytes]) -> list[str]:
     name = spec.get("document")
     if not isinstance(name, str) or name not in entries:
         return ["the spec document is missing from the bundle"]
+    base = PurePosixPath(name).name  # its own name: the loader reads the format from it
+    if base in {"", ".", ".."}:
+        return [f"{name}: not a file name"]
     with tempfile.TemporaryDirectory() as directory:
-        copy = Path(directory) / PurePosixPath(name).name  # its own name: the loader reads the format from it
+        copy = Path(directory) / base
         copy.write_bytes(entries[name])
         try:
             stage = run_stage(copy)
