@@ -89,6 +89,12 @@ def spec_check(paths: tuple[str, ...], as_json: bool) -> None:
               show_default=True, help="The machine-readable report.")
 @click.option("--html-report", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_HTML,
               show_default=True, help="The self-contained HTML report.")
+@click.option("--evidence", type=click.Path(dir_okay=False, path_type=Path), help="Also write an evidence bundle "
+              "(zip): reports, every exchange redacted, the spec document, a SHA-256 manifest; `conformance "
+              "verify-evidence` checks it.")
+@click.option("--signing-key", type=click.Path(dir_okay=False, path_type=Path), help="Sign the evidence manifest "
+              "with this Ed25519 private key (PEM: openssl genpkey -algorithm ed25519); passphrase from "
+              "$CONFORMANCE_SIGNING_KEY_PASSPHRASE.")
 @click.option("--transcript", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write every exchange, redacted, as JSON lines.")
 @click.option("--checks", "check_ids", help="Run only these check IDs (comma-separated).")
@@ -136,7 +142,8 @@ def _run_config(options: dict) -> RunConfig:
         max_examples=options["max_examples"], seed=options["seed"], workers=options["workers"],
         shrink=not options["no_shrink"],
         junit_xml=options["junit_xml"], json_report=options["json_report"], html_report=options["html_report"],
-        transcript=options["transcript"], checks=_ids(options["check_ids"]),
+        transcript=options["transcript"], evidence=options["evidence"], signing_key=options["signing_key"],
+        checks=_ids(options["check_ids"]),
         should=not options["no_should"], fail_on_should=options["fail_on_should"],
         request_timeout=options["request_timeout"], rate_limit=options["rate_limit"],
         max_requests=options["max_requests"], timeout_total=options["timeout_total"], ca_bundle=options["ca_bundle"],

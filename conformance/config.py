@@ -30,6 +30,9 @@ class RunConfig:
     json_report: Path = DEFAULT_JSON
     html_report: Path = DEFAULT_HTML
     transcript: Path | None = None
+    evidence: Path | None = None  # an evidence bundle (zip) written here
+    signing_key: Path | None = None  # Ed25519 PEM private key that signs the bundle's manifest
+    fixed_corpus: bool = False  # send every generated input whatever the target answers, unshrunk (compare)
     checks: list[str] | None = None
     should: bool = True
     fail_on_should: bool = False

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from rich.console import Console
 from conformance.checks.catalogue import SPEC, Check, select
 from conformance.config import RunConfig
 from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
+from conformance.evidence import EvidenceError, load_signing_key, write_evidence
 from conformance.plan import render_plan
 from conformance.report.html_report import render_html, write_html
 from conformance.report.json_report import build_report, write_json
@@ -133,24 +134,42 @@ def run(config: RunConfig, console: Console) -> int:
         console.print(render_plan(config, stage, checks, config.base_url or "the bundled emulator"), highlight=False)
         return OK
     try:
+        signing_key = load_signing_key(config.signing_key) if config.evidence and config.signing_key else None
+    except EvidenceError as error:
+        raise UsageError(str(error)) from None
+    try:
         with prepare(config) as context:
-            return _execute(context, console, started)
+            return _execute(context, console, started, signing_key)
     except TargetUnreachable as error:
         console.print(f"[bold red]error:[/] {error}", highlight=False)
         return UNREACHABLE
 
 
-def _execute(context: RunContext, console: Console, started: float) -> int:
+def run_suite(context: RunContext, on_outcome: Callable[[Outcome], None] | None = None) -> pytest.ExitCode:
+    """The suite's pytest session over a prepared context."""
+    return pytest.main(_pytest_args(context.config), plugins=[ConformancePlugin(context, progress=on_outcome)])
+
+
+def _execute(context: RunContext, console: Console, started: float, signing_key) -> int:
     config = context.config
     console.print(f"target: {context.redactor.text(context.target.base_url)}"
                   f"{' (bundled reference emulator)' if config.embedded else ''}", highlight=False)
     with progress(console, context, live=config.progress, quiet=config.verbosity < 0) as on_outcome:
-        code = pytest.main(_pytest_args(config), plugins=[ConformancePlugin(context, progress=on_outcome)])
+        code = run_suite(context, on_outcome)
     seconds = time.perf_counter() - started
     verdict = _verdict(context.final_outcomes(), config)
     summary(console, context, seconds, verdict, verbosity=config.verbosity)
     for path in _reports(context, verdict, seconds):
         console.print(f"report: {path}", highlight=False)
+    if config.evidence:
+        reports = {"junit": config.junit_xml, "json": config.json_report, "html": config.html_report}
+        if config.transcript:
+            reports["transcript"] = config.transcript
+        try:
+            bundle = write_evidence(context, reports, config.evidence, verdict=verdict, signing_key=signing_key)
+        except EvidenceError as error:
+            raise UsageError(f"evidence not written: {error}") from None
+        console.print(f"evidence: {bundle}", highlight=False)
     if code == pytest.ExitCode.INTERRUPTED:
         console.print("[bold yellow]interrupted:[/] the reports are partial", highlight=False)
         return INTERRUPTED

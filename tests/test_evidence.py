@@ -234,3 +234,20 @@ def test_verify_command(signed, tmp_path):
     (tmp_path / "bad.pem").write_text("nope")
     usage = CliRunner().invoke(main, ["verify-evidence", str(signed), "--public-key", str(tmp_path / "bad.pem")])
     assert usage.exit_code == 2 and "not a PEM public key" in usage.stderr
+
+
+def test_conformance_run_writes_a_signed_bundle_that_verifies(tmp_path):
+    key_file = tmp_path / "signing.pem"
+    key_file.write_bytes(SIGNER.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+    public = tmp_path / "signer.pub.pem"
+    public.write_bytes(public_pem(SIGNER.public_key()))
+    bundle = tmp_path / "evidence.zip"
+    done = subprocess.run([sys.executable, "-m", "conformance", "run", "--max-examples", "5", "--evidence", str(bundle),
+                           "--signing-key", str(key_file), "--junit-xml", str(tmp_path / "j.xml"),
+                           "--json-report", str(tmp_path / "r.json"), "--html-report", str(tmp_path / "r.html")],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"evidence: {bundle}" in done.stdout
+    verified = subprocess.run([sys.executable, "-m", "conformance", "verify-evidence", str(bundle),
+                               "--public-key", str(public)], capture_output=True, text=True, timeout=120)
+    assert verified.returncode == 0, verified.stdout + verified.stderr

@@ -5,16 +5,15 @@ from __future__ import annotations
 import pytest
 
 from conformance.config import RunConfig
-from conformance.run import UsageError, _pytest_args, prepare
+from conformance.run import UsageError, prepare, run_suite
 from conformance.suite.context import RunContext
-from conformance.suite.plugin import ConformancePlugin
 
 
 def collect(config: RunConfig) -> RunContext:
     """Run the suite against `config`'s target, without reports or terminal output, and return its context (every
     exchange, every outcome). Raises UsageError, TargetUnreachable, or KeyboardInterrupt (Ctrl-C during the run)."""
     with prepare(config) as context:
-        code = pytest.main(_pytest_args(context.config), plugins=[ConformancePlugin(context)])
+        code = run_suite(context)
     if code == pytest.ExitCode.INTERRUPTED:
         raise KeyboardInterrupt
     if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):

@@ -3,6 +3,7 @@ target gets created) run against every target in turn, then compared case by cas
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -60,6 +61,7 @@ def compare(specs: Sequence[TargetSpec], base: RunConfig, allow: Sequence[AllowR
             on_target: Callable[[TargetRun], None] | None = None) -> Comparison:
     """Run the corpus against each target (in order), then compare. Every target's keys are checked before the
     first run. `on_target` hears of each finished run. Raises UsageError, TargetFailed, KeyboardInterrupt."""
+    base = dataclasses.replace(base, fixed_corpus=True)  # every target gets every generated input
     try:
         configs = [spec.config(base) for spec in specs]
     except ValueError as error:
