@@ -20,7 +20,7 @@ from conformance.emulator.formats import SESSION_ID, now_ms
 from conformance.emulator.store import ACTIVE, CANCELED, COMPLETED, EXPIRED, Owner, Session
 
 TEST_KEY_PREFIX = "xnd_development_"
-RACE_WINDOW_SECONDS = 0.05
+RACE_WINDOW_SECONDS = 0.2
 
 
 def _raw_id(request: Request) -> str:
