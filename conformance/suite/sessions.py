@@ -48,10 +48,10 @@ class Sessions:
         known_ids.update(filter(None, [*given, completed, expired]))
 
     def send(self, description: str, method: str, path: str, session_id: str, headers: dict | None = None,
-             body: bytes | None = None, target: Target | None = None) -> Exchange:
+             body: bytes | None = None, target: Target | None = None, family: str = "lifecycle") -> Exchange:
         """Send with the configured credentials unless `headers` are given; `target` for another thread."""
         headers = self.credentials.headers() if headers is None else headers
-        intent = Intent("lifecycle", description, session_id, self.credentials.credentials_of(headers),
+        intent = Intent(family, description, session_id, self.credentials.credentials_of(headers),
                         self.credentials.sub_account_of(headers), known=session_id in self.known_ids)
         return (target or self.target).send(intent, method, path, headers, body)
 
@@ -66,7 +66,7 @@ class Sessions:
         id), or None once a GET has answered 404. Cached per id."""
         if session_id not in self._absent:
             exchange = self.send("confirm that no such session exists before cancelling", "GET",
-                                 f"/sessions/{segment(session_id)}", session_id)
+                                 f"/sessions/{segment(session_id)}", session_id, family="safety")
             status = exchange.response.status if exchange.response is not None else exchange.skipped or exchange.error
             self._absent[session_id] = None if status == 404 else (
                 f"not sent: the suite did not create {session_id!r} and a GET with the key did not answer 404 "

@@ -50,11 +50,10 @@ def outcomes(junit: Path) -> dict[str, str]:
 
 def lifecycle_end(records: list[dict]) -> float | None:
     """An upper bound on when lifecycle checks had their verdicts: the `at_s` of the lifecycle stage's last request.
-    The stage runs first, after the probe; the stateless stage opens with a safety GET ("confirm that no such
-    session exists…"), also of the lifecycle family, which is left out (were it counted, the bound would only be
-    looser)."""
+    The stage runs first, after the probe; the stateless stage that follows opens with safety GETs (their own
+    family)."""
     def in_stage(record: dict) -> bool:
-        return record["family"] == "lifecycle" and not record["input"].startswith("confirm")
+        return record["family"] == "lifecycle"
 
     stage = itertools.takewhile(in_stage, itertools.dropwhile(lambda record: not in_stage(record), records))
     return max((record["at_s"] for record in stage), default=None)
