@@ -71,10 +71,6 @@ class Recorder:
         """How many responses of the cancel operation the checks have judged."""
         return sum(1 for exchange in self.exchanges if exchange.path_id is not None and not exchange.skipped)
 
-    @property
-    def sent(self) -> int:
-        return sum(1 for exchange in self.exchanges if not exchange.skipped or exchange.response is not None)
-
     def mark_flaky(self, exchange: Exchange, check_ids: set[str]) -> None:
         with self._lock:
             for check_id in check_ids:
