@@ -6,12 +6,11 @@ Each strategy draws a Probe whose description says what kind of input it is, so 
 
 from __future__ import annotations
 
-import base64
-
 from hypothesis import Phase, find, settings
 from hypothesis import strategies as st
 
 from conformance.generation.probe import Credentials, Probe
+from conformance.target.client import basic
 
 HEX = "0123456789abcdef"
 hex24 = st.text(HEX, min_size=24, max_size=24)
@@ -87,10 +86,6 @@ def id_probes(credentials: Credentials) -> tuple[list[Probe], st.SearchStrategy[
     return examples, st.one_of(*strategies, st.sampled_from(specials))
 
 
-def _b64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()
-
-
 KEY_TAILS = st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=40)
 
 
@@ -99,15 +94,15 @@ def _auth_variants(key: str) -> list[tuple[str, st.SearchStrategy[str | None]]]:
     return [
         ("no Authorization header", st.none()),
         ("empty Authorization header", st.just("")),
-        ("Basic with empty credentials", st.just("Basic " + _b64(":"))),
+        ("Basic with empty credentials", st.just(basic(""))),
         ("Bearer scheme with the key", st.just("Bearer " + key)),
         ("the key without Basic encoding", st.just(key)),
         ("Basic with malformed base64", st.just("Basic !!not-base64!!")),
-        ("the key as password, empty username", st.just("Basic " + _b64(":" + key))),
+        ("the key as password, empty username", st.just(basic("", key))),
         ("unknown key", KEY_TAILS.map(lambda tail: "xnd_development_" + tail).filter(
-            lambda candidate: candidate != key).map(lambda unknown: "Basic " + _b64(unknown + ":"))),
-        ("valid key with a password", KEY_TAILS.map(lambda password: "Basic " + _b64(f"{key}:{password}"))),
-        ("lower-case basic scheme", st.just("basic " + _b64(key + ":"))),
+            lambda candidate: candidate != key).map(basic)),
+        ("valid key with a password", KEY_TAILS.map(lambda password: basic(key, password))),
+        ("lower-case basic scheme", st.just("basic" + basic(key).removeprefix("Basic"))),
     ]
 
 
