@@ -282,14 +282,20 @@ class ExpiredCancelable(CancelsFrom):
     accepts = EXPIRED
 
 
+def active_session(api: Api, request: Request) -> tuple[Owner, Session]:
+    """The requester and the session it may cancel, read without changing anything; 404/422 as the API would."""
+    owner = api.owner(request)
+    session = api.visible(api.store.find(api.session_id(request), now_ms()), owner)
+    if session.status != ACTIVE:
+        raise invalid_session_status(session.status)
+    return owner, session
+
+
 class CancelNotPersisted(Api):
     """A cancel answers 200 CANCELED but never stores it: the session stays ACTIVE."""
 
     async def cancel(self, request: Request) -> Response:
-        owner = self.owner(request)
-        session = self.visible(self.store.find(self.session_id(request), now_ms()), owner)
-        if session.status != ACTIVE:
-            raise invalid_session_status(session.status)
+        _, session = active_session(self, request)
         return self.present(request, replace(session, status=CANCELED, updated=now_ms()))
 
 
@@ -308,10 +314,7 @@ class CancelNotAtomic(Api):
     """Cancel reads the status, pauses, then writes: racing cancels of one ACTIVE session all answer 200."""
 
     async def cancel(self, request: Request) -> Response:
-        owner = self.owner(request)
-        session = self.visible(self.store.find(self.session_id(request), now_ms()), owner)
-        if session.status != ACTIVE:
-            raise invalid_session_status(session.status)
+        owner, session = active_session(self, request)
         await asyncio.sleep(RACE_WINDOW_SECONDS)  # the window in which another cancel reads ACTIVE too
         self.store.cancel(owner, session.id, now_ms())
         return self.present(request, self.store.find(session.id, now_ms()))
