@@ -44,10 +44,8 @@ def _table(context: RunContext) -> Table:
     for column in ("check", "level", "result", "responses failing", "first failure or reason"):
         table.add_column(column, overflow="fold")
     recorder = context.recorder
-    for check in context.checks:
-        outcome = context.outcomes.get(check.id)
-        if outcome is None:
-            continue
+    for outcome in context.final_outcomes():
+        check = outcome.check
         failing = recorder.failed.get(check.id, 0) or len(outcome.failures)
         table.add_row(check.id, check.level, f"[{STYLE[outcome.state]}]{LABEL[outcome.state]}[/]",
                       str(failing) if failing else "", _first(outcome, context))
