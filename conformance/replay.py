@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from conformance.checks.stateless import NA, STATELESS
+from conformance.checks.stateless import NA, STATELESS_CHECKS
 from conformance.checks.verdict import CheckContext, Violation
 from conformance.safety import live_risk, to_confirm
 from conformance.spec.schemas import Schemas
@@ -86,12 +86,12 @@ def replay(report_path: Path, failure_id: str, base_url: str | None, allow_live:
     body = _secret(request["body"]).encode() if request["body"] else None
     path = request["url"][len(f"{origin.scheme}://{origin.netloc}"):]
     exchange = target.send(intent, request["method"], path, headers, body)
-    if check["id"] not in STATELESS:
+    if check["id"] not in STATELESS_CHECKS:
         return Replayed(check["id"], exchange, None, judged=False)
     spec = report["spec"]["path"] if Path(report["spec"]["path"]).is_file() else "cancel"
     context = CheckContext(report["run"]["profile"], Schemas(load_repaired(spec)),
                            {intent.session_id} if intent.known else set())
-    verdict = STATELESS[check["id"]](exchange, context)
+    verdict = STATELESS_CHECKS[check["id"]](exchange, context)
     return Replayed(check["id"], exchange, verdict if isinstance(verdict, Violation) else None,
                     judged=verdict is not NA)
 

@@ -7,9 +7,21 @@ import re
 
 import pytest
 
-from conformance.checks.catalogue import BY_ID, CATALOGUE, LIFECYCLE, SPEC, STATELESS, select
+from conformance.checks.catalogue import (
+    BY_ID,
+    CATALOGUE,
+    INFERRED,
+    LIFECYCLE,
+    RFC,
+    SHOULD,
+    SPEC,
+    STATED,
+    STATELESS,
+    select,
+)
 from conformance.checks.profiles import ALLOWANCES, allowed
-from conformance.checks.stateless import STATELESS as IMPLEMENTED
+from conformance.checks.registry import Check, inferred, register
+from conformance.checks.stateless import STATELESS_CHECKS as IMPLEMENTED
 from conformance.spec.pointer import resolve
 from conformance.spec.stage import bundled_path
 from conformance.suite import test_lifecycle, test_spec
@@ -21,7 +33,10 @@ def _words(text: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[`\-]", " ", text)).strip()
 
 
-@pytest.mark.parametrize("check", CATALOGUE, ids=[check.id for check in CATALOGUE])
+STATED_CHECKS = [check for check in CATALOGUE if check.basis.kind == STATED]
+
+
+@pytest.mark.parametrize("check", STATED_CHECKS, ids=[check.id for check in STATED_CHECKS])
 def test_statement_resolves_and_quote_is_there(check):
     node = resolve(PUBLISHED, "#" + check.statement)
     where = _words(node if isinstance(node, str) else json.dumps(node))
@@ -29,10 +44,27 @@ def test_statement_resolves_and_quote_is_there(check):
         assert _words(fragment) in where, (check.id, fragment)
 
 
+@pytest.mark.parametrize("check", CATALOGUE, ids=[check.id for check in CATALOGUE])
+def test_every_check_has_a_basis_and_only_stated_checks_are_must(check):
+    assert check.basis.kind in {STATED, INFERRED, RFC} and check.basis.source and check.basis.quote
+    assert check.level == SHOULD or check.basis.kind == STATED
+    if check.basis.kind == INFERRED and check.basis.source.startswith("/"):
+        resolve(PUBLISHED, "#" + check.basis.source)  # an inference from a place in the document: it exists
+    if check.basis.kind == RFC:
+        assert re.match(r"(RFC \d+ §[\d.]+|OpenAPI Specification)", check.basis.source)
+
+
+def test_registering_a_must_check_that_the_document_does_not_state_is_refused():
+    with pytest.raises(ValueError, match="only a check stated"):
+        register(Check("CANCEL-X", STATELESS, "MUST", "protocol", inferred("x", "y"), "z"))
+    with pytest.raises(ValueError, match="declared twice"):
+        register(CATALOGUE[0])
+
+
 def test_ids_are_unique_and_stable_in_shape():
     assert len(BY_ID) == len(CATALOGUE)
     for check in CATALOGUE:
-        assert re.fullmatch(r"(SPEC|CANCEL|LIFE)(-[0-9A-Z]+)+", check.id)
+        assert re.fullmatch(r"(SPEC|CANCEL|LIFE|ROBUST)(-[0-9A-Z]+)+", check.id)
         assert check.level in {"MUST", "SHOULD"} and check.stage in {SPEC, STATELESS, LIFECYCLE}
 
 

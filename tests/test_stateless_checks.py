@@ -9,7 +9,7 @@ from requests.structures import CaseInsensitiveDict
 
 from conformance.checks.catalogue import CATALOGUE, STATELESS
 from conformance.checks.stateless import NA
-from conformance.checks.stateless import STATELESS as IMPLEMENTED
+from conformance.checks.stateless import STATELESS_CHECKS as IMPLEMENTED
 from conformance.checks.verdict import CheckContext
 from conformance.generation.probe import segment
 from conformance.spec.schemas import Schemas

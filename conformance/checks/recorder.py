@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from conformance.checks.catalogue import Check
-from conformance.checks.stateless import NA, STATELESS
+from conformance.checks.stateless import NA, STATELESS_CHECKS
 from conformance.checks.verdict import CheckContext, Violation
 from conformance.target.exchange import Exchange
 
@@ -28,7 +28,7 @@ class Recorder:
     """Thread-safe: the target calls ``evaluate`` for each exchange, from any thread."""
 
     def __init__(self, checks: list[Check], ctx: CheckContext):
-        self.checks = [check for check in checks if check.id in STATELESS]
+        self.checks = [check for check in checks if check.id in STATELESS_CHECKS]
         self.ctx = ctx
         self.exchanges: list[Exchange] = []
         self.failed: Counter[str] = Counter()
@@ -47,7 +47,7 @@ class Recorder:
             return found
         for check in self.checks:
             try:
-                violation = STATELESS[check.id](exchange, self.ctx)
+                violation = STATELESS_CHECKS[check.id](exchange, self.ctx)
             except Exception:  # a broken check is that check's error; the run goes on
                 with self._lock:
                     self.errors.setdefault(check.id, traceback.format_exc(limit=5))

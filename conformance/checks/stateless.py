@@ -1,16 +1,43 @@
-"""Stateless checks: small functions, one responsibility each, run on every response of the cancel path
-the suite receives (generated inputs and lifecycle requests alike).
+"""Stateless checks: small functions, one responsibility each, run on every response of the cancel path the suite
+receives (generated inputs and lifecycle requests alike). Each is declared here with its ID, level and basis.
 
-Each takes an exchange and the context and returns a Violation, None when the response conforms, or NA when
-the check does not apply to it (a check that applied to no response is reported as skipped, not passed).
+Each takes an exchange and the context and returns a Violation, None when the response conforms, or NA when the
+check does not apply to it. Scope, as the document declares one operation:
+
+- **the operation**: POST on ``/sessions/{session_id}/cancel``. MUST checks judge it. An id **within the bounds**
+  the document sets (27 characters; letters, digits, ``-`` and ``_``, none of which a router, proxy or firewall
+  treats specially) must get the documented answers; an id outside them must get no 2XX and no 5XX, and 404 is only
+  a SHOULD (the document is silent on malformed ids).
+- **other methods** on the same path: CANCEL-METHOD's business (SHOULD).
+- **robustness**: a path a router normalises to another one (an empty id, ``.``, ``..``, an encoded ``/``): no 5XX.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
-from conformance.checks.catalogue import ERROR_SCHEMA, SERVER_ERROR_SCHEMA, SESSION_SCHEMA
 from conformance.checks.profiles import allowed
+from conformance.checks.registry import (
+    ERROR_CODES,
+    ERROR_RESPONSE,
+    ERROR_SCHEMA,
+    FACTS,
+    MUST,
+    OPERATION,
+    SERVER_ERROR_RESPONSE,
+    SERVER_ERROR_SCHEMA,
+    SESSION_COMPONENT,
+    SESSION_ID_PARAMETER,
+    SESSION_SCHEMA,
+    SHOULD,
+    STATELESS,
+    Check,
+    inferred,
+    register,
+    rfc,
+    stated,
+)
 from conformance.checks.verdict import CheckContext, Violation
 from conformance.spec.schemas import describe
 from conformance.target.exchange import Exchange
@@ -18,27 +45,55 @@ from conformance.target.exchange import Exchange
 NA = "not applicable"
 Verdict = Violation | None | str
 StatelessCheck = Callable[[Exchange, CheckContext], Verdict]
-STATELESS: dict[str, StatelessCheck] = {}
+STATELESS_CHECKS: dict[str, StatelessCheck] = {}
 CODE_FOR_STATUS = {401: "INVALID_API_KEY", 404: "NOT_FOUND", 422: "INVALID_SESSION_STATUS"}
 STATUS_FOR_CODE = {code: status for status, code in CODE_FOR_STATUS.items()}
+IN_BOUNDS = re.compile(r"[A-Za-z0-9_-]{27}")
+DOT_SEGMENTS = {"", ".", ".."}
+NOT_FOUND = "NOT_FOUND - The session with the given session_id does not exist or does not belong to your business."
+SERVER_ERROR = stated(f"{SERVER_ERROR_SCHEMA}/properties/error_code/description",
+                      "SERVER_ERROR - Something unexpected happened.")
 
 
-def check(check_id: str) -> Callable[[StatelessCheck], StatelessCheck]:
-    def register(function: StatelessCheck) -> StatelessCheck:
-        STATELESS[check_id] = function
+def check(declared: Check) -> Callable[[StatelessCheck], StatelessCheck]:
+    """Declare a stateless check and the function that judges one exchange."""
+    register(declared)
+
+    def add(function: StatelessCheck) -> StatelessCheck:
+        STATELESS_CHECKS[declared.id] = function
         return function
 
-    return register
+    return add
 
 
-def _cancel(exchange: Exchange) -> bool:
-    """A POST to the cancel operation that got an HTTP response."""
-    return exchange.response is not None and exchange.request.method == "POST" and exchange.path_id is not None
+def robustness_path(exchange: Exchange) -> bool:
+    """A request to a path a router normalises to another one: no id, a dot segment, an encoded slash."""
+    session_id = exchange.path_id
+    return session_id is not None and (session_id in DOT_SEGMENTS or "/" in session_id)
+
+
+def _operation(exchange: Exchange) -> bool:
+    """A POST to the cancel operation (any id the path can carry) that got an HTTP response."""
+    return (exchange.response is not None and exchange.request.method == "POST" and exchange.path_id is not None
+            and not robustness_path(exchange))
+
+
+def in_bounds(session_id: str) -> bool:
+    return bool(IN_BOUNDS.fullmatch(session_id))
+
+
+def _bounded(exchange: Exchange) -> bool:
+    """A POST to the cancel operation with an id within the document's bounds."""
+    return _operation(exchange) and in_bounds(exchange.path_id)
 
 
 def _body(exchange: Exchange) -> dict | None:
     body = exchange.response.json_or_none() if exchange.response is not None else None
     return body if isinstance(body, dict) else None
+
+
+def _unknown(exchange: Exchange, ctx: CheckContext) -> bool:
+    return not exchange.intent.known and exchange.path_id not in ctx.known_ids
 
 
 def _schema_violation(exchange: Exchange, ctx: CheckContext, at: str, check_id: str) -> Verdict:
@@ -56,18 +111,22 @@ def _schema_violation(exchange: Exchange, ctx: CheckContext, at: str, check_id: 
                      f"a body valid against {at}", schema_path="/".join(map(str, errors[0].absolute_schema_path)))
 
 
-@check("CANCEL-HTTP")
+@check(Check("CANCEL-HTTP", STATELESS, MUST, "robustness", stated(f"{OPERATION}/responses", "200 … 4XX … 5XX"),
+             "Every POST to the cancel operation gets a complete HTTP response (no reset, timeout or garbage)."))
 def http_response(exchange: Exchange, ctx: CheckContext) -> Verdict:
-    if exchange.path_id is None:
+    if exchange.request.method != "POST" or exchange.path_id is None or robustness_path(exchange):
         return NA
     if exchange.error:
         return Violation(f"no HTTP response: {exchange.error}", "a complete HTTP response")
     return None
 
 
-@check("CANCEL-STATUS")
+@check(Check("CANCEL-STATUS", STATELESS, MUST, "protocol", stated(f"{OPERATION}/responses", "200 … 4XX … 5XX"),
+             "The status is one the operation declares: 200, 4XX or 5XX (no 1XX, 2XX other than 200, or 3XX), for "
+             "ids within the bounds.",
+             (f"{OPERATION}/responses/200", f"{OPERATION}/responses/4XX", f"{OPERATION}/responses/5XX")))
 def status_declared(exchange: Exchange, ctx: CheckContext) -> Verdict:
-    if not _cancel(exchange):
+    if not _bounded(exchange):
         return NA
     status = exchange.response.status
     if status == 200 or 400 <= status <= 599:
@@ -75,9 +134,12 @@ def status_declared(exchange: Exchange, ctx: CheckContext) -> Verdict:
     return Violation(f"status {status}", "200, a 4XX or a 5XX")
 
 
-@check("CANCEL-CONTENT-TYPE")
+@check(Check("CANCEL-CONTENT-TYPE", STATELESS, MUST, "protocol",
+             stated(f"{OPERATION}/responses/200/content", "application/json"),
+             "The response is Content-Type application/json and its body parses as JSON, for ids within the bounds.",
+             (f"{ERROR_RESPONSE}/content", f"{SERVER_ERROR_RESPONSE}/content")))
 def json_content(exchange: Exchange, ctx: CheckContext) -> Verdict:
-    if exchange.response is None or exchange.path_id is None:
+    if not _bounded(exchange):
         return NA
     if exchange.response.truncated:
         return Violation("the body is larger than the 1 MiB the suite reads", "a JSON body of a sensible size")
@@ -91,19 +153,24 @@ def json_content(exchange: Exchange, ctx: CheckContext) -> Verdict:
     return None
 
 
-@check("CANCEL-200-SCHEMA")
+def _canceled_session(exchange: Exchange) -> dict | None:
+    """The body of a 200 to the cancel operation, when it is a JSON object."""
+    return _body(exchange) if _operation(exchange) and exchange.response.status == 200 else None
+
+
+@check(Check("CANCEL-200-SCHEMA", STATELESS, MUST, "schema",
+             stated(SESSION_SCHEMA, "Payment_Session_StandardSessionResponsePublicSchema"),
+             "A 200 body validates against the StandardSession schema (types, lengths, enums, formats, nullability).",
+             (SESSION_COMPONENT,), applies_to="a 200"))
 def session_schema(exchange: Exchange, ctx: CheckContext) -> Verdict:
-    if _cancel(exchange) and exchange.response.status == 200:
+    if _operation(exchange) and exchange.response.status == 200:
         return _schema_violation(exchange, ctx, SESSION_SCHEMA, "CANCEL-200-SCHEMA")
     return NA
 
 
-def _canceled_session(exchange: Exchange) -> dict | None:
-    """The body of a 200 to the cancel operation, when it is a JSON object."""
-    return _body(exchange) if _cancel(exchange) and exchange.response.status == 200 else None
-
-
-@check("CANCEL-200-CANCELED")
+@check(Check("CANCEL-200-CANCELED", STATELESS, MUST, "schema",
+             stated(f"{OPERATION}/responses/200/description", "Session Canceled"),
+             "A 200 body has status CANCELED.", applies_to="a 200 with a JSON object"))
 def session_canceled(exchange: Exchange, ctx: CheckContext) -> Verdict:
     body = _canceled_session(exchange)
     if body is None:
@@ -113,7 +180,10 @@ def session_canceled(exchange: Exchange, ctx: CheckContext) -> Verdict:
     return None
 
 
-@check("CANCEL-200-ID")
+@check(Check("CANCEL-200-ID", STATELESS, MUST, "schema",
+             stated("/components/schemas/Payment_Session_SessionId/description",
+                    "A unique identifier for the Payment Session"),
+             "A 200 body's payment_session_id is the id in the request path.", applies_to="a 200 with a JSON object"))
 def session_id_echoed(exchange: Exchange, ctx: CheckContext) -> Verdict:
     body = _canceled_session(exchange)
     if body is None:
@@ -124,24 +194,35 @@ def session_id_echoed(exchange: Exchange, ctx: CheckContext) -> Verdict:
     return None
 
 
-@check("CANCEL-4XX-SCHEMA")
+@check(Check("CANCEL-4XX-SCHEMA", STATELESS, MUST, "schema",
+             stated(ERROR_RESPONSE, "Error response for POST /sessions/{session_id}/cancel. Possible HTTP status "
+                                    "codes: 401, 404, 422."),
+             "A 4XX body validates against the cancel error schema (error_code in its enum, message a string), for "
+             "ids within the bounds.", (f"{OPERATION}/responses/4XX",), applies_to="a 4XX"))
 def error_schema(exchange: Exchange, ctx: CheckContext) -> Verdict:
-    if _cancel(exchange) and 400 <= exchange.response.status <= 499:
+    if _bounded(exchange) and 400 <= exchange.response.status <= 499:
         return _schema_violation(exchange, ctx, ERROR_SCHEMA, "CANCEL-4XX-SCHEMA")
     return NA
 
 
-@check("CANCEL-5XX-SCHEMA")
+@check(Check("CANCEL-5XX-SCHEMA", STATELESS, MUST, "schema", stated(SERVER_ERROR_RESPONSE, "Internal Server Error"),
+             "A 5XX body validates against the SERVER_ERROR schema, for ids within the bounds.",
+             (f"{OPERATION}/responses/5XX",), applies_to="a 5XX"))
 def server_error_schema(exchange: Exchange, ctx: CheckContext) -> Verdict:
-    if _cancel(exchange) and 500 <= exchange.response.status <= 599:
+    if _bounded(exchange) and 500 <= exchange.response.status <= 599:
         return _schema_violation(exchange, ctx, SERVER_ERROR_SCHEMA, "CANCEL-5XX-SCHEMA")
     return NA
 
 
-@check("CANCEL-ERROR-CODE")
+@check(Check("CANCEL-ERROR-CODE", STATELESS, MUST, "errors",
+             stated(ERROR_CODES, "401 error codes: INVALID_API_KEY … 404 error codes: NOT_FOUND … 422 error codes: "
+                                 "INVALID_SESSION_STATUS"),
+             "The error_code matches the status: INVALID_API_KEY ⇔ 401, NOT_FOUND ⇔ 404, INVALID_SESSION_STATUS ⇔ "
+             "422, for ids within the bounds.", (f"{ERROR_SCHEMA}/properties/error_code",),
+             applies_to="a JSON object body"))
 def error_code_matches_status(exchange: Exchange, ctx: CheckContext) -> Verdict:
     body = _body(exchange)
-    if not _cancel(exchange) or body is None:
+    if not _bounded(exchange) or body is None:
         return NA
     status, code = exchange.response.status, body.get("error_code")
     if allowed(ctx.profile, "CANCEL-ERROR-CODE", status, code, exchange.requested_id):
@@ -153,18 +234,21 @@ def error_code_matches_status(exchange: Exchange, ctx: CheckContext) -> Verdict:
     return None
 
 
-@check("CANCEL-NO-5XX")
+@check(Check("CANCEL-NO-5XX", STATELESS, MUST, "robustness", SERVER_ERROR,
+             "No POST to the cancel operation produces a 5XX, whatever its id: input handling is not 'something "
+             "unexpected'."))
 def no_server_error(exchange: Exchange, ctx: CheckContext) -> Verdict:
-    if exchange.response is None or exchange.path_id is None:
+    if not _operation(exchange):
         return NA
     if exchange.response.status >= 500:
         return Violation(f"status {exchange.response.status}", "no 5XX for any input")
     return None
 
 
-@check("CANCEL-NO-PHANTOM")
+@check(Check("CANCEL-NO-PHANTOM", STATELESS, MUST, "ids", stated(ERROR_CODES, NOT_FOUND),
+             "A session id the suite never created (and was not given) never gets a 2XX, whatever its form."))
 def no_phantom_session(exchange: Exchange, ctx: CheckContext) -> Verdict:
-    if not _cancel(exchange) or exchange.intent.known or exchange.path_id in ctx.known_ids:
+    if not _operation(exchange) or not _unknown(exchange, ctx):
         return NA
     if 200 <= exchange.response.status <= 299:
         return Violation(f"status {exchange.response.status} for a session the suite never created",
@@ -181,29 +265,87 @@ def _expect_error(exchange: Exchange, ctx: CheckContext, check_id: str, status: 
     return Violation(f"status {got_status}, error_code {got_code!r}", f"status {status}, error_code {code}")
 
 
-@check("CANCEL-NOT-FOUND")
-def unknown_id_not_found(exchange: Exchange, ctx: CheckContext) -> Verdict:
+def _valid_request_for_no_session(exchange: Exchange, ctx: CheckContext) -> bool:
     intent = exchange.intent
-    if (not _cancel(exchange) or intent.known or intent.credentials != "valid" or intent.sub_account != "default"
-            or exchange.path_id in ctx.known_ids):
+    return (_operation(exchange) and _unknown(exchange, ctx) and intent.credentials == "valid"
+            and intent.sub_account == "default")
+
+
+@check(Check("CANCEL-NOT-FOUND", STATELESS, MUST, "ids", stated(ERROR_CODES, NOT_FOUND),
+             "With valid credentials, an unknown id within the bounds (27 characters: letters, digits, - and _) "
+             "gets 404 NOT_FOUND.", (SESSION_ID_PARAMETER,)))
+def unknown_id_not_found(exchange: Exchange, ctx: CheckContext) -> Verdict:
+    if not _valid_request_for_no_session(exchange, ctx) or not in_bounds(exchange.path_id):
         return NA
     return _expect_error(exchange, ctx, "CANCEL-NOT-FOUND", 404, "NOT_FOUND")
 
 
-@check("CANCEL-AUTH")
+@check(Check("CANCEL-OUT-OF-BOUNDS-404", STATELESS, SHOULD, "ids",
+             inferred(f"{FACTS} §3, §7.3",
+                      "an id outside the document's bounds names no session either, so 404 NOT_FOUND fits; but the "
+                      "document is silent on malformed ids, and a router, proxy or firewall may answer them first "
+                      "(400, 414): only 'no 2XX, no 5XX' is a MUST"),
+             "With valid credentials, an id outside the bounds (another length, special characters) gets 404 "
+             "NOT_FOUND with the error body."))
+def out_of_bounds_not_found(exchange: Exchange, ctx: CheckContext) -> Verdict:
+    if not _valid_request_for_no_session(exchange, ctx) or in_bounds(exchange.path_id):
+        return NA
+    expected = _expect_error(exchange, ctx, "CANCEL-OUT-OF-BOUNDS-404", 404, "NOT_FOUND")
+    if expected is None and not exchange.response.content_type.lower().startswith("application/json"):
+        return Violation(f"Content-Type {exchange.response.content_type!r}", "a JSON error body")
+    return expected
+
+
+@check(Check("CANCEL-AUTH", STATELESS, MUST, "auth",
+             stated(ERROR_CODES, "INVALID_API_KEY - The API key provided is invalid or missing."),
+             "A missing, empty, malformed or unknown API key gets 401 INVALID_API_KEY (ids within the bounds).",
+             (f"{OPERATION}/security",)))
 def invalid_key_unauthorized(exchange: Exchange, ctx: CheckContext) -> Verdict:
-    if not _cancel(exchange) or exchange.intent.credentials != "invalid":
+    if not _bounded(exchange) or exchange.intent.credentials != "invalid":
         return NA
     return _expect_error(exchange, ctx, "CANCEL-AUTH", 401, "INVALID_API_KEY")
 
 
-@check("CANCEL-METHOD")
+def _other_method(exchange: Exchange) -> bool:
+    """Another method than POST (and OPTIONS, which asks what the path allows) on the cancel path."""
+    return (exchange.response is not None and exchange.request.method not in {"POST", "OPTIONS"}
+            and exchange.path_id is not None and not robustness_path(exchange))
+
+
+@check(Check("CANCEL-METHOD", STATELESS, SHOULD, "protocol",
+             inferred("/paths/~1sessions~1{session_id}~1cancel",
+                      "the path declares only post; the document says nothing of other methods, so a rejection "
+                      "(405, or 404/401) is expected but not stated"),
+             "Another method on the cancel path gets 405 (or 404/401), never a 2XX (OPTIONS excepted)."))
 def other_method_rejected(exchange: Exchange, ctx: CheckContext) -> Verdict:
-    response = exchange.response
-    if response is None or exchange.request.method == "POST" or exchange.path_id is None:
+    if not _other_method(exchange):
         return NA
-    if response.status not in {401, 404, 405}:
-        return Violation(f"{exchange.request.method} got status {response.status}", "405 (or 404/401), never 2XX")
-    if response.status == 405 and "allow" not in response.headers:
-        return Violation("405 without an Allow header", "405 with Allow: POST (RFC 9110 §15.5.6)")
+    if exchange.response.status not in {401, 404, 405}:
+        return Violation(f"{exchange.request.method} got status {exchange.response.status}",
+                         "405 (or 404/401), never 2XX")
+    return None
+
+
+@check(Check("CANCEL-METHOD-ALLOW", STATELESS, SHOULD, "protocol",
+             rfc("RFC 9110 §15.5.6", "The origin server MUST generate an Allow header field in a 405 response "
+                                     "containing a list of the target resource's currently supported methods."),
+             "A 405 for another method on the cancel path carries an Allow header.", applies_to="a 405"))
+def method_not_allowed_lists_allow(exchange: Exchange, ctx: CheckContext) -> Verdict:
+    if not _other_method(exchange) or exchange.response.status != 405:
+        return NA
+    if "allow" not in exchange.response.headers:
+        return Violation("405 without an Allow header", "405 with Allow: POST")
+    return None
+
+
+@check(Check("ROBUST-NO-5XX", STATELESS, MUST, "robustness", SERVER_ERROR,
+             "A path a router normalises to another one (no id, '.', '..', an encoded '/') gets a complete answer "
+             "that is not a 5XX, whatever the method."))
+def robustness_no_server_error(exchange: Exchange, ctx: CheckContext) -> Verdict:
+    if not robustness_path(exchange):
+        return NA
+    if exchange.error:
+        return Violation(f"no HTTP response: {exchange.error}", "a complete HTTP response")
+    if exchange.response is not None and exchange.response.status >= 500:
+        return Violation(f"status {exchange.response.status}", "no 5XX for any input")
     return None

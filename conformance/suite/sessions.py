@@ -58,6 +58,12 @@ class Sessions:
     def cancel(self, session_id: str, description: str = "cancel", target: Target | None = None) -> Exchange:
         return self.send(description, "POST", f"/sessions/{segment(session_id)}/cancel", session_id, target=target)
 
+    def burst(self, session_id: str, count: int, description: str) -> list[Exchange]:
+        """`count` concurrent cancels of one session, released together (one paced event)."""
+        headers = self.credentials.headers()
+        intent = Intent("lifecycle", description, session_id, "valid", "default", known=session_id in self.known_ids)
+        return self.target.burst(intent, "POST", f"/sessions/{segment(session_id)}/cancel", headers, count)
+
     def get(self, session_id: str) -> Exchange:
         return self.send("get", "GET", f"/sessions/{segment(session_id)}", session_id)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -52,12 +53,14 @@ class Target:
         return self.base_url + path
 
     def send(self, intent: Intent, method: str, path: str, headers: dict[str, str | bytes] | None = None,
-             body: bytes | None = None) -> Exchange:
-        """Send one request to ``base_url + path`` byte for byte (within the run's limits) and record it."""
-        request = Request(method, self.url(path), dict(headers or {}), body)
+             body: bytes | None = None, *, admitted: bool = False) -> Exchange:
+        """Send one request to ``base_url + path`` byte for byte (within the run's limits) and record it.
+        `admitted`: the request already has its slot (a burst's)."""
+        request = Request(method, self.url(path), dict(headers or {}), body, path=path)
         exchange = Exchange(intent, request, sent_at=time.time())
         while True:
-            exchange.skipped = self.traffic.admit()
+            exchange.skipped = None if admitted else self.traffic.admit()
+            admitted = False  # a retry after a 429 waits for a slot of its own
             if exchange.skipped:
                 break
             self._exchange(exchange)
@@ -71,10 +74,31 @@ class Target:
             self.on_exchange(exchange)
         return exchange
 
+    def burst(self, intent: Intent, method: str, path: str, headers: dict[str, str | bytes], count: int) -> \
+            list[Exchange]:
+        """The same request `count` times at once, each on its own connection, released together: one event for
+        the rate limit and the budget (pacing a race would serialise it)."""
+        skipped = self.traffic.admit(count)
+        if skipped:
+            return [self.skip(intent, method, path, headers, skipped) for _ in range(count)]
+        start = threading.Barrier(count)
+        results: list[Exchange] = []
+
+        def one(target: Target) -> None:
+            start.wait()
+            results.append(target.send(intent, method, path, headers, admitted=True))
+
+        threads = [threading.Thread(target=one, args=(self.fork(),)) for _ in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return results
+
     def skip(self, intent: Intent, method: str, path: str, headers: dict | None, reason: str) -> Exchange:
         """Record a request the suite decided not to send."""
-        exchange = Exchange(intent, Request(method, self.url(path), dict(headers or {})), sent_at=time.time(),
-                            skipped=reason)
+        exchange = Exchange(intent, Request(method, self.url(path), dict(headers or {}), path=path),
+                            sent_at=time.time(), skipped=reason)
         if self.on_exchange:
             self.on_exchange(exchange)
         return exchange

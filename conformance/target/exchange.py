@@ -31,13 +31,14 @@ class Intent:
 @dataclass(frozen=True)
 class Request:
     method: str
-    url: str
+    url: str  # the target's base URL (which may have a path prefix) + `path`
     headers: dict[str, str | bytes] = field(default_factory=dict, repr=False)  # may carry credentials
     body: bytes | None = None
+    path: str = ""  # the path of the API as the suite built it (without the base URL's prefix, without a query)
 
-    @property
-    def path(self) -> str:
-        return urlsplit(self.url).path
+    def __post_init__(self) -> None:
+        if not self.path:
+            object.__setattr__(self, "path", urlsplit(self.url).path)
 
 
 @dataclass
@@ -82,7 +83,7 @@ class Exchange:
     @property
     def path_id(self) -> str | None:
         """The id segment of ``/sessions/{id}/cancel`` as sent, percent-decoded."""
-        parts = self.request.path.split("/")
+        parts = self.request.path.split("?", 1)[0].split("/")
         if len(parts) == 4 and parts[1] == "sessions" and parts[3] == "cancel":
             return unquote(parts[2])
         return None

@@ -32,16 +32,18 @@ class Traffic:
         self._next_slot = 0.0
         self._lock = threading.Lock()
 
-    def admit(self) -> str | None:
-        """Wait for the next slot; None to go ahead, or why nothing more may be sent."""
+    def admit(self, count: int = 1) -> str | None:
+        """Wait for the next slot; None to go ahead, or why nothing more may be sent. A burst of `count` requests
+        that must go out together (a race) takes one slot: pacing it would serialise it."""
         with self._lock:
-            if not self.stopped and self.limits.max_requests is not None and self.sent >= self.limits.max_requests:
+            if not self.stopped and self.limits.max_requests is not None and \
+                    self.sent + count > self.limits.max_requests:
                 self.stopped = f"the request budget (--max-requests {self.limits.max_requests}) is spent"
             if not self.stopped and self._deadline is not None and time.monotonic() >= self._deadline:
                 self.stopped = f"the time budget (--timeout-total {self.limits.timeout_total:g} s) is spent"
             if self.stopped:
                 return self.stopped
-            self.sent += 1
+            self.sent += count
             delay = 0.0
             if self.limits.rate_limit:
                 now = time.monotonic()
