@@ -15,13 +15,25 @@ from conformance import __version__
 from conformance.checks.catalogue import CATALOGUE
 from conformance.checks.profiles import ALLOWANCES, PROFILES
 from conformance.config import DEFAULT_HTML, DEFAULT_JSON, DEFAULT_JUNIT, RunConfig
+from conformance.exitcodes import ExitCode
 from conformance.settings import SECRETS, add_environment, defaults_from_file, flag, variable
 from conformance.spec.load import InputError
 from conformance.spec.render import render_text
 from conformance.spec.stage import bundled_path, run_stage
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """The command group; Ctrl-C inside a command is exit 130 with one line (the reports written say partial)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(ExitCode.INTERRUPTED)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="conformance")
 @click.pass_context
 def main(ctx: click.Context) -> None:
@@ -52,12 +64,12 @@ def spec_check(paths: tuple[str, ...], as_json: bool) -> None:
             results.append(run_stage(path))
         except InputError as error:
             click.echo(f"error: {error}", err=True)
-            sys.exit(2)
+            sys.exit(ExitCode.USAGE)
     if as_json:
         click.echo(json.dumps([result.as_dict() for result in results], indent=2))
     else:
         click.echo("\n\n".join(render_text(result) for result in results))
-    sys.exit(max(result.exit_code for result in results))
+    sys.exit(ExitCode.FAILED if any(not result.ok for result in results) else ExitCode.OK)
 
 @main.command("run")
 @click.option("--base-url", help="Target to test. Default: the bundled emulator, started in-process on a free "
@@ -97,7 +109,11 @@ def spec_check(paths: tuple[str, ...], as_json: bool) -> None:
               "$CONFORMANCE_SIGNING_KEY_PASSPHRASE.")
 @click.option("--transcript", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write every exchange, redacted, as JSON lines.")
-@click.option("--checks", "check_ids", help="Run only these check IDs (comma-separated).")
+@click.option("--checks", "check_ids", callback=lambda ctx, param, value: _ids(value), metavar="ID,...",
+              help="Run only these check IDs (comma-separated).")
+@click.option("--allow-skip", "allow_skip", callback=lambda ctx, param, value: _ids(value) or [], metavar="ID,...",
+              help="MUST checks you accept not being judged (e.g. LIFE-COMPLETED,LIFE-EXPIRED on a target without "
+              "test control): the verdict is not INCOMPLETE for them alone; every report lists them.")
 @click.option("--no-should", is_flag=True, help="Leave out SHOULD-level checks (inferences, reported as warnings).")
 @click.option("--fail-on-should", is_flag=True, help="Exit 1 when a SHOULD-level check of the target fails, "
               "not only warn (the document's own SHOULD findings stay warnings).")
@@ -114,12 +130,16 @@ def spec_check(paths: tuple[str, ...], as_json: bool) -> None:
 @click.option("--insecure", is_flag=True, help="Do not verify the target's TLS certificate (self-signed test targets).")
 @click.option("--allow-live", is_flag=True, help="Run even with a live key or a non-test key on a Xendit host; only "
               "sessions the run created or was given are canceled.")
+@click.option("--no-real-sessions", is_flag=True, help="The target holds no real sessions (a mock, a disposable "
+              "emulator): send generated cancels without first confirming with a GET that their id is unknown.")
 @click.option("--dry-run", is_flag=True, help="Print the plan (checks, requests per family, sessions to create and "
               "cancel) and send nothing.")
 def run_command(**options) -> None:
     """Run the conformance suite against a target (default: the bundled emulator) and write a JUnit report.
 
-    Exit 0: conformant; 1: non-conformance found; 2: usage or configuration error; 3: target unreachable.
+    Exit 0: CONFORMANT; 1: NON-CONFORMANT; 2: usage or configuration error (found before any request); 3: the
+    target does not answer, or stopped answering; 4: INCOMPLETE (a MUST check was not judged: see the reasons);
+    130: interrupted.
     """
     from conformance.run import UsageError, run
 
@@ -127,7 +147,7 @@ def run_command(**options) -> None:
         sys.exit(run(_run_config(options), Console(width=None if sys.stdout.isatty() else 160)))
     except UsageError as error:
         click.echo(f"error: {error}", err=True)
-        sys.exit(2)
+        sys.exit(ExitCode.USAGE)
 
 
 add_environment(run_command)
@@ -143,7 +163,7 @@ def _run_config(options: dict) -> RunConfig:
         shrink=not options["no_shrink"],
         junit_xml=options["junit_xml"], json_report=options["json_report"], html_report=options["html_report"],
         transcript=options["transcript"], evidence=options["evidence"], signing_key=options["signing_key"],
-        checks=_ids(options["check_ids"]),
+        checks=options["check_ids"], allow_skip=options["allow_skip"], no_real_sessions=options["no_real_sessions"],
         should=not options["no_should"], fail_on_should=options["fail_on_should"],
         request_timeout=options["request_timeout"], rate_limit=options["rate_limit"],
         max_requests=options["max_requests"], timeout_total=options["timeout_total"], ca_bundle=options["ca_bundle"],
@@ -209,7 +229,13 @@ def _rate(text: str | None) -> float | None:
 
 
 def _ids(text: str | None) -> list[str] | None:
-    return [part.strip() for part in text.split(",") if part.strip()] if text else None
+    """``A,B`` as a list; None when not given; a usage error when given but empty (``--checks ','``)."""
+    if text is None:
+        return None
+    ids = [part.strip() for part in text.split(",") if part.strip()]
+    if not ids:
+        raise click.BadParameter(f"{text!r}: no check ID (expected ID,ID,...)")
+    return ids
 
 
 @main.command("checks")
@@ -240,7 +266,7 @@ def replay_command(failure_id: str, report: Path, base_url: str | None, allow_li
     """Re-send the recorded request of failure ID (CHECK-ID#N, or CHECK-ID for its first) and say whether it still
     fails. Keys come from XENDIT_API_KEY / XENDIT_OTHER_API_KEY. Exit 0: passes now; 1: still fails."""
     from conformance.replay import ReplayError, replay
-    from conformance.report.render import render_exchange
+    from conformance.results.text import render_exchange
     from conformance.target.redact import Redactor
 
     try:

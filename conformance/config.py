@@ -24,7 +24,7 @@ class RunConfig:
     expired_session_id: str | None = None
     max_examples: int = 50
     workers: int = 1  # generated families explored at once
-    seed: int = 0
+    seed: int = 1
     shrink: bool = True
     junit_xml: Path = DEFAULT_JUNIT
     json_report: Path = DEFAULT_JSON
@@ -34,12 +34,14 @@ class RunConfig:
     signing_key: Path | None = None  # Ed25519 PEM private key that signs the bundle's manifest
     fixed_corpus: bool = False  # send every generated input whatever the target answers, unshrunk (compare)
     checks: list[str] | None = None
+    allow_skip: list[str] = field(default_factory=list)  # MUST checks the user accepts not being judged
     should: bool = True
     fail_on_should: bool = False
     request_timeout: float = 10.0
     progress: bool = True  # a live display on a terminal; plain lines otherwise
     verbosity: int = 0  # -1 quiet: verdict only; 1: every failure in full
     allow_live: bool = False
+    no_real_sessions: bool = False  # the target holds no real sessions (a mock): no safety GET before a cancel
     dry_run: bool = False
     rate_limit: float | None = None  # requests per second; None: the target's default (see safety.default_rate)
     max_requests: int | None = None

@@ -9,14 +9,13 @@ from pathlib import Path
 import click
 
 from conformance.evidence.signing import EvidenceError, load_public_key
-
-VERIFIED, FAILED = 0, 1
+from conformance.exitcodes import ExitCode
 
 
 def _describe(manifest: dict) -> list[str]:
     run, spec, suite = manifest["run"], manifest["spec"], manifest["suite"]
     return [f"suite {suite.get('name')} {suite.get('version')} · created {manifest.get('created')}",
-            f"verdict {manifest.get('verdict')}{'' if manifest.get('complete') else ' (partial run)'} · "
+            f"verdict {manifest.get('verdict')}{'' if manifest.get('complete') else ' (incomplete run)'} · "
             f"target {run.get('target')}{' (bundled emulator)' if run.get('embedded') else ''} · "
             f"profile {run.get('profile')} · seed {run.get('seed')} · {run.get('requests')} requests",
             f"spec {spec.get('document')}{' (the bundled contract)' if spec.get('bundled') else ''}: "
@@ -36,7 +35,8 @@ def verify_evidence_command(path: Path, public_key: Path | None, as_json: bool) 
     re-run on the enclosed document to confirm its hashes as published and after repair, and the reports
     consistent with the manifest.
 
-    Exit 0: verified; 1: verification failed; 2: usage error (unreadable --public-key).
+    Exit: the verdict of the run the bundle records, once verified — 0 CONFORMANT, 1 NON-CONFORMANT, 4
+    INCOMPLETE; 1 when the bundle does not verify; 2 usage error (unreadable --public-key).
     """
     from conformance.evidence.verify import verify_evidence
 
@@ -57,8 +57,12 @@ def verify_evidence_command(path: Path, public_key: Path | None, as_json: bool) 
                        "  signature: does not verify" if result.manifest.get("signature") else "  not signed")
         if result.ok:
             click.echo("VERIFIED: every file matches the manifest and the spec stage confirms both hashes")
+            verdict = str(result.manifest.get("verdict", "")).upper()
+            click.echo(f"the run it records is {verdict}" + "".join(
+                f"\n  - {reason}" for reason in result.manifest.get("reasons") or []))
         else:
             click.echo(f"FAILED: {len(result.problems)} problem(s)")
             for problem in result.problems:
                 click.echo(f"  - {problem}")
-    sys.exit(VERIFIED if result.ok else FAILED)
+    verdicts = {"conformant": ExitCode.OK, "incomplete": ExitCode.INCOMPLETE}
+    sys.exit(verdicts.get(result.manifest.get("verdict"), ExitCode.FAILED) if result.ok else ExitCode.FAILED)

@@ -1,44 +1,58 @@
-"""One run: spec stage → target (the bundled emulator unless one is given) → pytest over the suite → reports."""
+"""One run: usage checked and the spec stage run (once) before any request → target (the bundled emulator unless
+one is given) → pytest over the suite → the run's result → the writers."""
 
 from __future__ import annotations
 
 import dataclasses
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from hypothesis.configuration import set_hypothesis_home_dir
 from rich.console import Console
 
-from conformance.checks.catalogue import SPEC, Check, select
+from conformance.checks.catalogue import BY_ID, MUST, Check, select
 from conformance.config import RunConfig
 from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
 from conformance.evidence import EvidenceError, load_signing_key, write_evidence
+from conformance.exitcodes import ExitCode
 from conformance.plan import render_plan
-from conformance.report.html_report import render_html, write_html
-from conformance.report.json_report import build_report, write_json
-from conformance.report.junit import write_junit
-from conformance.report.progress import progress
+from conformance.report.files import ReportError, save, writable
+from conformance.report.html_report import render_html
+from conformance.report.json_report import build_report, render_json
+from conformance.report.junit import render_junit
+from conformance.report.progress import Status, progress
 from conformance.report.summary import summary
 from conformance.report.traceability import matrix
-from conformance.report.transcript import write_transcript
+from conformance.report.transcript import render_transcript
+from conformance.results.model import CheckResult, RunResult
 from conformance.safety import live_risk
 from conformance.spec.load import InputError
 from conformance.spec.stage import StageResult, bundled_path, run_stage
-from conformance.suite.context import Outcome, RunContext
+from conformance.suite.context import RunContext
 from conformance.suite.plugin import ConformancePlugin
 from conformance.target.client import TargetUnreachable
 
 SUITE = Path(__file__).resolve().parent / "suite"
-OK, NONCONFORMANT, USAGE, UNREACHABLE, INTERRUPTED = 0, 1, 2, 3, 130
+CANCEL_OPERATION = ("/sessions/{session_id}/cancel", "post")
 EMBEDDED_MIN_EXPIRY_SECONDS = 1
 
 
 class UsageError(Exception):
-    """The run is misconfigured (exit 2)."""
+    """The run is misconfigured (exit 2), found before the first request."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Checked:
+    """A configuration found usable: the selected checks and the spec stage's result."""
+
+    checks: list[Check]
+    stage: StageResult
 
 
 @contextmanager
@@ -59,46 +73,53 @@ def _cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "xendit-cancel-conformance"
 
 
-def _pytest_args(config: RunConfig) -> list[str]:
+def _pytest_args() -> list[str]:
     return [str(SUITE), "-c", str(SUITE / "suite.ini"), "--rootdir", str(SUITE), "-p", "no:cacheprovider",
             "-p", "no:terminal", "-p", "no:schemathesis", "-p", "no:conformance", "--assert=plain",
             "-W", "ignore::DeprecationWarning"]
 
 
-def _verdict(outcomes: list[Outcome], config: RunConfig) -> str:
-    """``non-conformant``, ``conformant``, or ``incomplete`` when no check ran."""
-    states = [outcome.state for outcome in outcomes]
-    if any(state in {"failed", "error"} for state in states) or (config.fail_on_should and any(
-            outcome.state == "warned" and outcome.check.stage != SPEC for outcome in outcomes)):
-        return "non-conformant"
-    return "conformant" if any(state in {"passed", "warned"} for state in states) else "incomplete"
+def _outputs(config: RunConfig) -> dict[str, Path]:
+    outputs = {"--junit-xml": config.junit_xml, "--json-report": config.json_report,
+               "--html-report": config.html_report, "--transcript": config.transcript, "--evidence": config.evidence}
+    return {option: Path(path) for option, path in outputs.items() if path}
 
 
-def _reports(context: RunContext, verdict: str, seconds: float) -> list[Path]:
-    config, outcomes = context.config, context.final_outcomes()
-    report = build_report(context, outcomes, verdict, seconds)
-    html = render_html(report, matrix(context.stage.published, context.checks))
-    written = [write_junit(context, config.junit_xml), write_json(report, config.json_report),
-               write_html(html, config.html_report)]
-    if config.transcript:
-        written.append(write_transcript(context, config.transcript))
-    return written
-
-
-def _checked(config: RunConfig) -> tuple[list[Check], StageResult]:
-    """The selected checks and the spec stage's result; UsageError for anything unusable."""
-    if not config.embedded and not config.api_key:
+def _check_target(config: RunConfig) -> None:
+    if config.embedded:
+        return
+    parts = urlsplit(config.base_url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment:
+        raise UsageError(f"--base-url {config.base_url!r}: expected http://HOST[:PORT][/PREFIX] or https://…")
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        raise UsageError(f"--base-url {config.base_url!r}: the port is not a number") from None
+    if not config.api_key:
         raise UsageError("--api-key (or XENDIT_API_KEY) is required with --base-url")
-    risk = None if config.embedded else live_risk(config.base_url, [config.api_key, config.other_api_key])
+    risk = live_risk(config.base_url, [config.api_key, config.other_api_key])
     if risk and not config.allow_live:
         raise UsageError(f"refusing to run: {risk}. This suite cancels sessions; pass --allow-live to run against "
                          "a live account anyway (it still cancels only sessions it created or was given)")
+
+
+def _check_selection(config: RunConfig) -> list[Check]:
     try:
         checks = select(config.checks, config.should)
     except KeyError as unknown:
         raise UsageError(f"unknown check ID(s): {unknown.args[0]} (see `conformance checks`)") from None
     if not checks:
         raise UsageError("no check selected")
+    unknown = sorted(set(config.allow_skip) - BY_ID.keys())
+    if unknown:
+        raise UsageError(f"--allow-skip: unknown check ID(s): {', '.join(unknown)}")
+    not_must = sorted(check_id for check_id in config.allow_skip if BY_ID[check_id].level != MUST)
+    if not_must:
+        raise UsageError(f"--allow-skip: {', '.join(not_must)} are SHOULD checks, which never block a verdict")
+    return checks
+
+
+def _check_spec(config: RunConfig) -> StageResult:
     spec_path = Path(config.spec) if config.spec else bundled_path("cancel")
     try:
         stage = run_stage(spec_path)
@@ -107,17 +128,34 @@ def _checked(config: RunConfig) -> tuple[list[Check], StageResult]:
     if not stage.ok:
         raise UsageError(f"{spec_path}: not usable after repair: " + "; ".join(
             f"{problem.pointer}: {problem.message}" for problem in stage.remaining_problems[:5]))
-    return checks, stage
+    path, method = CANCEL_OPERATION
+    if method not in (stage.repaired.get("paths") or {}).get(path, {}):
+        raise UsageError(f"{spec_path} does not describe POST {path}: the suite tests that operation (the bundled "
+                         "document is spec/cancel-session.seed.json)")
+    return stage
+
+
+def check_usage(config: RunConfig) -> Checked:
+    """Everything that can be wrong with a configuration, found before any request: UsageError otherwise."""
+    _check_target(config)
+    checks = _check_selection(config)
+    if config.signing_key and not config.evidence:
+        raise UsageError("--signing-key signs an evidence bundle: give --evidence PATH too")
+    for option, path in _outputs(config).items():
+        problem = writable(path)
+        if problem:
+            raise UsageError(f"{option}: {problem}")
+    return Checked(checks, _check_spec(config))
 
 
 @contextmanager
-def prepare(config: RunConfig) -> Iterator[RunContext]:
-    """Everything a run needs, started: spec stage, target (the emulator unless given), reachability checked.
-    Raises UsageError, or TargetUnreachable (its message redacted)."""
-    checks, stage = _checked(config)
+def prepare(config: RunConfig, checked: Checked | None = None) -> Iterator[RunContext]:
+    """Everything a run needs, started: usage checked (unless already), target (the emulator unless given),
+    reachability probed. Raises UsageError, or TargetUnreachable (its message redacted)."""
+    checked = checked or check_usage(config)
     set_hypothesis_home_dir(_cache_dir() / "hypothesis")
     with _target(config) as (config, base_url, api_key, other_key):
-        context = RunContext.build(config, stage, checks, base_url, api_key, other_key)
+        context = RunContext.build(config, checked.stage, checked.checks, base_url, api_key, other_key)
         try:
             context.target.probe()
         except TargetUnreachable as error:
@@ -125,56 +163,79 @@ def prepare(config: RunConfig) -> Iterator[RunContext]:
         yield context
 
 
+def run_suite(context: RunContext, on_result: Callable[[CheckResult], None] | None = None) -> bool:
+    """The suite's pytest session over a prepared context; True when it was interrupted (Ctrl-C)."""
+    try:
+        code = pytest.main(_pytest_args(), plugins=[ConformancePlugin(context, progress=on_result)])
+    except KeyboardInterrupt:
+        return True
+    if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+        raise RuntimeError(f"the suite could not run (pytest exit {int(code)})")
+    return code == pytest.ExitCode.INTERRUPTED
+
+
 def run(config: RunConfig, console: Console) -> int:
     started = time.perf_counter()
-    checks, stage = _checked(config)
+    checked = check_usage(config)
+    stage = checked.stage
     console.print(f"spec: {stage.path.name}: {len(stage.published_problems)} errors as published, "
                   f"{len(stage.repairs)} repairs, valid after repair, {len(stage.warnings)} warnings", highlight=False)
     if config.dry_run:
-        console.print(render_plan(config, stage, checks, config.base_url or "the bundled emulator"), highlight=False)
-        return OK
+        console.print(render_plan(config, stage, checked.checks, config.base_url or "the bundled emulator"),
+                      highlight=False)
+        return ExitCode.OK
     try:
-        signing_key = load_signing_key(config.signing_key) if config.evidence and config.signing_key else None
+        signing_key = load_signing_key(config.signing_key) if config.signing_key else None
     except EvidenceError as error:
         raise UsageError(str(error)) from None
     try:
-        with prepare(config) as context:
+        with prepare(config, checked) as context:
             return _execute(context, console, started, signing_key)
     except TargetUnreachable as error:
         console.print(f"[bold red]error:[/] {error}", highlight=False)
-        return UNREACHABLE
+        return ExitCode.UNREACHABLE
 
 
-def run_suite(context: RunContext, on_outcome: Callable[[Outcome], None] | None = None) -> pytest.ExitCode:
-    """The suite's pytest session over a prepared context."""
-    return pytest.main(_pytest_args(context.config), plugins=[ConformancePlugin(context, progress=on_outcome)])
+def _status(context: RunContext) -> Status:
+    exchanges = list(context.recorder.exchanges)
+    families = Counter(exchange.intent.family for exchange in exchanges if not exchange.skipped)
+    return Status(context.current_stage, families, sum(context.recorder.failed.values()))
 
 
 def _execute(context: RunContext, console: Console, started: float, signing_key) -> int:
     config = context.config
     console.print(f"target: {context.redactor.text(context.target.base_url)}"
                   f"{' (bundled reference emulator)' if config.embedded else ''}", highlight=False)
-    with progress(console, context, live=config.progress, quiet=config.verbosity < 0) as on_outcome:
-        code = run_suite(context, on_outcome)
-    seconds = time.perf_counter() - started
-    verdict = _verdict(context.final_outcomes(), config)
-    summary(console, context, seconds, verdict, verbosity=config.verbosity)
-    for path in _reports(context, verdict, seconds):
-        console.print(f"report: {path}", highlight=False)
+    totals = Counter(check.stage for check in context.checks)
+    with progress(console, lambda: _status(context), totals, live=config.progress,
+                  quiet=config.verbosity < 0) as on_result:
+        interrupted = run_suite(context, on_result)
+    result = context.result(time.perf_counter() - started, interrupted)
+    summary(console, result, verbosity=config.verbosity)
+    try:
+        for path in write_reports(result, config, signing_key):
+            console.print(f"report: {path}", highlight=False)
+    except (ReportError, EvidenceError) as error:
+        console.print(f"[bold red]error:[/] {error}", highlight=False)
+        return ExitCode.USAGE
+    if interrupted:
+        console.print("[bold yellow]interrupted:[/] the reports are partial", highlight=False)
+    return result.exit_code
+
+
+def write_reports(result: RunResult, config: RunConfig, signing_key=None) -> list[Path]:
+    """Every report the configuration asks for, from the run's result."""
+    redactor = result.redactor
+    report = build_report(result)
+    written = [save(config.junit_xml, render_junit(result), redactor),
+               save(config.json_report, render_json(report), redactor),
+               save(config.html_report, render_html(report, matrix(result.spec.published, [
+                   item.check for item in result.checks])), redactor)]
+    if config.transcript:
+        written.append(save(config.transcript, render_transcript(result), redactor))
     if config.evidence:
         reports = {"junit": config.junit_xml, "json": config.json_report, "html": config.html_report}
         if config.transcript:
             reports["transcript"] = config.transcript
-        try:
-            bundle = write_evidence(context, reports, config.evidence, verdict=verdict, signing_key=signing_key)
-        except EvidenceError as error:
-            raise UsageError(f"evidence not written: {error}") from None
-        console.print(f"evidence: {bundle}", highlight=False)
-    if code == pytest.ExitCode.INTERRUPTED:
-        console.print("[bold yellow]interrupted:[/] the reports are partial", highlight=False)
-        return INTERRUPTED
-    if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
-        raise UsageError(f"the suite could not run (pytest exit {int(code)})")
-    if verdict == "incomplete" or not context.recorder.exchanges:
-        raise UsageError("no check was executed")
-    return NONCONFORMANT if verdict == "non-conformant" else OK
+        written.append(write_evidence(result, reports, config.evidence, signing_key=signing_key))
+    return written

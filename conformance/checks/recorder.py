@@ -66,6 +66,15 @@ class Recorder:
                     self.failures[check_id].append(Failure(check_id, violation, exchange))
         return found
 
+    def retract(self, exchange: Exchange) -> None:
+        """Take back what the checks found in `exchange` (its transport error was a dead target's, not a failure)."""
+        with self._lock:
+            for check_id in exchange.violations:
+                self.failed[check_id] -= 1
+                self.applied[check_id] -= 1
+                self.failures[check_id] = [item for item in self.failures[check_id] if item.exchange is not exchange]
+            exchange.violations = {}
+
     @property
     def cancel_exchanges(self) -> int:
         """How many responses of the cancel operation the checks have judged."""

@@ -24,8 +24,9 @@ class CheckContext:
 
 
 class ContractViolation(AssertionError):
-    """A check failed; carries the structured failures and their rendered text."""
+    """A check failed; carries the structured failures (exchanges) or findings (in the document), and their text."""
 
-    def __init__(self, failures: list, text: str):
+    def __init__(self, failures: list, text: str, findings: list | None = None):
         super().__init__(text)
         self.failures = failures
+        self.findings = findings or []

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import pytest
+import time
 
 from conformance.config import RunConfig
-from conformance.run import UsageError, prepare, run_suite
-from conformance.suite.context import RunContext
+from conformance.results.model import RunResult
+from conformance.run import prepare, run_suite
 
 
-def collect(config: RunConfig) -> RunContext:
-    """Run the suite against `config`'s target, without reports or terminal output, and return its context (every
-    exchange, every outcome). Raises UsageError, TargetUnreachable, or KeyboardInterrupt (Ctrl-C during the run)."""
+def collect(config: RunConfig) -> tuple[RunResult, str]:
+    """Run the suite against `config`'s target, without reports or terminal output: its result (every exchange,
+    every outcome) and the tag its sessions carry. Raises UsageError, TargetUnreachable, or KeyboardInterrupt."""
+    started = time.perf_counter()
     with prepare(config) as context:
-        code = run_suite(context)
-    if code == pytest.ExitCode.INTERRUPTED:
-        raise KeyboardInterrupt
-    if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
-        raise UsageError(f"the suite could not run (pytest exit {int(code)})")
-    return context
+        if run_suite(context):
+            raise KeyboardInterrupt
+        return context.result(time.perf_counter() - started), context.sessions.tag

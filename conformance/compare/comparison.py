@@ -12,11 +12,9 @@ from conformance.compare.diff import AllowRule, Differences, differences
 from conformance.compare.observe import observations
 from conformance.compare.targets import TargetSpec
 from conformance.config import RunConfig
+from conformance.results.model import OUTCOMES, RunResult
 from conformance.run import UsageError
-from conformance.suite.context import RunContext
 from conformance.target.client import TargetUnreachable
-
-STATES = ("passed", "warned", "skipped", "failed", "error")
 
 
 @dataclass
@@ -24,21 +22,21 @@ class TargetRun:
     name: str
     base_url: str  # redacted
     bundled: bool
-    outcomes: dict[str, str]  # check ID → passed, warned, skipped, failed, error
+    outcomes: dict[str, str]  # check ID → its outcome (conformance.results.model)
     requests: int
     cases: int
     stopped: str | None  # why the run stopped early (a budget), if it did
 
     @classmethod
-    def of(cls, name: str, context: RunContext, cases: int) -> TargetRun:
-        return cls(name, context.redactor.text(context.target.base_url), context.config.embedded,
-                   {check_id: outcome.state for check_id, outcome in context.outcomes.items()},
-                   context.target.traffic.sent, cases, context.target.traffic.stopped)
+    def of(cls, name: str, run: RunResult, cases: int) -> TargetRun:
+        return cls(name, run.target, run.embedded, {result.check.id: result.outcome for result in run.checks},
+                   run.requests, cases, run.stopped)
 
     @property
     def tally(self) -> str:
         states = list(self.outcomes.values())
-        return ", ".join(f"{states.count(state)} {state}" for state in STATES if state in states) or "no check ran"
+        return ", ".join(f"{states.count(state)} {state.replace('_', ' ')}" for state in OUTCOMES
+                         if state in states) or "no check ran"
 
 
 @dataclass
@@ -69,13 +67,13 @@ def compare(specs: Sequence[TargetSpec], base: RunConfig, allow: Sequence[AllowR
     runs, observed = [], {}
     for spec, config in zip(specs, configs, strict=True):
         try:
-            context = collect(config)
+            run, tag = collect(config)
         except TargetUnreachable as error:
             raise TargetFailed(f"target {spec.name}: {error}") from None
         except UsageError as error:
             raise UsageError(f"target {spec.name}: {error}") from None
-        observed[spec.name] = observations(context)
-        runs.append(TargetRun.of(spec.name, context, len(observed[spec.name])))
+        observed[spec.name] = observations(run, tag)
+        runs.append(TargetRun.of(spec.name, run, len(observed[spec.name])))
         if on_target:
             on_target(runs[-1])
     return Comparison(base, runs, differences(observed, allow))

@@ -12,9 +12,8 @@ import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-from conformance.suite.context import RunContext
+from conformance.results.model import RunResult
 from conformance.target.exchange import Exchange
 
 IGNORED_FAMILIES = {"retry"}  # the suite's own repeats of a failing request: as many as the target's failures
@@ -122,10 +121,10 @@ def observe(exchange: Exchange) -> Observation:
 class Normaliser:
     """Turns one run's exchanges into cases: its sessions (numbered in creation order) and its tag replaced."""
 
-    def __init__(self, context: RunContext):
-        self.redactor = context.redactor
-        self.tag = context.sessions.tag
-        creates = [exchange for exchange in context.recorder.exchanges
+    def __init__(self, run: RunResult, tag: str):
+        self.redactor = run.redactor
+        self.tag = tag
+        creates = [exchange for exchange in run.exchanges
                    if exchange.request.method == "POST" and exchange.request.path.rstrip("/") == "/sessions"]
         self.sessions: list[tuple[re.Pattern, str]] = []
         for number, exchange in enumerate(creates, 1):
@@ -138,7 +137,7 @@ class Normaliser:
 
     def case(self, exchange: Exchange) -> Case:
         request = exchange.request
-        path = urlsplit(request.url).path
+        path = request.path.split("?", 1)[0]
         for pattern, name in self.sessions:
             path = pattern.sub(name, path)
         headers = tuple(sorted((name.lower(), self.redactor.header(name, value))
@@ -151,11 +150,11 @@ class Normaliser:
                     self.redactor.text(path), headers, body)
 
 
-def observations(context: RunContext) -> dict[Case, list[Observation]]:
+def observations(run: RunResult, tag: str) -> dict[Case, list[Observation]]:
     """Every case of a run (in the order first sent) with what each of its sends observed."""
-    normaliser = Normaliser(context)
+    normaliser = Normaliser(run, tag)
     found: dict[Case, list[Observation]] = {}
-    for exchange in context.recorder.exchanges:
+    for exchange in run.exchanges:
         if exchange.intent.family not in IGNORED_FAMILIES:
             found.setdefault(normaliser.case(exchange), []).append(observe(exchange))
     return found

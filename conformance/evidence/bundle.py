@@ -18,9 +18,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from conformance import __version__
 from conformance.evidence.signing import EvidenceError, fingerprint, public_pem
-from conformance.report.json_report import exchange_record
+from conformance.results.model import INCOMPLETE, RunResult
+from conformance.results.records import exchange_record
 from conformance.spec.stage import bundled_path
-from conformance.suite.context import RunContext
 
 FORMAT = "xendit-cancel-conformance/evidence/1"
 MANIFEST, SIGNATURE, PUBLIC_KEY = "manifest.json", "manifest.sig", "signing-key.pub.pem"
@@ -33,72 +33,71 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _exchanges(context: RunContext) -> bytes:
+def _exchanges(run: RunResult) -> bytes:
     """Every exchange of the run (request, response, error), redacted, one JSON object a line."""
-    return "".join(json.dumps(exchange_record(exchange, context.redactor), ensure_ascii=False) + "\n"
-                   for exchange in context.recorder.exchanges).encode()
+    return run.redactor.text("".join(json.dumps(exchange_record(exchange, run.redactor), ensure_ascii=False) + "\n"
+                                     for exchange in run.exchanges)).encode()
 
 
-def _spec(context: RunContext) -> tuple[str, bytes]:
-    path = context.stage.path
+def _spec(run: RunResult) -> tuple[str, bytes]:
+    path = run.spec.path
     try:
         data = path.read_bytes()
     except OSError as error:
         raise EvidenceError(f"cannot read the spec document {path}: {error.strerror or error}") from None
-    if sha256(data) != context.stage.published_sha256:
+    if sha256(data) != run.spec.published_sha256:
         raise EvidenceError(f"the spec document {path} changed during the run; its evidence would not verify")
     return f"spec/{path.name}", data
 
 
-def _files(context: RunContext, reports: Mapping[str, Path], public_key: bytes | None) -> dict[str, bytes]:
-    files = dict([_spec(context)])
+def _files(run: RunResult, reports: Mapping[str, Path], public_key: bytes | None) -> dict[str, bytes]:
+    files = dict([_spec(run)])
     for kind, report in reports.items():
         try:
             files[REPORTS[kind]] = Path(report).read_bytes()
         except OSError as error:
             raise EvidenceError(f"cannot read the {kind} report {report}: {error.strerror or error}") from None
-    files[EXCHANGES] = _exchanges(context)
+    files[EXCHANGES] = _exchanges(run)
     if public_key is not None:
         files[PUBLIC_KEY] = public_key
     for name, data in files.items():
-        if any(secret.encode() in data for secret in context.redactor.secrets):
+        if any(secret.encode() in data for secret in run.redactor.secrets):
             raise EvidenceError(f"refusing to write the evidence: {name} contains an API key")
     return files
 
 
-def manifest(context: RunContext, verdict: str, files: dict[str, bytes], created: datetime,
-             signer: str | None) -> dict:
-    config, stage, traffic = context.config, context.stage, context.target.traffic
-    outcomes = context.final_outcomes()
+def manifest(run: RunResult, files: dict[str, bytes], created: datetime, signer: str | None) -> dict:
+    stage = run.spec
     return {
         "format": FORMAT,
         "suite": {"name": "xendit-cancel-conformance", "version": __version__},
         "created": created.isoformat(timespec="seconds").replace("+00:00", "Z"),
-        "verdict": verdict,
-        "complete": not traffic.stopped and all(check.id in context.outcomes for check in context.checks),
-        "run": {"target": context.redactor.text(context.target.base_url), "embedded": config.embedded,
-                "profile": config.profile, "seed": config.seed, "max_examples": config.max_examples,
-                "checks": [check.id for check in context.checks], "fail_on_should": config.fail_on_should,
-                "requests": traffic.sent, "stopped_early": traffic.stopped},
+        "verdict": run.verdict,
+        "reasons": [run.redactor.text(reason) for reason in run.reasons],
+        "complete": run.verdict != INCOMPLETE,
+        "run": {"target": run.target, "embedded": run.embedded, "profile": run.profile, "seed": run.seed,
+                "max_examples": run.max_examples, "checks": [result.check.id for result in run.checks],
+                "fail_on_should": run.fail_on_should, "requests": run.requests, "stopped_early": run.stopped,
+                "interrupted": run.interrupted},
         "spec": {"document": next(name for name in files if name.startswith("spec/")),
                  "bundled": stage.path.resolve() == bundled_path("cancel").resolve(),
                  "published_sha256": stage.published_sha256, "repaired_sha256": stage.repaired_sha256,
                  "repairs": len(stage.repairs)},
-        "outcomes": {outcome.check.id: outcome.state for outcome in outcomes},
+        "outcomes": {result.check.id: result.outcome for result in run.checks},
         "files": {name: {"sha256": sha256(data), "bytes": len(data)} for name, data in sorted(files.items())},
         "signature": {"algorithm": "Ed25519", "public_key": PUBLIC_KEY, "fingerprint": signer} if signer else None,
     }
 
 
-def write_evidence(context: RunContext, reports: Mapping[str, Path], path: Path, *, verdict: str,
+def write_evidence(run: RunResult, reports: Mapping[str, Path], path: Path, *,
                    signing_key: Ed25519PrivateKey | None = None) -> Path:
     """Write the bundle of a finished run to `path` (atomically) and return it. `reports`: the files the run wrote,
-    by kind (``junit``, ``json``, ``html``, ``transcript``); `verdict`: the run's. Raises EvidenceError."""
+    by kind (``junit``, ``json``, ``html``, ``transcript``). Raises EvidenceError."""
     public_key = signing_key.public_key() if signing_key else None
-    files = _files(context, reports, public_pem(public_key) if public_key else None)
+    files = _files(run, reports, public_pem(public_key) if public_key else None)
     created = datetime.now(UTC).replace(microsecond=0)
-    document = json.dumps(manifest(context, verdict, files, created, fingerprint(public_key) if public_key
-                                   else None), indent=2, ensure_ascii=False).encode() + b"\n"
+    document = json.dumps(manifest(run, files, created, fingerprint(public_key) if public_key else None),
+                          indent=2, ensure_ascii=False).encode() + b"\n"
     entries = {MANIFEST: document, **files}
     if signing_key:
         entries[SIGNATURE] = base64.b64encode(signing_key.sign(document)) + b"\n"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from html import escape
-from pathlib import Path
+import json
+from html import escape as _escape
 
 from conformance.report.traceability import Row
+from conformance.results.records import displayable
 
 STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#222;max-width:1400px}
@@ -16,10 +17,16 @@ table{border-collapse:collapse;width:100%;margin:.5em 0}
 td,th{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}
 th{background:#f5f5f5} code{font-size:12px;word-break:break-all}
 .passed{color:#2e7d32}.failed{color:#c62828;font-weight:bold}.error{color:#6a1b9a;font-weight:bold}
-.warned{color:#ef6c00}.skipped{color:#0277bd}
+.warned{color:#ef6c00}.not_run{color:#0277bd}.not_applicable{color:#777}
+.reasons li{margin:.2em 0}
 pre{background:#f7f7f7;border:1px solid #e0e0e0;padding:.6em;white-space:pre-wrap;word-break:break-all}
 .failure{border-left:4px solid #c62828;padding-left:1em;margin:1.5em 0}
 """
+
+
+def escape(text: object) -> str:
+    """HTML-escaped, with control characters and lone surrogates shown as escapes."""
+    return _escape(displayable(str(text)))
 
 
 def _row(*cells: str, cls: str = "") -> str:
@@ -46,9 +53,19 @@ def _exchange(record: dict) -> str:
             f"<h4>Reproduce</h4><pre>{escape(record['curl'])}</pre>")
 
 
+def _finding(failure: dict) -> str:
+    """A finding in the document: where it is, what is wrong; nothing to reproduce over HTTP."""
+    return (f'<div class="failure" id="{escape(failure["id"])}"><h3>{escape(failure["id"])} · in the document</h3>'
+            f"<p><b>At:</b> <code>{escape(failure['pointer'])}</code><br><b>Seen:</b> {escape(failure['message'])}"
+            f"<br><b>Expected:</b> {escape(failure['expected'])}</p></div>")
+
+
 def _failures(check: dict) -> str:
     parts = []
     for failure in check["failures"]:
+        if failure["kind"] == "spec":
+            parts.append(_finding(failure))
+            continue
         notes = " · minimal input (shrunk)" * failure["minimal"] + " · FLAKY (did not reproduce on a retry)" * \
             failure["flaky"]
         schema = f"<p>Schema path: <code>{escape(failure['schema_path'])}</code></p>" if failure["schema_path"] else ""
@@ -63,12 +80,15 @@ def render_html(report: dict, matrix: list[Row], extra_sections: str = "") -> st
     states = {check["id"]: check["outcome"] for check in report["checks"]}
     check_rows = []
     for check in report["checks"]:
-        link = (f'<a href="#{escape(check["failures"][0]["id"])}">{check["outcome"]}</a>' if check["failures"]
-                else escape(check["outcome"]))
-        reason = escape((check["detail"] or "").strip().splitlines()[0]) if check["detail"] else ""
+        outcome = check["outcome"].replace("_", " ") + (" (accepted)" if check["accepted_skip"] else "")
+        link = (f'<a href="#{escape(check["failures"][0]["id"])}">{outcome}</a>' if check["failures"]
+                else escape(outcome))
+        reason = escape((check["reason"] or "").strip().splitlines()[0]) if check["reason"] else ""
+        basis = check["basis"]
         check_rows.append(_row(f"<code>{escape(check['id'])}</code>", check["level"], check["family"],
                                escape(check["description"]),
-                               f"<code>{escape(check['statement'])}</code><br><i>{escape(check['quote'])}</i>",
+                               f"{escape(basis['kind'])}: <code>{escape(basis['source'])}</code><br>"
+                               f"<i>{escape(basis['quote'])}</i>",
                                f'<span class="{check["outcome"]}">{link}</span> {reason}', cls=check["outcome"]))
     trace_rows = []
     for row in matrix:
@@ -78,20 +98,29 @@ def render_html(report: dict, matrix: list[Row], extra_sections: str = "") -> st
         trace_rows.append(_row(f"<code>{escape(row.pointer)}</code>", escape(row.label), enforced,
                                '<span class="failed">violated</span>' if failed else "",
                                cls="failed" if failed else ""))
-    repairs = [_row(escape(item["rule"]), f"<code>{escape(item['pointer'])}</code>", escape(repr(item["before"])),
-                    escape(repr(item["after"]))) for item in spec["repairs"]]
+    repairs = [_row(escape(item["rule"]), f"<code>{escape(item['pointer'])}</code>",
+                    f"<code>{escape(json.dumps(item['before']))}</code>",
+                    f"<code>{escape(json.dumps(item['after']))}</code>") for item in spec["repairs"]]
     warnings = "".join(f"<li><code>{escape(w['pointer'])}</code>: {escape(w['message'])}</li>"
                        for w in spec["warnings"])
-    stopped = f"<p class='warned'>Stopped early: {escape(run['stopped_early'])}</p>" if run["stopped_early"] else ""
+    reasons = "".join(f"<li>{escape(reason)}</li>" for reason in report["reasons"])
+    safety = report["safety"]
+    gaps = [f"{item['count']} {escape(item['family'])} request(s) withheld by the safety rule (the GET for their id "
+            f"answered {escape(item['get_status'])})" for item in safety["withheld"]]
+    gaps += [escape(safety["note"])] if safety["note"] else []
+    gaps += [f"--session-id {escape(item['id'])} not used: {escape(item['reason'])}"
+             for item in safety["dropped_sessions"]]
+    stopped = "".join(f"<p class='warned'>{gap}</p>" for gap in gaps)
     failures = "".join(_failures(check) for check in report["checks"] if check["failures"])
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Cancel-session conformance: {escape(verdict)}</title>
 <style>{STYLE}</style></head><body>
 <h1>POST /sessions/{{session_id}}/cancel — conformance report</h1>
-<p><span id="verdict" class="verdict {escape(verdict)}">{escape(verdict.upper())}</span></p>
+<p><span id="verdict" class="verdict {escape(verdict)}">{escape(verdict.upper())}</span>
+(exit {report['exit_code']})</p><ul class="reasons" id="reasons">{reasons}</ul>
 <p>Target <code>{escape(run['target'])}</code> · profile {escape(run['profile'])} · seed {run['seed']} ·
 {run['requests']} requests in {run['seconds']} s · suite {escape(report['suite']['version'])}</p>{stopped}
-<h2>Checks</h2>{_table(["ID", "level", "family", "check", "statement", "result"], check_rows, "checks")}
+<h2>Checks</h2>{_table(["ID", "level", "family", "check", "basis", "result"], check_rows, "checks")}
 <h2>Failures</h2>{failures or "<p>None.</p>"}
 <h2>Traceability</h2><p>Each statement of the published document and the checks that enforce it.</p>
 {_table(["statement (JSON pointer)", "what", "enforced by", ""], trace_rows, "traceability")}
@@ -103,9 +132,3 @@ def render_html(report: dict, matrix: list[Row], extra_sections: str = "") -> st
 {extra_sections}
 </body></html>
 """
-
-
-def write_html(text: str, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path

@@ -1,67 +1,83 @@
-"""JUnit XML as Jenkins and GitLab read it: one testsuite per stage, one testcase per check, named by its ID."""
+"""JUnit XML as Jenkins, GitLab and junit2html read it: one testsuite per stage, one testcase per check, named by its
+ID. Outcomes: a MUST failure is ``<failure>``, a check that broke ``<error>``; everything that is not a pass shows as
+``<skipped>`` with a ``type`` (``warning``: a SHOULD check failed; ``not-run``; ``not-applicable``) so that no
+consumer shows it as a green pass. Each testcase's ``properties`` carry its ID, level, basis, statement and outcome;
+each testsuite's carry the run's verdict and its reasons."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from junitparser import Error, JUnitXml, Properties, Property, Skipped, SystemOut, TestCase, TestSuite
-from junitparser import Failure as JUnitFailure
+import json
+from xml.etree import ElementTree as ET
 
 from conformance.checks.catalogue import LIFECYCLE, SPEC, STATELESS
-from conformance.suite.context import Outcome, RunContext
+from conformance.results.model import ERROR, FAILED, NOT_APPLICABLE, NOT_RUN, WARNED, CheckResult, RunResult
+from conformance.results.records import displayable
 
 MESSAGE_LIMIT = 300
+SKIPPED_TYPE = {WARNED: "warning", NOT_RUN: "not-run", NOT_APPLICABLE: "not-applicable"}
 
 
-def _testcase(outcome: Outcome, context: RunContext) -> TestCase:
-    check, redact = outcome.check, context.redactor.text
-    case = TestCase(f"{check.id} {check.description}", classname=f"conformance.{check.stage}", time=outcome.duration)
-    properties = Properties()
-    for name, value in [("check_id", check.id), ("level", check.level), ("statement", check.statement),
-                        ("quote", check.quote), ("outcome", outcome.state)]:
-        properties.add_property(Property(name, value))
-    case.append(properties)
-    first_line = redact(outcome.text.strip().splitlines()[0] if outcome.text.strip() else outcome.state)
-    if outcome.state == "failed":
-        failure = JUnitFailure(first_line[:MESSAGE_LIMIT], "contract-violation")
-        failure.text = redact(outcome.text)
-        case.result = [failure]
-    elif outcome.state == "error":
-        error = Error(first_line[:MESSAGE_LIMIT], "check-error")
-        error.text = redact(outcome.text)
-        case.result = [error]
-    elif outcome.state == "skipped":
-        case.result = [Skipped(redact(outcome.text)[:MESSAGE_LIMIT])]
-    elif outcome.state == "warned":
-        case.system_out = "WARNING (SHOULD-level check failed):\n" + redact(outcome.text)
-    return case
+def _seconds(value: float) -> str:
+    return f"{value:.3f}"
 
 
-def _spec_details(context: RunContext) -> str:
-    stage = context.stage
+def _properties(parent: ET.Element, pairs: list[tuple[str, str]]) -> None:
+    properties = ET.SubElement(parent, "properties")
+    for name, value in pairs:
+        ET.SubElement(properties, "property", name=name, value=displayable(value))
+
+
+def _testcase(suite: ET.Element, result: CheckResult, run: RunResult) -> None:
+    check = result.check
+    case = ET.SubElement(suite, "testcase", name=check.id, classname=f"conformance.{check.stage}",
+                         time=_seconds(result.duration))
+    _properties(case, [("check_id", check.id), ("level", check.level), ("basis", check.basis.kind),
+                       ("statement", check.statement), ("quote", check.quote), ("description", check.description),
+                       ("outcome", result.outcome)])
+    text = displayable(run.redactor.text(result.reason))
+    first = (text.strip().splitlines() or [result.outcome])[0][:MESSAGE_LIMIT]
+    if result.outcome in (FAILED, ERROR):
+        element = ET.SubElement(case, "failure" if result.outcome == FAILED else "error", message=first,
+                                type="contract-violation" if result.outcome == FAILED else "check-error")
+        element.text = text
+    elif result.outcome in SKIPPED_TYPE:
+        label = "WARNING (SHOULD check failed): " if result.outcome == WARNED else ""
+        ET.SubElement(case, "skipped", type=SKIPPED_TYPE[result.outcome], message=label + first)
+        ET.SubElement(case, "system-out").text = label + text
+
+
+def render_junit(run: RunResult) -> str:
+    root = ET.Element("testsuites", name="xendit-cancel-conformance")
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0, "time": 0.0}
+    for stage in (SPEC, STATELESS, LIFECYCLE):
+        results = [result for result in run.checks if result.check.stage == stage]
+        counts = {"tests": len(results), "failures": sum(r.outcome == FAILED for r in results),
+                  "errors": sum(r.outcome == ERROR for r in results),
+                  "skipped": sum(r.outcome in SKIPPED_TYPE for r in results),
+                  "time": sum(r.duration for r in results)}
+        suite = ET.SubElement(root, "testsuite", name=stage, **{k: str(v) for k, v in counts.items() if k != "time"},
+                              time=_seconds(counts["time"]))
+        _properties(suite, [("verdict", run.verdict), ("target", run.target), ("profile", run.profile),
+                            ("seed", str(run.seed)), ("requests", str(run.requests))]
+                    + [("reason", run.redactor.text(reason)) for reason in run.reasons]
+                    + ([("stopped_early", run.stopped)] if run.stopped else []))
+        for result in results:
+            _testcase(suite, result, run)
+        if stage == SPEC:
+            ET.SubElement(suite, "system-out").text = displayable(_spec_details(run))
+        for key in totals:
+            totals[key] += counts[key]
+    for key, value in totals.items():
+        root.set(key, _seconds(value) if key == "time" else str(value))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _spec_details(run: RunResult) -> str:
+    stage = run.spec
     lines = [f"document: {stage.path} (sha256 {stage.published_sha256})",
              f"errors as published: {len(stage.published_problems)}", f"repairs: {len(stage.repairs)}"]
-    lines += [f"  [{item.rule}] {item.pointer}: {item.before!r} -> {item.after!r}" for item in stage.repairs]
+    lines += [f"  [{item.rule}] {item.pointer}: {json.dumps(item.before)} -> {json.dumps(item.after)}"
+              for item in stage.repairs]
     lines += [f"warning: {warning.pointer}: {warning.message}" for warning in stage.warnings]
     return "\n".join(lines)
-
-
-def write_junit(context: RunContext, path: Path) -> Path:
-    xml = JUnitXml("xendit-cancel-conformance")
-    for stage in (SPEC, STATELESS, LIFECYCLE):
-        suite = TestSuite(stage)
-        suite.add_property("target", context.redactor.text(context.target.base_url))
-        suite.add_property("profile", context.config.profile)
-        suite.add_property("seed", str(context.config.seed))
-        suite.add_property("requests", str(context.target.traffic.sent))
-        if context.target.traffic.stopped:
-            suite.add_property("stopped_early", context.target.traffic.stopped)
-        for outcome in context.final_outcomes():
-            if outcome.check.stage == stage:
-                suite.add_testcase(_testcase(outcome, context))
-        if stage == SPEC:
-            suite.append(SystemOut(context.redactor.text(_spec_details(context))))
-        xml.add_testsuite(suite)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    xml.write(str(path), pretty=True)
-    return path

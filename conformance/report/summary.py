@@ -1,71 +1,92 @@
-"""The terminal: one line per check as it completes, and a summary table grouped by check ID."""
+"""The terminal: one line per check as it completes, then a table by check ID, what the run could not do, the
+verdict and its reasons (the same words as every report)."""
 
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from conformance.report.render import one_line
-from conformance.suite.context import Outcome, RunContext
+from conformance.results.model import (
+    CONFORMANT,
+    ERROR,
+    FAILED,
+    NON_CONFORMANT,
+    NOT_APPLICABLE,
+    NOT_RUN,
+    PASSED,
+    WARNED,
+    CheckResult,
+    RunResult,
+    first_line,
+)
+from conformance.results.text import one_line
 
-STYLE = {"passed": "green", "warned": "yellow", "skipped": "cyan", "failed": "bold red", "error": "bold magenta"}
-LABEL = {"passed": "PASS", "warned": "WARN", "skipped": "SKIP", "failed": "FAIL", "error": "ERROR"}
+STYLE = {PASSED: "green", WARNED: "yellow", NOT_APPLICABLE: "dim", NOT_RUN: "cyan", FAILED: "bold red",
+         ERROR: "bold magenta"}
+LABEL = {PASSED: "PASS", WARNED: "WARN", NOT_APPLICABLE: "N/A", NOT_RUN: "NOT RUN", FAILED: "FAIL", ERROR: "ERROR"}
+VERDICT_STYLE = {CONFORMANT: "bold green", NON_CONFORMANT: "bold red"}
 
 
-def outcome_line(console: Console, outcome: Outcome) -> None:
-    label = LABEL[outcome.state]
-    console.print(f"[{STYLE[outcome.state]}]{label:5}[/] {outcome.check.id:22} {outcome.check.description}",
+def outcome_line(console: Console, result: CheckResult) -> None:
+    label = LABEL[result.outcome]
+    console.print(f"[{STYLE[result.outcome]}]{label:7}[/] {result.check.id:26} {escape(result.check.description)}",
                   highlight=False)
 
 
-def _first(outcome: Outcome, context: RunContext) -> str:
-    if outcome.failures:
-        return one_line(outcome.failures[0], context.redactor)
-    text = outcome.text.strip().splitlines()
-    return context.redactor.text(text[-1] if outcome.state == "error" and text else (text[0] if text else ""))[:160]
+def _first(result: CheckResult, run: RunResult) -> str:
+    if result.failures:
+        return one_line(result.failures[0], run.redactor)
+    if result.findings:
+        return f"{result.findings[0].pointer}: {result.findings[0].message}"[:160]
+    lines = result.reason.strip().splitlines()
+    text = lines[-1] if result.outcome == ERROR and lines else first_line(result.reason)
+    return run.redactor.text(text)[:160]
 
 
-def summary(console: Console, context: RunContext, seconds: float, verdict: str, verbosity: int = 0) -> None:
-    """The table by check ID (not with -q), every failure in full (with -v), then one line of totals."""
-    if verbosity >= 0:
-        console.print(_table(context))
-    if verbosity > 0:
-        for outcome in context.final_outcomes():
-            if outcome.state in {"failed", "error", "warned"}:
-                console.rule(f"{outcome.check.id} ({LABEL[outcome.state]})")
-                console.print(context.redactor.text(outcome.text), highlight=False, markup=False)
-    _totals(console, context, seconds)
-    style = {"conformant": "bold green", "non-conformant": "bold red"}.get(verdict, "bold yellow")
-    console.print(f"[{style}]{verdict.upper()}[/]", highlight=False)
-
-
-def _table(context: RunContext) -> Table:
+def _table(run: RunResult) -> Table:
     table = Table(title="Results by check", show_lines=False)
     for column in ("check", "level", "result", "responses failing", "first failure or reason"):
         table.add_column(column, overflow="fold")
-    recorder = context.recorder
-    for outcome in context.final_outcomes():
-        check = outcome.check
-        failing = recorder.failed.get(check.id, 0) or len(outcome.failures)
-        table.add_row(check.id, check.level, f"[{STYLE[outcome.state]}]{LABEL[outcome.state]}[/]",
-                      str(failing) if failing else "", _first(outcome, context))
+    for result in run.checks:
+        failing = result.failing or len(result.failures) or len(result.findings)
+        accepted = " (accepted)" if result.accepted_skip else ""
+        table.add_row(result.check.id, result.check.level,
+                      f"[{STYLE[result.outcome]}]{LABEL[result.outcome]}{accepted}[/]",
+                      str(failing) if failing else "", escape(_first(result, run)))
     return table
 
 
-def _totals(console: Console, context: RunContext, seconds: float) -> None:
-    recorder = context.recorder
-    states = [outcome.state for outcome in context.final_outcomes()]
-    counts = ", ".join(f"{states.count(state)} {state}" for state in STYLE if states.count(state))
-    traffic = context.target.traffic
-    if traffic.stopped:
-        console.print(f"[bold yellow]stopped early:[/] {traffic.stopped}; checks not reached are skipped",
-                      highlight=False)
-    if traffic.rate_limited:
-        console.print(f"rate limited: {traffic.rate_limited} answer(s) 429, {traffic.waited:.0f} s spent waiting "
-                      "as the target asked (not counted as failures)", highlight=False)
-    guarded = sum(1 for exchange in recorder.exchanges if (exchange.skipped or "").startswith("not sent: the suite"))
-    if guarded:
-        console.print(f"safety: {guarded} request(s) not sent: their id could name a real session", highlight=False)
-    console.print(f"{counts} · {traffic.sent} requests in {seconds:.1f} s · "
-                  f"profile {context.config.profile} · seed {context.config.seed} · "
-                  f"target {context.redactor.text(context.target.base_url)}", highlight=False)
+def _gaps(console: Console, run: RunResult) -> None:
+    """What the run could not do, said out loud."""
+    if run.rate_limited:
+        console.print(f"rate limited: {run.rate_limited} answer(s) 429, {run.waited:.0f} s spent waiting as the "
+                      "target asked (not counted as failures)", highlight=False)
+    if run.withheld:
+        shown = ", ".join(f"{item.family} {item.count} (GET answered {item.get_status})" for item in run.withheld)
+        console.print(f"safety: {run.withheld_total()} request(s) withheld, their id could name a real session: "
+                      f"{shown}", highlight=False, markup=False)
+    if run.safety_note:
+        console.print(f"safety: {run.safety_note}", highlight=False, markup=False)
+    for session_id, reason in run.dropped_sessions:
+        console.print(f"--session-id {run.redactor.text(session_id)} not used: {reason}", highlight=False,
+                      markup=False)
+
+
+def summary(console: Console, run: RunResult, verbosity: int = 0) -> None:
+    """The table by check ID (not with -q), every failure in full (with -v), the gaps, then the verdict."""
+    if verbosity >= 0:
+        console.print(_table(run))
+    if verbosity > 0:
+        for result in run.checks:
+            if result.outcome in {FAILED, ERROR, WARNED}:
+                console.rule(f"{result.check.id} ({LABEL[result.outcome]})")
+                console.print(run.redactor.text(result.reason), highlight=False, markup=False)
+    _gaps(console, run)
+    counts = ", ".join(f"{count} {outcome.replace('_', ' ')}" for outcome, count in run.counts().items() if count)
+    console.print(f"{counts} · {run.requests} requests in {run.seconds:.1f} s · profile {run.profile} · seed "
+                  f"{run.seed} · target {run.target}", highlight=False, markup=False)
+    console.print(f"[{VERDICT_STYLE.get(run.verdict, 'bold yellow')}]{run.verdict.upper()}[/] (exit "
+                  f"{int(run.exit_code)})", highlight=False)
+    for reason in run.reasons:
+        console.print(f"  - {run.redactor.text(reason)}", highlight=False, markup=False)

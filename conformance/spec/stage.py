@@ -52,10 +52,6 @@ class StageResult:
         return not self.remaining_problems
 
     @property
-    def exit_code(self) -> int:
-        return 0 if self.ok else 1
-
-    @property
     def repaired_sha256(self) -> str:
         return _sha256(json.dumps(self.repaired, sort_keys=True, separators=(",", ":")).encode())
 

@@ -1,7 +1,8 @@
-"""Everything the suite's tests share during one run."""
+"""Everything the suite's tests share during one run, and the run's result once they are done."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 import pytest
@@ -11,7 +12,8 @@ from conformance.checks.recorder import Failure, Recorder
 from conformance.checks.verdict import CheckContext, ContractViolation, Violation
 from conformance.config import RunConfig
 from conformance.generation.probe import Credentials
-from conformance.report.render import render_failure
+from conformance.results.model import NOT_RUN, CheckResult, RunResult, Withheld
+from conformance.results.text import render_failure
 from conformance.safety import default_rate
 from conformance.spec.schemas import Schemas
 from conformance.spec.stage import StageResult
@@ -22,13 +24,8 @@ from conformance.target.redact import Redactor
 from conformance.target.traffic import Limits, Traffic
 
 
-@dataclass
-class Outcome:
-    check: Check
-    state: str  # passed, failed, warned, skipped, error
-    text: str = ""
-    duration: float = 0.0
-    failures: list[Failure] = field(default_factory=list)
+class NotApplicable(pytest.skip.Exception):
+    """The check judges a kind of response the target never gave (not a gap in the run: it does not block)."""
 
 
 @dataclass
@@ -42,7 +39,8 @@ class RunContext:
     recorder: Recorder
     sessions: Sessions
     redactor: Redactor
-    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    results: dict[str, CheckResult] = field(default_factory=dict)
+    current_stage: str = ""  # the stage whose checks are running, for the live display
 
     @classmethod
     def build(cls, config: RunConfig, stage: StageResult, checks: list[Check], base_url: str, api_key: str,
@@ -52,17 +50,18 @@ class RunContext:
         rate = config.rate_limit if config.rate_limit is not None else default_rate(base_url)
         traffic = Traffic(Limits(config.max_requests, config.timeout_total, rate or None))
         target = Target(base_url, timeout=config.request_timeout, verify=config.verify, on_exchange=recorder.evaluate,
-                        traffic=traffic)
+                        traffic=traffic, on_retract=recorder.retract)
         credentials = Credentials(api_key, config.for_user_id, (other_key,) if other_key else ())
         sessions = Sessions(target, credentials, given=config.session_ids, completed=config.completed_session_id,
-                            expired=config.expired_session_id, test_control=config.test_control, known_ids=known)
+                            expired=config.expired_session_id, test_control=config.test_control, known_ids=known,
+                            no_real_sessions=config.no_real_sessions or config.embedded)
         redactor = Redactor({api_key: "XENDIT_API_KEY", other_key or "": "XENDIT_OTHER_API_KEY"})
         return cls(config, stage, checks, target, credentials, other_key, recorder, sessions, redactor)
 
-    def final_outcomes(self) -> list[Outcome]:
-        """One outcome per selected check, in catalogue order; checks that never ran are skipped, with why."""
-        reason = f"not run: {self.target.traffic.stopped or 'the run was interrupted'}"
-        return [self.outcomes.get(check.id) or Outcome(check, "skipped", reason) for check in self.checks]
+    @property
+    def no_real_sessions(self) -> bool:
+        """The target holds no session but the run's (the bundled emulator, or --no-real-sessions)."""
+        return self.sessions.no_real_sessions
 
     def violation(self, failures: list[Failure]) -> ContractViolation:
         return ContractViolation(failures, "\n\n".join(render_failure(item, self.redactor) for item in failures))
@@ -73,3 +72,28 @@ class RunContext:
             pytest.skip(exchange.skipped)
         if not ok:
             raise self.violation([Failure(check_id, Violation(seen, expected), exchange)])
+
+    def withheld(self) -> list[Withheld]:
+        counts = Counter((exchange.intent.family, exchange.withheld) for exchange in self.recorder.exchanges
+                         if exchange.withheld)
+        return [Withheld(family, status, count) for (family, status), count in sorted(counts.items())]
+
+    def result(self, seconds: float, interrupted: bool = False) -> RunResult:
+        """The run's result: one CheckResult per selected check, in catalogue order (a check that never reported
+        was not run, and says why)."""
+        traffic, config = self.target.traffic, self.config
+        reason = traffic.stopped or ("the run was interrupted" if interrupted else "the suite did not reach it")
+        accepted = set(config.allow_skip)
+        checks = []
+        for check in self.checks:
+            result = self.results.get(check.id) or CheckResult(check, NOT_RUN, f"not run: {reason}")
+            result.accepted_skip = result.outcome == NOT_RUN and check.id in accepted
+            checks.append(result)
+        return RunResult(
+            target=self.redactor.text(self.target.base_url), embedded=config.embedded, profile=config.profile,
+            seed=config.seed, max_examples=config.max_examples, spec=self.stage, checks=checks,
+            exchanges=list(self.recorder.exchanges), redactor=self.redactor, seconds=seconds, requests=traffic.sent,
+            rate_limited=traffic.rate_limited, waited=traffic.waited, stopped=traffic.stopped,
+            interrupted=interrupted, target_gone=traffic.gone, withheld=self.withheld(),
+            safety_note=self.sessions.safety_note(), dropped_sessions=list(self.sessions.dropped),
+            selected=config.checks, fail_on_should=config.fail_on_should)

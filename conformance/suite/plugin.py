@@ -1,5 +1,5 @@
 """The pytest plugin that runs the suite: selection by check ID, stage order, SHOULD checks as warnings,
-and one Outcome per check for the reports."""
+and one CheckResult per check for the run's result."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pytest
 
 from conformance.checks.catalogue import BY_ID, FAMILIES, LIFECYCLE, SHOULD, SPEC, STATELESS
 from conformance.checks.verdict import ContractViolation
-from conformance.suite.context import Outcome, RunContext
+from conformance.results.model import ERROR, FAILED, NOT_APPLICABLE, NOT_RUN, PASSED, WARNED, CheckResult
+from conformance.suite.context import NotApplicable, RunContext
 
 STAGE_ORDER = {SPEC: 0, LIFECYCLE: 1, STATELESS: 2}  # stateless verdicts last: they cover every exchange
 RUN_CONTEXT = pytest.StashKey[RunContext]()
@@ -23,7 +24,7 @@ def check_of(item: pytest.Item) -> str:
 
 
 class ConformancePlugin:
-    def __init__(self, context: RunContext, progress: Callable[[Outcome], None] | None = None):
+    def __init__(self, context: RunContext, progress: Callable[[CheckResult], None] | None = None):
         self.context = context
         self.progress = progress
         self.selected = {check.id for check in context.checks}
@@ -54,8 +55,12 @@ class ConformancePlugin:
         check = BY_ID[check_of(item)]
         if report.failed:  # whatever pytest would print or write to --junitxml: no secrets
             report.longrepr = self.context.redactor.text(str(report.longrepr))
+        if call.excinfo is not None and isinstance(call.excinfo.value, pytest.skip.Exception):
+            report.conformance_reason = call.excinfo.value.msg
+            report.conformance_not_applicable = isinstance(call.excinfo.value, NotApplicable)
         if call.excinfo is not None and isinstance(call.excinfo.value, ContractViolation):
             report.conformance_failures = call.excinfo.value.failures
+            report.conformance_findings = call.excinfo.value.findings
             report.conformance_text = str(call.excinfo.value)
             report.longrepr = f"{check.id} ({check.level}): {check.description}\n\n{report.conformance_text}"
             if check.level == SHOULD and report.when == "call":
@@ -63,30 +68,39 @@ class ConformancePlugin:
                 report.conformance_warned = True
         return report
 
+    def pytest_runtest_logstart(self, nodeid: str, location) -> None:
+        check_id = self._checks.get(nodeid)
+        if check_id:
+            self.context.current_stage = BY_ID[check_id].stage
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         check_id = self._checks.get(report.nodeid)
         if check_id is None or (report.when != "call" and report.passed):
             return
-        outcome = Outcome(BY_ID[check_id], self._state(report), duration=report.duration)
-        outcome.failures = getattr(report, "conformance_failures", [])
+        check = BY_ID[check_id]
+        result = CheckResult(check, self._outcome(report), duration=report.duration,
+                             failures=getattr(report, "conformance_failures", []),
+                             findings=getattr(report, "conformance_findings", []))
+        if check.id in self.context.recorder.applied or check.stage == STATELESS:
+            result.judged = self.context.recorder.applied.get(check.id, 0)
+            result.failing = self.context.recorder.failed.get(check.id, 0)
         if report.skipped:
-            outcome.text = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-            outcome.text = outcome.text.removeprefix("Skipped: ")
-        elif outcome.state != "passed":
-            outcome.text = getattr(report, "conformance_text", None) or self.context.redactor.text(
+            result.reason = getattr(report, "conformance_reason", None) or str(report.longrepr)
+        elif result.outcome != PASSED:
+            result.reason = getattr(report, "conformance_text", None) or self.context.redactor.text(
                 str(report.longrepr))
-        previous = self.context.outcomes.get(check_id)
-        if previous is None or previous.state == "passed":
-            self.context.outcomes[check_id] = outcome
+        previous = self.context.results.get(check_id)
+        if previous is None or previous.outcome == PASSED:
+            self.context.results[check_id] = result
             if self.progress and report.when != "teardown":
-                self.progress(outcome)
+                self.progress(result)
 
     @staticmethod
-    def _state(report: pytest.TestReport) -> str:
+    def _outcome(report: pytest.TestReport) -> str:
         if getattr(report, "conformance_warned", False):
-            return "warned"
+            return WARNED
         if report.skipped:
-            return "skipped"
+            return NOT_APPLICABLE if getattr(report, "conformance_not_applicable", False) else NOT_RUN
         if report.failed:
-            return "failed" if hasattr(report, "conformance_failures") else "error"
-        return "passed"
+            return FAILED if hasattr(report, "conformance_failures") else ERROR
+        return PASSED

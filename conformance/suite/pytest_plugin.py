@@ -72,13 +72,15 @@ def pytest_configure(config: pytest.Config) -> None:
     from conformance.run import UsageError, prepare
     from conformance.settings import defaults_from_file
     from conformance.suite.plugin import ConformancePlugin
+    from conformance.target.client import TargetUnreachable
 
     _, defaults = defaults_from_file(run_command, Path.cwd())
+    stack = contextlib.ExitStack()
     try:
         context = run_command.make_context("conformance", _argv(config), default_map=defaults)
-        stack = contextlib.ExitStack()
         run_context = stack.enter_context(prepare(_run_config(context.params)))
-    except (click.ClickException, UsageError) as error:
+    except (click.ClickException, UsageError, TargetUnreachable) as error:
+        stack.close()
         raise pytest.UsageError(f"conformance: {error}") from None
     config.add_cleanup(stack.close)
     config.pluginmanager.register(ConformancePlugin(run_context), "conformance-run")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections import Counter
+from dataclasses import dataclass
 
 from conformance.generation.probe import Credentials, segment
 from conformance.target.client import Target
@@ -12,6 +14,14 @@ from conformance.target.exchange import Exchange, Intent
 
 class Unavailable(Exception):
     """No session of the kind needed could be had; the check is skipped with this reason."""
+
+
+@dataclass(frozen=True)
+class Withholding:
+    """Why a state-changing request is not sent: what the safety GET for its id answered."""
+
+    status: str  # "200", "405", "no response"
+    reason: str
 
 
 def create_body(reference_id: str) -> dict:
@@ -33,7 +43,7 @@ class Sessions:
     """Hands out sessions for the lifecycle checks and sends the lifecycle's requests."""
 
     def __init__(self, target: Target, credentials: Credentials, *, given: list[str], completed: str | None,
-                 expired: str | None, test_control: bool, known_ids: set[str]):
+                 expired: str | None, test_control: bool, known_ids: set[str], no_real_sessions: bool = False):
         self.target = target
         self.credentials = credentials
         self.given = list(given)
@@ -44,7 +54,9 @@ class Sessions:
         self.tag = "conformance-" + secrets.token_hex(6)
         self.created = 0
         self.create_error: str | None = None
-        self._absent: dict[str, str | None] = {}
+        self.no_real_sessions = no_real_sessions  # the target holds nothing but the run's sessions: no safety GET
+        self.dropped: list[tuple[str, str]] = []  # given ids not used, and why
+        self._absent: dict[str, Withholding | None] = {}
         known_ids.update(filter(None, [*given, completed, expired]))
 
     def send(self, description: str, method: str, path: str, session_id: str, headers: dict | None = None,
@@ -67,17 +79,30 @@ class Sessions:
     def get(self, session_id: str) -> Exchange:
         return self.send("get", "GET", f"/sessions/{segment(session_id)}", session_id)
 
-    def unsafe(self, session_id: str) -> str | None:
+    def unsafe(self, session_id: str) -> Withholding | None:
         """Why a state-changing request to `session_id` must not be sent (a real session of the key may have this
-        id), or None once a GET has answered 404. Cached per id."""
+        id), or None once a GET has answered 404 (or the target holds no real sessions). Cached per id."""
+        if self.no_real_sessions:
+            return None
         if session_id not in self._absent:
             exchange = self.send("confirm that no such session exists before cancelling", "GET",
                                  f"/sessions/{segment(session_id)}", session_id, family="safety")
-            status = exchange.response.status if exchange.response is not None else exchange.skipped or exchange.error
-            self._absent[session_id] = None if status == 404 else (
-                f"not sent: the suite did not create {session_id!r} and a GET with the key did not answer 404 "
-                f"({status}); it only cancels sessions it created or was given")
+            self._absent[session_id] = _withholding(session_id, exchange)
         return self._absent[session_id]
+
+    def safety_note(self) -> str | None:
+        """Said once when the safety GET never answered 404: the target cannot tell real sessions from unknown ones
+        that way, so every generated request naming a well-formed id was withheld."""
+        answers = [item for item in self._absent.values()]
+        if len(answers) < 3 or any(item is None for item in answers):
+            return None
+        statuses = Counter(item.status for item in answers)
+        shown = ", ".join(f"{status} ×{count}" for status, count in statuses.most_common())
+        return (f"the target answered none of {len(answers)} safety GETs (GET /sessions/{{id}} with your key) with "
+                f"404 ({shown}), so every generated request naming a well-formed id was withheld: the suite only "
+                "cancels sessions it created or was given. If the target holds no real sessions (a mock, a "
+                "disposable emulator), pass --no-real-sessions; otherwise give it sessions it may use with "
+                "--session-id")
 
     def _create(self) -> dict:
         if self.create_error:
@@ -104,6 +129,10 @@ class Sessions:
             body = exchange.response.json_or_none() if exchange.response is not None else None
             if isinstance(body, dict) and body.get("status") == "ACTIVE":
                 return body
+            seen = exchange.skipped or exchange.error or (
+                f"GET answered {exchange.response.status}" + (f" with status {body.get('status')!r}"
+                                                              if isinstance(body, dict) else ""))
+            self.dropped.append((session_id, f"not ACTIVE on the target ({seen})"))
         return None
 
     def active(self) -> dict:
@@ -136,3 +165,15 @@ class Sessions:
 
     def expired(self) -> dict:
         return self._moved("expire", self.given_expired, "EXPIRED")
+
+
+def _withholding(session_id: str, exchange: Exchange) -> Withholding | None:
+    if exchange.response is not None and exchange.response.status == 404:
+        return None
+    if exchange.response is None:
+        cause = exchange.skipped or f"no response: {exchange.error}"
+        return Withholding("not sent" if exchange.skipped else "no response",
+                           f"not sent: the safety GET for {session_id!r} got no answer ({cause})")
+    status = str(exchange.response.status)
+    return Withholding(status, f"not sent: the suite did not create {session_id!r} and a GET with the key answered "
+                               f"{status}, not 404; it only cancels sessions it created or was given")

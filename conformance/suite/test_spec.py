@@ -1,33 +1,30 @@
-"""Spec stage: the document under test, as repaired."""
+"""Spec stage: the document under test, as repaired. Its findings are places in the document, not exchanges."""
 
 from __future__ import annotations
 
 import pytest
 
-from conformance.checks.recorder import Failure
-from conformance.checks.verdict import Violation
-from conformance.target.exchange import Exchange, Intent, Request
+from conformance.checks.verdict import ContractViolation
+from conformance.results.model import SpecFinding
 
 
-def _document_failure(check_id: str, pointer: str, message: str, path: str) -> Failure:
-    """A spec-stage finding in the shape of a failure (the 'request' is the document itself)."""
-    exchange = Exchange(Intent("spec", f"document {path}", ""), Request("READ", f"file://{path}#{pointer}"))
-    exchange.error = "not an HTTP exchange: a finding in the document"
-    return Failure(check_id, Violation(f"{pointer}: {message}", "a valid document"), exchange)
+def _violation(findings: list[SpecFinding]) -> ContractViolation:
+    text = "\n".join(f"{finding.check_id}: {finding.pointer}: {finding.message} (expected {finding.expected})"
+                     for finding in findings)
+    return ContractViolation([], text, findings)
 
 
 @pytest.mark.check("SPEC-VALID")
 def test_spec_valid(conformance):
-    stage = conformance.stage
-    if stage.remaining_problems:
-        raise conformance.violation([_document_failure("SPEC-VALID", problem.pointer, problem.message,
-                                                       str(stage.path)) for problem in stage.remaining_problems])
+    problems = conformance.stage.remaining_problems
+    if problems:
+        raise _violation([SpecFinding("SPEC-VALID", problem.pointer, problem.message, "a valid OpenAPI 3.0 document")
+                          for problem in problems])
 
 
 @pytest.mark.check("SPEC-EXAMPLES")
 def test_spec_examples(conformance):
-    stage = conformance.stage
-    findings = [warning for warning in stage.warnings if "example" in warning.message]
+    findings = [warning for warning in conformance.stage.warnings if "example" in warning.message]
     if findings:
-        raise conformance.violation([_document_failure("SPEC-EXAMPLES", warning.pointer, warning.message,
-                                                       str(stage.path)) for warning in findings])
+        raise _violation([SpecFinding("SPEC-EXAMPLES", warning.pointer, warning.message,
+                                      "an example valid against its own schema") for warning in findings])

@@ -15,6 +15,7 @@ from conformance.generation.from_schema import fuzz_probes
 from conformance.generation.probe import Probe
 from conformance.generation.strategies import auth_probes, id_probes, sub_account_probes
 from conformance.safety import to_confirm
+from conformance.suite.context import NotApplicable
 from conformance.target.client import Target
 from conformance.target.exchange import Exchange
 
@@ -35,9 +36,10 @@ def explored(conformance):
         def send(probe: Probe) -> Exchange:
             intent = credentials.intent(probe)
             for session_id in sorted(to_confirm(probe.method, probe.session_id)):
-                reason = sessions.unsafe(session_id)
-                if reason:
-                    return target.skip(intent, probe.method, probe.path, probe.headers, reason)
+                withholding = sessions.unsafe(session_id)
+                if withholding:
+                    return target.skip(intent, probe.method, probe.path, probe.headers, withholding.reason,
+                                       withholding.status)
             exchange = target.send(intent, probe.method, probe.path, probe.headers, probe.body)
             with retried_lock:
                 fresh = set(exchange.violations) - retried
@@ -67,14 +69,21 @@ def explored(conformance):
     return recorder
 
 
-@pytest.mark.parametrize("check_id", [pytest.param(check.id, marks=pytest.mark.check(check.id), id=check.id)
-                                      for check in STATELESS_CHECKS])
-def test_stateless(check_id, conformance, explored):
-    if check_id in explored.errors:
-        raise RuntimeError(f"the check itself failed:\n{explored.errors[check_id]}")
-    if explored.failures[check_id]:
-        raise conformance.violation(explored.failures[check_id])
-    if not explored.applied[check_id]:
-        stopped = conformance.target.traffic.stopped
-        pytest.skip(f"no response this check applies to, among {explored.cancel_exchanges} judged"
-                    + (f" ({stopped})" if stopped else ""))
+@pytest.mark.parametrize("check", [pytest.param(check, marks=pytest.mark.check(check.id), id=check.id)
+                                   for check in STATELESS_CHECKS])
+def test_stateless(check, conformance, explored):
+    if check.id in explored.errors:
+        raise RuntimeError(f"the check itself failed:\n{explored.errors[check.id]}")
+    if explored.failures[check.id]:
+        raise conformance.violation(explored.failures[check.id])
+    if explored.applied[check.id]:
+        return
+    judged = explored.cancel_exchanges
+    if check.applies_to and judged:
+        raise NotApplicable(f"the target never gave {check.applies_to} it judges, among the {judged} responses of the "
+                            "cancel path")
+    withheld = sum(1 for exchange in explored.exchanges if exchange.withheld)
+    stopped = conformance.target.traffic.stopped
+    pytest.skip(f"no response this check applies to, among {judged} judged"
+                + (f"; {withheld} request(s) withheld by the safety rule" if withheld else "")
+                + (f"; {stopped}" if stopped else ""))

@@ -17,6 +17,7 @@ from conformance.target.exchange import Exchange, Intent, Request, Response
 from conformance.target.traffic import Limits, Traffic
 
 MAX_BODY = 1024 * 1024
+PROBE_PATH = "/sessions/ps-000000000000000000000000/probe"  # a GET any target answers somehow (no session there)
 
 
 class TargetUnreachable(Exception):
@@ -32,11 +33,13 @@ class Target:
     """The implementation under test at ``base_url``; every exchange is passed to ``on_exchange``."""
 
     def __init__(self, base_url: str, *, timeout: float = 10.0, verify: bool | str = True,
-                 on_exchange: Callable[[Exchange], object] | None = None, traffic: Traffic | None = None):
+                 on_exchange: Callable[[Exchange], object] | None = None, traffic: Traffic | None = None,
+                 on_retract: Callable[[Exchange], object] | None = None):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.verify = verify
         self.on_exchange = on_exchange
+        self.on_retract = on_retract  # told of exchanges whose transport error turned out to be a dead target
         self.traffic = traffic or Traffic(Limits())
         self._session = requests.Session()
         self._session.trust_env = False  # no ~/.netrc credentials sneaking into unauthenticated requests
@@ -47,7 +50,7 @@ class Target:
     def fork(self) -> Target:
         """Another connection pool to the same target, for use from another thread."""
         return Target(self.base_url, timeout=self.timeout, verify=self.verify, on_exchange=self.on_exchange,
-                      traffic=self.traffic)
+                      traffic=self.traffic, on_retract=self.on_retract)
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -64,7 +67,8 @@ class Target:
             if exchange.skipped:
                 break
             self._exchange(exchange)
-            self.traffic.outcome(exchange.response is not None)
+            if self.traffic.outcome(exchange):
+                self._breaker()
             if exchange.response is None or exchange.response.status != 429:
                 break
             if not self.traffic.wait_for_429(exchange.response.headers):
@@ -95,10 +99,11 @@ class Target:
             thread.join()
         return results
 
-    def skip(self, intent: Intent, method: str, path: str, headers: dict | None, reason: str) -> Exchange:
-        """Record a request the suite decided not to send."""
+    def skip(self, intent: Intent, method: str, path: str, headers: dict | None, reason: str,
+             withheld: str | None = None) -> Exchange:
+        """Record a request the suite decided not to send (`withheld`: by the safety rule, after this GET answer)."""
         exchange = Exchange(intent, Request(method, self.url(path), dict(headers or {}), path=path),
-                            sent_at=time.time(), skipped=reason)
+                            sent_at=time.time(), skipped=reason, withheld=withheld)
         if self.on_exchange:
             self.on_exchange(exchange)
         return exchange
@@ -120,10 +125,27 @@ class Target:
         except requests.RequestException as error:
             exchange.error = _describe(error)
 
+    def _breaker(self) -> None:
+        """Several requests in a row got no answer: a target that still answers a plain request had trouble with
+        those inputs (their failures stand); one that does not has stopped, and those requests are not judged."""
+        if self._answers() and self.traffic.resume():
+            return
+        for exchange in self.traffic.give_up():
+            exchange.skipped = self.traffic.stopped
+            if self.on_retract and exchange.violations:
+                self.on_retract(exchange)
+
+    def _answers(self) -> bool:
+        try:
+            self._session.get(self.url(PROBE_PATH), timeout=min(self.timeout, 5.0), allow_redirects=False).close()
+        except requests.RequestException:
+            return False
+        return True
+
     def probe(self) -> None:
         """Raise TargetUnreachable unless the target answers HTTP (any status)."""
         intent = Intent("probe", "reachability probe", "")
-        exchange = self.send(intent, "GET", "/sessions/ps-000000000000000000000000/probe")
+        exchange = self.send(intent, "GET", PROBE_PATH)
         if exchange.response is None:
             raise TargetUnreachable(f"{self.base_url} does not answer HTTP ({exchange.error})")
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from requests.structures import CaseInsensitiveDict
 
-BREAKER = 5  # consecutive transport errors after which the target counts as no longer answering
+BREAKER = 5  # consecutive transport errors after which the suite asks whether the target still answers at all
+RESUMES = 3  # times the breaker may trip on a target that still answers before the run stops anyway
 
 
 @dataclass
@@ -27,8 +28,10 @@ class Traffic:
         self.waited = 0.0
         self.rate_limited = 0
         self.stopped: str | None = None
+        self.gone = False  # the target stopped answering during the run
+        self.streak: list = []  # the exchanges of the current run of transport errors
+        self._resumes = 0
         self._deadline = time.monotonic() + limits.timeout_total if limits.timeout_total else None
-        self._errors = 0
         self._next_slot = 0.0
         self._lock = threading.Lock()
 
@@ -53,12 +56,34 @@ class Traffic:
             time.sleep(delay)
         return None
 
-    def outcome(self, answered: bool) -> None:
-        """Count consecutive transport errors; trip the breaker at BREAKER."""
+    def outcome(self, exchange) -> bool:
+        """Count consecutive transport errors; True when they reach BREAKER (the caller then asks the target)."""
         with self._lock:
-            self._errors = 0 if answered else self._errors + 1
-            if self._errors >= BREAKER and not self.stopped:
-                self.stopped = f"the target stopped answering ({BREAKER} transport errors in a row)"
+            if exchange.response is not None:
+                self.streak = []
+                return False
+            self.streak.append(exchange)
+            return len(self.streak) == BREAKER and not self.stopped
+
+    def resume(self) -> bool:
+        """The target still answers: the errors were the inputs' (failures, not a dead target). False once the
+        breaker has tripped RESUMES times: the run stops."""
+        with self._lock:
+            self._resumes += 1
+            self.streak = []
+            if self._resumes > RESUMES:
+                self.stopped = f"the target failed to answer {BREAKER} requests in a row {RESUMES + 1} times"
+                return False
+            return True
+
+    def give_up(self) -> list:
+        """The target stopped answering: stop sending; returns the exchanges of the streak (not the inputs' fault)."""
+        with self._lock:
+            self.gone = True
+            self.stopped = f"the target stopped answering ({BREAKER} transport errors in a row, then no answer to a " \
+                           "reachability probe)"
+            streak, self.streak = self.streak, []
+            return streak
 
     def wait_for_429(self, headers: CaseInsensitiveDict) -> bool:
         """Sleep as the 429's Retry-After or Rate-Limit-Reset asks, within the run's patience; False if out of it."""

@@ -1,20 +1,16 @@
-"""A failure as text: the request, the response, what was expected, the schema path, and a curl line."""
+"""A failure as text: the request, the response, what was expected, the schema path, and a curl line (pytest's
+failure text, the terminal with -v, the JUnit failure bodies)."""
 
 from __future__ import annotations
 
 from conformance.checks.recorder import Failure
+from conformance.results.records import body_text
 from conformance.target.exchange import Exchange
 from conformance.target.redact import Redactor
 
-BODY_LIMIT = 2000
-
 
 def _body(data: bytes | None, redactor: Redactor) -> str:
-    if not data:
-        return "(empty)"
-    text = data[:BODY_LIMIT].decode("utf-8", "backslashreplace")
-    more = f"… ({len(data)} bytes in all)" if len(data) > BODY_LIMIT else ""
-    return redactor.text(text) + more
+    return body_text(data, redactor) or "(empty)"
 
 
 def render_exchange(exchange: Exchange, redactor: Redactor) -> list[str]:
