@@ -214,7 +214,7 @@ def _execute(context: RunContext, console: Console, started: float, signing_key)
     summary(console, result, verbosity=config.verbosity)
     try:
         for path in write_reports(result, config, signing_key):
-            console.print(f"report: {path}", highlight=False)
+            console.print(f"{'evidence' if path == config.evidence else 'report'}: {path}", highlight=False)
     except (ReportError, EvidenceError) as error:
         console.print(f"[bold red]error:[/] {error}", highlight=False)
         return ExitCode.USAGE

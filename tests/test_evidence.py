@@ -25,7 +25,7 @@ from conformance.config import RunConfig
 from conformance.emulator import DEFAULT_KEYS
 from conformance.evidence import EvidenceError, load_signing_key, verify_evidence, write_evidence
 from conformance.evidence.signing import PASSPHRASE_VARIABLE, fingerprint, public_pem
-from conformance.run import _reports, _verdict
+from conformance.run import write_reports
 
 KEY_A, KEY_B = DEFAULT_KEYS
 SPEC = "spec/cancel-session.seed.json"
@@ -38,24 +38,23 @@ def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
     config = RunConfig(seed=3, max_examples=5, junit_xml=out / "junit.xml", json_report=out / "report.json",
                        html_report=out / "report.html", transcript=out / "transcript.jsonl")
-    context = collect(config)
-    verdict = _verdict(context.final_outcomes(), context.config)
-    _reports(context, verdict, 1.0)
+    result, _ = collect(config)
+    write_reports(result, config)
     reports = {"junit": config.junit_xml, "json": config.json_report, "html": config.html_report,
                "transcript": config.transcript}
-    return context, reports, verdict, out
+    return result, reports, result.verdict, out
 
 
 @pytest.fixture(scope="module")
 def signed(run):
-    context, reports, verdict, out = run
-    return write_evidence(context, reports, out / "signed.zip", verdict=verdict, signing_key=SIGNER)
+    result, reports, _, out = run
+    return write_evidence(result, reports, out / "signed.zip", signing_key=SIGNER)
 
 
 @pytest.fixture(scope="module")
 def unsigned(run):
-    context, reports, verdict, out = run
-    return write_evidence(context, reports, out / "unsigned.zip", verdict=verdict)
+    result, reports, _, out = run
+    return write_evidence(result, reports, out / "unsigned.zip")
 
 
 def entries(path: Path) -> dict[str, bytes]:
@@ -79,21 +78,21 @@ def edit_manifest(files: dict[str, bytes], edit: Callable[[dict], None]) -> None
 
 
 def test_a_bundle_holds_the_run_and_verifies(run, signed):
-    context, _, verdict, _ = run
+    result, _, verdict, _ = run
     files = entries(signed)
     assert set(files) == {"manifest.json", "manifest.sig", "signing-key.pub.pem", SPEC, "exchanges.jsonl",
                           "reports/junit.xml", "reports/report.json", "reports/report.html",
                           "reports/transcript.jsonl"}
     manifest = json.loads(files["manifest.json"])
     assert manifest["suite"]["version"] == __version__ and manifest["verdict"] == verdict == "conformant"
-    assert manifest["spec"]["published_sha256"] == context.stage.published_sha256
-    assert manifest["spec"]["repaired_sha256"] == context.stage.repaired_sha256 and manifest["spec"]["bundled"]
+    assert manifest["spec"]["published_sha256"] == result.spec.published_sha256
+    assert manifest["spec"]["repaired_sha256"] == result.spec.repaired_sha256 and manifest["spec"]["bundled"]
     assert (manifest["run"]["profile"], manifest["run"]["seed"]) == ("strict", 3)
-    assert manifest["run"]["target"] == context.target.base_url and manifest["complete"]
+    assert manifest["run"]["target"] == result.target and manifest["complete"] and manifest["reasons"] == []
     assert set(manifest["files"]) == set(files) - {"manifest.json", "manifest.sig"}
     assert all(hashlib.sha256(files[name]).hexdigest() == item["sha256"] for name, item in manifest["files"].items())
     exchanges = [json.loads(line) for line in files["exchanges.jsonl"].decode().splitlines()]
-    assert len(exchanges) == len(context.recorder.exchanges)
+    assert len(exchanges) == len(result.exchanges)
     assert any(record["response"] and record["response"]["body"] for record in exchanges)
     for data in files.values():
         assert KEY_A.encode() not in data and KEY_B.encode() not in data
@@ -107,6 +106,14 @@ def _flip_a_byte(name: str) -> Callable[[dict[str, bytes]], None]:
         data[len(data) // 2] ^= 0x01
         files[name] = bytes(data)
     return change
+
+
+def _edit_report(files: dict[str, bytes]) -> None:
+    """A change to report.json that keeps it valid JSON and consistent with the manifest (the same bytes wherever
+    the checkout lives): only its hash can tell."""
+    report = json.loads(files["reports/report.json"])
+    report["checks"][0]["description"] += " (edited)"
+    files["reports/report.json"] = json.dumps(report, indent=2).encode()
 
 
 @pytest.mark.parametrize("name", ["reports/junit.xml", "reports/report.html", "exchanges.jsonl", SPEC])
@@ -184,11 +191,11 @@ def test_what_is_not_a_bundle_fails(tmp_path, content, problem):
 
 
 def test_a_report_with_a_key_in_it_is_never_bundled(run, tmp_path):
-    context, reports, verdict, _ = run
+    result, reports, _, _ = run
     leaky = tmp_path / "junit.xml"
     leaky.write_text(f"<testsuites><!-- {KEY_A} --></testsuites>")
     with pytest.raises(EvidenceError, match="reports/junit.xml contains an API key"):
-        write_evidence(context, {**reports, "junit": leaky}, tmp_path / "e.zip", verdict=verdict)
+        write_evidence(result, {**reports, "junit": leaky}, tmp_path / "e.zip")
     assert not (tmp_path / "e.zip").exists()
 
 
@@ -225,7 +232,7 @@ def test_verify_command(signed, tmp_path):
                            str(public)], capture_output=True, text=True, timeout=120, env=dict(os.environ))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "VERIFIED" in done.stdout and fingerprint(SIGNER.public_key()) in done.stdout
-    broken = tampered(signed, tmp_path / "broken.zip", _flip_a_byte("reports/report.json"))
+    broken = tampered(signed, tmp_path / "broken.zip", _edit_report)
     failed = CliRunner().invoke(main, ["verify-evidence", str(broken)])
     assert failed.exit_code == 1 and "FAILED: 1 problem(s)" in failed.stdout
     assert "reports/report.json: SHA-256 differs" in failed.stdout

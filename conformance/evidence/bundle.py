@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from conformance import __version__
 from conformance.evidence.signing import EvidenceError, fingerprint, public_pem
+from conformance.report.files import scrub
 from conformance.results.model import INCOMPLETE, RunResult
 from conformance.results.records import exchange_record
 from conformance.spec.stage import bundled_path
@@ -35,8 +36,8 @@ def sha256(data: bytes) -> str:
 
 def _exchanges(run: RunResult) -> bytes:
     """Every exchange of the run (request, response, error), redacted, one JSON object a line."""
-    return run.redactor.text("".join(json.dumps(exchange_record(exchange, run.redactor), ensure_ascii=False) + "\n"
-                                     for exchange in run.exchanges)).encode()
+    return scrub("".join(json.dumps(exchange_record(exchange, run.redactor)) + "\n" for exchange in run.exchanges),
+                 run.redactor).encode()
 
 
 def _spec(run: RunResult) -> tuple[str, bytes]:

@@ -9,6 +9,9 @@ from pathlib import Path
 from conformance.target.redact import Redactor
 
 
+SCRUBBED_MIN = 8  # secrets shorter than this are redacted field by field only: as text they would match anywhere
+
+
 class ReportError(Exception):
     """A report could not be written (the message says which and why)."""
 
@@ -20,7 +23,8 @@ def save(path: Path, text: str, redactor: Redactor) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace") as out:
-            out.write(redactor.text(text))
+            out.write(scrub(text, redactor))
+        os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except OSError as error:
         raise ReportError(f"cannot write {path}: {error.strerror or error}") from None
@@ -40,3 +44,9 @@ def writable(path: Path) -> str | None:
     if path.exists() and not os.access(path, os.W_OK):
         return f"{path} is not writable"
     return None
+
+
+def scrub(text: str, redactor: Redactor) -> str:
+    """The whole text through the redactor once more, for every secret long enough to be told from ordinary text."""
+    return Redactor({secret: name for secret, name in redactor.secrets.items() if len(secret) >= SCRUBBED_MIN}).text(
+        text)

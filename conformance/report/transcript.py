@@ -13,5 +13,5 @@ def render_transcript(run: RunResult) -> str:
     lines = []
     for exchange in run.exchanges:
         record = {"at_s": round(exchange.sent_at - start, 4), **exchange_record(exchange, run.redactor)}
-        lines.append(json.dumps(record, ensure_ascii=False) + "\n")
+        lines.append(json.dumps(record) + "\n")  # ASCII: no line separator (U+2028, U+0085) inside a line
     return "".join(lines)

@@ -80,8 +80,8 @@ def test_stateless(check, conformance, explored):
         return
     judged = explored.cancel_exchanges
     if check.applies_to and judged:
-        raise NotApplicable(f"the target never gave {check.applies_to} it judges, among the {judged} responses of the "
-                            "cancel path")
+        raise NotApplicable(f"the target never answered with {check.applies_to}, among the {judged} responses of "
+                            "the cancel path it judges")
     withheld = sum(1 for exchange in explored.exchanges if exchange.withheld)
     stopped = conformance.target.traffic.stopped
     pytest.skip(f"no response this check applies to, among {judged} judged"
