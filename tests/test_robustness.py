@@ -69,12 +69,33 @@ def test_a_target_that_never_answers_is_a_startup_error(tmp_path):
     assert done.returncode == 3 and "does not answer HTTP" in done.stdout
 
 
-def test_a_target_that_stops_answering_trips_the_breaker(tmp_path):
+def _resets_out_of_bounds(handler) -> None:
+    """Drops the connection on a cancel whose id is not 27 characters (many in a row), answers everything else."""
+    parts = handler.path.split("/")
+    if handler.command == "POST" and len(parts) == 4 and parts[3] == "cancel" and len(parts[2]) != 27:
+        reset(handler)
+    else:
+        conformant_404(handler)
+
+
+def test_a_target_that_stops_answering_is_unreachable_not_non_conformant(tmp_path):
+    """Its last transport errors are the target's death, not failures of the inputs: exit 3, INCOMPLETE."""
     with serve(dies_after(30)) as base_url:
         done, verdicts = run_against(base_url, tmp_path, "--checks", "CANCEL-HTTP,CANCEL-NOT-FOUND")
+    assert done.returncode == 3, done.stdout
+    assert "the target stopped answering (5 transport errors in a row, then no answer to a reachability probe)" \
+        in done.stdout
+    assert "INCOMPLETE (exit 3)" in done.stdout
+    assert Failure not in verdicts["CANCEL-HTTP"]
+
+
+def test_a_target_that_breaks_on_some_inputs_keeps_those_failures(tmp_path):
+    """Five resets in a row, but the target still answers a plain request: the resets are CANCEL-HTTP failures and
+    the run goes on."""
+    with serve(_resets_out_of_bounds) as base_url:
+        done, verdicts = run_against(base_url, tmp_path, "--checks", "CANCEL-HTTP,CANCEL-NOT-FOUND")
     assert done.returncode == 1, done.stdout
-    assert "stopped early: the target stopped answering (5 transport errors in a row)" in done.stdout
-    assert Failure in verdicts["CANCEL-HTTP"]
+    assert Failure in verdicts["CANCEL-HTTP"] and "stopped answering" not in done.stdout
 
 
 def test_intermittent_failures_are_reported_as_flaky(tmp_path):
@@ -179,11 +200,11 @@ def test_a_check_that_raises_is_that_checks_error_and_the_run_goes_on(tmp_path, 
     def broken(exchange, ctx):
         raise ZeroDivisionError("a bug in the check")
 
-    monkeypatch.setitem(stateless.STATELESS, "CANCEL-STATUS", broken)
+    monkeypatch.setitem(stateless.STATELESS_CHECKS, "CANCEL-STATUS", broken)
     output = io.StringIO()
     code = run(RunConfig(max_examples=5, junit_xml=tmp_path / "j.xml",
                          checks=["CANCEL-STATUS", "CANCEL-NOT-FOUND", "LIFE-RECANCEL"]), Console(file=output))
-    assert code == 1
+    assert code == 4 and "CANCEL-STATUS (MUST) errored" in output.getvalue()  # not judged: INCOMPLETE
     verdicts = {case.name.split()[0]: {type(r) for r in case.result}
                 for suite in JUnitXml.fromfile(str(tmp_path / "j.xml")) for case in suite}
     assert Error in verdicts["CANCEL-STATUS"]

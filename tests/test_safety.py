@@ -94,7 +94,7 @@ def test_rate_limit_throttles():
         done = conformance("run", "--base-url", base_url, "--api-key", KEY, "--rate-limit", "20/s",
                            "--max-requests", "30", "--checks", "CANCEL-NOT-FOUND")
         elapsed = time.perf_counter() - started
-    assert done.returncode == 0, done.stdout
+    assert done.returncode == 4 and "INCOMPLETE" in done.stdout, done.stdout  # the budget ended it
     assert elapsed > 29 / 20
 
 
@@ -102,13 +102,17 @@ def test_request_budget_stops_cleanly_with_a_partial_report(tmp_path):
     log: list = []
     with serve(conformant_404, log=log) as base_url:
         done = conformance("run", "--base-url", base_url, "--api-key", KEY, "--max-requests", "25",
-                           "--junit-xml", str(tmp_path / "j.xml"), "--transcript", str(tmp_path / "t.jsonl"))
-    assert done.returncode == 0, done.stdout
+                           "--junit-xml", str(tmp_path / "j.xml"), "--transcript", str(tmp_path / "t.jsonl"),
+                           "--json-report", str(tmp_path / "r.json"))
+    assert done.returncode == 4, done.stdout  # a budget-limited run is INCOMPLETE, never CONFORMANT
     assert len(log) <= 25
     assert "stopped early: the request budget (--max-requests 25) is spent" in done.stdout
+    assert "INCOMPLETE (exit 4)" in done.stdout
     assert "--max-requests 25" in (tmp_path / "j.xml").read_text()
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["verdict"] == "incomplete" and report["run"]["stopped_early"].startswith("the request budget")
     records = [json.loads(line) for line in (tmp_path / "t.jsonl").read_text().splitlines()]
-    assert sum(record["status"] is not None for record in records) == len(log)
+    assert sum(record["response"] is not None for record in records) == len(log)
 
 
 def test_time_budget_stops_cleanly(tmp_path):
@@ -120,5 +124,6 @@ def test_time_budget_stops_cleanly(tmp_path):
                            "--junit-xml", str(tmp_path / "j.xml"))
         elapsed = time.perf_counter() - started
     assert "stopped early: the time budget (--timeout-total 2 s) is spent" in done.stdout
+    assert done.returncode == 4, done.stdout
     assert (tmp_path / "j.xml").exists() and elapsed < 20
     assert NOT_FOUND  # the fake's conformant answer is what was judged

@@ -88,7 +88,9 @@ class Recorder:
                         failure.flaky = True
 
     def mark_minimal(self, check_id: str, exchange: Exchange, violation: Violation) -> None:
-        """Put the shrunk (minimal) failing exchange of a check first."""
+        """Put the shrunk (minimal) failing exchange of a check first (unless it was taken back)."""
+        if exchange.skipped:
+            return
         with self._lock:
             failures = self.failures[check_id]
             same = next((item for item in failures if item.exchange is exchange), None)

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from conformance.target.redact import Redactor
 
-
 SCRUBBED_MIN = 8  # secrets shorter than this are redacted field by field only: as text they would match anywhere
 
 

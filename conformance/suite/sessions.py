@@ -20,7 +20,7 @@ class Unavailable(Exception):
 class Withholding:
     """Why a state-changing request is not sent: what the safety GET for its id answered."""
 
-    status: str  # "200", "405", "no response"
+    status: str | None  # what the GET answered ("200", "405", "no response"); None: the GET itself was not sent
     reason: str
 
 
@@ -93,7 +93,7 @@ class Sessions:
     def safety_note(self) -> str | None:
         """Said once when the safety GET never answered 404: the target cannot tell real sessions from unknown ones
         that way, so every generated request naming a well-formed id was withheld."""
-        answers = [item for item in self._absent.values()]
+        answers = [item for item in self._absent.values() if item is None or item.status]
         if len(answers) < 3 or any(item is None for item in answers):
             return None
         statuses = Counter(item.status for item in answers)
@@ -170,10 +170,11 @@ class Sessions:
 def _withholding(session_id: str, exchange: Exchange) -> Withholding | None:
     if exchange.response is not None and exchange.response.status == 404:
         return None
+    if exchange.skipped:
+        return Withholding(None, exchange.skipped)
     if exchange.response is None:
-        cause = exchange.skipped or f"no response: {exchange.error}"
-        return Withholding("not sent" if exchange.skipped else "no response",
-                           f"not sent: the safety GET for {session_id!r} got no answer ({cause})")
+        return Withholding("no response", f"not sent: the safety GET for {session_id!r} got no answer "
+                                          f"({exchange.error})")
     status = str(exchange.response.status)
     return Withholding(status, f"not sent: the suite did not create {session_id!r} and a GET with the key answered "
                                f"{status}, not 404; it only cancels sessions it created or was given")

@@ -128,7 +128,8 @@ class Target:
     def _breaker(self) -> None:
         """Several requests in a row got no answer: a target that still answers a plain request had trouble with
         those inputs (their failures stand); one that does not has stopped, and those requests are not judged."""
-        if self._answers() and self.traffic.resume():
+        if self._answers():
+            self.traffic.resume()
             return
         for exchange in self.traffic.give_up():
             exchange.skipped = self.traffic.stopped

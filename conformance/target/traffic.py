@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from requests.structures import CaseInsensitiveDict
 
 BREAKER = 5  # consecutive transport errors after which the suite asks whether the target still answers at all
-RESUMES = 3  # times the breaker may trip on a target that still answers before the run stops anyway
 
 
 @dataclass
@@ -30,7 +29,6 @@ class Traffic:
         self.stopped: str | None = None
         self.gone = False  # the target stopped answering during the run
         self.streak: list = []  # the exchanges of the current run of transport errors
-        self._resumes = 0
         self._deadline = time.monotonic() + limits.timeout_total if limits.timeout_total else None
         self._next_slot = 0.0
         self._lock = threading.Lock()
@@ -65,16 +63,10 @@ class Traffic:
             self.streak.append(exchange)
             return len(self.streak) == BREAKER and not self.stopped
 
-    def resume(self) -> bool:
-        """The target still answers: the errors were the inputs' (failures, not a dead target). False once the
-        breaker has tripped RESUMES times: the run stops."""
+    def resume(self) -> None:
+        """The target still answers: the errors were the inputs' (their failures stand), the run goes on."""
         with self._lock:
-            self._resumes += 1
             self.streak = []
-            if self._resumes > RESUMES:
-                self.stopped = f"the target failed to answer {BREAKER} requests in a row {RESUMES + 1} times"
-                return False
-            return True
 
     def give_up(self) -> list:
         """The target stopped answering: stop sending; returns the exchanges of the streak (not the inputs' fault)."""
