@@ -78,8 +78,8 @@ def _reports(context: RunContext, verdict: str, seconds: float) -> list[Path]:
     config, outcomes = context.config, context.final_outcomes()
     report = build_report(context, outcomes, verdict, seconds)
     html = render_html(report, matrix(context.stage.published, context.checks))
-    written = [write_junit(context, config.junit_xml), write_json(report, config.json_report),
-               write_html(html, config.html_report)]
+    written = [write_junit(context, config.junit_xml), write_json(report, config.json_report, context.redactor),
+               write_html(html, config.html_report, context.redactor)]
     if config.transcript:
         written.append(write_transcript(context, config.transcript))
     return written

@@ -35,8 +35,8 @@ def sha256(data: bytes) -> str:
 
 def _exchanges(context: RunContext) -> bytes:
     """Every exchange of the run (request, response, error), redacted, one JSON object a line."""
-    return "".join(json.dumps(exchange_record(exchange, context.redactor), ensure_ascii=False) + "\n"
-                   for exchange in context.recorder.exchanges).encode()
+    return context.redactor.scrub("".join(json.dumps(exchange_record(exchange, context.redactor), ensure_ascii=False)
+                                          + "\n" for exchange in context.recorder.exchanges)).encode()
 
 
 def _spec(context: RunContext) -> tuple[str, bytes]:
@@ -61,7 +61,7 @@ def _files(context: RunContext, reports: Mapping[str, Path], public_key: bytes |
     if public_key is not None:
         files[PUBLIC_KEY] = public_key
     for name, data in files.items():
-        if any(secret.encode() in data for secret in context.redactor.secrets):
+        if context.redactor.leaks(data.decode("utf-8", "replace")):
             raise EvidenceError(f"refusing to write the evidence: {name} contains an API key")
     return files
 

@@ -6,6 +6,7 @@ from html import escape
 from pathlib import Path
 
 from conformance.report.traceability import Row
+from conformance.target.redact import Redactor, write_redacted
 
 STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#222;max-width:1400px}
@@ -105,7 +106,5 @@ def render_html(report: dict, matrix: list[Row], extra_sections: str = "") -> st
 """
 
 
-def write_html(text: str, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
+def write_html(text: str, path: Path, redactor: Redactor) -> Path:
+    return write_redacted(path, text, redactor)

@@ -9,13 +9,13 @@ from conformance import __version__
 from conformance.checks.recorder import Failure
 from conformance.suite.context import Outcome, RunContext
 from conformance.target.exchange import Exchange
-from conformance.target.redact import Redactor
+from conformance.target.redact import Redactor, write_redacted
 
 BODY_LIMIT = 4000
 
 
 def _body(data: bytes | None, redactor: Redactor) -> str | None:
-    return redactor.text(data[:BODY_LIMIT].decode("utf-8", "backslashreplace")) if data else None
+    return redactor.clip(data, BODY_LIMIT) if data else None
 
 
 def exchange_record(exchange: Exchange, redactor: Redactor) -> dict:
@@ -68,7 +68,5 @@ def build_report(context: RunContext, outcomes: list[Outcome], verdict: str, sec
     }
 
 
-def write_json(report: dict, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
-    return path
+def write_json(report: dict, path: Path, redactor: Redactor) -> Path:
+    return write_redacted(path, json.dumps(report, indent=2, ensure_ascii=False), redactor)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from junitparser import Error, JUnitXml, Properties, Property, Skipped, SystemOut, TestCase, TestSuite
@@ -9,6 +10,7 @@ from junitparser import Failure as JUnitFailure
 
 from conformance.checks.catalogue import LIFECYCLE, SPEC, STATELESS
 from conformance.suite.context import Outcome, RunContext
+from conformance.target.redact import write_redacted
 
 MESSAGE_LIMIT = 300
 
@@ -62,6 +64,6 @@ def write_junit(context: RunContext, path: Path) -> Path:
         if stage == SPEC:
             suite.append(SystemOut(context.redactor.text(_spec_details(context))))
         xml.add_testsuite(suite)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    xml.write(str(path), pretty=True)
-    return path
+    buffer = io.BytesIO()
+    xml.write(buffer, pretty=True)
+    return write_redacted(path, buffer.getvalue().decode("utf-8"), context.redactor)

@@ -12,9 +12,8 @@ BODY_LIMIT = 2000
 def _body(data: bytes | None, redactor: Redactor) -> str:
     if not data:
         return "(empty)"
-    text = data[:BODY_LIMIT].decode("utf-8", "backslashreplace")
     more = f"… ({len(data)} bytes in all)" if len(data) > BODY_LIMIT else ""
-    return redactor.text(text) + more
+    return redactor.clip(data, BODY_LIMIT) + more
 
 
 def render_exchange(exchange: Exchange, redactor: Redactor) -> list[str]:

@@ -28,5 +28,5 @@ def write_transcript(context: RunContext, path: Path) -> Path:
                 "error": redactor.text(exchange.error) if exchange.error else None,
                 "failed_checks": sorted(exchange.violations),
             }
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            out.write(redactor.scrub(json.dumps(record, ensure_ascii=False) + "\n"))
     return path

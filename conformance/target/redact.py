@@ -54,6 +54,7 @@ class Redactor:
                 self._markers.setdefault(encoded.lower(), (encoded, name, f"<url-encoded ${name}>"))
             cores.update(dict.fromkeys(_cores(secret), f"<base64 containing ${name}>"))
         self._cores = cores
+        self._reach = max(map(len, [*self._markers, *cores]), default=0)  # the longest form a key can take
         self._raw = re.compile(_alternation(self._markers), re.IGNORECASE | re.ASCII) if self._markers else None
         self._encoded = re.compile(_alternation(cores)) if cores else None
         self._expansions = {}  # a secret as is, in lower case, in upper case → its shell expansion
@@ -81,6 +82,11 @@ class Redactor:
     def text(self, value: str) -> str:
         """``value`` scrubbed, with customer details (email, phone, names) in JSON masked too."""
         return _MASK.sub(r"\1***\2", self.scrub(value))
+
+    def clip(self, data: bytes, limit: int) -> str:
+        """The first ``limit`` characters of ``data`` as text, redacted as if whole: a key the limit cuts through
+        leaves no prefix behind."""
+        return self.text(data[:limit + self._reach].decode("utf-8", "backslashreplace"))[:limit]
 
     def _spans(self, value: str) -> list[tuple[int, int, str]]:
         """Sorted, non-overlapping (start, end, marker) of every secret in ``value``."""
