@@ -22,6 +22,14 @@ MASKED_FIELDS = ("email", "mobile_number", "given_names", "surname", "phone_numb
 _MASK = re.compile(r'("(?:' + "|".join(MASKED_FIELDS) + r')"\s*:\s*")[^"]*(")')
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]+=*")
 _BASIC = re.compile(r"(basic +)(\S*)", re.IGNORECASE)
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _lower(value: str) -> str:
+    """``value`` in lower case, character for character (where full lower-casing would change the length, as
+    for "İ", only ASCII letters are lowered)."""
+    lowered = value.lower()
+    return lowered if len(lowered) == len(value) else value.translate(_ASCII_LOWER)
 
 
 def _cores(secret: str) -> set[str]:
@@ -46,16 +54,16 @@ class Redactor:
 
     def __init__(self, secrets: dict[str, str]):
         self.secrets = {value: name for value, name in secrets.items() if value}
-        self._markers: dict[str, tuple[str, str, str]] = {}  # lower-case raw form → (secret, name, marker)
+        self._plain: dict[str, tuple[str, str, str]] = {}  # lower-case form → (form as sent, name, marker)
         cores: dict[str, str] = {}  # core → marker
         for secret, name in self.secrets.items():
-            self._markers[secret.lower()] = (secret, name, f"${name}")
-            for encoded in {quote(secret, safe=""), quote(secret)} - {secret}:
-                self._markers.setdefault(encoded.lower(), (encoded, name, f"<url-encoded ${name}>"))
+            for form, marker in [(quote(secret, safe=""), f"<url-encoded ${name}>"),
+                                 (quote(secret), f"<url-encoded ${name}>"), (secret, f"${name}")]:
+                self._plain[_lower(form)] = (form, name, marker)
             cores.update(dict.fromkeys(_cores(secret), f"<base64 containing ${name}>"))
         self._cores = cores
-        self._reach = max(map(len, [*self._markers, *cores]), default=0)  # the longest form a key can take
-        self._raw = re.compile(_alternation(self._markers), re.IGNORECASE | re.ASCII) if self._markers else None
+        self._reach = max(map(len, [*self._plain, *cores]), default=0)  # the longest form a key can take
+        self._raw = re.compile(_alternation(self._plain)) if self._plain else None  # over lower-cased text
         self._encoded = re.compile(_alternation(cores)) if cores else None
         self._expansions = {}  # a secret as is, in lower case, in upper case → its shell expansion
         for secret, name in self.secrets.items():
@@ -92,9 +100,9 @@ class Redactor:
         """Sorted, non-overlapping (start, end, marker) of every secret in ``value``."""
         found = []
         if self._raw is not None:
-            for match in self._raw.finditer(value):
-                secret, name, marker = self._markers[match.group().lower()]
-                exact = match.group() == secret
+            for match in self._raw.finditer(_lower(value)):
+                form, name, marker = self._plain[match.group()]
+                exact = value[match.start():match.end()] == form
                 found.append((match.start(), match.end(), marker if exact else f"<${name} in another letter case>"))
         if self._encoded is not None:
             hits = list(self._encoded.finditer(value))
