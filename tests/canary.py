@@ -24,7 +24,8 @@ def _decodings(run: str) -> list[bytes]:
     decoded = []
     for shift in range(4):
         part = standard[shift:]
-        part = part[:len(part) // 4 * 4]
+        part = part[:-1] if len(part) % 4 == 1 else part  # a lone last character encodes no whole byte
+        part += "=" * (-len(part) % 4)
         try:
             decoded.append(base64.b64decode(part, validate=True))
         except binascii.Error:
@@ -36,10 +37,11 @@ def occurrences(text: str, secret: str) -> int:
     """Places where ``text`` carries ``secret``: as is in any case, percent-encoded, or in a base64 run."""
     lowered = text.lower()
     count = sum(lowered.count(form) for form in _plain_forms(secret))
-    needle = secret.lower().encode()
-    shortest = len(needle) * 4 // 3
+    needle = secret.lower()
+    shortest = len(needle.encode()) * 4 // 3
     for run in _RUN.finditer(text):
-        if len(run.group()) >= shortest and any(needle in data.lower() for data in _decodings(run.group())):
+        decoded = _decodings(run.group()) if len(run.group()) >= shortest else []
+        if any(needle in data.decode("utf-8", "replace").lower() for data in decoded):
             count += 1
     return count
 

@@ -33,7 +33,7 @@ def summary(console: Console, context: RunContext, seconds: float, verdict: str,
         for outcome in context.final_outcomes():
             if outcome.state in {"failed", "error", "warned"}:
                 console.rule(f"{outcome.check.id} ({LABEL[outcome.state]})")
-                console.print(context.redactor.text(outcome.text), highlight=False, markup=False)
+                console.print(context.redactor.text(outcome.text), highlight=False, markup=False, soft_wrap=True)
     _totals(console, context, seconds)
     style = {"conformant": "bold green", "non-conformant": "bold red"}.get(verdict, "bold yellow")
     console.print(f"[{style}]{verdict.upper()}[/]", highlight=False)
