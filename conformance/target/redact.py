@@ -45,8 +45,10 @@ def _cores(secret: str) -> set[str]:
     return cores
 
 
-def _alternation(texts) -> str:
-    return "|".join(re.escape(text) for text in sorted(texts, key=len, reverse=True))
+def _pattern(texts) -> re.Pattern | None:
+    """A pattern matching any of ``texts`` (the longest first), or None when there is none."""
+    ordered = sorted(texts, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, ordered))) if ordered else None
 
 
 class Redactor:
@@ -55,21 +57,19 @@ class Redactor:
     def __init__(self, secrets: dict[str, str]):
         self.secrets = {value: name for value, name in secrets.items() if value}
         self._plain: dict[str, tuple[str, str, str]] = {}  # lower-case form → (form as sent, name, marker)
-        cores: dict[str, str] = {}  # core → marker
+        self._cores: dict[str, str] = {}  # base64 core → marker
+        self._expansions: dict[str, str] = {}  # a secret as is, in lower case, in upper case → its shell expansion
         for secret, name in self.secrets.items():
             for form, marker in [(quote(secret, safe=""), f"<url-encoded ${name}>"),
                                  (quote(secret), f"<url-encoded ${name}>"), (secret, f"${name}")]:
                 self._plain[_lower(form)] = (form, name, marker)
-            cores.update(dict.fromkeys(_cores(secret), f"<base64 containing ${name}>"))
-        self._cores = cores
-        self._reach = max(map(len, [*self._plain, *cores]), default=0)  # the longest form a key can take
-        self._raw = re.compile(_alternation(self._plain)) if self._plain else None  # over lower-cased text
-        self._encoded = re.compile(_alternation(cores)) if cores else None
-        self._expansions = {}  # a secret as is, in lower case, in upper case → its shell expansion
-        for secret, name in self.secrets.items():
+            self._cores.update(dict.fromkeys(_cores(secret), f"<base64 containing ${name}>"))
             self._expansions.update({secret.lower(): f"${{{name},,}}", secret.upper(): f"${{{name}^^}}",
                                      secret: f"${name}"})
-        self._verbatim = re.compile(_alternation(self._expansions)) if self._expansions else None
+        self._reach = max(map(len, [*self._plain, *self._cores]), default=0)  # the longest form a key can take
+        self._raw = _pattern(self._plain)  # searched in lower-cased text
+        self._encoded = _pattern(self._cores)
+        self._verbatim = _pattern(self._expansions)
 
     def leaks(self, value: str) -> int:
         """How many places of ``value`` carry a secret in some form (0: safe to write)."""
@@ -118,13 +118,11 @@ class Redactor:
         """A header value for display: Basic credentials that contain a secret are shown decoded, scrubbed
         (``Basic base64(:$XENDIT_API_KEY)``), a form ``conformance replay`` turns back into the header."""
         text = value.decode("utf-8", "backslashreplace") if isinstance(value, bytes) else value
-        credentials = _basic_credentials(text) if name.lower() == "authorization" else None
-        if credentials is not None:
-            scheme, decoded = credentials
-            shown = self.text(decoded.decode("utf-8", "backslashreplace"))
-            if self.leaks(decoded.decode("utf-8", "surrogateescape")):
-                return f"{scheme}base64({shown})"
-        return self.text(text)
+        credentials = self._secret_credentials(name, text)
+        if credentials is None:
+            return self.text(text)
+        scheme, decoded = credentials
+        return f"{scheme}base64({self.text(decoded.decode('utf-8', 'backslashreplace'))})"
 
     def curl(self, method: str, url: str, headers: dict[str, str | bytes], body: bytes | None) -> str:
         """A curl line that sends the same bytes when pasted into bash; each key is read from its environment
@@ -145,8 +143,8 @@ class Redactor:
         text = value.decode("utf-8", "surrogateescape") if isinstance(value, bytes) else value
         if not text:
             return ["-H", word([name, ";"])]  # `Name:` with nothing after it would remove the header
-        credentials = _basic_credentials(text) if name.lower() == "authorization" else None
-        if credentials is None or not self.leaks(credentials[1].decode("utf-8", "surrogateescape")):
+        credentials = self._secret_credentials(name, text)
+        if credentials is None:
             return ["-H", word([name, ": ", *self._parts(text)])]
         scheme, decoded = credentials
         for secret, variable in self.secrets.items():
@@ -154,6 +152,13 @@ class Redactor:
                 return ["-u", word([Expansion(f"${variable}"), ":"])]
         encode = Expansion(f"$(printf '%s' {word(self._parts(decoded))} | base64 | tr -d '\\n')")
         return ["-H", word([name, ": ", scheme, encode])]
+
+    def _secret_credentials(self, name: str, value: str) -> tuple[str, bytes] | None:
+        """The scheme and decoded credentials of a Basic ``Authorization`` value that carries a secret, or None."""
+        credentials = _basic_credentials(value) if name.lower() == "authorization" else None
+        if credentials is None or not self.leaks(credentials[1].decode("utf-8", "surrogateescape")):
+            return None
+        return credentials
 
     def _parts(self, value: str | bytes) -> list[str | bytes]:
         """``value`` split into literal parts and the shell expansions of the secrets it contains verbatim
