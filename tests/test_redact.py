@@ -17,6 +17,7 @@ from conformance.generation.probe import Credentials
 from conformance.generation.strategies import auth_probes, id_probes, sub_account_probes
 from conformance.replay import _header as replayed_header
 from conformance.target.client import Target, basic
+from conformance.target.exchange import Intent
 from conformance.target.redact import Redactor, write_redacted
 from tests.canary import KEY, OTHER, SECRETS, leaked, occurrences
 
@@ -158,7 +159,8 @@ def test_curl_lines_send_the_same_bytes_when_pasted_into_bash(tmp_path):
     probes = _probes()
     with recorder() as (base_url, seen):
         target = Target(base_url)
-        sent = [target.send(target_intent(), "POST", path, headers, body).request for path, headers, body in probes]
+        intent = Intent("test", "curl reproduction", "")
+        sent = [target.send(intent, "POST", path, headers, body).request for path, headers, body in probes]
         by_suite = list(seen)
         seen.clear()
         lines = [REDACTOR.curl(request.method, request.url, request.headers, request.body) for request in sent]
@@ -175,9 +177,3 @@ def test_curl_lines_send_the_same_bytes_when_pasted_into_bash(tmp_path):
         # the request line as recorded: urllib3 re-encodes some targets on the wire (`%` as `%25`), see the report
         line = f"POST {request.url.removeprefix(base_url)} HTTP/1.1".encode("utf-8", "surrogateescape")
         assert _request(curl_raw, names) == (line, headers, body), (index, probes[index][0][:80])
-
-
-def target_intent():
-    from conformance.target.exchange import Intent
-
-    return Intent("test", "curl reproduction", "")
