@@ -19,6 +19,7 @@ import sys
 import time
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -102,24 +103,27 @@ def _failure_id(report: Path, check_id: str, description: str) -> str:
 def canary_run(tmp_path_factory) -> tuple[Path, dict[str, int]]:
     """Every command, once: (the directory holding one directory per command, {command: exit code})."""
     root = tmp_path_factory.mktemp("canary")
-    codes = {}
     with _emulator(root / "emulator", "--fault", FAULT) as faulty, \
             _emulator(root / "emulator-quiet", "--quiet") as conformant:
-        codes["run"] = _command(root / "run", "run", "--base-url", faulty, "--test-control", "-v", *BUDGET, *REPORTS)
-        codes["run-passing"] = _command(root / "run-passing", "run", "--base-url", conformant, "--test-control",
-                                        "-v", *BUDGET, *REPORTS)
+        targets = [f"{name}={url},other-key=XENDIT_OTHER_API_KEY,test-control"
+                   for name, url in [("faulty", faulty), ("conformant", conformant)]]
+        independent = {
+            "run": ["run", "--base-url", faulty, "--test-control", "-v", *BUDGET, *REPORTS],
+            "run-passing": ["run", "--base-url", conformant, "--test-control", "-v", *BUDGET, *REPORTS],
+            "compare": ["compare", "--target", targets[0], "--target", targets[1], *BUDGET,
+                        "--json", "compare.json", "--html", "compare.html"],
+        }
+        with ThreadPoolExecutor(len(independent) + 1) as pool:
+            plugin = pool.submit(_command, root / "pytest", "--pyargs", "conformance.suite", "-p", "no:cacheprovider",
+                                 "-v", "--conformance-base-url", faulty, "--conformance-max-examples", "5",
+                                 "--junitxml", "junit.xml", module="pytest")
+            jobs = {name: pool.submit(_command, root / name, *args) for name, args in independent.items()}
+            codes = {"pytest": plugin.result(), **{name: job.result() for name, job in jobs.items()}}
         report = str(root / "run" / "report.json")
         failure = _failure_id(root / "run" / "report.json", "CANCEL-AUTH", KEY_AS_PASSWORD)
         codes["replay-auth"] = _command(root / "replay" / "auth", "replay", failure, "--report", report)
         codes["replay-lifecycle"] = _command(root / "replay" / "lifecycle", "replay", "LIFE-AUTH-NO-EFFECT",
                                              "--report", report)
-        targets = [f"{name}={url},other-key=XENDIT_OTHER_API_KEY,test-control"
-                   for name, url in [("faulty", faulty), ("conformant", conformant)]]
-        codes["compare"] = _command(root / "compare", "compare", "--target", targets[0], "--target", targets[1],
-                                    *BUDGET, "--json", "compare.json", "--html", "compare.html")
-        codes["pytest"] = _command(root / "pytest", "--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-v",
-                                   "--conformance-base-url", faulty, "--conformance-max-examples", "5",
-                                   "--junitxml", "junit.xml", module="pytest")
     return root, codes
 
 
