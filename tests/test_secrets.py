@@ -44,7 +44,7 @@ EXPECTED = {  # what each command must have written: the scan below is not vacuo
     "emulator": {"stdout", "stderr"},
     "emulator-quiet": {"stdout", "stderr"},
 }
-EXIT = {"run": 1, "run-passing": 0, "replay-lifecycle": 0, "compare": 1, "pytest": 1}
+EXIT = {"run": 1, "run-passing": 0, "replay/lifecycle": 0, "compare": 1, "pytest": 1}  # by output directory
 
 
 def _environment() -> dict[str, str]:
@@ -101,7 +101,7 @@ def _failure_id(report: Path, check_id: str, description: str) -> str:
 
 @pytest.fixture(scope="module")
 def canary_run(tmp_path_factory) -> tuple[Path, dict[str, int]]:
-    """Every command, once: (the directory holding one directory per command, {command: exit code})."""
+    """Every command, once: (the directory holding one directory per command, {directory: exit code})."""
     root = tmp_path_factory.mktemp("canary")
     with _emulator(root / "emulator", "--fault", FAULT) as faulty, \
             _emulator(root / "emulator-quiet", "--quiet") as conformant:
@@ -121,8 +121,8 @@ def canary_run(tmp_path_factory) -> tuple[Path, dict[str, int]]:
             codes = {"pytest": plugin.result(), **{name: job.result() for name, job in jobs.items()}}
         report = str(root / "run" / "report.json")
         failure = _failure_id(root / "run" / "report.json", "CANCEL-AUTH", KEY_AS_PASSWORD)
-        codes["replay-auth"] = _command(root / "replay" / "auth", "replay", failure, "--report", report)
-        codes["replay-lifecycle"] = _command(root / "replay" / "lifecycle", "replay", "LIFE-AUTH-NO-EFFECT",
+        codes["replay/auth"] = _command(root / "replay" / "auth", "replay", failure, "--report", report)
+        codes["replay/lifecycle"] = _command(root / "replay" / "lifecycle", "replay", "LIFE-AUTH-NO-EFFECT",
                                              "--report", report)
     return root, codes
 
@@ -147,7 +147,7 @@ def test_no_output_carries_a_key_in_any_form(canary_run, command):
     root, codes = canary_run
     artifacts = _artifacts(root / command)
     assert EXPECTED[command] <= set(artifacts), sorted(EXPECTED[command] - set(artifacts))
-    assert all(codes[name] == code for name, code in EXIT.items() if name.startswith(command))
+    assert all(codes[name] == code for name, code in EXIT.items() if name.split("/")[0] == command)
     redactor = Redactor(SECRETS)
     brute_force = {name: found for name, text in artifacts.items() if (found := leaked(text))}
     detector = {name: count for name, text in artifacts.items() if (count := redactor.leaks(text))}
