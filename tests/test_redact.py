@@ -63,6 +63,12 @@ def test_raw_keys_become_variables_and_base64_runs_are_replaced_whole():
                                     "upper <$XENDIT_API_KEY in another letter case>")
 
 
+@pytest.mark.parametrize("before", [0, 1, 2, 700, 2049])
+def test_a_long_base64_run_is_replaced_whole(before):
+    blob = base64.urlsafe_b64encode(os.urandom(before) + KEY.encode() + os.urandom(1500)).decode()
+    assert REDACTOR.scrub(f'"body": "{blob}"') == '"body": "<base64 containing $XENDIT_API_KEY>"'
+
+
 def test_similar_keys_and_ordinary_text_are_left_alone():
     near = KEY[:-1] + "X"
     text = f"{near} {basic(near)} {base64.b64encode(os.urandom(3000)).decode()} ps-661f87c614802d6c402cd82d"

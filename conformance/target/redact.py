@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from bisect import bisect_right
 from pathlib import Path
 from urllib.parse import quote
 
@@ -20,7 +19,8 @@ from conformance.target.shell import Expansion, printf_bytes, word
 
 MASKED_FIELDS = ("email", "mobile_number", "given_names", "surname", "phone_number")
 _MASK = re.compile(r'("(?:' + "|".join(MASKED_FIELDS) + r')"\s*:\s*")[^"]*(")')
-_BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]+=*")
+_RUN_TAIL = re.compile(r"[A-Za-z0-9+/_-]*=*")  # the rest of a run of base64 characters, padding included
+_BEFORE_RUN = re.compile(r"(?s:.*)[^A-Za-z0-9+/_-]")  # everything up to the last character outside the alphabet
 _BASIC = re.compile(r"(basic +)(\S*)", re.IGNORECASE)
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
@@ -105,13 +105,8 @@ class Redactor:
                 exact = value[match.start():match.end()] == form
                 found.append((match.start(), match.end(), marker if exact else f"<${name} in another letter case>"))
         if self._encoded is not None:
-            hits = list(self._encoded.finditer(value))
-            if hits:
-                runs = [(run.start(), run.end()) for run in _BASE64_RUN.finditer(value)]
-                starts = [start for start, _ in runs]
-                for match in hits:
-                    start, end = runs[bisect_right(starts, match.start()) - 1]
-                    found.append((start, end, self._cores[match.group()]))
+            found += [(*_run_around(value, match.start(), match.end()), self._cores[match.group()])
+                      for match in self._encoded.finditer(value)]
         return _merged(found)
 
     def header(self, name: str, value: str | bytes) -> str:
@@ -171,6 +166,18 @@ class Redactor:
             parts += [text[at:match.start()], Expansion(self._expansions[match.group()])]
             at = match.end()
         return [*parts, text[at:]]
+
+
+def _run_around(value: str, start: int, end: int) -> tuple[int, int]:
+    """The bounds of the run of base64 characters (and its padding) that holds ``value[start:end]``."""
+    tail = _RUN_TAIL.match(value, end).end()
+    while start > 0:
+        window = max(0, start - 512)
+        before = _BEFORE_RUN.match(value, window, start)
+        if before:
+            return before.end(), tail
+        start = window
+    return 0, tail
 
 
 def _merged(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
