@@ -31,6 +31,7 @@ from tests.canary import KEY, OTHER, SECRETS, leaked
 BUSINESSES = {KEY: "5f9a3c2e1b7d4a6c8e0f1a2b", OTHER: "6a0b4d3f2c8e5b7d9f1a2b3c"}
 FAULT = "unauthorized-code"  # unusable credentials answered 401 with a wrong error_code: failures with reproductions
 BUDGET = ["--max-examples", "5"]
+AUTH_CHECKS = ["--checks", "CANCEL-AUTH,CANCEL-ERROR-CODE,LIFE-AUTH-NO-EFFECT"]  # the requests that carry keys
 KEY_AS_PASSWORD = "the key as password, empty username"
 REPORTS = ["--junit-xml", "junit.xml", "--json-report", "report.json", "--html-report", "report.html",
            "--transcript", "transcript.jsonl", "--evidence", "evidence.zip"]
@@ -110,13 +111,13 @@ def canary_run(tmp_path_factory) -> tuple[Path, dict[str, int]]:
         independent = {
             "run": ["run", "--base-url", faulty, "--test-control", "-v", *BUDGET, *REPORTS],
             "run-passing": ["run", "--base-url", conformant, "--test-control", "-v", *BUDGET, *REPORTS],
-            "compare": ["compare", "--target", targets[0], "--target", targets[1], *BUDGET,
+            "compare": ["compare", "--target", targets[0], "--target", targets[1], *BUDGET, *AUTH_CHECKS,
                         "--json", "compare.json", "--html", "compare.html"],
         }
         with ThreadPoolExecutor(len(independent) + 1) as pool:
             plugin = pool.submit(_command, root / "pytest", "--pyargs", "conformance.suite", "-p", "no:cacheprovider",
-                                 "-v", "--conformance-base-url", faulty, "--conformance-max-examples", "5",
-                                 "--junitxml", "junit.xml", module="pytest")
+                                 "-v", "-m", "auth", "--conformance-base-url", faulty,
+                                 "--conformance-max-examples", "5", "--junitxml", "junit.xml", module="pytest")
             jobs = {name: pool.submit(_command, root / name, *args) for name, args in independent.items()}
             codes = {"pytest": plugin.result(), **{name: job.result() for name, job in jobs.items()}}
         report = str(root / "run" / "report.json")
