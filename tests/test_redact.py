@@ -1,4 +1,7 @@
-"""The Redactor finds a key in every derived form; its curl lines, pasted into bash, send the bytes the suite sent."""
+"""The Redactor finds a key in every derived form; its curl lines, pasted into bash, send the bytes the suite sent.
+
+PYTEST_DONT_REWRITE: a failing assertion shows its message only, never the (key-bearing) values it compared.
+"""
 
 from __future__ import annotations
 
@@ -26,23 +29,27 @@ SPECIAL = "k3y/with+special=chars&é"  # percent-encodes differently with quote(
 COMBOS = ["{}", "{}:", ":{}", "user:{}", "{}:password", "x{}:y", "xx{}", "user:{}:more"]
 
 
-def _encodings(secret: str) -> list[str]:
-    """The key in every base64 form: each combination, each case, both alphabets, padded and not."""
-    forms = []
+def _encodings(secret: str) -> dict[str, str]:
+    """The key in every base64 form, by a label: each combination, each case, both alphabets, padded and not."""
+    forms = {}
     for combo in COMBOS:
-        for case in (secret, secret.lower(), secret.upper()):
+        for case_name, case in [("as is", secret), ("lower", secret.lower()), ("upper", secret.upper())]:
             data = combo.format(case).encode()
-            for encoded in (base64.b64encode(data).decode(), base64.urlsafe_b64encode(data).decode()):
-                forms += [encoded, encoded.rstrip("=")]
+            for alphabet, encoded in [("std", base64.b64encode(data)), ("url", base64.urlsafe_b64encode(data))]:
+                label = f"base64 {alphabet} of {combo.format('KEY')} ({case_name})"
+                forms |= {label: encoded.decode(), label + " unpadded": encoded.decode().rstrip("=")}
     return forms
 
 
-def _plain(secret: str) -> list[str]:
-    return [secret, secret.lower(), secret.upper(), secret.swapcase(), quote(secret, safe=""), quote(secret),
-            quote(secret, safe="").lower()]
+def _plain(secret: str) -> dict[str, str]:
+    return {"as is": secret, "lower": secret.lower(), "upper": secret.upper(), "swapped case": secret.swapcase(),
+            "quoted": quote(secret, safe=""), "quoted with /": quote(secret),
+            "quoted, lower-case hex": quote(secret, safe="").lower()}
 
 
-FORMS = [(secret, form) for secret in (KEY, SPECIAL) for form in _plain(secret) + _encodings(secret)]
+FORMS = [pytest.param(secret, form, id=f"{name}: {label}")
+         for name, secret in [("canary", KEY), ("special", SPECIAL)]
+         for label, form in {**_plain(secret), **_encodings(secret)}.items()]
 
 
 @pytest.mark.parametrize(("secret", "form"), FORMS)
@@ -50,58 +57,60 @@ FORMS = [(secret, form) for secret in (KEY, SPECIAL) for form in _plain(secret) 
 def test_every_derived_form_is_found_and_replaced(secret, form, context):
     redactor = Redactor({KEY: "XENDIT_API_KEY", SPECIAL: "XENDIT_OTHER_API_KEY"})
     text = context.format(form, form)
-    assert redactor.leaks(text) >= 1 and occurrences(text, secret) >= 1  # the test's own detector sees it too
+    before = (redactor.leaks(text), occurrences(text, secret))  # the test's own detector must see it too
+    assert min(before) >= 1, f"not found (redactor, brute force): {before}"
     scrubbed = redactor.scrub(text)
-    assert redactor.leaks(scrubbed) == 0 and occurrences(scrubbed, secret) == 0
-    assert "$XENDIT_" in scrubbed and form not in scrubbed
+    after = (redactor.leaks(scrubbed), occurrences(scrubbed, secret), scrubbed.count(form))
+    assert after == (0, 0, 0) and "$XENDIT_" in scrubbed, f"left (redactor, brute force, verbatim): {after}"
 
 
 def test_raw_keys_become_variables_and_base64_runs_are_replaced_whole():
     token = base64.b64encode(f"user:{OTHER}".encode()).decode()
     text = f"key={KEY} other={token}; upper {KEY.upper()}"
     assert REDACTOR.scrub(text) == ("key=$XENDIT_API_KEY other=<base64 containing $XENDIT_OTHER_API_KEY>; "
-                                    "upper <$XENDIT_API_KEY in another letter case>")
+                                    "upper <$XENDIT_API_KEY in another letter case>"), "other markers"
 
 
 @pytest.mark.parametrize("before", [0, 1, 2, 700, 2049])
 def test_a_long_base64_run_is_replaced_whole(before):
     blob = base64.urlsafe_b64encode(os.urandom(before) + KEY.encode() + os.urandom(1500)).decode()
-    assert REDACTOR.scrub(f'"body": "{blob}"') == '"body": "<base64 containing $XENDIT_API_KEY>"'
+    assert REDACTOR.scrub(f'"body": "{blob}"') == '"body": "<base64 containing $XENDIT_API_KEY>"', "not whole"
 
 
 def test_similar_keys_and_ordinary_text_are_left_alone():
     near = KEY[:-1] + "X"
     text = f"{near} {basic(near)} {base64.b64encode(os.urandom(3000)).decode()} ps-661f87c614802d6c402cd82d"
-    assert REDACTOR.leaks(text) == 0 and REDACTOR.scrub(text) == text
+    assert REDACTOR.leaks(text) == 0 and REDACTOR.scrub(text) == text, "redacted what is not a key"
 
 
 def test_customer_details_are_masked_by_text_not_by_scrub():
     body = '{"email": "jane@example.com", "mobile_number": "+62812", "given_names": "Jane"}'
-    assert REDACTOR.text(body) == '{"email": "***", "mobile_number": "***", "given_names": "***"}'
-    assert REDACTOR.scrub(body) == body
+    assert REDACTOR.text(body) == '{"email": "***", "mobile_number": "***", "given_names": "***"}', "not masked"
+    assert REDACTOR.scrub(body) == body, "scrub masked customer details"
 
 
 def test_clip_leaves_no_prefix_of_a_key_cut_by_the_limit():
     data = ("x" * 90 + KEY + " " + basic("", KEY)).encode()
     for limit in range(90, 90 + len(KEY) + 60):
         shown = REDACTOR.clip(data, limit)
-        assert len(shown) <= limit and "CANARY" not in shown and "X0NBTkFSW" not in shown
+        assert len(shown) <= limit and "CANARY" not in shown and "X0NBTkFSW" not in shown, f"limit {limit}"
 
 
 def test_write_redacted_scrubs_the_file(tmp_path):
     path = write_redacted(tmp_path / "sub" / "out.txt", f"{basic(KEY)} {KEY}", REDACTOR)
-    assert REDACTOR.leaks(path.read_text()) == 0 and leaked(path.read_text()) == {}
+    assert REDACTOR.leaks(path.read_text()) == 0 and leaked(path.read_text()) == {}, "the file carries the key"
 
 
-AUTH_VALUES = [probe.headers.get("Authorization") for probe in auth_probes(Credentials(KEY))[0]]
+AUTH_VALUES = [pytest.param(probe.headers["Authorization"], id=probe.description)
+               for probe in auth_probes(Credentials(KEY))[0] if probe.headers.get("Authorization")]
 
 
-@pytest.mark.parametrize("value", [value for value in AUTH_VALUES if value])
+@pytest.mark.parametrize("value", AUTH_VALUES)
 def test_shown_credentials_replay_as_the_same_header(value, monkeypatch):
     monkeypatch.setenv("XENDIT_API_KEY", KEY)
     shown = REDACTOR.header("Authorization", value)
-    assert leaked(shown) == {}
-    assert replayed_header(shown) == value
+    assert leaked(shown) == {}, "the shown header carries the key"
+    assert replayed_header(shown) == value, "replay builds another header from it"
 
 
 # --- curl lines, run in bash against a server that records the raw request ---
@@ -175,11 +184,13 @@ def test_curl_lines_send_the_same_bytes_when_pasted_into_bash(tmp_path):
         env = {"PATH": os.environ["PATH"], "XENDIT_API_KEY": KEY, "XENDIT_OTHER_API_KEY": OTHER, "LC_ALL": "C.UTF-8"}
         done = subprocess.run(["bash", str(script)], capture_output=True, env=env, timeout=120)
     assert done.returncode == 0 and done.stderr == b"", REDACTOR.scrub(done.stderr.decode(errors="replace"))[-2000:]
-    assert len(by_suite) == len(seen) == len(probes)
-    assert all(leaked(line) == {} for line in lines)
+    assert len(by_suite) == len(seen) == len(probes), (len(by_suite), len(seen), len(probes))
+    assert all(leaked(line) == {} for line in lines), [i for i, line in enumerate(lines) if leaked(line)]
     for index, (request, suite_raw, curl_raw) in enumerate(zip(sent, by_suite, seen, strict=True)):
         names = set(request.headers)
         _, headers, body = _request(suite_raw, names)
         # the request line as recorded: urllib3 re-encodes some targets on the wire (`%` as `%25`), see the report
         line = f"POST {request.url.removeprefix(base_url)} HTTP/1.1".encode("utf-8", "surrogateescape")
-        assert _request(curl_raw, names) == (line, headers, body), (index, probes[index][0][:80])
+        differs = [part for part, got, wanted in zip(("request line", "headers", "body"), _request(curl_raw, names),
+                                                     (line, headers, body), strict=True) if got != wanted]
+        assert not differs, f"probe {index} ({probes[index][0][:60]}): curl sent another {differs}"

@@ -5,7 +5,7 @@ One module-scoped set of runs: two `conformance emulator` processes (a faulty va
 conformant one with --quiet) holding the canary keys; `run -v` with every report and the evidence bundle against
 each; `replay` of the "key as password" failure; `compare` of the two; the pytest plugin. Each command writes into
 its own directory, its stdout and stderr included, and everything found there is scanned, zip members one by one.
-Failures name the file and the count, never the key.
+Failures name the file and the count, never the key (PYTEST_DONT_REWRITE: no compared value is printed).
 """
 
 from __future__ import annotations
@@ -148,7 +148,7 @@ def test_no_output_carries_a_key_in_any_form(canary_run, command):
     root, codes = canary_run
     artifacts = _artifacts(root / command)
     assert EXPECTED[command] <= set(artifacts), sorted(EXPECTED[command] - set(artifacts))
-    assert all(codes[name] == code for name, code in EXIT.items() if name.split("/")[0] == command)
+    assert all(codes[name] == code for name, code in EXIT.items() if name.split("/")[0] == command), codes
     redactor = Redactor(SECRETS)
     brute_force = {name: found for name, text in artifacts.items() if (found := leaked(text))}
     detector = {name: count for name, text in artifacts.items() if (count := redactor.leaks(text))}
@@ -159,10 +159,11 @@ def test_reproductions_read_the_key_from_the_environment(canary_run):
     """The runs above went through the paths that used to leak: a key-as-password failure, with its curl line."""
     root, _ = canary_run
     shown = (root / "run" / "stdout").read_text()
-    assert f"Input: {KEY_AS_PASSWORD}" in shown
-    assert """-H "Authorization: Basic $(printf '%s' ":$XENDIT_API_KEY" | base64 | tr -d '\\n')\"""" in shown
-    assert "Reproduce: curl" in (root / "replay" / "lifecycle" / "stdout").read_text()
-    passing = (root / "run-passing" / "stdout").read_text()
-    assert "CONFORMANT" in passing
+    assert f"Input: {KEY_AS_PASSWORD}" in shown, "run -v shows no key-as-password failure"
+    curl = """-H "Authorization: Basic $(printf '%s' ":$XENDIT_API_KEY" | base64 | tr -d '\\n')\""""
+    assert curl in shown, "run -v has no shell-encoded key-as-password reproduction"
+    assert "Reproduce: curl" in (root / "replay" / "lifecycle" / "stdout").read_text(), "replay shows no curl line"
+    assert "CONFORMANT" in (root / "run-passing" / "stdout").read_text(), "the passing run did not pass"
     exchanges = _artifacts(root / "run-passing")["evidence.zip!exchanges.jsonl"]
-    assert exchanges.count('-u \\"$XENDIT_API_KEY:\\"') > 10  # the valid key, in every exchange's curl
+    count = exchanges.count('-u \\"$XENDIT_API_KEY:\\"')
+    assert count > 10, f"{count} exchanges of the passing run's evidence reproduce with the valid key"
