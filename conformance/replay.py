@@ -20,7 +20,7 @@ from conformance.target.client import Target, basic
 from conformance.target.exchange import Exchange, Intent
 
 VARIABLES = ("XENDIT_API_KEY", "XENDIT_OTHER_API_KEY")
-BASIC = re.compile(r"Basic base64\((.*)\)")
+BASIC = re.compile(r"(basic +)base64\((.*)\)", re.IGNORECASE)  # as Redactor.header shows Basic credentials
 
 
 class ReplayError(Exception):
@@ -46,7 +46,7 @@ def _secret(text: str) -> str:
 
 def _header(value: str) -> str:
     match = BASIC.fullmatch(value)
-    return "Basic " + base64.b64encode(_secret(match.group(1)).encode()).decode() if match else _secret(value)
+    return match.group(1) + base64.b64encode(_secret(match.group(2)).encode()).decode() if match else _secret(value)
 
 
 def find_failure(report: dict, failure_id: str) -> tuple[dict, dict]:

@@ -62,7 +62,7 @@ def _files(run: RunResult, reports: Mapping[str, Path], public_key: bytes | None
     if public_key is not None:
         files[PUBLIC_KEY] = public_key
     for name, data in files.items():
-        if any(secret.encode() in data for secret in run.redactor.secrets):
+        if run.redactor.leaks(data.decode("utf-8", "replace")):
             raise EvidenceError(f"refusing to write the evidence: {name} contains an API key")
     return files
 

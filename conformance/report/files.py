@@ -47,5 +47,5 @@ def writable(path: Path) -> str | None:
 
 def scrub(text: str, redactor: Redactor) -> str:
     """The whole text through the redactor once more, for every secret long enough to be told from ordinary text."""
-    return Redactor({secret: name for secret, name in redactor.secrets.items() if len(secret) >= SCRUBBED_MIN}).text(
+    return Redactor({secret: name for secret, name in redactor.secrets.items() if len(secret) >= SCRUBBED_MIN}).scrub(
         text)

@@ -81,7 +81,7 @@ def summary(console: Console, run: RunResult, verbosity: int = 0) -> None:
         for result in run.checks:
             if result.outcome in {FAILED, ERROR, WARNED}:
                 console.rule(f"{result.check.id} ({LABEL[result.outcome]})")
-                console.print(run.redactor.text(result.reason), highlight=False, markup=False)
+                console.print(run.redactor.text(result.reason), highlight=False, markup=False, soft_wrap=True)
     _gaps(console, run)
     counts = ", ".join(f"{count} {outcome.replace('_', ' ')}" for outcome, count in run.counts().items() if count)
     console.print(f"{counts} · {run.requests} requests in {run.seconds:.1f} s · profile {run.profile} · seed "

@@ -21,12 +21,11 @@ def displayable(text: str) -> str:
 
 
 def body_text(data: bytes | None, redactor: Redactor) -> str | None:
-    """A body as text: undecodable bytes escaped, cut at BODY_LIMIT (saying how long it was), redacted."""
+    """A body as text: undecodable bytes escaped, redacted, then cut at BODY_LIMIT (saying how long it was)."""
     if not data:
         return None
-    text = data[:BODY_LIMIT].decode("utf-8", "backslashreplace")
     more = f"… ({len(data)} bytes in all)" if len(data) > BODY_LIMIT else ""
-    return redactor.text(text) + more
+    return redactor.clip(data, BODY_LIMIT) + more
 
 
 def exchange_record(exchange: Exchange, redactor: Redactor) -> dict:
