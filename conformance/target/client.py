@@ -7,10 +7,13 @@ import threading
 import time
 import warnings
 from collections.abc import Callable
+from contextvars import ContextVar
 
 import requests
 import urllib3
+from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from conformance import __version__
 from conformance.target.exchange import Exchange, Intent, Request, Response
@@ -21,6 +24,38 @@ MAX_BODY = 1024 * 1024
 
 class TargetUnreachable(Exception):
     """The target does not answer HTTP at all."""
+
+
+_REQUEST_TARGET: ContextVar[str] = ContextVar("request_target")  # per thread: what this request's line carries
+
+
+class _Verbatim:
+    """A connection pool that puts the adapter's request target on the request line as given: urllib3 would
+    percent-encode a ``%`` that starts no valid escape (``%zz`` → ``%25zz``) and upper-case escapes."""
+
+    def _make_request(self, conn, method: str, url: str, *args, **kwargs):
+        return super()._make_request(conn, method, _REQUEST_TARGET.get(url), *args, **kwargs)
+
+
+class _VerbatimHttp(_Verbatim, HTTPConnectionPool):
+    pass
+
+
+class _VerbatimHttps(_Verbatim, HTTPSConnectionPool):
+    pass
+
+
+class VerbatimAdapter(HTTPAdapter):
+    """requests' adapter, sending the request target byte for byte (what a probe's label promises)."""
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _VerbatimHttp, "https": _VerbatimHttps}
+
+    def request_url(self, request: requests.PreparedRequest, proxies: dict) -> str:
+        url = super().request_url(request, proxies)
+        _REQUEST_TARGET.set(url)
+        return url
 
 
 def basic(key: str, password: str = "") -> str:
@@ -43,6 +78,8 @@ class Target:
         self._session.proxies = requests.utils.get_environ_proxies(self.base_url)
         self._session.verify = verify
         self._session.headers = CaseInsensitiveDict({"User-Agent": f"xendit-cancel-conformance/{__version__}"})
+        for scheme in ("http://", "https://"):
+            self._session.mount(scheme, VerbatimAdapter())
 
     def fork(self) -> Target:
         """Another connection pool to the same target, for use from another thread."""
