@@ -50,7 +50,7 @@ class LineRecorder:
 
     @property
     def base_url(self) -> str:
-        return "http://127.0.0.1:{}".format(self.socket.getsockname()[1])
+        return f"http://127.0.0.1:{self.socket.getsockname()[1]}"
 
     def _serve(self) -> None:
         while True:
