@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -27,6 +28,8 @@ from conformance.spec.stage import bundled_path
 from conformance.suite import test_lifecycle, test_spec
 
 PUBLISHED = json.loads(bundled_path("cancel").read_text())
+FACTS_FILE = Path(__file__).resolve().parents[1] / "docs/xendit-facts.md"
+FACTS_CITATION = re.compile(r"(?:facts|xendit-facts\.md)\s+((?:§\d+(?:\.\d+)?(?:,\s*)?)+)")
 
 
 def _words(text: str) -> str:
@@ -100,3 +103,23 @@ def test_select():
     assert all(c.level == "MUST" for c in select(None, should=False))
     with pytest.raises(KeyError):
         select(["NOPE"])
+
+
+def _facts_sections() -> set[str]:
+    """The numbers of the facts file's sections: ``## 3.`` and ``### 7.3``."""
+    return set(re.findall(r"^#{2,3} (\d+(?:\.\d+)?)\.? ", FACTS_FILE.read_text(), re.MULTILINE))
+
+
+def _facts_citations() -> list[tuple[str, str]]:
+    """(who, section) of every ``facts §N`` a check's basis or an allowance cites."""
+    texts = [(check.id, f"{check.basis.source} {check.basis.quote}") for check in CATALOGUE]
+    texts += [(allowance.name, f"{allowance.description} {allowance.source}") for allowance in ALLOWANCES["lenient"]]
+    return [(who, number) for who, text in texts for group in FACTS_CITATION.findall(text)
+            for number in re.findall(r"§(\d+(?:\.\d+)?)", group)]
+
+
+def test_every_facts_citation_names_a_section_of_the_facts_file():
+    sections, citations = _facts_sections(), _facts_citations()
+    assert {"0", "3", "4.4", "7.1", "7.3", "8"} <= sections
+    assert len({who for who, _ in citations}) >= 5  # the inferred checks and the allowances cite it
+    assert [(who, number) for who, number in citations if number not in sections] == []
