@@ -109,3 +109,15 @@ def test_other_ids_go_out_percent_encoded(received, probe):
                        for byte in probe.session_id.encode("utf-8", "surrogateescape"))
     assert segment == expected.encode()
     assert unquote(segment.decode("ascii"), errors="surrogateescape") == probe.session_id
+
+
+def test_a_target_no_request_line_can_carry_is_encoded_not_refused():
+    """A path the target itself supplied (a checkout link) may hold a space or non-ASCII: those characters are
+    percent-encoded, the rest kept as given."""
+    recorder = LineRecorder()
+    target = Target(recorder.base_url)
+    for path, line in [("/checkout/a b%zz", b"/checkout/a%20b%25zz"), ("/checkout/\u00e9", b"/checkout/%C3%A9")]:
+        exchange = target.send(Intent("lifecycle", "checkout", ""), "GET", path)
+        assert exchange.response is not None, exchange.error
+        assert recorder.lines[-1] == b"GET " + line + b" HTTP/1.1"
+    recorder.socket.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import threading
 import time
 import warnings
@@ -27,14 +28,18 @@ class TargetUnreachable(Exception):
 
 
 _REQUEST_TARGET: ContextVar[str] = ContextVar("request_target")  # per thread: what this request's line carries
+VISIBLE_ASCII = re.compile(r"[\x21-\x7e]*")  # what a request line can carry as it is
 
 
 class _Verbatim:
     """A connection pool that puts the adapter's request target on the request line as given: urllib3 would
-    percent-encode a ``%`` that starts no valid escape (``%zz`` → ``%25zz``) and upper-case escapes."""
+    percent-encode a ``%`` that starts no valid escape (``%zz`` → ``%25zz``) and upper-case escapes. A target with a
+    character no request line can carry (a space, non-ASCII) keeps urllib3's encoding of those characters."""
 
     def _make_request(self, conn, method: str, url: str, *args, **kwargs):
-        return super()._make_request(conn, method, _REQUEST_TARGET.get(url), *args, **kwargs)
+        target = _REQUEST_TARGET.get(url)
+        return super()._make_request(conn, method, target if VISIBLE_ASCII.fullmatch(target) else url, *args,
+                                     **kwargs)
 
 
 class _VerbatimHttp(_Verbatim, HTTPConnectionPool):
