@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from conformance.checks.catalogue import (
     BY_ID,
@@ -23,6 +24,7 @@ from conformance.checks.catalogue import (
 from conformance.checks.profiles import ALLOWANCES, allowed
 from conformance.checks.registry import Check, inferred, register
 from conformance.checks.stateless import STATELESS_CHECKS as IMPLEMENTED
+from conformance.cli import main
 from conformance.spec.pointer import resolve
 from conformance.spec.stage import bundled_path
 from conformance.suite import test_lifecycle, test_spec
@@ -123,3 +125,13 @@ def test_every_facts_citation_names_a_section_of_the_facts_file():
     assert {"0", "3", "4.4", "7.1", "7.3", "8"} <= sections
     assert len({who for who, _ in citations}) >= 5  # the inferred checks and the allowances cite it
     assert [(who, number) for who, number in citations if number not in sections] == []
+
+
+def test_conformance_checks_shows_each_checks_basis():
+    done = CliRunner().invoke(main, ["checks"])
+    assert done.exit_code == 0, done.output
+    blocks = done.output.split("\n\nprofile ")[0].split("\n")
+    for check in CATALOGUE:
+        at = next(index for index, line in enumerate(blocks) if line.startswith(check.id + " "))
+        assert blocks[at + 1].split() == [f"{check.basis.kind}:", *check.basis.source.split()], check.id
+        assert check.basis.quote in blocks[at + 2], check.id
