@@ -29,7 +29,6 @@ def test_the_seed_yields_a_stable_set_of_statements():
     assert Counter(row.kind for row in ROWS) == {
         "constraint": 127, "prose": 22, "status": 4, "error code": 4, "media type": 3, "schema": 3, "parameter": 2,
         "response": 2, "document": 1, "security": 1}
-    assert sum(not row.covered for row in ROWS) == 21
 
 
 def test_every_statement_points_into_the_document():
@@ -104,7 +103,10 @@ def test_checks_matrix_lists_the_uncovered_statements():
     done = subprocess.run([sys.executable, "-m", "conformance", "checks", "--matrix"], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0, done.stderr
-    summary, uncovered = done.stdout.split("169 statements, 148 covered, 21 uncovered:\n")
+    missing = sum(not row.covered for row in ROWS)
+    summary, uncovered = done.stdout.split(f"{len(ROWS)} statements, {len(ROWS) - missing} covered, {missing} "
+                                           "uncovered:\n")
+    assert len(uncovered.splitlines()) == 2 * missing
     assert "For SAVE session_type, the amount must be 0." in uncovered and "Must be HTTPS." in uncovered
     assert "Cancels an ACTIVE Session." not in uncovered
     assert "LIFE-CANCEL-ACTIVE, LIFE-GET-CANCELED" in summary
