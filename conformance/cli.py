@@ -12,7 +12,7 @@ from click.core import ParameterSource
 from rich.console import Console
 
 from conformance import __version__
-from conformance.checks.catalogue import CATALOGUE
+from conformance.checks.catalogue import CATALOGUE, INFERRED
 from conformance.checks.profiles import ALLOWANCES, PROFILES
 from conformance.config import DEFAULT_HTML, DEFAULT_JSON, DEFAULT_JUNIT, RunConfig
 from conformance.exitcodes import ExitCode
@@ -195,10 +195,36 @@ def config_command(ctx: click.Context, **options) -> None:
 
 def markdown_table() -> str:
     """The check catalogue as a Markdown table (the README's copy is tested against this)."""
-    rows = ["| ID | level | stage | what it checks | statement (JSON pointer into the published document) |",
-            "|---|---|---|---|---|"]
-    rows += [f"| `{c.id}` | {c.level} | {c.stage} | {c.description} | `{c.statement}` |" for c in CATALOGUE]
+    rows = ["| ID | level | stage | what it checks | basis: stated (JSON pointer into the published document, its "
+            "words), inferred (source, reasoning) or rfc (section, its words) |", "|---|---|---|---|---|"]
+    rows += [f"| `{c.id}` | {c.level} | {c.stage} | {_cell(c.description)} | {c.basis.kind}: `{_cell(c.basis.source)}` "
+             f"— {_cell(c.basis.quote)} |" for c in CATALOGUE]
     return "\n".join(rows)
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def matrix_table() -> str:
+    """Every statement of the cancel document and the checks that cover it; the uncovered ones last, listed."""
+    from conformance.report.traceability import statement_rows
+    from conformance.spec.stage import load_repaired
+
+    rows = statement_rows(load_repaired("cancel"), CATALOGUE)
+    width = max(len(row.kind) for row in rows)
+    lines = [f"{'kind':{width}}  {'statement':70}  covered by", f"{'-' * width}  {'-' * 70}  {'-' * 10}"]
+    lines += [f"{row.kind:{width}}  {_short(row.label, 70):70}  {', '.join(check.id for check in row.checks) or '-'}"
+              for row in rows]
+    uncovered = [row for row in rows if not row.covered]
+    lines += ["", f"{len(rows)} statements, {len(rows) - len(uncovered)} covered, {len(uncovered)} uncovered:"]
+    lines += [f"  {row.kind:{width}}  {row.pointer}\n  {'':{width}}  {row.label}" for row in uncovered]
+    return "\n".join(lines)
+
+
+def _short(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def options_table() -> str:
@@ -241,15 +267,21 @@ def _ids(text: str | None) -> list[str] | None:
 @main.command("checks")
 @click.option("--profile", type=click.Choice(PROFILES), default="strict", show_default=True)
 @click.option("--markdown", is_flag=True, help="The catalogue as the Markdown table the README shows.")
+@click.option("--matrix", is_flag=True, help="Every statement of the cancel document and the checks that cover it; "
+              "the uncovered ones listed last.")
 @click.option("--options-markdown", is_flag=True, hidden=True, help="The run options as the README's table.")
-def checks_command(profile: str, markdown: bool, options_markdown: bool) -> None:
-    """List every check: ID, level, stage, the statement it enforces; and the profile's allowances."""
-    if markdown or options_markdown:
-        click.echo(markdown_table() if markdown else options_table())
+def checks_command(profile: str, markdown: bool, matrix: bool, options_markdown: bool) -> None:
+    """List every check: ID, level, stage, its basis (stated: pointer and words; inferred: source and reasoning;
+    rfc: section and words); and the profile's allowances."""
+    if markdown or matrix or options_markdown:
+        click.echo(markdown_table() if markdown else matrix_table() if matrix else options_table())
         return
+    width = max(len(check.id) for check in CATALOGUE) + 1
     for check in CATALOGUE:
-        click.echo(f"{check.id:22} {check.level:6} {check.stage:9} {check.description}")
-        click.echo(f"{'':22} {check.statement}  \"{check.quote}\"")
+        click.echo(f"{check.id:{width}} {check.level:6} {check.stage:9} {check.description}")
+        click.echo(f"{'':{width}} {check.basis.kind}: {check.basis.source}")
+        words = check.basis.quote if check.basis.kind == INFERRED else f'"{check.basis.quote}"'
+        click.echo(f"{'':{width}} {words}")
     click.echo(f"\nprofile {profile}: {len(ALLOWANCES[profile])} allowance(s)")
     for allowance in ALLOWANCES[profile]:
         click.echo(f"  {allowance.name}: {allowance.description}\n    checks: {', '.join(allowance.checks)}"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from conformance.checks.catalogue import (
     BY_ID,
@@ -22,11 +24,14 @@ from conformance.checks.catalogue import (
 from conformance.checks.profiles import ALLOWANCES, allowed
 from conformance.checks.registry import Check, inferred, register
 from conformance.checks.stateless import STATELESS_CHECKS as IMPLEMENTED
+from conformance.cli import main
 from conformance.spec.pointer import resolve
 from conformance.spec.stage import bundled_path
 from conformance.suite import test_lifecycle, test_spec
 
 PUBLISHED = json.loads(bundled_path("cancel").read_text())
+FACTS_FILE = Path(__file__).resolve().parents[1] / "docs/xendit-facts.md"
+FACTS_CITATION = re.compile(r"(?:facts|xendit-facts\.md)\s+((?:§\d+(?:\.\d+)?(?:,\s*)?)+)")
 
 
 def _words(text: str) -> str:
@@ -100,3 +105,33 @@ def test_select():
     assert all(c.level == "MUST" for c in select(None, should=False))
     with pytest.raises(KeyError):
         select(["NOPE"])
+
+
+def _facts_sections() -> set[str]:
+    """The numbers of the facts file's sections: ``## 3.`` and ``### 7.3``."""
+    return set(re.findall(r"^#{2,3} (\d+(?:\.\d+)?)\.? ", FACTS_FILE.read_text(), re.MULTILINE))
+
+
+def _facts_citations() -> list[tuple[str, str]]:
+    """(who, section) of every ``facts §N`` a check's basis or an allowance cites."""
+    texts = [(check.id, f"{check.basis.source} {check.basis.quote}") for check in CATALOGUE]
+    texts += [(allowance.name, f"{allowance.description} {allowance.source}") for allowance in ALLOWANCES["lenient"]]
+    return [(who, number) for who, text in texts for group in FACTS_CITATION.findall(text)
+            for number in re.findall(r"§(\d+(?:\.\d+)?)", group)]
+
+
+def test_every_facts_citation_names_a_section_of_the_facts_file():
+    sections, citations = _facts_sections(), _facts_citations()
+    assert {"0", "3", "4.4", "7.1", "7.3", "8"} <= sections
+    assert len({who for who, _ in citations}) >= 5  # the inferred checks and the allowances cite it
+    assert [(who, number) for who, number in citations if number not in sections] == []
+
+
+def test_conformance_checks_shows_each_checks_basis():
+    done = CliRunner().invoke(main, ["checks"])
+    assert done.exit_code == 0, done.output
+    blocks = done.output.split("\n\nprofile ")[0].split("\n")
+    for check in CATALOGUE:
+        at = next(index for index, line in enumerate(blocks) if line.startswith(check.id + " "))
+        assert blocks[at + 1].split() == [f"{check.basis.kind}:", *check.basis.source.split()], check.id
+        assert check.basis.quote in blocks[at + 2], check.id

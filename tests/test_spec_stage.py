@@ -62,11 +62,39 @@ def test_seed_repairs_are_exact(seed):
     assert by_pointer["/components/schemas/Payment_Session_Amount/minimum"].after == 0
 
 
-def test_seed_security_scheme_added(seed):
+def test_seed_security_scheme_added_from_the_later_export(seed):
     [security] = [item for item in seed.repairs if item.rule == "security-scheme-from-name"]
     assert security.pointer == "/components/securitySchemes/Payment_Session_BasicAuth"
+    later = json.loads(bundled_path("cancel-later").read_text())
+    assert security.after == later["components"]["securitySchemes"]["Payment_Session_BasicAuth"]
     assert security.after == {"type": "http", "scheme": "basic"}
+    assert security.source.startswith("spec/cancel-session.json#/components/securitySchemes/Payment_Session_BasicAuth")
     assert "securitySchemes" not in seed.published["components"]
+
+
+def test_a_scheme_the_later_export_does_not_define_is_not_invented(tmp_path):
+    document = json.loads(bundled_path("cancel").read_text())
+    document["paths"]["/sessions/{session_id}/cancel"]["post"]["security"] = [{"OtherBasicAuth": []}]
+    path = tmp_path / "cancel.json"
+    path.write_text(json.dumps(document))
+    result = run_stage(path)
+    assert not [item for item in result.repairs if item.rule == "security-scheme-from-name"]
+    assert not result.ok and any("OtherBasicAuth" in problem.pointer for problem in result.remaining_problems)
+
+
+@pytest.mark.parametrize("spelling", ["NaN", "Infinity", "-Infinity", "1e400"])
+def test_a_number_json_cannot_write_is_unrepairable(tmp_path, spelling):
+    """float() reads these, but NaN and infinities are no JSON number: no repair, an unrepairable error."""
+    document = json.loads(bundled_path("cancel").read_text())
+    document["components"]["schemas"]["Payment_Session_Amount"]["minimum"] = spelling
+    path = tmp_path / "cancel.json"
+    path.write_text(json.dumps(document))
+    result = run_stage(path)
+    at = "/components/schemas/Payment_Session_Amount/minimum"
+    assert at not in {item.pointer for item in result.repairs}
+    assert result.exit_code == 1
+    assert [problem.pointer for problem in result.remaining_problems] == [at]
+    json.dumps(result.as_dict(), allow_nan=False)  # the report stays JSON
 
 
 def test_seed_repaired_is_valid(seed):

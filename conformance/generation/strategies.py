@@ -21,7 +21,7 @@ SPECIAL_IDS = [
     ("ps-661f87c614802d6c402cd82d/..", None, "encoded slash and dot-dot"),
     ("..", "..", "dot-dot segment"),
     (".", ".", "dot segment"),
-    ("..", None, "percent-encoded dot-dot"),
+    ("..", "%2E%2E", "percent-encoded dot-dot"),
     ("\x00", None, "NUL byte"),
     ("ps-661f87c614802d6c402cd8\x00d", None, "NUL inside a 27-character id"),
     ("%", "%", "bare percent sign"),

@@ -17,7 +17,7 @@ def render_text(result: StageResult) -> str:
     lines += [f"    {problem.pointer or '/'}: {problem.message}" for problem in result.published_problems]
     lines.append(f"  repairs: {len(result.repairs)}")
     lines += [f"    [{item.rule}] {item.pointer}: {_value(item.before)} -> {_value(item.after)}"
-              for item in result.repairs]
+              + (f"  (from {item.source})" if item.source else "") for item in result.repairs]
     if result.ok:
         lines.append("  after repair: valid")
     else:

@@ -1,20 +1,25 @@
 """Repair what is unambiguous in a published document, and log every repair.
 
 Rules (each repair names one):
-- ``string-integer`` / ``string-number``: a numeric schema keyword given as a string ("27" → 27).
+- ``string-integer`` / ``string-number``: a numeric schema keyword given as a string ("27" → 27). Only a finite
+  number: "NaN", "Infinity" or "1e400" read as no JSON number, so they are left to be reported as unrepairable.
 - ``string-boolean``: a boolean keyword given as "true"/"false" (``nullable``, parameter ``required`` …).
 - ``security-scheme-from-name``: a security requirement names a scheme that ``components.securitySchemes``
-  does not define, and the name itself says what it is (``…BasicAuth`` → HTTP basic).
+  does not define, and the later export of the same page (``spec/cancel-session.json``, see ``spec/SOURCES.md``)
+  defines a scheme of that name: its definition is copied, and the repair cites it.
 Literal data (``example``, ``examples``, ``default``, ``enum``, ``const``, ``x-*``) is never touched.
 """
 
 from __future__ import annotations
 
 import copy
-import re
+import json
+import math
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
+from conformance.spec.bundled import BUNDLED, bundled_path
 from conformance.spec.pointer import pointer
 
 INTEGER_KEYWORDS = {"minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties"}
@@ -24,7 +29,7 @@ BOOLEAN_KEYWORDS = {
     "explode", "allowReserved", "exclusiveMinimum", "exclusiveMaximum", "additionalProperties",
 }
 LITERAL_KEYWORDS = {"example", "examples", "default", "enum", "const"}
-BASIC_NAME = re.compile(r"basic", re.IGNORECASE)
+LATER_EXPORT = "cancel-later"  # the same docs page, exported later: it defines the security schemes
 
 
 @dataclass(frozen=True)
@@ -33,15 +38,20 @@ class Repair:
     before: Any
     after: Any
     rule: str
+    source: str = ""  # where the repaired value comes from, when not from the value itself
 
     def as_dict(self) -> dict:
-        return {"pointer": self.pointer, "before": self.before, "after": self.after, "rule": self.rule}
+        return {"pointer": self.pointer, "before": self.before, "after": self.after, "rule": self.rule,
+                "source": self.source}
 
 
 def _number(text: str) -> int | float | None:
+    """The finite number `text` spells; None otherwise (NaN and infinities have no JSON spelling)."""
     try:
         value = float(text)
     except ValueError:
+        return None
+    if not math.isfinite(value):
         return None
     return int(value) if value.is_integer() else value
 
@@ -85,17 +95,24 @@ def _requirements(document: dict) -> list[dict]:
     return [requirement for requirement in found if isinstance(requirement, dict)]
 
 
+@cache
+def _later_schemes() -> dict:
+    """The security schemes the later export of the cancel page defines. Read-only: repairs copy from it."""
+    return json.loads(bundled_path(LATER_EXPORT).read_text()).get("components", {}).get("securitySchemes") or {}
+
+
 def _security(document: dict, log: list[Repair]) -> None:
     components = document.setdefault("components", {}) if isinstance(document.get("components", {}), dict) else {}
     for requirement in _requirements(document):
         for name in requirement:
-            schemes = components.get("securitySchemes") or {}
-            if name in schemes or not BASIC_NAME.search(name):
+            known = _later_schemes()
+            if name in (components.get("securitySchemes") or {}) or name not in known:
                 continue
-            scheme = {"type": "http", "scheme": "basic"}
-            components.setdefault("securitySchemes", {})[name] = scheme
-            log.append(Repair(pointer(["components", "securitySchemes", name]), None, scheme,
-                              "security-scheme-from-name"))
+            at = pointer(["components", "securitySchemes", name])
+            scheme = components.setdefault("securitySchemes", {})[name] = copy.deepcopy(known[name])
+            log.append(Repair(at, None, scheme, "security-scheme-from-name",
+                              f"spec/{BUNDLED[LATER_EXPORT]}#{at}, the later export of the same page "
+                              "(spec/SOURCES.md)"))
 
 
 def repair(document: dict) -> tuple[dict, list[Repair]]:

@@ -8,28 +8,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from conformance.spec.bundled import BUNDLED, bundled_path, spec_dir  # noqa: F401 - re-exported
 from conformance.spec.lint import lint
 from conformance.spec.load import load
 from conformance.spec.repair import Repair, repair
 from conformance.spec.validate import Problem, validate
-
-BUNDLED = {
-    "cancel": "cancel-session.seed.json",
-    "cancel-later": "cancel-session.json",
-    "create": "create-session.json",
-    "get": "get-session.json",
-}
-
-
-def spec_dir() -> Path:
-    """The bundled vendor documents: inside an installed wheel, or the repository's ``spec/``."""
-    packaged = Path(__file__).resolve().parent.parent / "_spec"
-    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "spec"
-
-
-def bundled_path(name: str) -> Path:
-    """Path of a bundled document by short name (``cancel``, ``create``, ``get``, ``cancel-later``)."""
-    return spec_dir() / BUNDLED[name]
 
 
 def _sha256(data: bytes) -> str:

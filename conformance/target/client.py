@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import base64
+import re
 import threading
 import time
 import warnings
 from collections.abc import Callable
+from contextvars import ContextVar
 
 import requests
 import urllib3
+from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from conformance import __version__
 from conformance.target.exchange import Exchange, Intent, Request, Response
@@ -22,6 +26,42 @@ PROBE_PATH = "/sessions/ps-000000000000000000000000/probe"  # a GET any target a
 
 class TargetUnreachable(Exception):
     """The target does not answer HTTP at all."""
+
+
+_REQUEST_TARGET: ContextVar[str] = ContextVar("request_target")  # per thread: what this request's line carries
+VISIBLE_ASCII = re.compile(r"[\x21-\x7e]*")  # what a request line can carry as it is
+
+
+class _Verbatim:
+    """A connection pool that puts the adapter's request target on the request line as given: urllib3 would
+    percent-encode a ``%`` that starts no valid escape (``%zz`` → ``%25zz``) and upper-case escapes. A target with a
+    character no request line can carry (a space, non-ASCII) keeps urllib3's encoding of those characters."""
+
+    def _make_request(self, conn, method: str, url: str, *args, **kwargs):
+        target = _REQUEST_TARGET.get(url)
+        return super()._make_request(conn, method, target if VISIBLE_ASCII.fullmatch(target) else url, *args,
+                                     **kwargs)
+
+
+class _VerbatimHttp(_Verbatim, HTTPConnectionPool):
+    pass
+
+
+class _VerbatimHttps(_Verbatim, HTTPSConnectionPool):
+    pass
+
+
+class VerbatimAdapter(HTTPAdapter):
+    """requests' adapter, sending the request target byte for byte (what a probe's label promises)."""
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _VerbatimHttp, "https": _VerbatimHttps}
+
+    def request_url(self, request: requests.PreparedRequest, proxies: dict) -> str:
+        url = super().request_url(request, proxies)
+        _REQUEST_TARGET.set(url)
+        return url
 
 
 def basic(key: str, password: str = "") -> str:
@@ -46,6 +86,8 @@ class Target:
         self._session.proxies = requests.utils.get_environ_proxies(self.base_url)
         self._session.verify = verify
         self._session.headers = CaseInsensitiveDict({"User-Agent": f"xendit-cancel-conformance/{__version__}"})
+        for scheme in ("http://", "https://"):
+            self._session.mount(scheme, VerbatimAdapter())
 
     def fork(self) -> Target:
         """Another connection pool to the same target, for use from another thread."""

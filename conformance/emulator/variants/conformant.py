@@ -4,17 +4,24 @@ Each class overrides one step of :class:`Api`; the first line of its docstring i
 
 from __future__ import annotations
 
+import asyncio
 import re
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 
 from conformance.emulator.app import Api, json_response
 from conformance.emulator.errors import ApiError
 from conformance.emulator.formats import SESSION_ID
-from conformance.emulator.store import Session
+from conformance.emulator.store import CANCELED, Owner, Session
 
 MILLISECONDS = re.compile(r"\.\d{3}Z$")
+SESSION_ID_LENGTH = 27  # the document's minLength and maxLength of session_id
+CORS_HEADERS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, POST",
+                "Access-Control-Allow-Headers": "Authorization, Content-Type, for-user-id",
+                "Access-Control-Max-Age": "600"}
+SETTLE_SECONDS = 0.3  # how long a cancel holds its session after writing: racing cancels arrive meanwhile
 
 
 class OptionalFieldsOmitted(Api):
@@ -76,3 +83,87 @@ class SessionNotFoundCode(Api):
         if error.code == "NOT_FOUND":
             error = ApiError(404, "SESSION_NOT_FOUND", error.message)
         return await super().api_error(request, error)
+
+
+def validated_length(request: Request) -> str | None:
+    """The path's session id (if the path has one), held to the document's 27 characters by a request validator:
+    400 otherwise."""
+    session_id = request.path_params.get("session_id")
+    if session_id is not None and len(session_id) != SESSION_ID_LENGTH:
+        raise ApiError(400, "API_VALIDATION_ERROR", f"request/params/session_id must have {SESSION_ID_LENGTH} "
+                       "characters", [{"message": f"must have {SESSION_ID_LENGTH} characters",
+                                       "path": "/params/session_id"}])
+    return session_id
+
+
+class OutOfBoundsId400(Api):
+    """A session id that is not 27 characters long gets 400 API_VALIDATION_ERROR (the document's bounds, validated)."""
+
+    def session_id(self, request: Request) -> str:
+        validated_length(request)
+        return super().session_id(request)
+
+
+class PathBeforeKey(Api):
+    """The path is validated before the key: a session id that is not 27 characters gets 400, whatever the key."""
+
+    def owner(self, request: Request) -> Owner:
+        validated_length(request)
+        return super().owner(request)
+
+
+class CorsPreflight(Api):
+    """OPTIONS gets 204 with Access-Control-* headers and no body, before authentication (a CORS preflight)."""
+
+    async def unrouted(self, request: Request, error: Exception) -> Response:
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers=CORS_HEADERS)
+        return await super().unrouted(request, error)
+
+
+class MethodNotAllowedPlain(Api):
+    """Another method gets 405 text/plain "Method Not Allowed" without an Allow header."""
+
+    async def unrouted(self, request: Request, error: Exception) -> Response:
+        response = await super().unrouted(request, error)
+        if isinstance(error, HTTPException) and response.status_code == 405:
+            return PlainTextResponse("Method Not Allowed", 405)
+        return response
+
+
+class ForeignSubAccount403(Api):
+    """A session of another sub-account of the same business gets 403 REQUEST_FORBIDDEN_ERROR, not 404."""
+
+    def visible(self, session: Session | None, owner: Owner) -> Session:
+        if session is not None and session.owner.business_id == owner.business_id and session.owner != owner:
+            raise ApiError(403, "REQUEST_FORBIDDEN_ERROR", "for-user-id may not act on this session")
+        return super().visible(session, owner)
+
+
+class RaceLoser409(Api):
+    """A cancel that arrives while another cancel of the same session is under way gets 409 CONFLICT, not 422."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cancelling: set[str] = set()
+
+    async def cancel(self, request: Request) -> Response:
+        self.owner(request)
+        session_id = request.path_params["session_id"]
+        if session_id in self.cancelling:
+            raise ApiError(409, "CONFLICT", "Another cancel of this session is under way")
+        self.cancelling.add(session_id)
+        try:
+            response = await super().cancel(request)
+            await asyncio.sleep(SETTLE_SECONDS)
+            return response
+        finally:
+            self.cancelling.discard(session_id)
+
+
+class CheckoutLinkNulledOnCancel(Api):
+    """A canceled session's payment_link_url is null (its hosted checkout URL is invalid)."""
+
+    def body(self, request: Request, session: Session) -> dict:
+        body = super().body(request, session)
+        return {**body, "payment_link_url": None} if session.status == CANCELED else body
