@@ -168,4 +168,8 @@ CASES = [
     ("ROBUST-NO-5XX", "500 for /sessions//cancel", {"sid": "", "status": 500, "body": SERVER_ERROR}, False),
     ("ROBUST-NO-5XX", "502 for an encoded slash", {"sid": SID + "/..", "status": 502, "body": SERVER_ERROR}, False),
     ("ROBUST-NO-5XX", "a reset for /sessions/../cancel", {"sid": "..", "error": "ConnectionError: reset"}, False),
+    ("ROBUST-NO-5XX", "400 for an invalid percent-escape", {"wire": "%zz", "status": 400, "body": b"bad"}, True),
+    ("ROBUST-NO-5XX", "a reset for an invalid percent-escape", {"wire": "%zz", "error": "ConnectionError"}, False),
+    ("CANCEL-HTTP", "a reset for an invalid percent-escape is ROBUST-NO-5XX's", {"wire": "%zz",
+                                                                                "error": "ConnectionError"}, True),
 ]

@@ -21,9 +21,9 @@ SCHEMAS = Schemas(load_repaired("cancel"))
 
 
 def exchange(method="POST", sid=SID, status=404, content_type="application/json", body=NOT_FOUND, headers=None,
-             error=None, credentials="valid", sub_account="default", known=False, profile="strict"):
+             error=None, credentials="valid", sub_account="default", known=False, profile="strict", wire=None):
     intent = Intent("test", "crafted", sid, credentials, sub_account, known)
-    request = Request(method, f"http://127.0.0.1:1/sessions/{segment(sid)}/cancel")
+    request = Request(method, f"http://127.0.0.1:1/sessions/{segment(sid) if wire is None else wire}/cancel")
     if error:
         return Exchange(intent, request, error=error), profile
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()

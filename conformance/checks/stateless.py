@@ -50,6 +50,7 @@ CODE_FOR_STATUS = {401: "INVALID_API_KEY", 404: "NOT_FOUND", 422: "INVALID_SESSI
 STATUS_FOR_CODE = {code: status for status, code in CODE_FOR_STATUS.items()}
 IN_BOUNDS = re.compile(r"[A-Za-z0-9_-]{27}")
 DOT_SEGMENTS = {"", ".", ".."}
+BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 NOT_FOUND = "NOT_FOUND - The session with the given session_id does not exist or does not belong to your business."
 SERVER_ERROR = stated(f"{SERVER_ERROR_SCHEMA}/properties/error_code/description",
                       "SERVER_ERROR - Something unexpected happened.")
@@ -67,9 +68,11 @@ def check(declared: Check) -> Callable[[StatelessCheck], StatelessCheck]:
 
 
 def robustness_path(exchange: Exchange) -> bool:
-    """A request to a path a router normalises to another one: no id, a dot segment, an encoded slash."""
+    """A request to a path a router normalises to another one (no id, a dot segment, an encoded slash), or whose
+    id segment is not a valid URI segment (a ``%`` not followed by two hex digits, RFC 3986 §2.1)."""
     session_id = exchange.path_id
-    return session_id is not None and (session_id in DOT_SEGMENTS or "/" in session_id)
+    return session_id is not None and (session_id in DOT_SEGMENTS or "/" in session_id
+                                       or BAD_ESCAPE.search(exchange.raw_id or "") is not None)
 
 
 def _operation(exchange: Exchange) -> bool:
@@ -347,8 +350,8 @@ def method_not_allowed_lists_allow(exchange: Exchange, ctx: CheckContext) -> Ver
 
 
 @check(Check("ROBUST-NO-5XX", STATELESS, MUST, "robustness", SERVER_ERROR,
-             "A path a router normalises to another one (no id, '.', '..', an encoded '/') gets a complete answer "
-             "that is not a 5XX, whatever the method."))
+             "A path a router normalises to another one (no id, '.', '..', an encoded '/') or that is not a valid "
+             "URI ('%zz') gets a complete answer that is not a 5XX, whatever the method."))
 def robustness_no_server_error(exchange: Exchange, ctx: CheckContext) -> Verdict:
     if not robustness_path(exchange):
         return NA

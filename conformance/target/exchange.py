@@ -82,9 +82,15 @@ class Exchange:
         return self.intent.session_id
 
     @property
-    def path_id(self) -> str | None:
-        """The id segment of ``/sessions/{id}/cancel`` as sent, percent-decoded."""
+    def raw_id(self) -> str | None:
+        """The id segment of ``/sessions/{id}/cancel`` as sent on the wire."""
         parts = self.request.path.split("?", 1)[0].split("/")
         if len(parts) == 4 and parts[1] == "sessions" and parts[3] == "cancel":
-            return unquote(parts[2])
+            return parts[2]
         return None
+
+    @property
+    def path_id(self) -> str | None:
+        """The id segment of ``/sessions/{id}/cancel`` as sent, percent-decoded."""
+        raw = self.raw_id
+        return None if raw is None else unquote(raw)
