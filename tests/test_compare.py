@@ -79,7 +79,7 @@ def not_found_code_runs(servers):
     for name, url in [("reference", servers.reference), ("faulty", servers.not_found_code)]:
         config = RunConfig(base_url=url, api_key=KEY_A, other_api_key=KEY_B, test_control=True, seed=1,
                            max_examples=10, fixed_corpus=True)  # as compare() runs every target
-        runs[name] = observations(collect(config))
+        runs[name] = observations(*collect(config))
     return runs
 
 

@@ -21,6 +21,7 @@ _MASK = re.compile(r'("(?:' + "|".join(MASKED_FIELDS) + r')"\s*:\s*")[^"]*(")')
 _RUN_TAIL = re.compile(r"[A-Za-z0-9+/_-]*=*")  # the rest of a run of base64 characters, padding included
 _BEFORE_RUN = re.compile(r"(?s:.*)[^A-Za-z0-9+/_-]")  # everything up to the last character outside the alphabet
 _BASIC = re.compile(r"(basic +)(\S*)", re.IGNORECASE)
+CORE_MIN = 4  # shorter base64 fragments would match ordinary text everywhere
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
@@ -33,14 +34,15 @@ def _lower(value: str) -> str:
 
 def _cores(secret: str) -> set[str]:
     """The base64 characters determined by ``secret`` alone, at each alignment, in both alphabets and in the
-    secret's lower- and upper-case forms."""
+    secret's lower- and upper-case forms (none shorter than CORE_MIN: a key that short is found only as text)."""
     cores = set()
     for form in {secret, secret.lower(), secret.upper()}:
         raw = form.encode("utf-8", "surrogateescape")
         for pad in range(3):
             encoded = base64.b64encode(bytes(pad) + raw).decode()
             core = encoded[(8 * pad + 5) // 6:(8 * (pad + len(raw))) // 6]
-            cores |= {core, core.replace("+", "-").replace("/", "_")}
+            if len(core) >= CORE_MIN:
+                cores |= {core, core.replace("+", "-").replace("/", "_")}
     return cores
 
 
