@@ -296,7 +296,11 @@ def checks_command(profile: str, markdown: bool, matrix: bool, options_markdown:
 @click.option("--allow-live", is_flag=True, help="Allow a live key or a non-test key on a Xendit host.")
 def replay_command(failure_id: str, report: Path, base_url: str | None, allow_live: bool) -> None:
     """Re-send the recorded request of failure ID (CHECK-ID#N, or CHECK-ID for its first) and say whether it still
-    fails. Keys come from XENDIT_API_KEY / XENDIT_OTHER_API_KEY. Exit 0: passes now; 1: still fails."""
+    fails. Keys come from XENDIT_API_KEY / XENDIT_OTHER_API_KEY; the run's safety rule applies (an id the suite did
+    not create is sent a cancel only after a GET with the key answered 404).
+
+    Exit 0: passes now; 1: still fails; 2: not replayable (the reason is given); 3: the target does not answer.
+    """
     from conformance.replay import ReplayError, replay
     from conformance.results.text import render_exchange
     from conformance.target.redact import Redactor
@@ -305,18 +309,14 @@ def replay_command(failure_id: str, report: Path, base_url: str | None, allow_li
         result = replay(report, failure_id, base_url, allow_live)
     except ReplayError as error:
         click.echo(f"error: {error}", err=True)
-        sys.exit(2)
+        sys.exit(error.code)
     redactor = Redactor({os.environ.get(name, ""): name for name in ("XENDIT_API_KEY", "XENDIT_OTHER_API_KEY")})
     click.echo("\n".join(render_exchange(result.exchange, redactor)))
-    if not result.judged:
-        click.echo(f"{result.check_id} depends on session state or does not apply to this response: "
-                   "compare the response above with the report")
-    elif result.violation:
+    if result.violation:
         click.echo(f"STILL FAILS {result.check_id}: {redactor.text(result.violation.message)} "
                    f"(expected {result.violation.expected})")
-        sys.exit(1)
-    else:
-        click.echo(f"PASSES NOW {result.check_id}")
+        sys.exit(ExitCode.FAILED)
+    click.echo(f"PASSES NOW {result.check_id}")
 
 
 from conformance.emulator.command import emulator  # noqa: E402

@@ -9,14 +9,15 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from conformance.checks.stateless import NA, STATELESS_CHECKS
+from conformance.checks.stateless import STATELESS_CHECKS
 from conformance.checks.verdict import CheckContext, Violation
+from conformance.exitcodes import ExitCode
+from conformance.generation.probe import segment
 from conformance.safety import live_risk, to_confirm
 from conformance.spec.schemas import Schemas
 from conformance.spec.stage import load_repaired
-from conformance.target.client import Target, basic
+from conformance.target.client import Target, TargetUnreachable, basic
 from conformance.target.exchange import Exchange, Intent
 
 VARIABLES = ("XENDIT_API_KEY", "XENDIT_OTHER_API_KEY")
@@ -24,15 +25,18 @@ BASIC = re.compile(r"(basic +)base64\((.*)\)", re.IGNORECASE)  # as Redactor.hea
 
 
 class ReplayError(Exception):
-    """The failure cannot be replayed (exit 2)."""
+    """The failure cannot be replayed (exit 2), or the target does not answer (exit 3)."""
+
+    def __init__(self, message: str, code: ExitCode = ExitCode.USAGE):
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass
 class Replayed:
     check_id: str
     exchange: Exchange
-    violation: Violation | None
-    judged: bool  # False: not a stateless check; the response is shown, not judged
+    violation: Violation | None  # None: it passes now (or the check no longer applies to the answer)
 
 
 def _secret(text: str) -> str:
@@ -61,39 +65,59 @@ def find_failure(report: dict, failure_id: str) -> tuple[dict, dict]:
     raise ReplayError(f"no failure {failure_id!r} in the report (failures: {known})")
 
 
-def replay(report_path: Path, failure_id: str, base_url: str | None, allow_live: bool = False) -> Replayed:
+def _load(report_path: Path, failure_id: str) -> tuple[dict, dict, dict]:
     try:
         report = json.loads(report_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise ReplayError(f"{report_path}: cannot read the report ({error})") from None
     check, failure = find_failure(report, failure_id)
+    if failure.get("kind") == "spec":
+        raise ReplayError(f"{failure['id']} is a finding in the document ({failure['pointer']}), not an exchange: "
+                          "there is nothing to send")
+    if check["id"] not in STATELESS_CHECKS:
+        raise ReplayError(f"{check['id']} judges a sequence of requests on a session's state, not one answer: "
+                          "re-run the suite (or its sequence's script) to see whether it still fails")
+    return report, check, failure
+
+
+def _confirm_unknown(target: Target, intent: Intent, method: str) -> None:
+    """The run's safety rule: an id the suite did not create is sent a state-changing request only after a GET with
+    the configured key answered 404 for it."""
+    key = os.environ.get("XENDIT_API_KEY", "")
+    for session_id in sorted(to_confirm(method, intent.session_id)):
+        answer = target.send(intent, "GET", f"/sessions/{segment(session_id)}", {"Authorization": basic(key)})
+        if answer.response is None:
+            raise ReplayError(f"{target.base_url} does not answer ({answer.error})", ExitCode.UNREACHABLE)
+        if answer.response.status != 404:
+            raise ReplayError(f"not replayed: a GET with your key answered {answer.response.status} for "
+                              f"{session_id!r}, not 404: it may be a real session (the run's safety rule)")
+
+
+def replay(report_path: Path, failure_id: str, base_url: str | None, allow_live: bool = False) -> Replayed:
+    """Send the recorded request again and judge the answer with the same check. Raises ReplayError."""
+    report, check, failure = _load(report_path, failure_id)
     recorded = failure["exchange"]
     request, intent = recorded["request"], _intent(recorded["intent"])
-    origin = urlsplit(request["url"])
-    target_url = base_url or f"{origin.scheme}://{origin.netloc}"
-    headers = {name: _header(value) for name, value in request["headers"].items()}
+    path = request["path"]
+    target_url = (base_url or request["url"].removesuffix(path)).rstrip("/")
     risk = live_risk(target_url, [os.environ.get(name) for name in VARIABLES])
     if risk and not allow_live:
         raise ReplayError(f"refusing to replay: {risk} (pass --allow-live)")
+    headers = {name: _header(value) for name, value in request["headers"].items()}
     target = Target(target_url)
-    same_target = base_url is None or base_url.rstrip("/") == f"{origin.scheme}://{origin.netloc}"
-    if not (intent.known and same_target):
-        for session_id in to_confirm(request["method"], intent.session_id):
-            probe = target.send(intent, "GET", f"/sessions/{session_id}", {"Authorization": headers.get(
-                "Authorization", basic(os.environ.get("XENDIT_API_KEY", "")))})
-            if probe.response is None or probe.response.status != 404:
-                raise ReplayError(f"not replayed: {session_id!r} may be a real session on {target_url}")
+    try:
+        target.probe()
+    except TargetUnreachable as error:
+        raise ReplayError(str(error), ExitCode.UNREACHABLE) from None
+    if not (intent.known and base_url is None):
+        _confirm_unknown(target, intent, request["method"])
     body = _secret(request["body"]).encode() if request["body"] else None
-    path = request["url"][len(f"{origin.scheme}://{origin.netloc}"):]
-    exchange = target.send(intent, request["method"], path, headers, body)
-    if check["id"] not in STATELESS_CHECKS:
-        return Replayed(check["id"], exchange, None, judged=False)
+    exchange = target.send(intent, request["method"], _secret(path), headers, body)
     spec = report["spec"]["path"] if Path(report["spec"]["path"]).is_file() else "cancel"
     context = CheckContext(report["run"]["profile"], Schemas(load_repaired(spec)),
                            {intent.session_id} if intent.known else set())
     verdict = STATELESS_CHECKS[check["id"]](exchange, context)
-    return Replayed(check["id"], exchange, verdict if isinstance(verdict, Violation) else None,
-                    judged=verdict is not NA)
+    return Replayed(check["id"], exchange, verdict if isinstance(verdict, Violation) else None)
 
 
 def _intent(record: dict) -> Intent:
