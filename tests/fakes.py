@@ -7,6 +7,7 @@ or hostile target would.
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import ssl
 import threading
@@ -47,7 +48,7 @@ def fixed(status: int, body: bytes | dict, content_type: str = "application/json
 
 @contextmanager
 def serve(behaviour: Behaviour, *, http10: bool = False, tls: ssl.SSLContext | None = None,
-          log: list | None = None) -> Iterator[str]:
+          log: list | None = None, consume_body: bool = True) -> Iterator[str]:
     """A server on a free loopback port answering with `behaviour`; yields its base URL. `log` gets
     (method, path, headers) of each request."""
 
@@ -58,8 +59,8 @@ def serve(behaviour: Behaviour, *, http10: bool = False, tls: ssl.SSLContext | N
             pass
 
         def handle_one(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            self.rfile.read(length)
+            if consume_body:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if log is not None:
                 log.append((self.command, self.path, dict(self.headers)))
             behaviour(self)
@@ -159,3 +160,36 @@ def slow(seconds: float, then: Behaviour = conformant_404) -> Behaviour:
         then(handler)
 
     return behaviour
+
+
+@contextmanager
+def prefix_proxy(backend: str, prefix: str) -> Iterator[str]:
+    """A reverse proxy on a free loopback port that serves `backend` under `prefix` (``/xendit``): requests under it
+    are forwarded byte for byte with the prefix removed, anything else is a 404. Yields the proxy's base URL with the
+    prefix."""
+    host, port = backend.removeprefix("http://").split(":")
+
+    def forward(handler: BaseHTTPRequestHandler) -> None:
+        if not handler.path.startswith(prefix + "/"):
+            reply(handler, 404, {"error_code": "NOT_FOUND", "message": "not under the proxy's prefix"})
+            return
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length) if length else None
+        connection = http.client.HTTPConnection(host, int(port), timeout=30)
+        connection.putrequest(handler.command, handler.path[len(prefix):], skip_host=True, skip_accept_encoding=True)
+        for name, value in handler.headers.items():
+            connection.putheader(name, value)
+        connection.endheaders(body)
+        answer = connection.getresponse()
+        data = answer.read()
+        handler.send_response(answer.status)
+        for name, value in answer.getheaders():
+            if name.lower() not in {"content-length", "transfer-encoding", "connection", "date", "server"}:
+                handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+        connection.close()
+
+    with serve(forward, consume_body=False) as base_url:
+        yield base_url + prefix

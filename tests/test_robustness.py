@@ -4,6 +4,7 @@ and the suite survives its own failures (interrupts, a check that raises)."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
 import subprocess
@@ -180,7 +181,8 @@ def test_interrupt_writes_the_partial_report_and_exits_130(tmp_path):
     with serve(slow(0.1)) as base_url:
         process = subprocess.Popen(
             [sys.executable, "-m", "conformance", "run", "--base-url", base_url, "--api-key", KEY,
-             "--junit-xml", str(tmp_path / "j.xml")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+             "--junit-xml", str(tmp_path / "j.xml"), "--json-report", str(tmp_path / "r.json"),
+             "--html-report", str(tmp_path / "r.html")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"})
         for line in process.stdout:
             if "CANCEL-" in line or "SKIP" in line:  # the run is under way
@@ -190,6 +192,11 @@ def test_interrupt_writes_the_partial_report_and_exits_130(tmp_path):
     assert process.returncode == 130, out + err
     assert "Traceback" not in out + err and "interrupted" in out
     assert "not run: the run was interrupted" in (tmp_path / "j.xml").read_text()
+    report = json.loads((tmp_path / "r.json").read_text())  # an interrupted run is never CONFORMANT, anywhere
+    assert report["verdict"] != "conformant" and report["run"]["interrupted"] and report["exit_code"] == 130
+    assert "the run was interrupted (Ctrl-C)" in report["reasons"]
+    assert 'class="verdict conformant"' not in (tmp_path / "r.html").read_text()
+    assert "CONFORMANT" not in out.replace("NON-CONFORMANT", "")
 
 
 def test_a_check_that_raises_is_that_checks_error_and_the_run_goes_on(tmp_path, monkeypatch):
