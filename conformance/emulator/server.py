@@ -2,7 +2,8 @@
 
 The listening socket is bound before uvicorn starts, so port 0 resolves to a real port at once and a port in use is
 an ``OSError`` in the caller, not a failure inside the server thread. uvicorn's access log is off (the app logs its
-own line per request) and uvicorn leaves the process's logging configuration alone.
+own line per request) and uvicorn leaves the process's logging configuration alone. The HTTP layer is uvicorn's
+httptools protocol with the emulator's bounds (``protocol.GuardedProtocol``); WebSocket upgrades are not served.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import uvicorn
 from conformance.emulator.app import Api
 from conformance.emulator.config import EmulatorConfig
 from conformance.emulator.create import schemas
+from conformance.emulator.protocol import GuardedProtocol
 from conformance.emulator.store import Store
 
 START_TIMEOUT_SECONDS = 10.0
@@ -45,8 +47,9 @@ def base_url(sock: socket.socket) -> str:
 def _server(config: EmulatorConfig, store: Store, api: type[Api]) -> uvicorn.Server:
     schemas()  # load the spec before the first request, not during it
     return uvicorn.Server(uvicorn.Config(
-        api(config, store).asgi(), lifespan="off", access_log=False, log_config=None, log_level=None,
-        timeout_graceful_shutdown=2, server_header=False, proxy_headers=False,
+        api(config, store).asgi(), http=GuardedProtocol.bounded(config.limits), ws="none", lifespan="off",
+        access_log=False, log_config=None, log_level=None, timeout_graceful_shutdown=2, server_header=False,
+        proxy_headers=False, timeout_keep_alive=config.limits.keep_alive_timeout,
     ))
 
 
