@@ -93,18 +93,22 @@ def _public_url(url: str | None) -> str | None:
     return url.rstrip("/")
 
 
+def _bound(default: float, help: str) -> float:
+    return field(default=default, metadata={"help": help})
+
+
 @dataclass(frozen=True)
 class Limits:
-    """Bounds on what one client can hold. Times in seconds, sizes in bytes; each has a command-line option."""
+    """Bounds on what one client can hold (see ``protocol``); each is a command-line option of the same name."""
 
-    header_timeout: float = 10.0  # from a request's first byte to the end of its headers → 408
-    body_timeout: float = 10.0  # from the end of the headers to the end of the body → 408
-    keep_alive_timeout: float = 5.0  # idle connection (new, or between requests) → closed silently
-    max_connections: int = 512  # open connections; one more is answered 429 and closed
-    max_header_bytes: int = 16 * 1024  # request line and headers → 414 (request target) or 431
-    max_headers: int = 100  # header fields → 431
-    max_body_bytes: int = 1024 * 1024  # body, declared or sent → 413
-    max_items: int = 100  # ``items`` of a create request → 400 API_VALIDATION_ERROR
+    header_timeout: float = _bound(10.0, "Seconds from a partial request head to its end; then 408.")
+    body_timeout: float = _bound(10.0, "Seconds from the end of the headers to the end of the body; then 408.")
+    keep_alive_timeout: float = _bound(5.0, "Seconds an idle connection (new, or between requests) stays open.")
+    max_connections: int = _bound(512, "Open connections; one more is answered 429 and closed.")
+    max_header_bytes: int = _bound(16 * 1024, "Bytes of request line and headers; more is 414 or 431.")
+    max_headers: int = _bound(100, "Header fields per request; more is 431.")
+    max_body_bytes: int = _bound(1024 * 1024, "Bytes of request body, declared or sent; more is 413.")
+    max_items: int = _bound(100, "Entries of a create request's items; more is 400 API_VALIDATION_ERROR.")
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():
