@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import requests
 from conformance.emulator import DEFAULT_KEYS, ConfigError, EmulatorConfig, running
 from conformance.emulator.app import Api
 from conformance.emulator.config import Limits, masked, parse_api_key
+from conformance.emulator.server import ensure_descriptors
 
 KEY_A, KEY_B = DEFAULT_KEYS
 UVICORN_LINES = ("Started server process", "Uvicorn running", "Shutting down", "Finished server process")
@@ -87,6 +89,14 @@ def test_config_refuses_what_it_cannot_serve():
     for url in ("ftp://x.example", "http://x.example?q=1", 'http://x.example/"><script>', "http://evil\"host"):
         with pytest.raises(ConfigError, match="public URL"):
             EmulatorConfig(public_url=url)
+
+
+def test_open_file_limit_must_fit_the_connection_cap():
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    ensure_descriptors(100)
+    assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] == soft  # enough already: left alone
+    with pytest.raises(ConfigError, match="needs 1000000064 open files"):
+        ensure_descriptors(10**9)
 
 
 def test_api_key_option_parsing():

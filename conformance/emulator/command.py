@@ -155,3 +155,5 @@ def emulator(host: str, port: int, db_path: str | None, given_keys: tuple[str, .
         _fail(f"cannot listen on {host}:{port}: {error.strerror or error}")
     except sqlite3.Error as error:
         _fail(f"cannot use the database {db_path}: {error}")
+    except ConfigError as error:
+        _fail(str(error))
