@@ -49,20 +49,20 @@ HEADERS_TOO_LARGE = (431, "REQUEST_HEADER_FIELDS_TOO_LARGE", "The request header
 TOO_MANY = (429, "RATE_LIMIT_EXCEEDED", "Too many open connections; retry later")
 
 
-def body_of(status: int, code: str, message: str) -> bytes:
+def body_of(code: str, message: str) -> bytes:
     return json.dumps({"error_code": code, "message": message}, separators=(",", ":")).encode()
 
 
 def refusal(status: int, code: str, message: str) -> bytes:
     """A complete HTTP/1.1 response: the JSON error, and the connection closes after it."""
-    body = body_of(status, code, message)
+    body = body_of(code, message)
     retry = b"retry-after: 1\r\n" if status == 429 else b""
     return b"".join([STATUS_LINE[status], b"content-type: application/json\r\ncontent-length: ",
                      str(len(body)).encode(), b"\r\nconnection: close\r\n", retry, b"\r\n", body])
 
 
 ALL = (MALFORMED, BAD_HOST, UPGRADE_WITH_BODY, TIMEOUT, TOO_LARGE, URI_TOO_LONG, HEADERS_TOO_LARGE, TOO_MANY)
-REFUSALS = frozenset((refused[0], body_of(*refused)) for refused in ALL)  # (status, exact body) of each
+REFUSALS = frozenset((status, body_of(code, message)) for status, code, message in ALL)  # (status, exact body) of each
 
 
 class _Refused(Exception):

@@ -65,7 +65,7 @@ def _server(config: EmulatorConfig, store: Store, api: type[Api]) -> uvicorn.Ser
     return uvicorn.Server(uvicorn.Config(
         api(config, store).asgi(), http=GuardedProtocol.bounded(config.limits), ws="none", lifespan="off",
         access_log=False, log_config=None, log_level=None, timeout_graceful_shutdown=2, server_header=False,
-        proxy_headers=False, timeout_keep_alive=config.limits.keep_alive_timeout,
+        proxy_headers=False,
     ))
 
 
