@@ -12,14 +12,15 @@ Documented choices:
   is visible only to its owner (business and sub-account): to anyone else it is 404 ``NOT_FOUND``.
 - A session id that is not ``ps-`` + 24 lowercase hex is 404 ``NOT_FOUND`` (never 400, never 5XX), whatever its
   length or characters (up to the HTTP layer's request-target limit: see ``protocol``); so are ids that contain ``/``
-  or ``%2F`` (no route matches them, or a method is wrong on a path whose id cannot exist).
+  or ``%2F`` (no route matches them).
 - A request with a live key (``xnd_production_…``, ``xnd_public_production_…``, any case) is 401 like any unknown key,
   and logged as a warning (client, method, path; never the key).
 - Links (``payment_link_url``) start with ``public_url`` if configured, else with the scheme and Host header the
   client used (the HTTP layer has already refused a Host that is not ``host[:port]``).
 - Cancel ignores any request body, even one that is not JSON.
 - The checkout page needs no auth (the end customer opens it): 200 HTML while ACTIVE, 404 JSON otherwise.
-- Unknown paths: 404 ``NOT_FOUND``; wrong methods: 405 ``METHOD_NOT_ALLOWED`` with ``Allow``; both JSON.
+- Unknown paths: 404 ``NOT_FOUND``; wrong methods: 405 ``METHOD_NOT_ALLOWED`` with ``Allow`` (404 if the path's
+  session id is malformed); both JSON.
   Any internal failure: 500 ``SERVER_ERROR`` with the documented body (the traceback goes to the server log only).
 
 Every step of a request is a method of :class:`Api`, so a variant of the emulator can replace exactly one.
