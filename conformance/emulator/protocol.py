@@ -108,7 +108,7 @@ class GuardedProtocol(HttpToolsProtocol):
             super().data_received(data)
         except _Refused:
             return
-        if self._refused or self.transport.is_closing():
+        if self._refused:
             return
         waiting_for_head = self._in_head or self._head_bytes > 0  # a partial head, or stray bytes before one
         if waiting_for_head and self._head_bytes > self.limits.max_header_bytes:
@@ -132,7 +132,8 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._in_head = False
-        self._disarm()
+        if self._deadline is not None:
+            self._disarm()
         if problem := self._head_problem():
             self._refuse(*problem)
             raise _Refused
@@ -150,7 +151,8 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def on_message_complete(self) -> None:
         self._in_body, self._head_bytes = False, 0
-        self._disarm()
+        if self._deadline is not None:
+            self._disarm()
         super().on_message_complete()
 
     # --- decisions ------------------------------------------------------------------------------------------------
