@@ -137,6 +137,7 @@ def test_malformed_requests_are_400_json(port, request_bytes):
 
 
 def test_connections_beyond_the_cap_are_429_until_one_closes(port):
+    time.sleep(0.1)  # earlier tests' connections are gone
     held = [socket.create_connection(("127.0.0.1", port)) for _ in range(LIMITS.max_connections)]
     try:
         time.sleep(0.05)  # let the server accept them all
