@@ -15,6 +15,9 @@ How it measures:
   ACTIVE → CANCELED write answered 200. Prism is stateless and answers every cancel with its example. Any response
   other than the expected status is counted in the ``bad`` column.
 - The load generator shares the machine with the server; on a small machine it takes a core of its own.
+- ``srv us/req`` is the server process's CPU time (user + system, from ``/proc``; blank elsewhere) per request of the
+  phase: unlike req/s and latency, it hardly moves when other work shares the machine, so it is the column to
+  compare two versions by on a busy host.
 """
 
 from __future__ import annotations
@@ -54,6 +57,11 @@ class Cell:
     seconds: float
     latencies: list[float]
     bad: int
+    cpu_seconds: float | None = None  # the server's CPU time over the phase
+
+    @property
+    def cpu_us(self) -> str:
+        return "" if self.cpu_seconds is None else f"{self.cpu_seconds / self.requests * 1e6:.0f}"
 
     @property
     def throughput(self) -> float:
@@ -142,11 +150,12 @@ def wait_until_answering(port: int, process: subprocess.Popen, timeout: float = 
 
 
 @contextmanager
-def process(command: list[str], port: int) -> Iterator[None]:
+def process(command: list[str], port: int) -> Iterator[int]:
+    """Run a server; its pid while it answers."""
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_until_answering(port, server)
-        yield
+        yield server.pid
     finally:
         server.terminate()
         server.wait(10)
@@ -181,13 +190,25 @@ def create_body(index: int) -> bytes:
                        "amount": 10000, "currency": "IDR", "country": "ID"}).encode()
 
 
-def measure(target: str, port: int, clients: int, count: int, stateful: bool) -> list[Cell]:
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of process `pid` so far (Linux); None where ``/proc`` does not tell."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(target: str, port: int, pid: int, clients: int, count: int, stateful: bool) -> list[Cell]:
     """Create (stateful targets only) then cancel `count` sessions over `clients` connections, after a warm-up."""
     host, warm = f"127.0.0.1:{port}", min(count, 500)
 
     def phase(operation: str, raws: list[bytes], expected: int) -> tuple[Cell, list[bytes]]:
+        cpu_before = cpu_seconds(pid)
         seconds, latencies, bad, bodies = run(drive("127.0.0.1", port, clients, iter(raws), expected))
-        return Cell(target, operation, clients, len(latencies), seconds, latencies, bad), bodies
+        cpu_after = cpu_seconds(pid)
+        cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
+        return Cell(target, operation, clients, len(latencies), seconds, latencies, bad, cpu), bodies
 
     def created(number: int) -> tuple[Cell, list[str]]:
         cell, bodies = phase("create", [request("POST", "/sessions", host, create_body(n)) for n in range(number)], 201)
@@ -211,14 +232,15 @@ def measure(target: str, port: int, clients: int, count: int, stateful: bool) ->
 def bench(target: str, command: Callable[[int], list[str]], clients: list[int], count: int,
           stateful: bool) -> list[Cell]:
     port = free_port()
-    with process(command(port), port):
-        return [cell for level in clients for cell in measure(target, port, level, count, stateful)]
+    with process(command(port), port) as pid:
+        return [cell for level in clients for cell in measure(target, port, pid, level, count, stateful)]
 
 
 def table(cells: list[Cell]) -> str:
-    rows = [f"{'target':<22}{'op':<8}{'clients':>8}{'requests':>10}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'bad':>6}"]
+    rows = [f"{'target':<22}{'op':<8}{'clients':>8}{'requests':>10}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'bad':>6}"
+            f"{'srv us/req':>12}"]
     rows += [f"{c.target:<22}{c.operation:<8}{c.clients:>8}{c.requests:>10}{c.throughput:>10.0f}"
-             f"{c.percentile(0.5):>9.2f}{c.percentile(0.99):>9.2f}{c.bad:>6}" for c in cells]
+             f"{c.percentile(0.5):>9.2f}{c.percentile(0.99):>9.2f}{c.bad:>6}{c.cpu_us:>12}" for c in cells]
     return "\n".join(rows)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 import socket
 
 import pytest
@@ -115,6 +116,26 @@ def test_ids_with_slashes_and_empty_ids_are_404(emulator_url, api):
     for path in ("/sessions//cancel", "/sessions/a/b/cancel", "/sessions/ps-1/", "/sessions/ps-1/cancel/"):
         response = client.http.request("POST" if path.endswith("cancel") else "GET", emulator_url + path)
         assert response.status_code == 404 and response.json() == NOT_FOUND, path
+
+
+def test_an_encoded_slash_after_a_real_id_is_404_for_every_method(emulator_url, api, session):
+    session_id, unchanged = session
+    client = api()
+    for method in ("POST", "GET", "DELETE"):
+        response = client.http.request(method, f"{emulator_url}/sessions/{session_id}%2Fcancel")
+        assert response.status_code == 404 and response.json() == NOT_FOUND, method
+    unchanged()
+
+
+def test_a_live_key_is_401_and_logged_without_the_key(emulator_url, session, caplog):
+    session_id, unchanged = session
+    for key in ("xnd_production_secret_0123456789", "XND_PUBLIC_PRODUCTION_secret_0123456789"):
+        with caplog.at_level(logging.WARNING, logger="conformance.emulator"):
+            response = requests.post(f"{emulator_url}/sessions/{session_id}/cancel", auth=(key, ""))
+        assert response.status_code == 401 and response.json() == UNAUTHORIZED
+        assert f"sent a live API key on POST /sessions/{session_id}/cancel" in caplog.text
+        assert "secret_0123456789" not in caplog.text
+    unchanged()
 
 
 def test_unknown_paths_and_methods_answer_json(emulator_url, api):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from conformance.emulator import EmulatorConfig, running
+from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
+
+KEY_A, KEY_B = DEFAULT_KEYS
 
 CUSTOMER = {"type": "INDIVIDUAL", "reference_id": "c1", "individual_detail": {"given_names": "Ana"}}
 ITEM = {"reference_id": "i1", "type": "PHYSICAL_PRODUCT", "name": "Shirt", "net_unit_amount": 5000, "quantity": 2,
@@ -53,6 +56,18 @@ REJECTED = {
     "bad enum with another error": ({"mode": "NOPE", "amount": "1"}, "API_VALIDATION_ERROR"),
     "bad components_configuration": ({"mode": "COMPONENTS", "components_configuration": {"origins": "x"}},
                                      "API_VALIDATION_ERROR"),
+    "unknown channel": ({"allowed_payment_channels": ["CARDS", "INVALID_CHANNEL"]}, "INVALID_PAYMENT_CHANNEL"),
+    "channel in lower case": ({"allowed_payment_channels": ["cards"]}, "INVALID_PAYMENT_CHANNEL"),
+    "primary channel not allowed": ({"allowed_payment_channels": ["CARDS"], "payment_link_configuration": {
+        "primary_payment_channels": ["BPI_DIRECT_DEBIT"]}}, "INVALID_PRIMARY_PAYMENT_CHANNEL"),
+    "primary channel unknown": ({"payment_link_configuration": {"primary_payment_channels": ["NOPE"]}},
+                                "INVALID_PRIMARY_PAYMENT_CHANNEL"),
+    "primary channels not a list": ({"payment_link_configuration": {"primary_payment_channels": "DANA"}},
+                                    "API_VALIDATION_ERROR"),
+    "101 items": ({"items": [ITEM] * 101}, "API_VALIDATION_ERROR"),
+    "lone surrogate in customer reference_id": ({"session_type": "SAVE", "amount": 0, "customer": {
+        **CUSTOMER, "reference_id": "c\ud800"}}, "API_VALIDATION_ERROR"),
+    "lone surrogate in description": ({"description": "\udfff"}, "API_VALIDATION_ERROR"),
 }
 
 
@@ -87,6 +102,56 @@ def test_non_object_bodies_are_validation_errors(api, emulator_url, raw):
     assert response.status_code == 400 and response.json()["error_code"] == "API_VALIDATION_ERROR"
 
 
+def test_channel_errors_name_the_channels(api):
+    unknown = api().create(allowed_payment_channels=["CARDS", "INVALID_CHANNEL", "INVALID_CHANNEL"]).json()
+    assert unknown["message"] == ("Channel(s) INVALID_CHANNEL are not available. Please ensure that you have "
+                                  "activated the necessary channels")
+    primary = api().create(allowed_payment_channels=["CARDS", "DANA"],
+                           payment_link_configuration={"primary_payment_channels": ["DANA", "OVO"]}).json()
+    assert primary["message"] == "Primary channel OVO is not included in the requested channels"
+
+
+@pytest.mark.parametrize("raw", [b'{"amount": -5, "amount": 1000}', b'{"amount": 1000, "amount": -5}'],
+                         ids=["invalid first", "invalid last"])
+def test_duplicate_keys_are_rejected_in_either_order(api, emulator_url, documented, raw):
+    body = raw[:-1] + b', "reference_id": "r", "session_type": "PAY", "mode": "PAYMENT_LINK", "currency": "IDR", ' \
+        b'"country": "ID"}'
+    response = api().http.post(emulator_url + "/sessions", data=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400 and documented("create", response) == []
+    assert response.json()["errors"] == [{"message": "must NOT have duplicate property 'amount'", "path": "/body"}]
+
+
+def test_lone_surrogates_are_named_by_path_and_never_echoed(api):
+    response = api().create(metadata={"k\udc00": "v"})
+    assert response.content.isascii() and "\\udc00" in response.json()["message"]
+    assert response.json()["errors"] == [{"message": "must be valid Unicode (a lone UTF-16 surrogate is not)",
+                                          "path": "/body/metadata/k\\udc00"}]
+
+
+def test_customer_ids_must_exist_for_the_owner(api, documented):
+    unknown = api().create(customer_id=f"cust-{uuid.uuid4()}")
+    assert unknown.status_code == 404 and documented("create", unknown) == []
+    assert unknown.json() == {"error_code": "DATA_NOT_FOUND",
+                              "message": "The customer ID provided in the request does not exist"}
+    customer = {**CUSTOMER, "reference_id": f"c-{uuid.uuid4().hex}"}
+    registered = api().new(customer=customer)["customer_id"]
+    assert api().new(customer_id=registered)["customer_id"] == registered
+    assert api(KEY_B).create(customer_id=registered).status_code == 404
+    assert api(KEY_A, "sub-1").create(customer_id=registered).status_code == 404
+    for seeded in ("cust-b98d6f63-d240-44ec-9bd5-aa42954c4f48", "cust-e2878b4c-d57e-4a2c-922d-c0313c2800a3"):
+        assert api(KEY_B).create(customer_id=seeded).status_code == 201
+
+
+def test_a_customer_reference_id_belongs_to_one_business(api, documented):
+    customer = {**CUSTOMER, "reference_id": f"c-{uuid.uuid4().hex}"}
+    first = api().new(customer=customer)["customer_id"]
+    assert api().new(customer=customer)["customer_id"] == first
+    for intruder in (api(KEY_B), api(KEY_A, "sub-1")):
+        duplicate = intruder.create(customer=customer)
+        assert duplicate.status_code == 409 and documented("create", duplicate) == []
+        assert duplicate.json()["error_code"] == "DUPLICATE_ERROR"
+
+
 ACCEPTED = {
     "docs' SAVE example": {"session_type": "SAVE", "amount": 0, "customer": CUSTOMER, "locale": "id",
                            "description": "Insurance Plan Registration",
@@ -104,6 +169,12 @@ ACCEPTED = {
         "%Y-%m-%dt%H:%M:%Sz")},
     "channels": {"allowed_payment_channels": ["CARDS", "DANA"], "channel_properties": {"cards": {}},
                  "notification_channels": ["EMAIL"]},
+    "every documented channel": {"allowed_payment_channels": ["CARDS", "BRI_DIRECT_DEBIT", "DANA", "OVO",
+                                                              "BPI_DIRECT_DEBIT"]},
+    "primary channel among the allowed": {"allowed_payment_channels": ["DANA", "OVO"],
+                                          "payment_link_configuration": {"primary_payment_channels": ["OVO"]}},
+    "100 items": {"items": [ITEM] * 100},
+    "surrogate pair, NUL and BOM": {"description": "\U0001f600 \x00 \ufeff"},
 }
 
 
@@ -116,7 +187,7 @@ def test_accepted_and_echoed(api, documented, overrides):
     session = response.json()
     assert session["customer_id"].startswith("cust-") if "customer" in overrides else True
     for name, value in overrides.items():
-        if name not in ("expires_at", "customer"):
+        if name not in ("expires_at", "customer", "payment_link_configuration"):  # not in the response schema
             assert session[name] == value, name
 
 

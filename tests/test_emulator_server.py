@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -15,9 +16,11 @@ import requests
 
 from conformance.emulator import DEFAULT_KEYS, ConfigError, EmulatorConfig, running
 from conformance.emulator.app import Api
-from conformance.emulator.config import parse_api_key
+from conformance.emulator.config import Limits, masked, parse_api_key
+from conformance.emulator.server import ensure_descriptors
 
 KEY_A, KEY_B = DEFAULT_KEYS
+UVICORN_LINES = ("Started server process", "Uvicorn running", "Shutting down", "Finished server process")
 
 
 def emulator_threads() -> set[threading.Thread]:
@@ -59,15 +62,41 @@ def test_sessions_survive_a_restart_on_the_same_db(tmp_path, client_of):
         assert client.cancel(active["payment_session_id"]).status_code == 200
 
 
+@pytest.mark.parametrize("key", ["xnd_production_abc", "XND_PRODUCTION_abc", "Xnd_Production_abc",
+                                 "xnd_public_production_abc", "XND_PUBLIC_PRODUCTION_abc"])
+def test_config_refuses_live_keys_in_any_case(key):
+    with pytest.raises(ConfigError, match="test mode only") as refused:
+        EmulatorConfig(api_keys={key: "5f9a3c2e1b7d4a6c8e0f1a2b"})
+    assert key not in str(refused.value)
+
+
+def test_keys_are_masked_to_prefix_and_last_four():
+    assert masked("xnd_development_conformance_business_a") == "xnd_development_…ss_a"
+    assert masked("xnd_public_development_0123456789ab") == "xnd_public_development_…89ab"
+    assert masked("xnd_development_short") == "xnd_development_…"
+    assert masked("no-prefix-but-long-enough") == "…ough"
+
+
 def test_config_refuses_what_it_cannot_serve():
-    with pytest.raises(ConfigError, match="test mode only"):
-        EmulatorConfig(api_keys={"xnd_production_abc": "5f9a3c2e1b7d4a6c8e0f1a2b"})
     with pytest.raises(ConfigError, match="24 lowercase hex"):
         EmulatorConfig(api_keys={"xnd_development_x": "not-hex"})
     with pytest.raises(ConfigError, match="Basic username"):
         EmulatorConfig(api_keys={"a:b": "5f9a3c2e1b7d4a6c8e0f1a2b"})
     with pytest.raises(ConfigError, match="at least 1"):
         EmulatorConfig(min_expiry_seconds=0.5)
+    with pytest.raises(ConfigError, match="max-body-bytes must be positive"):
+        Limits(max_body_bytes=0)
+    for url in ("ftp://x.example", "http://x.example?q=1", 'http://x.example/"><script>', "http://evil\"host"):
+        with pytest.raises(ConfigError, match="public URL"):
+            EmulatorConfig(public_url=url)
+
+
+def test_open_file_limit_must_fit_the_connection_cap():
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    ensure_descriptors(100)
+    assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] == soft  # enough already: left alone
+    with pytest.raises(ConfigError, match="needs 1000000064 open files"):
+        ensure_descriptors(10**9)
 
 
 def test_api_key_option_parsing():
@@ -109,9 +138,10 @@ def test_internal_failure_is_the_documented_500(caplog, client_of, documented):
 
 # --- the command line ----------------------------------------------------------------------------------------------
 
-def cli(*args: str) -> subprocess.Popen:
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "conformance", "emulator", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                            stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
 
 
 def started(process: subprocess.Popen) -> tuple[str, list[str]]:
@@ -135,17 +165,34 @@ def test_cli_serves_persists_and_logs(tmp_path, client_of):
     db = str(tmp_path / "cli.db")
     process = cli("--port", "0", "--db", db, "--api-key", "xnd_development_cli", "--min-expiry", "1")
     base_url, lines = started(process)
-    assert any("xnd_development_cli" in line for line in lines)
+    assert "  API key xnd_development_… -> business " in lines[0]
     client = client_of(base_url, "xnd_development_cli")
     session_id = client.new()["payment_session_id"]
     assert client.cancel(session_id).status_code == 200
     stderr = stop(process)
     assert f"POST /sessions/{session_id}/cancel 200" in stderr and "xnd_development_cli" not in stderr
+    assert not any(line in stderr for line in UVICORN_LINES)
 
     process = cli("--port", "0", "--db", db, "--api-key", "xnd_development_cli", "--quiet")
     base_url, _ = started(process)
     assert client_of(base_url, "xnd_development_cli").get(session_id).json()["status"] == "CANCELED"
     assert "/sessions/" not in stop(process)
+
+
+def test_cli_keys_from_environment_and_file_never_printed(tmp_path, client_of):
+    from_file, from_env = "xnd_development_from_file_0123456789", "xnd_development_from_env_abcdefghij"
+    keys_file = tmp_path / "keys"
+    keys_file.write_text(f"# test keys\n\n{from_file}=5f9a3c2e1b7d4a6c8e0f1a2b\n")
+    process = cli("--port", "0", "--quiet", "--keys-file", str(keys_file),
+                  env={"CONFORMANCE_EMULATOR_API_KEYS": from_env})
+    base_url, lines = started(process)
+    assert [line.split(" -> ")[0].strip() for line in lines[:-1]] == [
+        "API key xnd_development_…ghij", "API key xnd_development_…6789"]
+    for key in (from_file, from_env):
+        assert client_of(base_url, key).create().status_code == 201
+    stderr = stop(process)
+    assert from_file not in "".join(lines) + stderr and from_env not in "".join(lines) + stderr
+    assert not any(line in stderr for line in UVICORN_LINES)
 
 
 @pytest.mark.parametrize(("args", "message"), [

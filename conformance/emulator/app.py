@@ -11,10 +11,16 @@ Documented choices:
 - ``for-user-id`` absent or empty means the business's master account; any other value is a sub-account id. A session
   is visible only to its owner (business and sub-account): to anyone else it is 404 ``NOT_FOUND``.
 - A session id that is not ``ps-`` + 24 lowercase hex is 404 ``NOT_FOUND`` (never 400, never 5XX), whatever its
-  length or characters; so are ids that contain ``/`` (no route matches them).
+  length or characters (up to the HTTP layer's request-target limit: see ``protocol``); so are ids that contain ``/``
+  or ``%2F`` (no route matches them).
+- A request with a live key (``xnd_production_…``, ``xnd_public_production_…``, any case) is 401 like any unknown key,
+  and logged as a warning (client, method, path; never the key).
+- Links (``payment_link_url``) start with ``public_url`` if configured, else with the scheme and Host header the
+  client used (the HTTP layer has already refused a Host that is not ``host[:port]``).
 - Cancel ignores any request body, even one that is not JSON.
 - The checkout page needs no auth (the end customer opens it): 200 HTML while ACTIVE, 404 JSON otherwise.
-- Unknown paths: 404 ``NOT_FOUND``; wrong methods: 405 ``METHOD_NOT_ALLOWED`` with ``Allow``; both JSON.
+- Unknown paths: 404 ``NOT_FOUND``; wrong methods: 405 ``METHOD_NOT_ALLOWED`` with ``Allow`` (404 if the path's
+  session id is malformed); both JSON.
   Any internal failure: 500 ``SERVER_ERROR`` with the documented body (the traceback goes to the server log only).
 
 Every step of a request is a method of :class:`Api`, so a variant of the emulator can replace exactly one.
@@ -35,11 +41,11 @@ from urllib.parse import unquote
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from conformance.emulator.config import EmulatorConfig
+from conformance.emulator.config import EmulatorConfig, is_live
 from conformance.emulator.create import new_session
 from conformance.emulator.errors import (
     ApiError,
@@ -124,8 +130,12 @@ class Api:
 
     def owner(self, request: Request) -> Owner:
         """Who is asking: the business of the API key, and the ``for-user-id`` sub-account if any."""
-        business = self.config.api_keys.get(basic_username(request.headers.get("authorization")) or "")
+        key = basic_username(request.headers.get("authorization")) or ""
+        business = self.config.api_keys.get(key)
         if business is None:
+            if is_live(key):
+                logger.warning("%s sent a live API key on %s %s: refused", (request.client or ("-",))[0],
+                               request.method, request.url.path)
             raise invalid_api_key()
         return Owner(business, request.headers.get("for-user-id", ""))
 
@@ -155,15 +165,19 @@ class Api:
         return json_response(status, self.body(request, session))
 
     def body(self, request: Request, session: Session) -> dict:
-        """The session's public fields; its links use the origin (scheme and Host) the client reached us at."""
+        """The session's public fields; its links use the public URL, else the origin the client reached us at."""
+        return session_body(session, self.config.public_url or self.origin(request))
+
+    @staticmethod
+    def origin(request: Request) -> str:
         host = request.headers.get("host") or "{}:{}".format(*request.scope["server"])
-        return session_body(session, f"{request.scope['scheme']}://{host}")
+        return f"{request.scope['scheme']}://{host}"
 
     # --- endpoints ----------------------------------------------------------------------------------------------
 
     async def create(self, request: Request) -> Response:
         owner = self.owner(request)
-        session = new_session(await request.body(), owner, now_ms(), self.config.min_expiry_seconds)
+        session = new_session(await request.body(), owner, now_ms(), self.config, self.store)
         self.store.add(session)
         return self.present(request, session, 201)
 
@@ -208,7 +222,10 @@ class Api:
                 self.owner(request)
         except ApiError as refused:
             return error_response(refused)
-        if error.status_code == 405:
+        segments = path.split("/")
+        malformed_id = len(segments) > 2 and segments[1] in ("sessions", "checkout") and not SESSION_ID.fullmatch(
+            segments[2])
+        if error.status_code == 405 and not malformed_id:
             return error_response(ApiError(405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed on {path}"),
                                   error.headers)
         if path.startswith(("/sessions/", "/checkout/")):
@@ -243,6 +260,8 @@ class Envelope:
 
         try:
             await self.app(scope, receive, observed)
+        except ClientDisconnect:  # the HTTP layer refused the rest of the request and has answered it
+            pass
         except Exception:
             logger.exception("internal error")
             if not status:

@@ -1,20 +1,24 @@
-"""How an emulator is set up: address, storage, accepted API keys, expiry floor, extensions, logging.
+"""How an emulator is set up: address, storage, accepted API keys, expiry floor, extensions, bounds, logging.
 
 API keys map to businesses (24 lowercase hex ids, like Xendit's ``business_id``). A key given without a business
 gets one derived from the key itself, so the same key owns the same sessions after a restart on the same database.
-The emulator is test mode only: a key starting ``xnd_production_`` is refused.
+The emulator is test mode only: a live key (``xnd_production_…`` or ``xnd_public_production_…``, in any letter case)
+is refused. Keys are never printed in full: :func:`masked` shows the prefix and the last four characters.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from urllib.parse import urlsplit
 
-PRODUCTION_PREFIX = "xnd_production_"
+LIVE_PREFIXES = ("xnd_production_", "xnd_public_production_")
+KEY_PREFIX = re.compile(r"(?i)xnd_(?:public_)?[a-z]+_")
 BUSINESS_ID = re.compile(r"[0-9a-f]{24}")
+HOST = re.compile(rb"(?:[A-Za-z0-9._-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
 DEFAULT_MIN_EXPIRY_SECONDS = 600.0
 
 DEFAULT_KEYS: Mapping[str, str] = MappingProxyType({
@@ -27,6 +31,19 @@ class ConfigError(ValueError):
     """A configuration the emulator refuses to start with."""
 
 
+def is_live(key: str) -> bool:
+    """Whether `key` is a live (production) key, secret or public, whatever its letter case."""
+    return key.lower().startswith(LIVE_PREFIXES)
+
+
+def masked(key: str) -> str:
+    """`key` fit to print: its ``xnd_<mode>_`` prefix (if any) and its last four characters, if that hides at least
+    eight."""
+    prefix = match.group() if (match := KEY_PREFIX.match(key)) else ""
+    secret = key[len(prefix):]
+    return f"{prefix}…{secret[-4:]}" if len(secret) >= 12 else f"{prefix}…"
+
+
 def business_for(key: str) -> str:
     """The business id a key owns when none is given: stable, derived from the key."""
     return hashlib.sha256(key.encode()).hexdigest()[:24]
@@ -34,25 +51,75 @@ def business_for(key: str) -> str:
 
 def parse_api_key(text: str) -> tuple[str, str]:
     """``KEY`` or ``KEY=BUSINESS_ID`` → (key, business id)."""
-    key, sep, business = text.partition("=")
+    key, sep, business = text.strip().partition("=")
     return key, business if sep else business_for(key)
+
+
+def keys_file_lines(lines: Iterable[str]) -> list[str]:
+    """The ``KEY[=BUSINESS_ID]`` entries of a keys file: one a line; blank lines and ``#`` comments skipped."""
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
 def _check_keys(api_keys: Mapping[str, str]) -> None:
     if not api_keys:
         raise ConfigError("at least one API key is needed")
     for key, business in api_keys.items():
-        if not key or ":" in key or not key.isprintable() or key != key.strip():
-            raise ConfigError(f"API key {key!r} cannot be sent as an HTTP Basic username")
-        if key.startswith(PRODUCTION_PREFIX):
-            raise ConfigError(f"refusing a live key ({PRODUCTION_PREFIX}…): the emulator is test mode only")
+        if not key or ":" in key or not key.isprintable() or not key.isascii() or key != key.strip():
+            raise ConfigError(f"API key {masked(key)!r} cannot be sent as an HTTP Basic username")
+        if is_live(key):
+            raise ConfigError(f"refusing a live key ({masked(key)}): the emulator is test mode only")
         if not BUSINESS_ID.fullmatch(business):
             raise ConfigError(f"business id {business!r} is not 24 lowercase hex characters")
 
 
+def valid_host(value: bytes) -> bool:
+    """Whether a Host header value is ``host[:port]``: a DNS-style name or IPv4 address, or an IPv6 literal in
+    brackets, and up to five port digits. Only such a value may go into a link."""
+    return HOST.fullmatch(value) is not None
+
+
+def _public_url(url: str | None) -> str | None:
+    """`url` without a trailing slash, if it can prefix the emulator's links: http(s), host[:port], maybe a path."""
+    if url is None:
+        return None
+    try:
+        parts = urlsplit(url)
+        usable = parts.scheme in ("http", "https") and valid_host(parts.netloc.encode()) and not (
+            parts.query or parts.fragment or set(parts.path) & set('"<>\\ %'))
+    except (ValueError, UnicodeEncodeError):
+        usable = False
+    if not usable:
+        raise ConfigError(f"public URL {url!r} is not http(s)://host[:port][/path]")
+    return url.rstrip("/")
+
+
+def _bound(default: float, help: str) -> float:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what one client can hold (see ``protocol``); each is a command-line option of the same name."""
+
+    header_timeout: float = _bound(10.0, "Seconds from a partial request head to its end; then 408.")
+    body_timeout: float = _bound(10.0, "Seconds from the end of the headers to the end of the body; then 408.")
+    keep_alive_timeout: float = _bound(5.0, "Seconds an idle connection (new, or between requests) stays open.")
+    max_connections: int = _bound(512, "Open connections; one more is answered 429 and closed.")
+    max_header_bytes: int = _bound(16 * 1024, "Bytes of request line and headers; more is 414 or 431.")
+    max_headers: int = _bound(100, "Header fields per request; more is 431.")
+    max_body_bytes: int = _bound(1024 * 1024, "Bytes of request body, declared or sent; more is 413.")
+    max_items: int = _bound(100, "Entries of a create request's items; more is 400 API_VALIDATION_ERROR.")
+
+    def __post_init__(self) -> None:
+        for name, value in vars(self).items():
+            if not value > 0:
+                raise ConfigError(f"{name.replace('_', '-')} must be positive")
+
+
 @dataclass(frozen=True)
 class EmulatorConfig:
-    """Everything an emulator needs; ``port=0`` picks a free port, ``db_path=None`` keeps sessions in memory."""
+    """Everything an emulator needs; ``port=0`` picks a free port, ``db_path=None`` keeps sessions in memory,
+    ``public_url`` (e.g. ``https://emulator.example:8443``) replaces the request's own origin in links."""
 
     host: str = "127.0.0.1"
     port: int = 0
@@ -61,6 +128,8 @@ class EmulatorConfig:
     min_expiry_seconds: float = DEFAULT_MIN_EXPIRY_SECONDS
     test_control: bool = True
     log_requests: bool = False
+    public_url: str | None = None
+    limits: Limits = field(default_factory=Limits)
 
     def __post_init__(self) -> None:
         _check_keys(self.api_keys)
@@ -69,3 +138,4 @@ class EmulatorConfig:
         if self.min_expiry_seconds < 1:
             raise ConfigError("min_expiry_seconds must be at least 1")
         object.__setattr__(self, "api_keys", MappingProxyType(dict(self.api_keys)))
+        object.__setattr__(self, "public_url", _public_url(self.public_url))

@@ -2,11 +2,13 @@
 
 The listening socket is bound before uvicorn starts, so port 0 resolves to a real port at once and a port in use is
 an ``OSError`` in the caller, not a failure inside the server thread. uvicorn's access log is off (the app logs its
-own line per request) and uvicorn leaves the process's logging configuration alone.
+own line per request) and uvicorn leaves the process's logging configuration alone. The HTTP layer is uvicorn's
+httptools protocol with the emulator's bounds (``protocol.GuardedProtocol``); WebSocket upgrades are not served.
 """
 
 from __future__ import annotations
 
+import resource
 import socket
 import threading
 import time
@@ -16,11 +18,13 @@ from contextlib import closing, contextmanager
 import uvicorn
 
 from conformance.emulator.app import Api
-from conformance.emulator.config import EmulatorConfig
+from conformance.emulator.config import ConfigError, EmulatorConfig
 from conformance.emulator.create import schemas
+from conformance.emulator.protocol import GuardedProtocol
 from conformance.emulator.store import Store
 
 START_TIMEOUT_SECONDS = 10.0
+SPARE_DESCRIPTORS = 64  # the listening socket, the database and its WAL, the interpreter's own files
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -42,11 +46,26 @@ def base_url(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
+def ensure_descriptors(max_connections: int) -> None:
+    """Raise the soft limit on open files to fit `max_connections`, if the hard limit allows; else ConfigError (so
+    the cap, not a failing ``accept()``, is what turns connections away)."""
+    needed = max_connections + SPARE_DESCRIPTORS
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or soft >= needed:
+        return
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
+    except (ValueError, OSError):
+        raise ConfigError(f"max-connections {max_connections} needs {needed} open files; the limit is {hard}") from None
+
+
 def _server(config: EmulatorConfig, store: Store, api: type[Api]) -> uvicorn.Server:
+    ensure_descriptors(config.limits.max_connections)
     schemas()  # load the spec before the first request, not during it
     return uvicorn.Server(uvicorn.Config(
-        api(config, store).asgi(), lifespan="off", access_log=False, log_config=None, log_level=None,
-        timeout_graceful_shutdown=2, server_header=False, proxy_headers=False,
+        api(config, store).asgi(), http=GuardedProtocol.bounded(config.limits), ws="none", lifespan="off",
+        access_log=False, log_config=None, log_level=None, timeout_graceful_shutdown=2, server_header=False,
+        proxy_headers=False,
     ))
 
 
@@ -78,5 +97,6 @@ def serve(config: EmulatorConfig, on_ready: Callable[[str], None], api: type[Api
     """Run an emulator (or a variant's `api`) in the foreground until interrupted; `on_ready` gets the base URL once
     it listens."""
     with closing(Store(config.db_path)) as store, closing(bind(config.host, config.port)) as sock:
+        server = _server(config, store, api)
         on_ready(base_url(sock))
-        _server(config, store, api).run(sockets=[sock])
+        server.run(sockets=[sock])

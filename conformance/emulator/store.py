@@ -1,4 +1,4 @@
-"""Sessions in SQLite: in memory by default, or a file (WAL) that survives restarts.
+"""Sessions (and the customer registry) in SQLite: in memory by default, or a file (WAL) that survives restarts.
 
 State changes are single conditional statements (``UPDATE … WHERE status = 'ACTIVE' AND expires_at > now``), so of
 any number of racing cancels, in this process or another one on the same file, exactly one wins.
@@ -28,7 +28,13 @@ CREATE TABLE IF NOT EXISTS sessions (
     expires_at INTEGER NOT NULL,
     outcome TEXT NOT NULL,
     fields TEXT NOT NULL
-)
+);
+CREATE TABLE IF NOT EXISTS customers (
+    reference_id TEXT PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    business_id TEXT NOT NULL,
+    sub_account TEXT NOT NULL
+);
 """
 _COLUMNS = "id, business_id, sub_account, status, updated, expires_at, outcome, fields"
 _LIVE = ("id = :id AND business_id = :business_id AND sub_account = :sub_account"
@@ -87,7 +93,7 @@ class Store:
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._db.execute("PRAGMA busy_timeout = 5000")
-        self._db.execute(_SCHEMA)
+        self._db.executescript(_SCHEMA)
 
     def close(self) -> None:
         with self._lock:
@@ -104,6 +110,22 @@ class Store:
         with self._lock:
             rows = self._db.execute(f"SELECT {_COLUMNS} FROM sessions WHERE id = ?", (session_id,)).fetchall()
         return _session(rows[0]).at(now) if rows else None
+
+    def claim_customer(self, owner: Owner, reference_id: str, customer_id: str) -> bool:
+        """Register customer `reference_id` as `owner`'s (id `customer_id`) unless another owner has it; whether the
+        owner has it now. The first owner to register a ``reference_id`` keeps it, in any number of processes."""
+        with self._lock:
+            self._db.execute("INSERT OR IGNORE INTO customers VALUES (?, ?, ?, ?)",
+                             (reference_id, customer_id, owner.business_id, owner.sub_account))
+            row = self._db.execute("SELECT business_id, sub_account FROM customers WHERE reference_id = ?",
+                                   (reference_id,)).fetchone()
+        return Owner(*row) == owner
+
+    def has_customer(self, owner: Owner, customer_id: str) -> bool:
+        """Whether `owner` registered the customer `customer_id`."""
+        with self._lock:
+            return self._db.execute("SELECT 1 FROM customers WHERE id = ? AND business_id = ? AND sub_account = ?",
+                                    (customer_id, owner.business_id, owner.sub_account)).fetchone() is not None
 
     def cancel(self, owner: Owner, session_id: str, now: int) -> tuple[Session | None, bool]:
         return self._transition(owner, session_id, now, f"status = '{CANCELED}', {_BUMP}")
