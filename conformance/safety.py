@@ -1,6 +1,7 @@
 """Never touch a live account unless told, never cancel a session the suite did not create or was not given.
 
-- A live key (``xnd_production_``), or a Xendit host with a key that is not a test key (``xnd_development_``),
+- A live key (``xnd_production_``, ``xnd_public_production_``, in any letter case), or a Xendit host with a key
+  that is not a test key (``xnd_development_``),
   is refused unless ``--allow-live`` is given.
 - Before a state-changing request to an id that contains a well-formed session id the suite did not create, a GET
   with the configured key must answer 404 for that id: a generated id could, in theory, be a real session.
@@ -11,7 +12,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-LIVE_PREFIX, TEST_PREFIX = "xnd_production_", "xnd_development_"
+from conformance.keys import is_live, is_test
+
 XENDIT_HOST = re.compile(r"(^|\.)xendit\.co$", re.IGNORECASE)
 REAL_LOOKING_ID = re.compile(r"ps-[0-9a-f]{24}", re.IGNORECASE)
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -26,9 +28,9 @@ def is_xendit(base_url: str) -> bool:
 def live_risk(base_url: str, keys: list[str | None]) -> str | None:
     """Why this run could touch a live account, or None."""
     for key in filter(None, keys):
-        if key.startswith(LIVE_PREFIX):
-            return "a live (xnd_production_) API key was given"
-        if is_xendit(base_url) and not key.startswith(TEST_PREFIX):
+        if is_live(key):
+            return "a live (xnd_production_ or xnd_public_production_, any case) API key was given"
+        if is_xendit(base_url) and not is_test(key):
             return f"{urlsplit(base_url).hostname} is Xendit and a key is not a test (xnd_development_) key"
     return None
 

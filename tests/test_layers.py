@@ -12,7 +12,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "conformance"
 LAYERS = [
-    {"conformance", "conformance.exitcodes"},
+    {"conformance", "conformance.exitcodes", "conformance.keys"},
     {"conformance.spec"},
     {"conformance.target"},
     {"conformance.checks", "conformance.config", "conformance.safety"},
@@ -26,7 +26,8 @@ LAYERS = [
      "conformance.__main__", "conformance.suite.pytest_plugin"},
 ]
 EMULATOR = "conformance.emulator"  # beside the pipeline: it may use the spec stage, and only run/cli start it
-EMULATOR_MAY_USE = {"conformance", "conformance.spec", "conformance.emulator"}
+EMULATOR_MAY_USE = {"conformance", "conformance.exitcodes", "conformance.keys", "conformance.spec",
+                    "conformance.emulator"}
 
 
 def _module(path: Path) -> str:
@@ -75,5 +76,6 @@ def test_no_module_reaches_back_a_layer(path):
 
 
 def test_the_rule_can_fail():
-    assert layer("conformance.report.junit") > layer("conformance.results.model") > layer("conformance.checks.stateless")
+    assert layer("conformance.report.junit") > layer("conformance.results.model") > layer(
+        "conformance.checks.stateless")
     assert layer("conformance.suite.pytest_plugin") == len(LAYERS) - 1

@@ -6,16 +6,19 @@ import base64
 import json
 import time
 
+import pytest
+
 from tests.fakes import AUTHORIZED, KEY, NOT_FOUND, conformant_404, every_nth, reply, serve
 from tests.test_run import conformance
 
 EXAMPLE_ID = "ps-661f87c614802d6c402cd82d"  # the document's example: schemathesis sends it
 
 
-def test_live_key_is_refused():
-    done = conformance("run", "--base-url", "http://127.0.0.1:9", "--api-key", "xnd_production_abc")
-    assert done.returncode == 2 and "refusing to run: a live (xnd_production_) API key" in done.stderr
-    assert "xnd_production_abc" not in done.stdout + done.stderr
+@pytest.mark.parametrize("key", ["xnd_production_abc", "XND_PRODUCTION_abc", "xnd_public_production_abc"])
+def test_live_key_is_refused(key):
+    done = conformance("run", "--base-url", "http://127.0.0.1:9", "--api-key", key)
+    assert done.returncode == 2 and "refusing to run: a live (xnd_production_" in done.stderr
+    assert key not in done.stdout + done.stderr
 
 
 def test_xendit_host_needs_a_test_key_and_allow_live_overrides():

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
-LIVE_PREFIXES = ("xnd_production_", "xnd_public_production_")
+from conformance.keys import LIVE_PREFIXES, is_live  # noqa: F401 - the emulator's refusal of live keys
+
 KEY_PREFIX = re.compile(r"(?i)xnd_(?:public_)?[a-z]+_")
 BUSINESS_ID = re.compile(r"[0-9a-f]{24}")
 HOST = re.compile(rb"(?:[A-Za-z0-9._-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
@@ -29,11 +30,6 @@ DEFAULT_KEYS: Mapping[str, str] = MappingProxyType({
 
 class ConfigError(ValueError):
     """A configuration the emulator refuses to start with."""
-
-
-def is_live(key: str) -> bool:
-    """Whether `key` is a live (production) key, secret or public, whatever its letter case."""
-    return key.lower().startswith(LIVE_PREFIXES)
 
 
 def masked(key: str) -> str:
