@@ -45,7 +45,8 @@ EXPECTED = {  # what each command must have written: the scan below is not vacuo
     "emulator": {"stdout", "stderr"},
     "emulator-quiet": {"stdout", "stderr"},
 }
-EXIT = {"run": 1, "run-passing": 0, "replay/lifecycle": 0, "compare": 1, "pytest": 1}  # by output directory
+EXIT = {"run": 1, "run-passing": 0, "replay/auth": 1, "replay/lifecycle": 2, "compare": 1,
+        "pytest": 1}  # by output directory
 
 
 def _environment() -> dict[str, str]:
@@ -162,7 +163,7 @@ def test_reproductions_read_the_key_from_the_environment(canary_run):
     assert f"Input: {KEY_AS_PASSWORD}" in shown, "run -v shows no key-as-password failure"
     curl = """-H "Authorization: Basic $(printf '%s' ":$XENDIT_API_KEY" | base64 | tr -d '\\n')\""""
     assert curl in shown, "run -v has no shell-encoded key-as-password reproduction"
-    assert "Reproduce: curl" in (root / "replay" / "lifecycle" / "stdout").read_text(), "replay shows no curl line"
+    assert "Reproduce: curl" in (root / "replay" / "auth" / "stdout").read_text(), "replay shows no curl line"
     assert "CONFORMANT" in (root / "run-passing" / "stdout").read_text(), "the passing run did not pass"
     exchanges = _artifacts(root / "run-passing")["evidence.zip!exchanges.jsonl"]
     count = exchanges.count('-u \\"$XENDIT_API_KEY:\\"')
