@@ -14,8 +14,9 @@ from rich.console import Console
 from conformance import __version__
 from conformance.checks.catalogue import CATALOGUE, INFERRED
 from conformance.checks.profiles import ALLOWANCES, PROFILES
-from conformance.config import DEFAULT_HTML, DEFAULT_JSON, DEFAULT_JUNIT, RunConfig
+from conformance.config import DEFAULT_JSON
 from conformance.exitcodes import ExitCode
+from conformance.options import options, run_config
 from conformance.settings import SECRETS, add_environment, defaults_from_file, flag, variable
 from conformance.spec.load import InputError
 from conformance.spec.render import render_text
@@ -72,68 +73,7 @@ def spec_check(paths: tuple[str, ...], as_json: bool) -> None:
     sys.exit(ExitCode.FAILED if any(not result.ok for result in results) else ExitCode.OK)
 
 @main.command("run")
-@click.option("--base-url", help="Target to test. Default: the bundled emulator, started in-process on a free "
-              "loopback port.")
-@click.option("--api-key", help="Secret API key for the target (never printed; not allowed in settings files).")
-@click.option("--other-api-key", help="A key of another business, for the isolation check.")
-@click.option("--for-user-id", help="Sub-account (xenPlatform) to act for; sent as for-user-id.")
-@click.option("--spec", type=click.Path(dir_okay=False), help="OpenAPI document under test (JSON, YAML or a docs "
-              "page). Default: the bundled cancel-session.seed.json.")
-@click.option("--profile", type=click.Choice(PROFILES), default="strict", show_default=True,
-              help="strict: the published document alone; lenient: plus the allowances `conformance checks "
-              "--profile lenient` lists.")
-@click.option("--test-control", is_flag=True, help="The target implements the emulator's test-control "
-              "extension (complete/expire); always on for the bundled emulator.")
-@click.option("--session-id", "session_ids", multiple=True, help="An ACTIVE session the lifecycle checks may "
-              "cancel (repeatable). Used before the suite creates its own.")
-@click.option("--completed-session-id", help="A COMPLETED session for LIFE-COMPLETED.")
-@click.option("--expired-session-id", help="An EXPIRED session for LIFE-EXPIRED.")
-@click.option("--max-examples", type=click.IntRange(1, 100000), default=50, show_default=True,
-              help="Hypothesis examples per generated family (schemathesis fuzzing, ids, auth, for-user-id).")
-@click.option("--seed", type=int, default=1, show_default=True, help="Seed: the same seed sends the same requests.")
-@click.option("--workers", type=click.IntRange(1, 4), default=1, show_default=True,
-              help="Generated families explored at once, each on its own connections (the lifecycle checks stay "
-              "ordered). Worth it for large budgets against slow targets.")
-@click.option("--no-shrink", is_flag=True, help="Report failures as found, without shrinking to a minimal input.")
-@click.option("--junit-xml", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_JUNIT,
-              show_default=True, help="The JUnit report: a testsuite per stage, a testcase per check ID.")
-@click.option("--json-report", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_JSON,
-              show_default=True, help="The machine-readable report.")
-@click.option("--html-report", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_HTML,
-              show_default=True, help="The self-contained HTML report.")
-@click.option("--evidence", type=click.Path(dir_okay=False, path_type=Path), help="Also write an evidence bundle "
-              "(zip): reports, every exchange redacted, the spec document, a SHA-256 manifest; `conformance "
-              "verify-evidence` checks it.")
-@click.option("--signing-key", type=click.Path(dir_okay=False, path_type=Path), help="Sign the evidence manifest "
-              "with this Ed25519 private key (PEM: openssl genpkey -algorithm ed25519); passphrase from "
-              "$CONFORMANCE_SIGNING_KEY_PASSPHRASE.")
-@click.option("--transcript", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write every exchange, redacted, as JSON lines.")
-@click.option("--checks", "check_ids", callback=lambda ctx, param, value: _ids(value), metavar="ID,...",
-              help="Run only these check IDs (comma-separated).")
-@click.option("--allow-skip", "allow_skip", callback=lambda ctx, param, value: _ids(value) or [], metavar="ID,...",
-              help="MUST checks you accept not being judged (e.g. LIFE-COMPLETED,LIFE-EXPIRED on a target without "
-              "test control): the verdict is not INCOMPLETE for them alone; every report lists them.")
-@click.option("--no-should", is_flag=True, help="Leave out SHOULD-level checks (inferences, reported as warnings).")
-@click.option("--fail-on-should", is_flag=True, help="Exit 1 when a SHOULD-level check of the target fails, "
-              "not only warn (the document's own SHOULD findings stay warnings).")
-@click.option("--request-timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True,
-              help="Seconds to wait for each response.")
-@click.option("-v", "--verbose", count=True, help="Print every failure in full at the end.")
-@click.option("-q", "--quiet", is_flag=True, help="Print only the verdict, the totals and the report paths.")
-@click.option("--no-progress", is_flag=True, help="Plain line-per-check output even on a terminal.")
-@click.option("--rate-limit", callback=lambda ctx, param, value: _rate(value), metavar="N/s|N/m",
-              help="Throttle requests. Default: none for local targets, 1/s for Xendit hosts (60 per minute).")
-@click.option("--max-requests", type=click.IntRange(1), help="Stop sending after N requests (partial report).")
-@click.option("--timeout-total", type=click.FloatRange(1), help="Stop sending after S seconds (partial report).")
-@click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False), help="CA certificates for a TLS target.")
-@click.option("--insecure", is_flag=True, help="Do not verify the target's TLS certificate (self-signed test targets).")
-@click.option("--allow-live", is_flag=True, help="Run even with a live key or a non-test key on a Xendit host; only "
-              "sessions the run created or was given are canceled.")
-@click.option("--no-real-sessions", is_flag=True, help="The target holds no real sessions (a mock, a disposable "
-              "emulator): send generated cancels without first confirming with a GET that their id is unknown.")
-@click.option("--dry-run", is_flag=True, help="Print the plan (checks, requests per family, sessions to create and "
-              "cancel) and send nothing.")
+@options()
 def run_command(**options) -> None:
     """Run the conformance suite against a target (default: the bundled emulator) and write a JUnit report.
 
@@ -144,31 +84,13 @@ def run_command(**options) -> None:
     from conformance.run import UsageError, run
 
     try:
-        sys.exit(run(_run_config(options), Console(width=None if sys.stdout.isatty() else 160)))
+        sys.exit(run(run_config(options), Console(width=None if sys.stdout.isatty() else 160)))
     except UsageError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(ExitCode.USAGE)
 
 
 add_environment(run_command)
-
-
-def _run_config(options: dict) -> RunConfig:
-    return RunConfig(
-        base_url=options["base_url"], api_key=options["api_key"], other_api_key=options["other_api_key"],
-        for_user_id=options["for_user_id"], spec=options["spec"], profile=options["profile"],
-        test_control=options["test_control"], session_ids=list(options["session_ids"]),
-        completed_session_id=options["completed_session_id"], expired_session_id=options["expired_session_id"],
-        max_examples=options["max_examples"], seed=options["seed"], workers=options["workers"],
-        shrink=not options["no_shrink"],
-        junit_xml=options["junit_xml"], json_report=options["json_report"], html_report=options["html_report"],
-        transcript=options["transcript"], evidence=options["evidence"], signing_key=options["signing_key"],
-        checks=options["check_ids"], allow_skip=options["allow_skip"], no_real_sessions=options["no_real_sessions"],
-        should=not options["no_should"], fail_on_should=options["fail_on_should"],
-        request_timeout=options["request_timeout"], rate_limit=options["rate_limit"],
-        max_requests=options["max_requests"], timeout_total=options["timeout_total"], ca_bundle=options["ca_bundle"],
-        insecure=options["insecure"], allow_live=options["allow_live"], dry_run=options["dry_run"],
-        progress=not options["no_progress"], verbosity=-1 if options["quiet"] else options["verbose"])
 
 
 SOURCES = {ParameterSource.COMMANDLINE: "flag", ParameterSource.ENVIRONMENT: "environment",
@@ -237,31 +159,6 @@ def options_table() -> str:
             help_text = " ".join((param.help or "").split()).replace("|", "\\|")
             rows.append(f"| {names} | `{variable(param)}` | {default} | {help_text} |")
     return "\n".join(rows)
-
-
-def _rate(text: str | None) -> float | None:
-    """``5/s`` or ``60/m`` (or a bare number per second) as requests per second."""
-    if text is None:
-        return None
-    number, _, unit = text.partition("/")
-    per = {"": 1, "s": 1, "m": 60, "min": 60}.get(unit.strip().lower())
-    try:
-        rate = float(number) / per if per else 0.0
-    except ValueError:
-        rate = 0.0
-    if rate <= 0:
-        raise click.BadParameter(f"{text!r}: expected N/s or N/m with N > 0")
-    return rate
-
-
-def _ids(text: str | None) -> list[str] | None:
-    """``A,B`` as a list; None when not given; a usage error when given but empty (``--checks ','``)."""
-    if text is None:
-        return None
-    ids = [part.strip() for part in text.split(",") if part.strip()]
-    if not ids:
-        raise click.BadParameter(f"{text!r}: no check ID (expected ID,ID,...)")
-    return ids
 
 
 @main.command("checks")

@@ -22,7 +22,8 @@ LAYERS = [
     {"conformance.report", "conformance.evidence"},
     {"conformance.plan", "conformance.run"},
     {"conformance.compare", "conformance.replay"},
-    {"conformance.cli", "conformance.settings", "conformance.compare_command", "conformance.evidence_command",
+    {"conformance.cli", "conformance.options", "conformance.settings", "conformance.compare_command",
+     "conformance.evidence_command",
      "conformance.__main__", "conformance.suite.pytest_plugin"},
 ]
 EMULATOR = "conformance.emulator"  # beside the pipeline: it may use the spec stage, and only run/cli start it

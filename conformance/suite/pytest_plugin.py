@@ -68,7 +68,8 @@ def _argv(config: pytest.Config) -> list[str]:
 def pytest_configure(config: pytest.Config) -> None:
     if not _collects_suite(config) or config.pluginmanager.has_plugin("conformance-run"):
         return
-    from conformance.cli import _run_config, run_command
+    from conformance.cli import run_command
+    from conformance.options import run_config
     from conformance.run import UsageError, prepare
     from conformance.settings import defaults_from_file
     from conformance.suite.plugin import ConformancePlugin
@@ -78,7 +79,7 @@ def pytest_configure(config: pytest.Config) -> None:
     stack = contextlib.ExitStack()
     try:
         context = run_command.make_context("conformance", _argv(config), default_map=defaults)
-        run_context = stack.enter_context(prepare(_run_config(context.params)))
+        run_context = stack.enter_context(prepare(run_config(context.params)))
     except (click.ClickException, UsageError, TargetUnreachable) as error:
         stack.close()
         raise pytest.UsageError(f"conformance: {error}") from None
