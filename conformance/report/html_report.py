@@ -312,7 +312,7 @@ def _check_row(check: dict) -> str:
                 escape(check["description"]),
                 f'{escape(basis["kind"])}: <code class="wrap">{escape(basis["source"])}</code>'
                 + (f" — <i>{escape(basis['quote'])}</i>" if basis["quote"] else ""),
-                cls=check["outcome"], data=_data(check))
+                cls=f"row-{check['outcome']}", data=_data(check))
 
 
 def _traceability(report: dict, matrix: list[Row]) -> str:
