@@ -20,6 +20,7 @@ from conformance.results.records import displayable
 LABELS = {FAILED: "failed", ERROR: "errored", WARNED: "warned", NOT_RUN: "not run", NOT_APPLICABLE: "not applicable",
           PASSED: "passed"}
 REASONS_SHOWN = 6
+GAPS_OPEN = 3  # what was not run is listed open up to this many items, folded beyond
 MORE_SHOWN = 50  # lines listed under "N more like this"
 
 STYLE = """
@@ -141,7 +142,8 @@ def _not_run(report: dict) -> str:
     gaps = _gaps(report)
     if not gaps:
         return '<p id="not-run">Every selected check ran; nothing was withheld.</p>'
-    return (f'<details id="not-run"><summary>Not run or not applicable, and why: {len(gaps)} item(s)</summary>'
+    return (f'<details id="not-run"{" open" * (len(gaps) <= GAPS_OPEN)}><summary>Not run or not applicable, and why: '
+            f'{len(gaps)} item(s)</summary>'
             f'<ul>{"".join(f"<li>{gap}</li>" for gap in gaps)}</ul></details>')
 
 
