@@ -41,7 +41,7 @@ MEASURE = """<script>
 addEventListener("load", () => {
   const box = el => { const r = el.getBoundingClientRect(); return [Math.round(r.top), Math.round(r.bottom)]; };
   const shown = () => [...document.querySelectorAll("section.check")].filter(el => el.offsetParent).map(el => el.id);
-  const out = {height: document.documentElement.scrollHeight, boxes: {},
+  const out = {height: document.documentElement.scrollHeight, width: document.documentElement.scrollWidth, boxes: {},
                ids: [...document.querySelectorAll(".id")].map(el => [el.textContent, el.getClientRects().length]),
                firstCause: box(document.querySelector("#failures .cause p")), shown: shown()};
   for (const el of document.querySelectorAll("[id]")) out.boxes[el.id] = box(el);
@@ -100,8 +100,9 @@ def test_the_first_screen_shows_the_verdict_the_counts_and_the_first_failure(fai
     assert layout["boxes"]["failures"][0] < layout["boxes"]["warnings"][0] < layout["boxes"]["all-checks"][0]
 
 
-def test_the_page_is_short(layout):
+def test_the_page_is_short_and_fits_the_width(layout):
     assert layout["height"] < MAX_HEIGHT
+    assert layout["width"] <= SCREEN[0]
 
 
 def test_check_ids_never_break(layout):

@@ -46,6 +46,8 @@ overflow-wrap:anywhere;font-size:12px;max-height:22em;overflow:auto}
 .pair{display:grid;grid-template-columns:1fr 1fr;gap:.6em}
 .tally{color:#555;margin:.1em 0}
 .more li{white-space:nowrap;overflow:hidden;text-overflow:ellipsis;max-width:1300px}
+#checks{width:100%} .basis{font-size:12px;color:#666;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;
+max-width:680px}
 .filters{margin:.6em 0;padding:.3em .6em;background:#f5f5f5;border-radius:4px}
 .filters label{cursor:pointer;padding:0 .4em;border-radius:3px;text-decoration:underline}
 body>input{position:absolute;opacity:0;pointer-events:none}
@@ -309,11 +311,10 @@ def _check_row(check: dict) -> str:
     link = f'<a href="#check-{escape(check["id"])}">{outcome}</a>' if check["failures"] or check["outcome"] == ERROR \
         else escape(outcome)
     basis = check["basis"]
+    text = f"{basis['kind']}: {basis['source']}" + (f" — {basis['quote']}" if basis["quote"] else "")
     return _row(_id(check["id"]), check["level"], escape(check["family"]),
                 f'<span class="{check["outcome"]}">{link}</span>', str(check["judged"] or ""),
-                escape(check["description"]),
-                f'{escape(basis["kind"])}: <code class="wrap">{escape(basis["source"])}</code>'
-                + (f" — <i>{escape(basis['quote'])}</i>" if basis["quote"] else ""),
+                f'{escape(check["description"])}<div class="basis" title="{escape(text)}">{escape(text)}</div>',
                 cls=f"row-{check['outcome']}", data=_data(check))
 
 
@@ -361,7 +362,7 @@ def render_html(report: dict, matrix: list[Row], extra_sections: str = "") -> st
 {_section("failures", "Failures: MUST checks failed or broken", failing, "None.")}
 {_section("warnings", "Warnings: SHOULD checks not met", warned, "None.")}
 <section id="all-checks"><h2>All checks ({len(checks)})</h2>
-{_table(["ID", "level", "family", "result", "judged", "check", "basis"], [_check_row(c) for c in checks], "checks")}
+{_table(["ID", "level", "family", "result", "judged", "check and its basis"], list(map(_check_row, checks)), "checks")}
 </section>
 {_traceability(report, matrix)}
 {_spec_stage(report["spec"])}
