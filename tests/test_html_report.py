@@ -164,6 +164,19 @@ def test_a_sequence_shows_its_steps_and_a_script(failing):
     assert script[2] == exchange["curl"] and script[3] == script[4] == exchange["curl"] + " &"
 
 
+def test_a_broken_check_is_a_failure_and_what_was_not_run_is_in_the_summary(failing):
+    report = json.loads(json.dumps(failing.report))
+    checks = {check["id"]: check for check in report["checks"]}
+    checks["CANCEL-STATUS"].update(outcome="error", reason="Traceback …\nRuntimeError: boom")
+    checks["LIFE-EXPIRED"].update(outcome="not_run", reason="no EXPIRED session: pass --expired-session-id")
+    page = render_html(report, [])
+    summary = page.split('id="filters"')[0]
+    assert '<details id="not-run" open>' in summary
+    assert "LIFE-EXPIRED" in summary and "pass --expired-session-id" in summary
+    failures = page.split('<section id="warnings">')[0].split('<section id="failures">')[1]
+    assert 'id="check-CANCEL-STATUS"' in failures and "RuntimeError: boom" in failures
+
+
 def _exchange(method: str, path: str) -> Exchange:
     return Exchange(Intent("lifecycle", path, "ps-1"), Request(method, f"http://127.0.0.1:1{path}", path=path,
                                                                headers={"Authorization": f"Bearer {KEY}"}))
