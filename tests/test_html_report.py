@@ -123,8 +123,11 @@ def test_failures_are_grouped_by_check_then_cause_warnings_apart(failing):
         section = failures.split(f'id="check-{check["id"]}"')[1].split("</section>")[0]
         assert section.count('<div class="cause"') == len(causes)
         assert section.count('<pre class="curl">') == len(causes)
-        if len(exchanges) > len(causes):
-            assert f"{len(exchanges) - len(causes)} more like this" in section
+        lists = re.findall(r'<summary>(\d+) more like this[^<]*</summary><ul>(.*?)</ul>', section, re.S)
+        assert lists or len(exchanges) == len(causes)
+        for count, items in lists:
+            lines = re.findall(r"<li>.*?</li>", items)
+            assert len(lines) == int(count) and len({re.sub(r"^<li>[^:]*: ", "", line) for line in lines}) == len(lines)
     [warned] = failed(failing.report, "warned")
     assert f'id="check-{warned["id"]}"' in warnings and f'id="check-{warned["id"]}"' not in failures
     assert 'class="check warn"' in warnings

@@ -241,23 +241,30 @@ def _steps(steps: list[dict]) -> str:
             f'<h4>Script (bash; export XENDIT_API_KEY first)</h4><pre class="script">{escape(script)}</pre>')
 
 
-def _one_line(failure: dict) -> str:
+def _request_key(failure: dict) -> tuple[str, str, str]:
+    """What makes two failing requests the same request: input, method and path (a retry re-sends it)."""
     record = failure["exchange"]
-    request = record["request"]
-    return (f"{escape(record['intent']['family'])}: {escape(record['intent']['input'])} — "
-            f"<code>{escape(request['method'])} {escape(request['path'])}</code>")
+    return record["intent"]["input"], record["request"]["method"], record["request"]["path"]
+
+
+def _one_line(key: tuple[str, str, str], families: list[str]) -> str:
+    shown = [family for family in dict.fromkeys(families) if family != "retry"] or ["retry"]
+    sent = f" · sent {len(families)}×" if len(families) > 1 else ""
+    return (f"<li>{escape(', '.join(shown))}: {escape(key[0])} — <code>{escape(key[1])} {escape(key[2])}</code>"
+            f"{sent}</li>")
 
 
 def _more(group: list[dict]) -> str:
-    """The group's other failures, one line per distinct request (a re-send counted, not repeated)."""
-    lines: dict[str, int] = {}
-    for failure in group[1:]:
-        line = _one_line(failure)
-        lines[line] = lines.get(line, 0) + 1
-    if not lines:
-        return ""
-    items = [f"<li>{line}{f' ×{count}' if count > 1 else ''}</li>" for line, count in list(lines.items())[:MORE_SHOWN]]
-    return (f'<details class="more"><summary>{len(group) - 1} more like this</summary>'
+    """The group's other requests, one line each (a request sent again, e.g. a retry, is counted, not repeated)."""
+    sends: dict[tuple[str, str, str], list[str]] = {}
+    for failure in group:
+        sends.setdefault(_request_key(failure), []).append(failure["exchange"]["intent"]["family"])
+    resent = len(sends.pop(_request_key(group[0]))) - 1
+    again = f" (this example was sent {resent + 1}×)" if resent else ""
+    if not sends:
+        return f'<p class="tally">No other request like this{again}.</p>' if again else ""
+    items = [_one_line(key, families) for key, families in list(sends.items())[:MORE_SHOWN]]
+    return (f'<details class="more"><summary>{len(sends)} more like this{again}</summary>'
             f'<ul>{"".join(items)}</ul></details>')
 
 
