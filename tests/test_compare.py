@@ -18,8 +18,9 @@ from click.testing import CliRunner
 from conformance.cli import main
 from conformance.compare.collect import collect
 from conformance.compare.comparison import compare
-from conformance.compare.diff import AllowRule, Difference, allowed, differences
+from conformance.compare.diff import AllowRule, Difference, allowed, causes, differences
 from conformance.compare.observe import Case, Observation, field_types, observations
+from conformance.compare.render import answer
 from conformance.compare.targets import TargetSpec
 from conformance.config import RunConfig
 from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
@@ -70,6 +71,9 @@ def test_a_wrong_status_differs_in_exactly_the_cases_it_touches(servers, keys):
     assert found[("one of 8 concurrent cancels", "status")] == {"reference": "200, 422 ×7", "faulty": "200, 409 ×7"}
     assert comparison.different
     assert comparison.targets[1].outcomes["LIFE-RECANCEL"] == "failed"
+    [cause] = comparison.result.causes  # one root cause, whatever the multiplicities
+    assert len(cause.differences) == 4 and cause.example.values == {"reference": "422", "faulty": "409"}
+    assert [answer(item) for item in cause.example.observed["faulty"]][0].startswith("409 · application/json")
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +94,8 @@ def test_a_wrong_error_code_differs_in_every_case_it_shows_in_and_nowhere_else(n
     common = [case for case in reference if case in faulty]
     shown = {case for case in common if any(item.error_code == "SESSION_NOT_FOUND" for item in faulty[case])}
     assert {item.case for item in result.found} == shown
+    [cause] = result.causes  # one fault: one row, however many cases show it
+    assert len(cause.differences) == len(result.found) > 20
     assert {case.family for case in shown} >= {"ids", "auth", "for-user-id", "lifecycle", "schemathesis"}
     # the fault is the variant's only difference: with its code put back, every common case shows the same answers
     restored = {case: {replace(item, error_code="NOT_FOUND") if item.error_code == "SESSION_NOT_FOUND" else item
@@ -155,6 +161,19 @@ def test_volatile_values_compare_by_type():
         "items[].name": "string", "items[].quantity": "integer|string", "ok": "boolean"}
 
 
+def test_differences_group_by_root_cause():
+    def status(description: str, a: str, b: str) -> Difference:
+        return Difference(case(description), "status", {"a": a, "b": b})
+
+    found = [status("concurrent", "200, 422 ×7", "200, 409 ×7"), status("x", "422", "409"),
+             status("y", "404", "200"), Difference(case("x"), "error_code", {"a": "NOT_FOUND", "b": "—"}),
+             replace(status("z", "422", "409"), allowed=True)]
+    groups = causes(found)
+    assert [[item.case.description for item in group.differences] for group in groups] == [
+        ["concurrent", "x"], ["y"], ["x"], ["z"]]
+    assert groups[0].example.case.description == "x"  # the shortest request stands for its cause
+
+
 # --- allow rules ---------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "message"), [
@@ -204,12 +223,17 @@ def test_the_command_shows_writes_and_exits_1_on_a_difference(servers, tmp_path)
     done = conformance("compare", *targets(servers), "--json", str(tmp_path / "c.json"),
                        "--html", str(tmp_path / "c.html"))
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "DIFFERENT" in done.stdout and "cancel a COMPLETED session" in done.stdout
+    assert "DIFFERENT" in done.stdout
     report = json.loads((tmp_path / "c.json").read_text())
     assert report["different"] and {item["case"]["input"] for item in report["differences"]} == LIFECYCLE_422
+    assert "Differences by root cause" in done.stdout and "4 difference(s) from 1 root cause(s)" in done.stdout
+    [cause] = report["causes"]
+    assert len(cause["cases"]) == 4 and cause["example"]["responses"]["faulty"][0].startswith("409")
+    assert [case_id for case_id in cause["cases"] if case_id in done.stdout] == [cause["example"]["case"]["id"]]
     assert [target["name"] for target in report["targets"]] == ["reference", "faulty"]
     page = (tmp_path / "c.html").read_text()
     assert '<section class="compare">' in page and "<script" not in page and "409" in page
+    assert page.count("<tr><td>4</td>") == 1 and "3 more like this" in page
     for text in [done.stdout, done.stderr, page, json.dumps(report)]:
         assert KEY_A not in text and KEY_B not in text
 

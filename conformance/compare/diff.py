@@ -4,6 +4,10 @@ A case sent several times on a target (the eight concurrent cancels, a GET after
 as a multiset of observations, so the order in which concurrent answers arrived does not count. When the number of
 sends differs (the suite re-sends what fails), only the set of values is compared. Body fields and their types are
 compared where status and body type agree; otherwise the bodies answer different things and the status says so.
+
+Differences are then grouped by root cause: the same aspect, the same fields, and the same values on each target once
+the values every target shows are set aside (so "200, 422 ×7" against "200, 409 ×7" is the same cause as "422" against
+"409"). A cause is shown once, with the example whose request is shortest.
 """
 
 from __future__ import annotations
@@ -65,6 +69,7 @@ class Difference:
     values: dict[str, str]  # target name → what it showed
     fields: tuple[str, ...] = ()  # the fields concerned (fields and types)
     allowed: bool = False
+    observed: dict[str, list[Observation]] = field(default_factory=dict, compare=False, repr=False)  # per target
 
     def as_dict(self) -> dict:
         return {"case": self.case.as_dict(), "aspect": self.aspect, "fields": list(self.fields),
@@ -81,6 +86,49 @@ class Differences:
     def failing(self) -> list[Difference]:
         return [difference for difference in self.found if not difference.allowed]
 
+    @property
+    def causes(self) -> list[Cause]:
+        return causes(self.found)
+
+
+@dataclass(frozen=True)
+class Cause:
+    """Differences with one root cause, in the order found."""
+
+    differences: tuple[Difference, ...]
+
+    @property
+    def example(self) -> Difference:
+        return min(self.differences, key=lambda item: len(item.case.label))
+
+    @property
+    def allowed(self) -> bool:
+        return self.differences[0].allowed
+
+
+def _distinct(value: str) -> frozenset[str]:
+    """The values of a rendered multiset (``200, 422 ×7``), without their counts."""
+    return frozenset(part.rsplit(" ×", 1)[0] for part in value.split(", "))
+
+
+def cause_key(difference: Difference) -> tuple:
+    """What a difference shows whatever the case: its aspect, its fields, each target's values less the common ones."""
+    if difference.aspect in SCALAR_ASPECTS:
+        shown = {name: _distinct(value) for name, value in difference.values.items()}
+        common = frozenset.intersection(*shown.values())
+        values = tuple(sorted((name, tuple(sorted(items - common))) for name, items in shown.items()))
+    else:
+        values = tuple(sorted(difference.values.items()))
+    return difference.aspect, difference.fields, values, difference.allowed
+
+
+def causes(found: Sequence[Difference]) -> list[Cause]:
+    """Differences grouped by root cause (cause_key), in the order each cause was first found."""
+    groups: dict[tuple, list[Difference]] = {}
+    for difference in found:
+        groups.setdefault(cause_key(difference), []).append(difference)
+    return [Cause(tuple(items)) for items in groups.values()]
+
 
 def _render(counts: Counter) -> str:
     return ", ".join(f"{value or ABSENT}{f' ×{count}' if count > 1 else ''}"
@@ -93,7 +141,7 @@ def _scalar(case: Case, aspect: str, seen: dict[str, list[Observation]]) -> Diff
     comparable = list(counts.values()) if even else [set(count) for count in counts.values()]
     if all(value == comparable[0] for value in comparable):
         return None
-    return Difference(case, aspect, {name: _render(count) for name, count in counts.items()})
+    return Difference(case, aspect, {name: _render(count) for name, count in counts.items()}, observed=seen)
 
 
 def _types(items: list[Observation]) -> dict[str, str]:
@@ -112,11 +160,11 @@ def _fields(case: Case, seen: dict[str, list[Observation]]) -> list[Difference]:
     if uneven := sorted(every - common):
         found.append(Difference(case, "fields", {
             name: ", ".join(path for path in uneven if path in kinds) or ABSENT for name, kinds in types.items()},
-            tuple(uneven)))
+            tuple(uneven), observed=seen))
     if retyped := sorted(path for path in common if len({kinds[path] for kinds in types.values()}) > 1):
         found.append(Difference(case, "types", {
             name: "; ".join(f"{path}: {kinds[path]}" for path in retyped) for name, kinds in types.items()},
-            tuple(retyped)))
+            tuple(retyped), observed=seen))
     return found
 
 

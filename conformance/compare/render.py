@@ -10,11 +10,13 @@ from rich.text import Text
 
 from conformance import __version__
 from conformance.compare.comparison import Comparison
-from conformance.compare.observe import Case
+from conformance.compare.diff import Cause, Difference
+from conformance.compare.observe import Case, Observation
 
 LABEL_LIMIT = 110
 TABLE_ROWS = 100
 PARTIAL_SHOWN = 5
+RESPONSES_SHOWN = 3  # distinct answers shown per target for a cause's example
 
 
 def printable(text: str, limit: int = LABEL_LIMIT) -> str:
@@ -27,9 +29,10 @@ def headline(comparison: Comparison) -> str:
     result = comparison.result
     failing = result.failing
     allowed = len(result.found) - len(failing)
+    failing_causes = [cause for cause in result.causes if not cause.allowed]
     return (f"{result.compared} cases compared across {len(comparison.targets)} targets · "
-            f"{len({difference.case for difference in failing})} differ ({len(failing)} difference(s)"
-            f"{f', {allowed} more allowed' if allowed else ''}) · "
+            f"{len({difference.case for difference in failing})} differ ({len(failing)} difference(s) from "
+            f"{len(failing_causes)} root cause(s){f', {allowed} more allowed' if allowed else ''}) · "
             f"{len(result.partial)} sent to only some targets (not compared)")
 
 
@@ -40,23 +43,26 @@ def _settings(comparison: Comparison) -> str:
 
 
 def print_comparison(console: Console, comparison: Comparison) -> None:
-    """The targets, one row per difference, and the verdict."""
+    """The targets, one row per root cause of the differences (with an example), and the verdict."""
     for run in comparison.targets:
         console.print(f"  {run.name:12} {run.base_url}{' (bundled emulator)' if run.bundled else ''} · "
                       f"{run.tally} · {run.requests} requests · {run.cases} cases"
                       f"{f' · stopped early: {run.stopped}' if run.stopped else ''}", highlight=False, markup=False)
     result = comparison.result
     failing = result.failing
-    if failing:
-        table = Table(title="Differences", show_lines=True)
-        for column in ("case", "request", "aspect", *(run.name for run in comparison.targets)):
+    failing_causes = [cause for cause in result.causes if not cause.allowed]
+    if failing_causes:
+        table = Table(title="Differences by root cause (one example each)", show_lines=True)
+        for column in ("cases", "aspect", "example request", *(run.name for run in comparison.targets)):
             table.add_column(column, overflow="fold")
-        for difference in failing[:TABLE_ROWS]:
-            table.add_row(difference.case.id, Text(printable(difference.case.label)), Text(difference.aspect),
-                          *(Text(printable(difference.values[run.name], 400)) for run in comparison.targets))
+        for cause in failing_causes[:TABLE_ROWS]:
+            example = cause.example
+            table.add_row(str(len(cause.differences)), Text(example.aspect),
+                          Text(f"{example.case.id} {printable(example.case.label)}"),
+                          *(Text(_target_cell(example, run.name, 400)) for run in comparison.targets))
         console.print(table)
-        if len(failing) > TABLE_ROWS:
-            console.print(f"  … and {len(failing) - TABLE_ROWS} more differences (--json and --html list all)",
+        if len(failing_causes) > TABLE_ROWS:
+            console.print(f"  … and {len(failing_causes) - TABLE_ROWS} more causes (--json and --html list all)",
                           highlight=False)
     if len(result.found) > len(failing):
         console.print(f"  {len(result.found) - len(failing)} allowed difference(s) not shown (--json and --html "
@@ -74,6 +80,30 @@ def print_comparison(console: Console, comparison: Comparison) -> None:
                       f"{' beyond the allowed ones' if result.found else ''}", highlight=False)
 
 
+def answer(observation: Observation) -> str:
+    """A response as compared: status, content type, body type, error_code, session status."""
+    parts = [observation.status, observation.content_type, observation.body and f"{observation.body} body",
+             observation.error_code and f"error_code {observation.error_code}",
+             observation.session_status and f"status {observation.session_status}"]
+    return " · ".join(part for part in parts if part)
+
+
+def _answers(example: Difference, name: str) -> list[str]:
+    return list(dict.fromkeys(answer(item) for item in example.observed.get(name, ())))[:RESPONSES_SHOWN]
+
+
+def _target_cell(example: Difference, name: str, limit: int) -> str:
+    """A target's value for the example, then what it answered."""
+    return "\n".join([printable(example.values[name], limit), *(f"→ {item}" for item in _answers(example, name))])
+
+
+def _cause_json(cause: Cause, names: list[str]) -> dict:
+    example = cause.example
+    return {"aspect": example.aspect, "fields": list(example.fields), "allowed": cause.allowed,
+            "cases": [difference.case.id for difference in cause.differences],
+            "example": {**example.as_dict(), "responses": {name: _answers(example, name) for name in names}}}
+
+
 def _partial(case: Case, present: tuple[str, ...]) -> dict:
     return {"case": case.as_dict(), "targets": list(present)}
 
@@ -89,6 +119,7 @@ def comparison_json(comparison: Comparison) -> dict:
         "compared": result.compared,
         "different": comparison.different,
         "differences": [difference.as_dict() for difference in result.found],
+        "causes": [_cause_json(cause, [run.name for run in comparison.targets]) for cause in result.causes],
         "partial": [_partial(case, present) for case, present in result.partial],
     }
 
@@ -107,8 +138,22 @@ def _row(cells: list[str], tag: str = "td", attributes: str = "") -> str:
     return f"<tr{attributes}>" + "".join(f"<{tag}>{html.escape(cell)}</{tag}>" for cell in cells) + "</tr>"
 
 
+def _cause_row(cause: Cause, names: list[str]) -> str:
+    """One root cause: its example in full, the other cases it shows in folded away."""
+    example = cause.example
+    others = "".join(f"<li>{html.escape(item.case.id)} {html.escape(printable(item.case.label, 400))}</li>"
+                     for item in cause.differences if item is not example)
+    more = (f"<details><summary>{len(cause.differences) - 1} more like this</summary><ul>{others}</ul></details>"
+            if others else "")
+    cells = [str(len(cause.differences)), html.escape(example.aspect + (" (allowed)" if cause.allowed else "")),
+             f"{html.escape(example.case.id)} {html.escape(printable(example.case.label, 400))}{more}",
+             *(html.escape(_target_cell(example, name, 2000)).replace("\n", "<br>") for name in names)]
+    attributes = ' class="allowed"' if cause.allowed else ""
+    return f"<tr{attributes}>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
+
+
 def compare_html_section(comparison: Comparison) -> str:
-    """A self-contained HTML fragment (no script): the targets, the verdict and one row per difference."""
+    """A self-contained HTML fragment (no script): the targets, the verdict and one row per root cause."""
     names = [run.name for run in comparison.targets]
     result = comparison.result
     parts = [f'<section class="compare"><style>{STYLE}</style><h2>Comparison of implementations</h2>',
@@ -120,11 +165,9 @@ def compare_html_section(comparison: Comparison) -> str:
               for run in comparison.targets]
     parts.append("</table>")
     if result.found:
-        parts += ["<h3>Differences</h3><table>", _row(["case", "request", "aspect", *names], "th")]
-        parts += [_row([item.case.id, printable(item.case.label, 400),
-                        item.aspect + (" (allowed)" if item.allowed else ""),
-                        *(printable(item.values[name], 2000) for name in names)],
-                       attributes=' class="allowed"' if item.allowed else "") for item in result.found]
+        parts += ["<h3>Differences by root cause</h3><table>",
+                  _row(["cases", "aspect", "example request", *names], "th")]
+        parts += [_cause_row(cause, names) for cause in result.causes]
         parts.append("</table>")
     if result.partial:
         parts.append("<h3>Sent to only some targets (not compared)</h3><table>")

@@ -1,8 +1,13 @@
-"""JUnit XML as Jenkins, GitLab and junit2html read it: one testsuite per stage, one testcase per check, named by its
-ID. Outcomes: a MUST failure is ``<failure>``, a check that broke ``<error>``; everything that is not a pass shows as
-``<skipped>`` with a ``type`` (``warning``: a SHOULD check failed; ``not-run``; ``not-applicable``) so that no
-consumer shows it as a green pass. Each testcase's ``properties`` carry its ID, level, basis, statement and outcome;
-each testsuite's carry the run's verdict and its reasons."""
+"""JUnit XML as Jenkins, GitLab and junit2html read it, valid against Jenkins' ``junit-10.xsd`` (the schema of its
+xUnit plugin): one testsuite per stage, one testcase per check, named by its ID, its time the check's setup, call and
+teardown (the stateless stage's requests are sent in a fixture's setup).
+
+Outcomes: a MUST failure is ``<failure>``, a check that broke ``<error>``; everything that is neither a pass nor a
+failure shows as ``<skipped>`` with a ``type`` (``warning``: a SHOULD check failed; ``not-run``; ``not-applicable``), so
+no consumer shows it as a green pass. The schema has no properties on a testcase: each testcase's ``<system-out>``
+opens with ``name: value`` lines (check_id, level, family, basis, statement, outcome), then the details. Each
+testsuite's properties carry the run's verdict and its reasons.
+"""
 
 from __future__ import annotations
 
@@ -27,23 +32,30 @@ def _properties(parent: ET.Element, pairs: list[tuple[str, str]]) -> None:
         ET.SubElement(properties, "property", name=name, value=displayable(value))
 
 
+def _facts(result: CheckResult) -> str:
+    """The check's facts as ``name: value`` lines, the head of its testcase's ``<system-out>``."""
+    check = result.check
+    return "\n".join(f"{name}: {value}" for name, value in [
+        ("check_id", check.id), ("level", check.level), ("family", check.family), ("basis", check.basis.kind),
+        ("statement", check.statement), ("quote", " ".join(check.quote.split())), ("outcome", result.outcome),
+        ("description", check.description)])
+
+
 def _testcase(suite: ET.Element, result: CheckResult, run: RunResult) -> None:
     check = result.check
     case = ET.SubElement(suite, "testcase", name=check.id, classname=f"conformance.{check.stage}",
                          time=_seconds(result.duration))
-    _properties(case, [("check_id", check.id), ("level", check.level), ("basis", check.basis.kind),
-                       ("statement", check.statement), ("quote", check.quote), ("description", check.description),
-                       ("outcome", result.outcome)])
     text = displayable(run.redactor.text(result.reason))
     first = (text.strip().splitlines() or [result.outcome])[0][:MESSAGE_LIMIT]
+    label = "WARNING (SHOULD check failed): " if result.outcome == WARNED else ""
     if result.outcome in (FAILED, ERROR):
         element = ET.SubElement(case, "failure" if result.outcome == FAILED else "error", message=first,
                                 type="contract-violation" if result.outcome == FAILED else "check-error")
         element.text = text
     elif result.outcome in SKIPPED_TYPE:
-        label = "WARNING (SHOULD check failed): " if result.outcome == WARNED else ""
         ET.SubElement(case, "skipped", type=SKIPPED_TYPE[result.outcome], message=label + first)
-        ET.SubElement(case, "system-out").text = label + text
+    details = label + text if result.outcome in SKIPPED_TYPE else ""
+    ET.SubElement(case, "system-out").text = displayable(_facts(result)) + ("\n\n" + details if details else "")
 
 
 def render_junit(run: RunResult) -> str:
@@ -68,7 +80,8 @@ def render_junit(run: RunResult) -> str:
         for key in totals:
             totals[key] += counts[key]
     for key, value in totals.items():
-        root.set(key, _seconds(value) if key == "time" else str(value))
+        if key != "skipped":  # the schema has no skipped count on <testsuites>
+            root.set(key, _seconds(value) if key == "time" else str(value))
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 

@@ -53,7 +53,9 @@ def failure_record(index: int, failure: Failure, redactor: Redactor) -> dict:
     return {"id": f"{failure.check_id}#{index}", "kind": "exchange",
             "message": redactor.text(failure.violation.message), "expected": failure.violation.expected,
             "schema_path": failure.violation.schema_path, "minimal": failure.minimal, "flaky": failure.flaky,
-            "exchange": exchange_record(failure.exchange, redactor)}
+            "exchange": exchange_record(failure.exchange, redactor),
+            "steps": [{"expect": expect, "exchange": exchange_record(exchange, redactor)}
+                      for exchange, expect in getattr(failure, "steps", ())]}  # a sequence's steps, in order
 
 
 def finding_record(index: int, finding: SpecFinding) -> dict:

@@ -3,6 +3,7 @@ and one CheckResult per check for the run's result."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 
 import pytest
@@ -29,6 +30,8 @@ class ConformancePlugin:
         self.progress = progress
         self.selected = {check.id for check in context.checks}
         self._checks: dict[str, str] = {}
+        self._spent: Counter[str] = Counter()  # seconds per check: setup (a session fixture's work), call, teardown
+        self._last_stop = 0.0
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.stash[RUN_CONTEXT] = self.context
@@ -75,10 +78,15 @@ class ConformancePlugin:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         check_id = self._checks.get(report.nodeid)
-        if check_id is None or (report.when != "call" and report.passed):
+        if check_id is None:
+            return
+        self._spent[check_id] += self._elapsed(report)
+        if check_id in self.context.results:
+            self.context.results[check_id].duration = self._spent[check_id]
+        if report.when != "call" and report.passed:
             return
         check = BY_ID[check_id]
-        result = CheckResult(check, self._outcome(report), duration=report.duration,
+        result = CheckResult(check, self._outcome(report), duration=self._spent[check_id],
                              failures=getattr(report, "conformance_failures", []),
                              findings=getattr(report, "conformance_findings", []))
         if check.id in self.context.recorder.applied or check.stage == STATELESS:
@@ -94,6 +102,13 @@ class ConformancePlugin:
             self.context.results[check_id] = result
             if self.progress and report.when != "teardown":
                 self.progress(result)
+
+    def _elapsed(self, report: pytest.TestReport) -> float:
+        """Seconds since the previous phase ended, so that a stage's checks add up to its wall time."""
+        stop = getattr(report, "stop", 0.0)
+        elapsed = stop - self._last_stop if self._last_stop and stop else report.duration
+        self._last_stop = stop
+        return max(elapsed, report.duration)
 
     @staticmethod
     def _outcome(report: pytest.TestReport) -> str:
