@@ -99,6 +99,9 @@ CATALOGUE = [
     fault("crash-on-quote", bad.CrashOnQuote, "CANCEL-NO-5XX", "CANCEL-OUT-OF-BOUNDS-404"),
     fault("crash-on-non-ascii", bad.CrashOnNonAscii, "CANCEL-NO-5XX", "CANCEL-OUT-OF-BOUNDS-404"),
     fault("truncated-on-long-id", bad.TruncatedOnLongId, "CANCEL-HTTP"),
+    fault("crash-on-upper-case-id", bad.CrashOnUpperCaseId, "CANCEL-5XX-SCHEMA", "CANCEL-NO-5XX", "CANCEL-NOT-FOUND"),
+    fault("crash-on-dot-segment", bad.CrashOnDotSegment, "ROBUST-NO-5XX"),
+    fault("no-allow-on-405", bad.NoAllowOn405, "CANCEL-METHOD-ALLOW", options=FAIL_ON_SHOULD),
     # conformant
     conformant("optional-fields-omitted", ok.OptionalFieldsOmitted),
     conformant("timestamps-in-seconds", ok.TimestampsInSeconds),

@@ -7,6 +7,7 @@ They are real servers, started like the emulator (``running(config, api=...)``, 
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import replace
 from urllib.parse import quote
 
@@ -417,3 +418,33 @@ class TruncatedOnLongId(Api):
         error = session_not_found()
         return CutShort(json_response(error.status, error.body()).body, error.status, media_type="application/json")
 
+
+
+class CrashOnUpperCaseId(Api):
+    """A 27-character id with an upper-case letter crashes the lookup: 500 with error_code INTERNAL_ERROR, which the
+    5XX schema does not have."""
+
+    def session_id(self, request: Request) -> str:
+        raw = _raw_id(request)
+        if re.fullmatch(r"[A-Za-z0-9_-]{27}", raw) and raw != raw.lower():
+            raise ApiError(500, "INTERNAL_ERROR", "collation mismatch")
+        return super().session_id(request)
+
+
+class CrashOnDotSegment(Api):
+    """A dot segment in place of the id (/sessions/../cancel) reaches the handler and crashes it: 500."""
+
+    def session_id(self, request: Request) -> str:
+        if _raw_id(request) in {".", "..", "%2E", "%2E%2E", "%2e", "%2e%2e"}:
+            raise RuntimeError("path traversal in the id")
+        return super().session_id(request)
+
+
+class NoAllowOn405(Api):
+    """A 405 for another method on the cancel path carries no Allow header."""
+
+    async def unrouted(self, request: Request, error: Exception) -> Response:
+        response = await super().unrouted(request, error)
+        if response.status_code == 405:
+            del response.headers["allow"]
+        return response
