@@ -421,8 +421,7 @@ class TruncatedOnLongId(Api):
 
 
 class CrashOnUpperCaseId(Api):
-    """A 27-character id with an upper-case letter crashes the lookup: 500 with error_code INTERNAL_ERROR, which the
-    5XX schema does not have."""
+    """An upper-case letter in a 27-character id crashes the lookup: 500 INTERNAL_ERROR (not in the 5XX schema)."""
 
     def session_id(self, request: Request) -> str:
         raw = _raw_id(request)
