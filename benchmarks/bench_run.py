@@ -32,8 +32,9 @@ def one_run(extra: list[str]) -> dict:
             sys.exit(f"the run failed (exit {done.returncode}):\n{done.stdout}\n{done.stderr}")
         records = [json.loads(line) for line in transcript.read_text().splitlines()]
     duration = float(re.search(r"(\d+) requests in ([\d.]+) s", done.stdout).group(2))
-    waiting = sum(record["elapsed_ms"] or 0 for record in records) / 1000
-    return {"wall": wall, "run": duration, "requests": len(records), "waiting": waiting}
+    sent = [record for record in records if not record["skipped"]]
+    waiting = sum(record["response"]["elapsed_ms"] for record in sent if record["response"]) / 1000
+    return {"wall": wall, "run": duration, "requests": len(sent), "waiting": waiting}
 
 
 def main() -> None:
