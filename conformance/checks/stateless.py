@@ -126,8 +126,18 @@ def _schema_violation(exchange: Exchange, ctx: CheckContext, at: str, check_id: 
 def http_response(exchange: Exchange, ctx: CheckContext) -> Verdict:
     if exchange.request.method != "POST" or exchange.path_id is None or robustness_path(exchange):
         return NA
+    return _complete(exchange)
+
+
+def _complete(exchange: Exchange) -> Verdict:
     if exchange.error:
         return Violation(f"no HTTP response: {exchange.error}", "a complete HTTP response")
+    return None
+
+
+def _no_5xx(exchange: Exchange) -> Verdict:
+    if exchange.response is not None and exchange.response.status >= 500:
+        return Violation(f"status {exchange.response.status}", "no 5XX for any input")
     return None
 
 
@@ -249,11 +259,7 @@ def error_code_matches_status(exchange: Exchange, ctx: CheckContext) -> Verdict:
              "No POST to the cancel operation produces a 5XX, whatever its id: input handling is not 'something "
              "unexpected'."))
 def no_server_error(exchange: Exchange, ctx: CheckContext) -> Verdict:
-    if not _operation(exchange):
-        return NA
-    if exchange.response.status >= 500:
-        return Violation(f"status {exchange.response.status}", "no 5XX for any input")
-    return None
+    return _no_5xx(exchange) if _operation(exchange) else NA
 
 
 @check(Check("CANCEL-NO-PHANTOM", STATELESS, MUST, "ids", stated(ERROR_CODES, NOT_FOUND),
@@ -355,8 +361,4 @@ def method_not_allowed_lists_allow(exchange: Exchange, ctx: CheckContext) -> Ver
 def robustness_no_server_error(exchange: Exchange, ctx: CheckContext) -> Verdict:
     if not robustness_path(exchange):
         return NA
-    if exchange.error:
-        return Violation(f"no HTTP response: {exchange.error}", "a complete HTTP response")
-    if exchange.response is not None and exchange.response.status >= 500:
-        return Violation(f"status {exchange.response.status}", "no 5XX for any input")
-    return None
+    return _complete(exchange) or _no_5xx(exchange)
