@@ -28,6 +28,7 @@ from conformance.emulator.config import (
     masked,
     parse_api_key,
 )
+from conformance.exitcodes import ExitCode
 
 if TYPE_CHECKING:
     from conformance.emulator.variants import Variant
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 
 def _fail(message: str) -> None:
     click.echo(f"error: {message}", err=True)
-    sys.exit(2)
+    sys.exit(ExitCode.USAGE)
 
 
 def _chosen(fault: str | None, variant: str | None) -> Variant | None:
