@@ -10,8 +10,7 @@ import subprocess
 
 import pytest
 
-from tests.fakes import KEY, fixed, serve
-from tests.test_run import conformance
+from tests.fakes import KEY
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -24,15 +23,10 @@ def chromium(tmp_path, *args: str) -> subprocess.CompletedProcess:
                           text=True, timeout=120)
 
 
-@pytest.fixture(scope="module")
-def failing_report(tmp_path_factory):
-    out = tmp_path_factory.mktemp("html")
-    with serve(fixed(200, {"status": "CANCELED"})) as base_url:
-        done = conformance("run", "--base-url", base_url, "--api-key", KEY, "--max-examples", "5",
-                           "--junit-xml", str(out / "j.xml"), "--json-report", str(out / "report.json"),
-                           "--html-report", str(out / "report.html"))
-    assert done.returncode == 1
-    return out
+@pytest.fixture
+def failing_report(failing_run):
+    """The folder of the shared failing run's reports (conftest)."""
+    return failing_run.folder
 
 
 def test_report_renders_with_verdict_and_failure_rows(failing_report, tmp_path):

@@ -2,34 +2,23 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 
 import pytest
 
 from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
-from tests.fakes import KEY, fixed, serve
-from tests.test_run import conformance
+from tests.cli import conformance
+from tests.fakes import KEY
 
 
 def replay(*args: str, key: str | None = KEY) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("XENDIT_")}
-    if key:
-        env["XENDIT_API_KEY"] = key
-    return subprocess.run([sys.executable, "-m", "conformance", "replay", *args], capture_output=True, text=True,
-                          timeout=120, env=env)
+    return conformance("replay", *args, env={"XENDIT_API_KEY": key} if key else None, timeout=120)
 
 
-@pytest.fixture(scope="module")
-def failed_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("replay")
-    with serve(fixed(200, {"status": "CANCELED"})) as base_url:
-        done = conformance("run", "--base-url", base_url, "--api-key", KEY, "--max-examples", "5",
-                           "--checks", "CANCEL-NO-PHANTOM,CANCEL-NOT-FOUND", "--junit-xml", str(out / "j.xml"),
-                           "--json-report", str(out / "report.json"), "--html-report", str(out / "r.html"))
-        assert done.returncode == 1
-        yield out / "report.json"
+@pytest.fixture
+def failed_run(failing_run):
+    """The JSON report of the shared failing run (conftest); its target still answers."""
+    return failing_run.folder / "report.json"
 
 
 def test_still_fails_on_the_same_target(failed_run):

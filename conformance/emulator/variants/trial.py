@@ -1,9 +1,13 @@
-"""One trial of the suite against a variant: start the variant on a free loopback port, run ``conformance run``
-against it as an external target (a subprocess, as a CI job would), and read the verdict from the JUnit report and
-the transcript."""
+"""One trial of the suite against a variant: start the variant on a free loopback port, run the suite against it as
+an external target, and read the verdict from the JSON report and the transcript.
+
+Two runners, with the same arguments and the same result: ``run_against`` starts ``conformance run`` as a subprocess,
+as a CI job would; ``run_in_process`` calls the run's own function in this process (no interpreter start-up, no
+imports), which is how the project's tests try most variants."""
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import os
@@ -11,11 +15,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from junitparser import JUnitXml, Properties
+from rich.console import Console
 
+from conformance.config import RunConfig
 from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
 from conformance.emulator.variants import Variant
 
@@ -27,15 +34,18 @@ TIMEOUT_SECONDS = 300
 @dataclass
 class Trial:
     code: int
-    outcomes: dict[str, str]  # check ID → passed, failed, warned, skipped, error
+    outcomes: dict[str, str]  # check ID → its outcome in the JSON report: passed, failed, warned, error, skipped...
     requests: int
     first_failure_s: float | None  # `at_s` of the first exchange that failed a check; None if none was marked
     lifecycle_end_s: float | None  # `at_s` of the lifecycle stage's last request (the stage runs first)
-    run_s: float  # wall time of the `conformance run` process
+    run_s: float  # wall time of the run (the `conformance run` process, or the in-process call)
     output: str
 
     def with_outcome(self, *states: str) -> set[str]:
         return {check_id for check_id, state in self.outcomes.items() if state in states}
+
+
+Runner = Callable[..., Trial]  # (base_url, options=(), checks=None) → Trial
 
 
 def outcomes(junit: Path) -> dict[str, str]:
@@ -46,6 +56,11 @@ def outcomes(junit: Path) -> dict[str, str]:
             properties = {prop.name: prop.value for prop in case.child(Properties)}
             found[properties["check_id"]] = properties["outcome"]
     return found
+
+
+def report_outcomes(report: Path) -> dict[str, str]:
+    """Check ID → its outcome, from the JSON report of a run."""
+    return {check["id"]: check["outcome"] for check in json.loads(report.read_text())["checks"]}
 
 
 def lifecycle_end(records: list[dict]) -> float | None:
@@ -59,26 +74,80 @@ def lifecycle_end(records: list[dict]) -> float | None:
     return max((record["at_s"] for record in stage), default=None)
 
 
-def run_against(base_url: str, options: tuple[str, ...] = ()) -> Trial:
-    """Run the suite against `base_url` with the default keys, test control and `options`."""
+def _read(folder: Path, code: int, run_s: float, output: str) -> Trial:
+    """The Trial of a run that wrote its reports into `folder` (none, if it stopped before writing them)."""
+    report, transcript = folder / "report.json", folder / "transcript.jsonl"
+    records = [json.loads(line) for line in transcript.read_text().splitlines()] if transcript.exists() else []
+    return Trial(code, report_outcomes(report) if report.exists() else {}, len(records),
+                 next((record["at_s"] for record in records if record["failed_checks"]), None),
+                 lifecycle_end(records), run_s, output)
+
+
+def _report_options(folder: Path) -> list[str]:
+    return ["--junit-xml", str(folder / "junit.xml"), "--json-report", str(folder / "report.json"),
+            "--html-report", str(folder / "report.html"), "--transcript", str(folder / "transcript.jsonl")]
+
+
+def run_against(base_url: str, options: tuple[str, ...] = (), checks: Iterable[str] | None = None) -> Trial:
+    """Run ``conformance run`` against `base_url` with the default keys, test control, `options` and, if given, only
+    `checks`; the environment's XENDIT_ and CONFORMANCE_ settings left out."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("XENDIT_", "CONFORMANCE_"))}
+    selection = ["--checks", ",".join(sorted(checks))] if checks is not None else []
     with tempfile.TemporaryDirectory() as tmp:
-        junit, transcript = Path(tmp) / "junit.xml", Path(tmp) / "transcript.jsonl"
         started = time.perf_counter()
         done = subprocess.run(
             [sys.executable, "-m", "conformance", "run", "--base-url", base_url, "--api-key", KEY,
-             "--other-api-key", OTHER_KEY, "--test-control", "--junit-xml", str(junit), "--transcript",
-             str(transcript), *options],
+             "--other-api-key", OTHER_KEY, "--test-control", *_report_options(Path(tmp)), *selection, *options],
             capture_output=True, text=True, timeout=TIMEOUT_SECONDS, env=environment, cwd=tmp)
-        run_s = time.perf_counter() - started
-        records = [json.loads(line) for line in transcript.read_text().splitlines()] if transcript.exists() else []
-        return Trial(done.returncode, outcomes(junit) if junit.exists() else {}, len(records),
-                     next((record["at_s"] for record in records if record["failed_checks"]), None),
-                     lifecycle_end(records),
-                     run_s, done.stdout + done.stderr)
+        return _read(Path(tmp), done.returncode, time.perf_counter() - started, done.stdout + done.stderr)
 
 
-def trial(variant: Variant, options: tuple[str, ...] = ()) -> Trial:
-    """Start `variant` in-process and run the suite against it with its own options and `options`."""
+def _cli_defaults() -> dict:
+    """`conformance run`'s defaults where they differ from RunConfig's (the seed): a trial runs what the command
+    runs."""
+    from conformance.cli import run_command
+
+    return {param.name: param.default for param in run_command.params if param.name in {"seed", "max_examples"}}
+
+
+def _config_of(options: tuple[str, ...]) -> dict:
+    """RunConfig fields for the `conformance run` options a variant may need (``--profile P``,
+    ``--fail-on-should``); any other option is an error rather than silently ignored."""
+    fields, rest = {}, list(options)
+    while rest:
+        option = rest.pop(0)
+        if option == "--profile" and rest:
+            fields["profile"] = rest.pop(0)
+        elif option == "--fail-on-should":
+            fields["fail_on_should"] = True
+        else:
+            raise ValueError(f"run_in_process does not know the option {option!r}; use run_against")
+    return fields
+
+
+def run_in_process(base_url: str, options: tuple[str, ...] = (), checks: Iterable[str] | None = None) -> Trial:
+    """``run_against``, with the run's own function in this process: the same configuration, no subprocess."""
+    from conformance.run import UsageError, run
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder, output = Path(tmp), io.StringIO()
+        config = RunConfig(base_url=base_url, api_key=KEY, other_api_key=OTHER_KEY, test_control=True,
+                           checks=sorted(checks) if checks is not None else None, progress=False,
+                           junit_xml=folder / "junit.xml", json_report=folder / "report.json",
+                           html_report=folder / "report.html", transcript=folder / "transcript.jsonl",
+                           **_cli_defaults(), **_config_of(options))
+        started = time.perf_counter()
+        try:
+            code = run(config, Console(file=output, width=160))
+        except UsageError as error:
+            code = 2
+            output.write(f"error: {error}\n")
+        return _read(folder, code, time.perf_counter() - started, output.getvalue())
+
+
+def trial(variant: Variant, options: tuple[str, ...] = (), checks: Iterable[str] | None = None,
+          runner: Runner = run_against) -> Trial:
+    """Start `variant` in-process and run the suite against it (with `runner`) with its own options and `options`,
+    and only `checks` if given."""
     with running(EMULATOR, api=variant.api) as base_url:
-        return run_against(base_url, variant.options + options)
+        return runner(base_url, variant.options + options, checks)
