@@ -1,5 +1,6 @@
 """How long the project's own tests take: the README's test command (`pytest -n 2`), REPEAT times, with the wall time
-of each run, its pass/fail counts (and the tests that failed) and, from the last run, the 20 slowest tests (pytest's ``--durations``).
+of each run, its pass/fail counts and the tests that failed, and, from the last run, the 20 slowest tests (pytest's
+``--durations``).
 
 Usage: python benchmarks/bench_tests.py [REPEAT] [extra pytest options...]   (default: 1 run of the whole suite)
 """

@@ -4,18 +4,19 @@ and the suite survives its own failures (interrupts, a check that raises)."""
 from __future__ import annotations
 
 import io
-import os
 import signal
 import subprocess
-import sys
 import threading
+import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
+from click.testing import Result
 from junitparser import Error, Failure, JUnitXml
 from rich.console import Console
 
+from tests.cli import command, environment, invoke
 from tests.fakes import (
     KEY,
     chunked,
@@ -30,16 +31,20 @@ from tests.fakes import (
     serve,
     slow,
 )
-from tests.test_run import conformance
 
 QUICK = ["--max-examples", "5", "--request-timeout", "1"]
+WAITS = ("--request-timeout", "0.3")  # a test that waits for timeouts: each costs this, not a second
 
 
-def run_against(base_url: str, tmp_path, *extra: str, env: dict | None = None) -> tuple[subprocess.CompletedProcess,
-                                                                                          dict]:
-    done = conformance("run", "--base-url", base_url, "--api-key", KEY, *QUICK, "--junit-xml",
-                       str(tmp_path / "j.xml"), *extra, env=env)
-    assert "Traceback" not in done.stdout + done.stderr
+def run_against(base_url: str, tmp_path, *extra: str, env: dict | None = None) -> tuple[Result, dict]:
+    """``conformance run`` in this process (quick budget, then `extra`): the click result, and each check's result
+    types in the JUnit report. The run must not raise."""
+    done = invoke("run", "--base-url", base_url, "--api-key", KEY, *QUICK, "--junit-xml", str(tmp_path / "j.xml"),
+                  "--json-report", str(tmp_path / "r.json"), "--html-report", str(tmp_path / "r.html"), *extra,
+                  env=env)
+    assert done.exception is None or isinstance(done.exception, SystemExit), "".join(
+        traceback.format_exception(done.exception))
+    assert "Traceback" not in done.output
     verdicts = {}
     if (tmp_path / "j.xml").exists():
         for suite in JUnitXml.fromfile(str(tmp_path / "j.xml")):
@@ -48,31 +53,31 @@ def run_against(base_url: str, tmp_path, *extra: str, env: dict | None = None) -
     return done, verdicts
 
 
-@pytest.mark.parametrize(("name", "behaviour", "failing"), [
-    ("connection reset mid-response", every_nth(3, reset), "CANCEL-HTTP"),
-    ("a response that never ends", every_nth(25, hang), "CANCEL-HTTP"),
-    ("plain-text bodies", fixed(404, b"Not Found", "text/plain"), "CANCEL-CONTENT-TYPE"),
-    ("invalid JSON", fixed(404, b'{"error_code": "NOT_FOUND",', "application/json"), "CANCEL-CONTENT-TYPE"),
-    ("a 50 MB body", every_nth(5, huge), "CANCEL-CONTENT-TYPE"),
-    ("a redirect loop", redirect_loop, "CANCEL-STATUS"),
+@pytest.mark.parametrize(("name", "behaviour", "failing", "options"), [
+    ("connection reset mid-response", every_nth(3, reset), "CANCEL-HTTP", ()),
+    ("a response that never ends", every_nth(25, hang), "CANCEL-HTTP", WAITS),
+    ("plain-text bodies", fixed(404, b"Not Found", "text/plain"), "CANCEL-CONTENT-TYPE", ()),
+    ("invalid JSON", fixed(404, b'{"error_code": "NOT_FOUND",', "application/json"), "CANCEL-CONTENT-TYPE", ()),
+    ("a 50 MB body", every_nth(5, huge), "CANCEL-CONTENT-TYPE", ()),
+    ("a redirect loop", redirect_loop, "CANCEL-STATUS", ()),
 ], ids=lambda value: value if isinstance(value, str) else "")
-def test_broken_target_is_a_failing_check(tmp_path, name, behaviour, failing):
+def test_broken_target_is_a_failing_check(tmp_path, name, behaviour, failing, options):
     with serve(behaviour) as base_url:
-        done, verdicts = run_against(base_url, tmp_path)
-    assert done.returncode == 1, done.stdout + done.stderr
+        done, verdicts = run_against(base_url, tmp_path, *options)
+    assert done.exit_code == 1, done.output
     assert Failure in verdicts[failing], verdicts
 
 
 def test_a_target_that_never_answers_is_a_startup_error(tmp_path):
     with serve(hang) as base_url:
-        done, _ = run_against(base_url, tmp_path)
-    assert done.returncode == 3 and "does not answer HTTP" in done.stdout
+        done, _ = run_against(base_url, tmp_path, *WAITS)
+    assert done.exit_code == 3 and "does not answer HTTP" in done.stdout
 
 
 def test_a_target_that_stops_answering_trips_the_breaker(tmp_path):
     with serve(dies_after(30)) as base_url:
-        done, verdicts = run_against(base_url, tmp_path, "--checks", "CANCEL-HTTP,CANCEL-NOT-FOUND")
-    assert done.returncode == 1, done.stdout
+        done, verdicts = run_against(base_url, tmp_path, "--checks", "CANCEL-HTTP,CANCEL-NOT-FOUND", *WAITS)
+    assert done.exit_code == 1, done.stdout
     assert "stopped early: the target stopped answering (5 transport errors in a row)" in done.stdout
     assert Failure in verdicts["CANCEL-HTTP"]
 
@@ -80,7 +85,7 @@ def test_a_target_that_stops_answering_trips_the_breaker(tmp_path):
 def test_intermittent_failures_are_reported_as_flaky(tmp_path):
     with serve(every_nth(2, fixed(500, {"error_code": "SERVER_ERROR", "message": "boom"}))) as base_url:
         done, verdicts = run_against(base_url, tmp_path, "--checks", "CANCEL-NO-5XX")
-    assert done.returncode == 1 and Failure in verdicts["CANCEL-NO-5XX"]
+    assert done.exit_code == 1 and Failure in verdicts["CANCEL-NO-5XX"]
     assert "FLAKY: a retry of the same request did not reproduce it" in (tmp_path / "j.xml").read_text()
 
 
@@ -88,7 +93,7 @@ def test_intermittent_failures_are_reported_as_flaky(tmp_path):
 def test_http10_and_chunked_targets_work(tmp_path, behaviour):
     with serve(behaviour, http10=behaviour is conformant_404) as base_url:
         done, verdicts = run_against(base_url, tmp_path, "--checks", "CANCEL-HTTP,CANCEL-NOT-FOUND,CANCEL-AUTH")
-    assert done.returncode == 0, done.stdout
+    assert done.exit_code == 0, done.stdout
 
 
 @pytest.fixture(scope="module")
@@ -111,15 +116,16 @@ def test_tls_errors_and_the_ways_around_them(tmp_path, certificate):
         refused, _ = run_against(base_url, tmp_path, *checks)
         insecure, _ = run_against(base_url, tmp_path, "--insecure", *checks)
         bundled, _ = run_against(base_url, tmp_path, "--ca-bundle", str(cert), *checks)
-    assert refused.returncode == 3 and "--ca-bundle" in refused.stdout
-    assert insecure.returncode == 0, insecure.stdout
-    assert bundled.returncode == 0, bundled.stdout
+    assert refused.exit_code == 3 and "--ca-bundle" in refused.stdout
+    assert insecure.exit_code == 0, insecure.stdout
+    assert bundled.exit_code == 0, bundled.stdout
 
 
 class _Proxy(BaseHTTPRequestHandler):
     """A forwarding HTTP proxy that remembers what went through it."""
 
     seen: list = []
+    disable_nagle_algorithm = True  # else each answer on a kept-alive connection waits ~40 ms for a delayed ACK
 
     def log_message(self, *args) -> None:
         pass
@@ -128,7 +134,10 @@ class _Proxy(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.seen.append(self.path)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in {"proxy-connection", "host"}}
-        answer = requests.request(self.command, self.path, headers=headers, data=body or None, allow_redirects=False)
+        with requests.Session() as direct:  # not through the proxy the run's environment names: this is it
+            direct.trust_env = False
+            answer = direct.request(self.command, self.path, headers=headers, data=body or None,
+                                    allow_redirects=False)
         self.send_response(answer.status_code)
         for name in ("Content-Type",):
             if name in answer.headers:
@@ -151,16 +160,16 @@ def test_proxies_from_the_environment_are_honoured(tmp_path):
     finally:
         proxy.shutdown()
         proxy.server_close()
-    assert done.returncode == 0, done.stdout
+    assert done.exit_code == 0, done.stdout
     assert any(path.startswith(base_url + "/sessions/") for path in _Proxy.seen)
 
 
 def test_interrupt_writes_the_partial_report_and_exits_130(tmp_path):
     with serve(slow(0.1)) as base_url:
         process = subprocess.Popen(
-            [sys.executable, "-m", "conformance", "run", "--base-url", base_url, "--api-key", KEY,
-             "--junit-xml", str(tmp_path / "j.xml")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            command("run", "--base-url", base_url, "--api-key", KEY, "--junit-xml", str(tmp_path / "j.xml"),
+                    "--json-report", str(tmp_path / "r.json"), "--html-report", str(tmp_path / "r.html")),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment({"PYTHONUNBUFFERED": "1"}))
         for line in process.stdout:
             if "CANCEL-" in line or "SKIP" in line:  # the run is under way
                 break
