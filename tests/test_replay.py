@@ -7,12 +7,12 @@ import subprocess
 import pytest
 
 from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
-from tests.cli import conformance
+from tests.cli import invoke
 from tests.fakes import KEY
 
 
 def replay(*args: str, key: str | None = KEY) -> subprocess.CompletedProcess:
-    return conformance("replay", *args, env={"XENDIT_API_KEY": key} if key else None, timeout=120)
+    return invoke("replay", *args, env={"XENDIT_API_KEY": key} if key else None)
 
 
 @pytest.fixture

@@ -6,11 +6,11 @@ import subprocess
 
 import pytest
 
-from tests.cli import conformance
+from tests.cli import invoke
 
 
 def config(folder, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return conformance("config", *args, cwd=folder, env=env, timeout=60)
+    return invoke("config", *args, cwd=folder, env=env)
 
 
 def setting(output: str, name: str) -> tuple[str, str]:

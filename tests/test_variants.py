@@ -11,7 +11,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import Result
 
 from conformance.checks.catalogue import BY_ID, CATALOGUE, MUST, SHOULD, SPEC, STATELESS
 from conformance.emulator.app import Api
@@ -132,7 +131,7 @@ def _example_fixed(document: dict) -> None:
     document["components"]["schemas"]["Payment_Session_Amount"]["example"] = 10000
 
 
-def _run_spec(tmp_path, document: dict) -> Result:
+def _run_spec(tmp_path, document: dict) -> subprocess.CompletedProcess:
     path = tmp_path / "cancel.json"
     path.write_text(json.dumps(document))
     return invoke("run", "--spec", str(path), "--checks", "SPEC-VALID,SPEC-EXAMPLES", "--junit-xml",
@@ -144,23 +143,23 @@ def test_spec_checks_judge_the_document(tmp_path):
     """SPEC-EXAMPLES warns on the published document (every trial shows it) and passes once its examples are fixed;
     a document that is not valid OpenAPI after repair (SPEC-VALID) is an unusable --spec: exit 2."""
     done = _run_spec(tmp_path, _published_with(_example_fixed))
-    assert done.exit_code == 0, done.output
+    assert done.returncode == 0, done.stdout + done.stderr
     assert report_outcomes(tmp_path / "report.json") == {"SPEC-VALID": "passed", "SPEC-EXAMPLES": "passed"}
     done = _run_spec(tmp_path, _published_with(lambda document: document.pop("paths")))
-    assert done.exit_code == 2, done.output
+    assert done.returncode == 2, done.stdout + done.stderr
     assert "not usable after repair" in done.stderr and "'paths' is a required property" in done.stderr
 
 
 def test_cli_lists_the_catalogue_and_refuses_unknown_names():
     listed = invoke("emulator", "--list-variants")
-    assert listed.exit_code == 0, listed.output
+    assert listed.returncode == 0, listed.stderr
     for variant in VARIANTS:
         assert variant.name in listed.stdout and variant.description in listed.stdout
     for args, message in [(["--fault", "optional-fields-omitted"], "no fault is named 'optional-fields-omitted'"),
                           (["--variant", "cancel-not-atomic"], "no conformant variant is named 'cancel-not-atomic'"),
                           (["--fault", "x", "--variant", "y"], "cannot be combined")]:
         done = invoke("emulator", *args)
-        assert done.exit_code == 2 and message in done.stderr, done.output
+        assert done.returncode == 2 and message in done.stderr, done.stderr
 
 
 def test_cli_serves_the_fault(client_of):
