@@ -1,6 +1,6 @@
 """How long the project's own tests take: the README's test command (`pytest -n 2`), REPEAT times, with the wall time
 of each run, its pass/fail counts and the tests that failed, and, from the last run, the 20 slowest tests (pytest's
-``--durations``).
+``--durations``); the last run's whole output is kept in the temp dir's bench_tests.log.
 
 Usage: python benchmarks/bench_tests.py [REPEAT] [extra pytest options...]   (default: 1 run of the whole suite)
 """
@@ -11,11 +11,13 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SLOWEST = 20
+LOG = Path(tempfile.gettempdir()) / "bench_tests.log"  # the last run's whole pytest output
 
 
 def one_run(extra: list[str]) -> tuple[float, str]:
@@ -47,8 +49,9 @@ def main() -> None:
             if line.startswith(("FAILED ", "ERROR ")):
                 print("  " + line[:160], flush=True)
         runs.append((wall, output))
+        LOG.write_text(output)
     print(f"median wall: {statistics.median(wall for wall, _ in runs):.1f} s over {repeat} run(s)")
-    print(f"{SLOWEST} slowest (last run):")
+    print(f"{SLOWEST} slowest (last run; its whole output: {LOG}):")
     for line in slowest(runs[-1][1]):
         print("  " + line.strip())
 
