@@ -1,6 +1,7 @@
 """How long the project's own tests take: the README's test command (`pytest -n 2`), REPEAT times, with the wall time
 of each run, its pass/fail counts and the tests that failed, and, from the last run, the 20 slowest tests (pytest's
-``--durations``); the last run's whole output is kept in the temp dir's bench_tests.log.
+``--durations``) and the seconds spent per test file; the last run's whole output is kept in the temp dir's
+bench_tests.log.
 
 Usage: python benchmarks/bench_tests.py [REPEAT] [extra pytest options...]   (default: 1 run of the whole suite)
 """
@@ -24,17 +25,23 @@ def one_run(extra: list[str]) -> tuple[float, str]:
     """(wall seconds, pytest's output) of one `pytest -n 2` run."""
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "-q", "-p", "no:cacheprovider",
-                           f"--durations={SLOWEST}", *extra], cwd=ROOT, capture_output=True, text=True)
+                           "--durations=0", "--durations-min=0", *extra], cwd=ROOT, capture_output=True, text=True)
     return time.perf_counter() - started, done.stdout + done.stderr
 
 
-def slowest(output: str) -> list[str]:
-    """The lines of pytest's "slowest durations" table."""
-    lines = output.splitlines()
-    start = next((i for i, line in enumerate(lines) if "slowest" in line and "durations" in line), None)
-    if start is None:
-        return []
-    return [line for line in lines[start + 1:] if re.match(r"\s*\d+\.\d+s ", line)][:SLOWEST]
+def durations(output: str) -> list[tuple[float, str]]:
+    """(seconds, "phase test id") of every phase pytest timed, slowest first."""
+    found = (re.match(r"\s*(\d+\.\d+)s (.+)", line) for line in output.splitlines())
+    return [(float(match[1]), match[2].strip()) for match in found if match]
+
+
+def by_file(timed: list[tuple[float, str]]) -> list[tuple[float, str]]:
+    """Seconds per test file (every phase of every test), most first."""
+    files: dict[str, float] = {}
+    for seconds, what in timed:
+        name = what.split(None, 1)[-1].split("::")[0]
+        files[name] = files.get(name, 0) + seconds
+    return sorted(((seconds, name) for name, seconds in files.items()), reverse=True)
 
 
 def main() -> None:
@@ -51,9 +58,13 @@ def main() -> None:
         runs.append((wall, output))
         LOG.write_text(output)
     print(f"median wall: {statistics.median(wall for wall, _ in runs):.1f} s over {repeat} run(s)")
+    timed = durations(runs[-1][1])
     print(f"{SLOWEST} slowest (last run; its whole output: {LOG}):")
-    for line in slowest(runs[-1][1]):
-        print("  " + line.strip())
+    for seconds, what in timed[:SLOWEST]:
+        print(f"  {seconds:6.2f}s {what}")
+    print("seconds per test file, summed over both workers (last run):")
+    for seconds, name in by_file(timed):
+        print(f"  {seconds:7.1f}s {name}")
 
 
 if __name__ == "__main__":
