@@ -16,7 +16,7 @@ from conformance.checks.catalogue import BY_ID, CATALOGUE, MUST, SHOULD, SPEC, S
 from conformance.emulator.app import Api
 from conformance.emulator.variants import CATALOGUE as VARIANTS
 from conformance.emulator.variants import FAIL_ON_SHOULD, Variant
-from conformance.emulator.variants.trial import Trial, report_outcomes, run_against, run_in_process, trial
+from conformance.emulator.variants.trial import Trial, outcomes, run_against, run_in_process, trial
 from conformance.spec.stage import bundled_path
 from tests.cli import command, environment, invoke
 
@@ -144,7 +144,7 @@ def test_spec_checks_judge_the_document(tmp_path):
     a document that is not valid OpenAPI after repair (SPEC-VALID) is an unusable --spec: exit 2."""
     done = _run_spec(tmp_path, _published_with(_example_fixed))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert report_outcomes(tmp_path / "report.json") == {"SPEC-VALID": "passed", "SPEC-EXAMPLES": "passed"}
+    assert outcomes(tmp_path / "junit.xml") == {"SPEC-VALID": "passed", "SPEC-EXAMPLES": "passed"}
     done = _run_spec(tmp_path, _published_with(lambda document: document.pop("paths")))
     assert done.returncode == 2, done.stdout + done.stderr
     assert "not usable after repair" in done.stderr and "'paths' is a required property" in done.stderr
