@@ -31,8 +31,8 @@ from junitparser import Error, Failure, JUnitXml
 
 from conformance.emulator import running
 from conformance.emulator.variants import VARIANTS
-from conformance.emulator.variants.trial import EMULATOR, KEY, Trial, run_against
 from conformance.spec.stage import load_repaired
+from conformance.trial import EMULATOR, KEY, Trial, run_against
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 

@@ -1,9 +1,11 @@
-"""Shared fixtures: an in-process emulator on a free loopback port, a small Payment Sessions client, and a check that a
-response is one the repaired spec documents."""
+"""Shared fixtures: an in-process emulator on a free loopback port, a small Payment Sessions client, a check that a
+response is one the repaired spec documents, and one failing run's reports."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import requests
@@ -12,6 +14,8 @@ from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
 from conformance.spec.pointer import pointer
 from conformance.spec.schemas import Schemas, describe
 from conformance.spec.stage import load_repaired
+from tests.cli import conformance
+from tests.fakes import KEY, fixed, serve
 
 KEY_A, KEY_B = DEFAULT_KEYS
 OPERATIONS = {"create": ("/sessions", "post"), "get": ("/sessions/{session_id}", "get"),
@@ -97,3 +101,19 @@ def documented() -> Callable[[str, requests.Response], list[str]]:
         return [describe(error) for error in validators[operation].errors(schema_at, response.json())]
 
     return problems
+
+
+@pytest.fixture(scope="session")
+def failing_run(tmp_path_factory) -> Iterator[SimpleNamespace]:
+    """``conformance run`` (every check, --max-examples 5) against a fake that answers every request 200
+    ``{"status": "CANCELED"}``: ``.done`` (the finished process), ``.folder`` (junit.xml, report.json, report.html,
+    transcript.jsonl) and ``.base_url`` of the fake, which keeps answering for the whole session. One run for the
+    tests of every report."""
+    folder: Path = tmp_path_factory.mktemp("failing-run")
+    with serve(fixed(200, {"status": "CANCELED"})) as base_url:
+        done = conformance("run", "--base-url", base_url, "--api-key", KEY, "--max-examples", "5",
+                           "--junit-xml", str(folder / "junit.xml"), "--json-report", str(folder / "report.json"),
+                           "--html-report", str(folder / "report.html"), "--transcript",
+                           str(folder / "transcript.jsonl"))
+        assert done.returncode == 1, done.stdout + done.stderr
+        yield SimpleNamespace(done=done, folder=folder, base_url=base_url)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import socket
 import ssl
 import threading
 import time
@@ -54,6 +55,7 @@ def serve(behaviour: Behaviour, *, http10: bool = False, tls: ssl.SSLContext | N
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.0" if http10 else "HTTP/1.1"
+        disable_nagle_algorithm = True  # else each answer on a kept-alive connection waits ~40 ms for a delayed ACK
 
         def log_message(self, *args) -> None:
             pass
@@ -79,6 +81,14 @@ def serve(behaviour: Behaviour, *, http10: bool = False, tls: ssl.SSLContext | N
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (at the moment of asking): for a server to start on, or a target that is
+    down."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def every_nth(n: int, odd: Behaviour, normal: Behaviour = conformant_404) -> Behaviour:

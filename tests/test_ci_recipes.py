@@ -3,16 +3,17 @@ here, the emulator for real and the suite against it."""
 
 from __future__ import annotations
 
-import os
 import shlex
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import yaml
+
+from tests.cli import command, conformance, environment
+from tests.fakes import free_port
 
 RECIPES = Path(__file__).resolve().parents[1] / "docs" / "ci"
 
@@ -28,31 +29,22 @@ def commands(recipe: Path) -> tuple[dict, list[str]]:
     return env, [line.strip() for line in lines if line.strip().startswith("conformance ")]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.parametrize("recipe", sorted(RECIPES.glob("*.yml")), ids=lambda path: path.name)
 def test_recipe_runs_the_real_commands(recipe, tmp_path):
     env, lines = commands(recipe)
     emulator, run = (shlex.split(line.rstrip("&").strip()) for line in lines)
     assert emulator[:2] == ["conformance", "emulator"] and run[:2] == ["conformance", "run"]
-    port = str(_free_port())
+    port = str(free_port())
     swap = {"8080": port, "http://127.0.0.1:8080": f"http://127.0.0.1:{port}"}
-    environment = {**os.environ, **env}
-    server = subprocess.Popen([sys.executable, "-m", "conformance", *[swap.get(a, a) for a in emulator[1:]]],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment)
+    server = subprocess.Popen(command(*[swap.get(a, a) for a in emulator[1:]]), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, env=environment(env))
     try:
         for _ in range(50):
             with socket.socket() as sock:
                 if sock.connect_ex(("127.0.0.1", int(port))) == 0:
                     break
             time.sleep(0.1)
-        done = subprocess.run([sys.executable, "-m", "conformance", *[swap.get(a, a) for a in run[1:]],
-                               "--max-examples", "5"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
-                              env=environment)
+        done = conformance(*[swap.get(a, a) for a in run[1:]], "--max-examples", "5", cwd=tmp_path, env=env)
     finally:
         server.terminate()
         server.wait(10)

@@ -4,10 +4,6 @@ their fault touches differ; alignment, normalisation, allow rules and the comman
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 from contextlib import ExitStack
 from dataclasses import replace
 from types import SimpleNamespace
@@ -25,6 +21,8 @@ from conformance.compare.targets import TargetSpec
 from conformance.config import RunConfig
 from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
 from conformance.emulator.variants import VARIANTS
+from tests.cli import conformance
+from tests.fakes import free_port
 
 KEY_A, KEY_B = DEFAULT_KEYS
 ENV = {"CMP_KEY": KEY_A, "CMP_OTHER_KEY": KEY_B}
@@ -207,12 +205,6 @@ def test_target_options(text, expected):
 
 # --- the command line ----------------------------------------------------------------------------------------------
 
-def conformance(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("XENDIT_", "CONFORMANCE_"))}
-    return subprocess.run([sys.executable, "-m", "conformance", *args], capture_output=True, text=True, timeout=300,
-                          env={**environment, **ENV, **(env or {})})
-
-
 def targets(servers) -> list[str]:
     return ["--target", f"reference={servers.reference},key=CMP_KEY,other-key=CMP_OTHER_KEY,test-control",
             "--target", f"faulty={servers.status_409},key=CMP_KEY,other-key=CMP_OTHER_KEY,test-control",
@@ -221,7 +213,7 @@ def targets(servers) -> list[str]:
 
 def test_the_command_shows_writes_and_exits_1_on_a_difference(servers, tmp_path):
     done = conformance("compare", *targets(servers), "--json", str(tmp_path / "c.json"),
-                       "--html", str(tmp_path / "c.html"))
+                       "--html", str(tmp_path / "c.html"), env=ENV)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "DIFFERENT" in done.stdout
     report = json.loads((tmp_path / "c.json").read_text())
@@ -244,12 +236,6 @@ def test_allowed_differences_do_not_fail(servers, keys):
     assert "4 allowed difference(s) not shown" in done.stdout and "SAME" in done.stdout
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.parametrize(("args", "code", "message"), [
     (["--target", "a=http://127.0.0.1:1"], 2, "at least two"),
     (["--target", "a=http://127.0.0.1:1", "--target", "a=http://127.0.0.1:2"], 2, "distinct names"),
@@ -257,7 +243,7 @@ def _closed_port() -> int:
     (["--target", "a=http://127.0.0.1:1,key=NOPE_KEY", "--target", "b=http://127.0.0.1:2"], 2, "$NOPE_KEY is not set"),
     (["--target", "a=http://127.0.0.1:1,token=X", "--target", "b=http://127.0.0.1:2"], 2, "is not key=ENVVAR"),
     (["--target", "a=bundled", "--target", "b=bundled", "--allow-diff", "colour"], 2, "no aspect matches"),
-    (["--target", f"down=http://127.0.0.1:{_closed_port()},key=CMP_KEY", "--target", "b=bundled"], 3,
+    (["--target", f"down=http://127.0.0.1:{free_port()},key=CMP_KEY", "--target", "b=bundled"], 3,
      "target down: http://127.0.0.1"),
 ])
 def test_usage_errors_and_unreachable_targets(args, code, message, keys):

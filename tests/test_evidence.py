@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +23,7 @@ from conformance.emulator import DEFAULT_KEYS
 from conformance.evidence import EvidenceError, load_signing_key, verify_evidence, write_evidence
 from conformance.evidence.signing import PASSPHRASE_VARIABLE, fingerprint, public_pem
 from conformance.run import write_reports
+from tests.cli import conformance
 
 KEY_A, KEY_B = DEFAULT_KEYS
 SPEC = "spec/cancel-session.seed.json"
@@ -228,8 +226,7 @@ def test_signing_keys(tmp_path, monkeypatch):
 def test_verify_command(signed, tmp_path):
     public = tmp_path / "vendor.pub.pem"
     public.write_bytes(public_pem(SIGNER.public_key()))
-    done = subprocess.run([sys.executable, "-m", "conformance", "verify-evidence", str(signed), "--public-key",
-                           str(public)], capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    done = conformance("verify-evidence", str(signed), "--public-key", str(public), timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "VERIFIED" in done.stdout and fingerprint(SIGNER.public_key()) in done.stdout
     broken = tampered(signed, tmp_path / "broken.zip", _edit_report)
@@ -249,12 +246,10 @@ def test_conformance_run_writes_a_signed_bundle_that_verifies(tmp_path):
     public = tmp_path / "signer.pub.pem"
     public.write_bytes(public_pem(SIGNER.public_key()))
     bundle = tmp_path / "evidence.zip"
-    done = subprocess.run([sys.executable, "-m", "conformance", "run", "--max-examples", "5", "--evidence", str(bundle),
-                           "--signing-key", str(key_file), "--junit-xml", str(tmp_path / "j.xml"),
-                           "--json-report", str(tmp_path / "r.json"), "--html-report", str(tmp_path / "r.html")],
-                          capture_output=True, text=True, timeout=300)
+    done = conformance("run", "--max-examples", "5", "--evidence", str(bundle), "--signing-key", str(key_file),
+                       "--junit-xml", str(tmp_path / "j.xml"), "--json-report", str(tmp_path / "r.json"),
+                       "--html-report", str(tmp_path / "r.html"))
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"evidence: {bundle}" in done.stdout
-    verified = subprocess.run([sys.executable, "-m", "conformance", "verify-evidence", str(bundle),
-                               "--public-key", str(public)], capture_output=True, text=True, timeout=120)
+    verified = conformance("verify-evidence", str(bundle), "--public-key", str(public), timeout=120)
     assert verified.returncode == 0, verified.stdout + verified.stderr

@@ -21,7 +21,7 @@ LAYERS = [
     {"conformance.suite"},
     {"conformance.report", "conformance.evidence"},
     {"conformance.plan", "conformance.run"},
-    {"conformance.compare", "conformance.replay"},
+    {"conformance.compare", "conformance.replay", "conformance.trial"},
     {"conformance.cli", "conformance.options", "conformance.settings", "conformance.compare_command",
      "conformance.evidence_command",
      "conformance.__main__", "conformance.suite.pytest_plugin"},

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import signal
 import subprocess
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -17,6 +15,7 @@ import requests
 from junitparser import Error, Failure, JUnitXml
 from rich.console import Console
 
+from tests.cli import command, environment, invoke
 from tests.fakes import (
     KEY,
     chunked,
@@ -31,15 +30,18 @@ from tests.fakes import (
     serve,
     slow,
 )
-from tests.test_run import conformance
 
 QUICK = ["--max-examples", "5", "--request-timeout", "1"]
+WAITS = ("--request-timeout", "0.3")  # a test that waits for timeouts: each costs this, not a second
 
 
 def run_against(base_url: str, tmp_path, *extra: str, env: dict | None = None) -> tuple[subprocess.CompletedProcess,
                                                                                           dict]:
-    done = conformance("run", "--base-url", base_url, "--api-key", KEY, *QUICK, "--junit-xml",
-                       str(tmp_path / "j.xml"), *extra, env=env)
+    """``conformance run`` in this process (quick budget, then `extra`): its answer, and each check's result types in
+    the JUnit report."""
+    done = invoke("run", "--base-url", base_url, "--api-key", KEY, *QUICK, "--junit-xml", str(tmp_path / "j.xml"),
+                  "--json-report", str(tmp_path / "r.json"), "--html-report", str(tmp_path / "r.html"), *extra,
+                  env=env)
     assert "Traceback" not in done.stdout + done.stderr
     verdicts = {}
     if (tmp_path / "j.xml").exists():
@@ -49,24 +51,24 @@ def run_against(base_url: str, tmp_path, *extra: str, env: dict | None = None) -
     return done, verdicts
 
 
-@pytest.mark.parametrize(("name", "behaviour", "failing"), [
-    ("connection reset mid-response", every_nth(3, reset), "CANCEL-HTTP"),
-    ("a response that never ends", every_nth(25, hang), "CANCEL-HTTP"),
-    ("plain-text bodies", fixed(404, b"Not Found", "text/plain"), "CANCEL-CONTENT-TYPE"),
-    ("invalid JSON", fixed(404, b'{"error_code": "NOT_FOUND",', "application/json"), "CANCEL-CONTENT-TYPE"),
-    ("a 50 MB body", every_nth(5, huge), "CANCEL-CONTENT-TYPE"),
-    ("a redirect loop", redirect_loop, "CANCEL-STATUS"),
+@pytest.mark.parametrize(("name", "behaviour", "failing", "options"), [
+    ("connection reset mid-response", every_nth(3, reset), "CANCEL-HTTP", ()),
+    ("a response that never ends", every_nth(25, hang), "CANCEL-HTTP", WAITS),
+    ("plain-text bodies", fixed(404, b"Not Found", "text/plain"), "CANCEL-CONTENT-TYPE", ()),
+    ("invalid JSON", fixed(404, b'{"error_code": "NOT_FOUND",', "application/json"), "CANCEL-CONTENT-TYPE", ()),
+    ("a 50 MB body", every_nth(5, huge), "CANCEL-CONTENT-TYPE", ()),
+    ("a redirect loop", redirect_loop, "CANCEL-STATUS", ()),
 ], ids=lambda value: value if isinstance(value, str) else "")
-def test_broken_target_is_a_failing_check(tmp_path, name, behaviour, failing):
+def test_broken_target_is_a_failing_check(tmp_path, name, behaviour, failing, options):
     with serve(behaviour) as base_url:
-        done, verdicts = run_against(base_url, tmp_path)
+        done, verdicts = run_against(base_url, tmp_path, *options)
     assert done.returncode == 1, done.stdout + done.stderr
     assert Failure in verdicts[failing], verdicts
 
 
 def test_a_target_that_never_answers_is_a_startup_error(tmp_path):
     with serve(hang) as base_url:
-        done, _ = run_against(base_url, tmp_path)
+        done, _ = run_against(base_url, tmp_path, *WAITS)
     assert done.returncode == 3 and "does not answer HTTP" in done.stdout
 
 
@@ -82,7 +84,7 @@ def _resets_out_of_bounds(handler) -> None:
 def test_a_target_that_stops_answering_is_unreachable_not_non_conformant(tmp_path):
     """Its last transport errors are the target's death, not failures of the inputs: exit 3, INCOMPLETE."""
     with serve(dies_after(30)) as base_url:
-        done, verdicts = run_against(base_url, tmp_path, "--checks", "CANCEL-HTTP,CANCEL-NOT-FOUND")
+        done, verdicts = run_against(base_url, tmp_path, "--checks", "CANCEL-HTTP,CANCEL-NOT-FOUND", *WAITS)
     assert done.returncode == 3, done.stdout
     assert "the target stopped answering (5 transport errors in a row, then no answer to a reachability probe)" \
         in done.stdout
@@ -94,7 +96,7 @@ def test_a_target_that_breaks_on_some_inputs_keeps_those_failures(tmp_path):
     """Five resets in a row, but the target still answers a plain request: the resets are CANCEL-HTTP failures and
     the run goes on."""
     with serve(_resets_out_of_bounds) as base_url:
-        done, verdicts = run_against(base_url, tmp_path, "--checks", "CANCEL-HTTP,CANCEL-NOT-FOUND")
+        done, verdicts = run_against(base_url, tmp_path, "--checks", "CANCEL-HTTP,CANCEL-NOT-FOUND", *WAITS)
     assert done.returncode == 1, done.stdout
     assert Failure in verdicts["CANCEL-HTTP"] and "stopped answering" not in done.stdout
 
@@ -142,6 +144,7 @@ class _Proxy(BaseHTTPRequestHandler):
     """A forwarding HTTP proxy that remembers what went through it."""
 
     seen: list = []
+    disable_nagle_algorithm = True  # else each answer on a kept-alive connection waits ~40 ms for a delayed ACK
 
     def log_message(self, *args) -> None:
         pass
@@ -150,7 +153,10 @@ class _Proxy(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.seen.append(self.path)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in {"proxy-connection", "host"}}
-        answer = requests.request(self.command, self.path, headers=headers, data=body or None, allow_redirects=False)
+        with requests.Session() as direct:  # not through the proxy the run's environment names: this is it
+            direct.trust_env = False
+            answer = direct.request(self.command, self.path, headers=headers, data=body or None,
+                                    allow_redirects=False)
         self.send_response(answer.status_code)
         for name in ("Content-Type",):
             if name in answer.headers:
@@ -180,10 +186,9 @@ def test_proxies_from_the_environment_are_honoured(tmp_path):
 def test_interrupt_writes_the_partial_report_and_exits_130(tmp_path):
     with serve(slow(0.1)) as base_url:
         process = subprocess.Popen(
-            [sys.executable, "-m", "conformance", "run", "--base-url", base_url, "--api-key", KEY,
-             "--junit-xml", str(tmp_path / "j.xml"), "--json-report", str(tmp_path / "r.json"),
-             "--html-report", str(tmp_path / "r.html")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            command("run", "--base-url", base_url, "--api-key", KEY, "--junit-xml", str(tmp_path / "j.xml"),
+                    "--json-report", str(tmp_path / "r.json"), "--html-report", str(tmp_path / "r.html")),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment({"PYTHONUNBUFFERED": "1"}))
         for line in process.stdout:
             if "CANCEL-" in line or "SKIP" in line:  # the run is under way
                 break

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,17 +10,12 @@ from junitparser import Error, Failure, JUnitXml, Skipped
 
 from conformance.checks.catalogue import BY_ID, CATALOGUE, LIFECYCLE
 from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
-from tests.fakes import KEY, conformant_404, fixed, serve
+from tests.cli import conformance
+from tests.fakes import KEY, conformant_404, fixed, free_port, serve
 
 KEY_A, KEY_B = DEFAULT_KEYS
 SPEC_DIR = Path(__file__).resolve().parents[1] / "spec"
 GENERATED = {"schemathesis", "ids", "auth", "for-user-id"}
-
-
-def conformance(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in {"XENDIT_API_KEY", "CONFORMANCE_BASE_URL"}}
-    return subprocess.run([sys.executable, "-m", "conformance", *args], capture_output=True, text=True,
-                          timeout=300, env={**environment, **(env or {})})
 
 
 def cases(path) -> dict:
@@ -174,14 +165,8 @@ def test_html_errors_fail_the_content_type_check(tmp_path):
     assert Failure in results(cases(tmp_path / "j.xml")["stateless"]["CANCEL-CONTENT-TYPE"])
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.parametrize(("args", "code", "message"), [
-    (["--base-url", f"http://127.0.0.1:{_closed_port()}", "--api-key", "k"], 3, "does not answer HTTP"),
+    (["--base-url", f"http://127.0.0.1:{free_port()}", "--api-key", "k"], 3, "does not answer HTTP"),
     (["--base-url", "http://127.0.0.1:1"], 2, "--api-key"),
     (["--base-url", "", "--api-key", "k"], 2, "expected http://HOST"),
     (["--base-url", "localhost:8092", "--api-key", "k"], 2, "expected http://HOST"),

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
+from tests.cli import conformance
 from tests.fakes import AUTHORIZED, KEY, NOT_FOUND, conformant_404, every_nth, reply, serve
-from tests.test_run import conformance
 
 EXAMPLE_ID = "ps-661f87c614802d6c402cd82d"  # the document's example: schemathesis sends it
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 
 import pytest
 
+from tests.cli import invoke
+
 
 def config(folder, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("CONFORMANCE_", "XENDIT_"))}
-    return subprocess.run([sys.executable, "-m", "conformance", "config", *args], cwd=folder, capture_output=True,
-                          text=True, timeout=60, env={**clean, **(env or {})})
+    return invoke("config", *args, cwd=folder, env=env)
 
 
 def setting(output: str, name: str) -> tuple[str, str]:

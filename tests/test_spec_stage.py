@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 import schemathesis
@@ -13,6 +11,7 @@ from openapi_spec_validator import validate as osv_validate
 
 from conformance.spec.pointer import resolve
 from conformance.spec.stage import bundled_path, run_stage
+from tests.cli import invoke
 
 CANCEL = "/paths/~1sessions~1{session_id}~1cancel/post"
 STRING_KEYWORDS = {"minLength", "maxLength", "minimum", "nullable", "required"}
@@ -144,8 +143,7 @@ def test_raw_document_does_not_generate_in_schemathesis(seed):
 
 
 def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "conformance", "spec", "check", *args],
-                          capture_output=True, text=True, timeout=120)
+    return invoke("spec", "check", *args)
 
 
 def test_cli_json_output_and_exit_zero():

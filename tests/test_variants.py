@@ -1,26 +1,51 @@
 """The suite's power: every fault of the catalogue is caught by the checks it lists, every conformant variant
-passes. Each trial runs ``conformance run`` at the default budget against a real variant server over HTTP (run with
-``pytest -n 2``: about 45 trials of 4-10 s)."""
+passes. Each trial runs the suite at the default budget against a real variant server over HTTP, in this process
+(``run_in_process``); one runs ``conformance run`` as a subprocess, every check, as a CI job would. A fault's trial
+runs only the checks it is about (``checks_for``); a conformant variant's, and a SHOULD-only fault's, every check."""
 
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conformance.checks.catalogue import BY_ID, CATALOGUE, MUST, SHOULD, SPEC
+from conformance.checks.catalogue import BY_ID, CATALOGUE, MUST, SHOULD, SPEC, STATELESS
 from conformance.emulator.app import Api
 from conformance.emulator.variants import CATALOGUE as VARIANTS
 from conformance.emulator.variants import FAIL_ON_SHOULD, Variant
-from conformance.emulator.variants.trial import Trial, outcomes, trial
 from conformance.spec.stage import bundled_path
+from conformance.trial import Trial, outcomes, run_against, run_in_process, trial
+from tests.cli import command, environment, invoke
 
 DOCUMENT_WARNING = "SPEC-EXAMPLES"  # the published document's own example contradicts its schema: always warned
 FAULTS = [variant for variant in VARIANTS if variant.is_fault]
 CONFORMANT = [variant for variant in VARIANTS if not variant.is_fault]
+# the 200 a stateless check judges comes from cancelling a session the lifecycle stage created
+CANCELS_A_SESSION = "LIFE-CANCEL-ACTIVE"
+
+
+def should_only(variant: Variant) -> bool:
+    return all(BY_ID[check_id].level == SHOULD for check_id in variant.catches)
+
+
+# the CLI path, every check, once: the first SHOULD-only fault (its verdict needs --fail-on-should and every check)
+SUBPROCESS_TRIAL = next(variant for variant in FAULTS if should_only(variant))
+
+
+def checks_for(variant: Variant) -> set[str] | None:
+    """The checks a variant's trial runs; None for every check. A fault that fails some MUST check: the checks it
+    lists, the other checks of their families, and the lifecycle cancel whose 200 the stateless checks judge. A
+    conformant variant (it must fail no check) or a SHOULD-only fault (no MUST check may fail): every check."""
+    if not variant.is_fault or should_only(variant):
+        return None
+    families = {BY_ID[check_id].family for check_id in variant.catches}
+    chosen = set(variant.catches) | {check.id for check in CATALOGUE if check.family in families}
+    if any(BY_ID[check_id].stage == STATELESS for check_id in variant.catches):
+        chosen.add(CANCELS_A_SESSION)
+    return chosen
 
 
 def test_catalogue_size_and_shape():
@@ -44,13 +69,13 @@ def test_every_check_of_a_server_is_caught_by_some_fault():
 
 def test_should_only_faults_run_with_fail_on_should():
     for variant in FAULTS:
-        should_only = all(BY_ID[check_id].level == SHOULD for check_id in variant.catches)
-        assert (variant.options == FAIL_ON_SHOULD) == should_only, variant.name
+        assert (variant.options == FAIL_ON_SHOULD) == should_only(variant), variant.name
 
 
 def _runs() -> list:
-    """(variant, profile) of every trial: each variant in strict; a lenient one in lenient too."""
-    runs = [(variant, "strict") for variant in VARIANTS]
+    """(variant, profile) of every in-process trial: each variant in strict; a lenient one in lenient too; the
+    subprocess trial's fault left to test_full_trial_as_a_subprocess."""
+    runs = [(variant, "strict") for variant in VARIANTS if variant is not SUBPROCESS_TRIAL]
     runs += [(variant, variant.passes_in) for variant in CONFORMANT if variant.passes_in != "strict"]
     return [pytest.param(variant, profile, id=f"{variant.name}-{profile}") for variant, profile in runs]
 
@@ -59,9 +84,16 @@ def _report(result: Trial) -> str:
     return f"exit {result.code}; outcomes {result.outcomes}\n{result.output[-3000:]}"
 
 
-@pytest.mark.parametrize(("variant", "profile"), _runs())
-def test_trial(variant: Variant, profile: str):
-    result = trial(variant, ("--profile", profile))
+@pytest.fixture(autouse=True)
+def _quiet_variants(caplog):
+    """The variants' crashes and protocol warnings are expected: not logged into the test's report."""
+    for logger in ("uvicorn", "conformance.emulator"):
+        caplog.set_level(logging.CRITICAL, logger)
+
+
+def assert_verdict(variant: Variant, profile: str, result: Trial) -> None:
+    """A variant in the profile it passes in: exit 0, nothing failed or warned but the document's warning. A fault:
+    exit 1, its MUST checks failed, its SHOULD checks warned; SHOULD-only, no check failed or erred."""
     if profile == variant.passes_in:
         assert result.code == 0, _report(result)
         assert not result.with_outcome("failed", "error"), _report(result)
@@ -74,6 +106,21 @@ def test_trial(variant: Variant, profile: str):
     assert result.with_outcome("warned") == {DOCUMENT_WARNING} | (variant.catches - must), _report(result)
     if variant.options == FAIL_ON_SHOULD:  # only SHOULD-level: a plain run (no --fail-on-should) would exit 0
         assert not result.with_outcome("failed", "error"), _report(result)
+
+
+@pytest.mark.parametrize(("variant", "profile"), _runs())
+def test_trial(variant: Variant, profile: str):
+    result = trial(variant, ("--profile", profile), checks_for(variant), runner=run_in_process)
+    assert set(result.outcomes) == (checks_for(variant) or BY_ID.keys()), _report(result)
+    assert_verdict(variant, profile, result)
+
+
+def test_full_trial_as_a_subprocess():
+    """``conformance run`` itself, every check, against one fault: the CLI path a CI job takes."""
+    result = trial(SUBPROCESS_TRIAL, ("--profile", "strict"), runner=run_against)
+    assert set(result.outcomes) == BY_ID.keys(), _report(result)
+    assert result.requests > 100, _report(result)
+    assert_verdict(SUBPROCESS_TRIAL, "strict", result)
 
 
 def _published_with(edit) -> dict:
@@ -91,9 +138,9 @@ def _example_fixed(document: dict) -> None:
 def _run_spec(tmp_path, document: dict) -> subprocess.CompletedProcess:
     path = tmp_path / "cancel.json"
     path.write_text(json.dumps(document))
-    return subprocess.run([sys.executable, "-m", "conformance", "run", "--spec", str(path), "--checks",
-                           "SPEC-VALID,SPEC-EXAMPLES", "--junit-xml", str(tmp_path / "junit.xml")],
-                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    return invoke("run", "--spec", str(path), "--checks", "SPEC-VALID,SPEC-EXAMPLES", "--junit-xml",
+                  str(tmp_path / "junit.xml"), "--json-report", str(tmp_path / "report.json"), "--html-report",
+                  str(tmp_path / "report.html"))
 
 
 def test_spec_checks_judge_the_document(tmp_path):
@@ -107,26 +154,21 @@ def test_spec_checks_judge_the_document(tmp_path):
     assert "not usable after repair" in done.stderr and "'paths' is a required property" in done.stderr
 
 
-def _emulator_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "conformance", "emulator", *args], capture_output=True, text=True,
-                          timeout=60)
-
-
 def test_cli_lists_the_catalogue_and_refuses_unknown_names():
-    listed = _emulator_cli("--list-variants")
-    assert listed.returncode == 0
+    listed = invoke("emulator", "--list-variants")
+    assert listed.returncode == 0, listed.stderr
     for variant in VARIANTS:
         assert variant.name in listed.stdout and variant.description in listed.stdout
     for args, message in [(["--fault", "optional-fields-omitted"], "no fault is named 'optional-fields-omitted'"),
                           (["--variant", "cancel-not-atomic"], "no conformant variant is named 'cancel-not-atomic'"),
                           (["--fault", "x", "--variant", "y"], "cannot be combined")]:
-        done = _emulator_cli(*args)
+        done = invoke("emulator", *args)
         assert done.returncode == 2 and message in done.stderr, done.stderr
 
 
 def test_cli_serves_the_fault(client_of):
-    server = subprocess.Popen([sys.executable, "-m", "conformance", "emulator", "--port", "0", "--quiet", "--fault",
-                               "checkout-alive-after-cancel"], stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(command("emulator", "--port", "0", "--quiet", "--fault", "checkout-alive-after-cancel"),
+                              stdout=subprocess.PIPE, text=True, env=environment())
     try:
         base_url = server.stdout.readline().split()[-1]
         announced = [server.stdout.readline() for _ in range(4)]

@@ -20,7 +20,7 @@ from conformance.config import RunConfig
 from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
 from conformance.emulator.variants import VARIANTS
 from conformance.run import run
-from tests.fakes import AUTHORIZED, KEY, NOT_FOUND, prefix_proxy, reply, serve, slow
+from tests.fakes import AUTHORIZED, KEY, NOT_FOUND, free_port, prefix_proxy, reply, serve, slow
 
 KEY_A, KEY_B = DEFAULT_KEYS
 EMULATOR = EmulatorConfig(min_expiry_seconds=1)
@@ -139,10 +139,8 @@ def test_ctrl_c_at_start_up_is_exit_130_without_a_traceback():
 
 
 def test_the_pytest_plugin_against_an_unreachable_target_is_one_clean_error(tmp_path):
-    from tests.test_run import _closed_port
-
     done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--pyargs", "conformance.suite",
-                           "--conformance-base-url", f"http://127.0.0.1:{_closed_port()}", "--conformance-api-key",
+                           "--conformance-base-url", f"http://127.0.0.1:{free_port()}", "--conformance-api-key",
                            KEY], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert done.returncode == 4, done.stdout + done.stderr
     assert "does not answer HTTP" in done.stderr and "INTERNALERROR" not in done.stdout + done.stderr
