@@ -10,7 +10,7 @@ from junitparser import Error, Failure, JUnitXml, Skipped
 
 from conformance.checks.catalogue import BY_ID, CATALOGUE, LIFECYCLE
 from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
-from tests.cli import conformance
+from tests.cli import conformance, invoke
 from tests.fakes import KEY, conformant_404, fixed, free_port, serve
 
 KEY_A, KEY_B = DEFAULT_KEYS
@@ -182,7 +182,7 @@ def test_html_errors_fail_the_content_type_check(tmp_path):
     (["--transcript", str(SPEC_DIR)], 2, "is a directory"),
 ])
 def test_usage_and_unreachable_errors(args, code, message):
-    done = conformance("run", *args)
+    done = invoke("run", *args)
     assert done.returncode == code, done.stdout + done.stderr
     assert message in done.stdout + done.stderr
     assert "Traceback" not in done.stdout + done.stderr

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.cli import conformance
+from tests.cli import conformance, invoke
 from tests.fakes import AUTHORIZED, KEY, NOT_FOUND, conformant_404, every_nth, reply, serve
 
 EXAMPLE_ID = "ps-661f87c614802d6c402cd82d"  # the document's example: schemathesis sends it
@@ -16,23 +16,23 @@ EXAMPLE_ID = "ps-661f87c614802d6c402cd82d"  # the document's example: schemathes
 
 @pytest.mark.parametrize("key", ["xnd_production_abc", "XND_PRODUCTION_abc", "xnd_public_production_abc"])
 def test_live_key_is_refused(key):
-    done = conformance("run", "--base-url", "http://127.0.0.1:9", "--api-key", key)
+    done = invoke("run", "--base-url", "http://127.0.0.1:9", "--api-key", key)
     assert done.returncode == 2 and "refusing to run: a live (xnd_production_" in done.stderr
     assert key not in done.stdout + done.stderr
 
 
 def test_xendit_host_needs_a_test_key_and_allow_live_overrides():
-    done = conformance("run", "--base-url", "https://api.xendit.co", "--api-key", "sk_something")
+    done = invoke("run", "--base-url", "https://api.xendit.co", "--api-key", "sk_something")
     assert done.returncode == 2 and "is Xendit and a key is not a test" in done.stderr
-    planned = conformance("run", "--base-url", "https://api.xendit.co", "--api-key", "sk_something",
-                          "--allow-live", "--dry-run")
+    planned = invoke("run", "--base-url", "https://api.xendit.co", "--api-key", "sk_something",
+                     "--allow-live", "--dry-run")
     assert planned.returncode == 0 and "Dry run: nothing is sent" in planned.stdout
 
 
 def test_dry_run_sends_nothing():
     log: list = []
     with serve(conformant_404, log=log) as base_url:
-        done = conformance("run", "--base-url", base_url, "--api-key", KEY, "--dry-run")
+        done = invoke("run", "--base-url", base_url, "--api-key", KEY, "--dry-run")
     assert done.returncode == 0, done.stderr
     assert log == []
     for expected in ["CANCEL-NOT-FOUND", "LIFE-CONCURRENT", "up to 8 are created", "confirmed absent with a GET"]:
