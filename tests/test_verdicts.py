@@ -20,6 +20,7 @@ from conformance.config import RunConfig
 from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
 from conformance.emulator.variants import VARIANTS
 from conformance.run import run
+from conformance.target.client import Target
 from tests.fakes import AUTHORIZED, KEY, NOT_FOUND, free_port, prefix_proxy, reply, serve, slow
 
 KEY_A, KEY_B = DEFAULT_KEYS
@@ -144,3 +145,22 @@ def test_the_pytest_plugin_against_an_unreachable_target_is_one_clean_error(tmp_
                            KEY], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert done.returncode == 4, done.stdout + done.stderr
     assert "does not answer HTTP" in done.stderr and "INTERNALERROR" not in done.stdout + done.stderr
+
+
+def test_links_are_followed_only_under_the_base_url():
+    target = Target("http://127.0.0.1:8080/xendit")
+    assert target.path_of("http://127.0.0.1:8080/xendit/checkout/ps-1?locale=en") == "/checkout/ps-1?locale=en"
+    assert target.path_of("http://127.0.0.1:8080/checkout/ps-1") is None  # outside the prefix
+    assert target.path_of("http://127.0.0.1:9999/xendit/checkout/ps-1") is None  # another origin
+    assert Target("http://127.0.0.1:8080").path_of("http://127.0.0.1:8080/checkout/ps-1") == "/checkout/ps-1"
+
+
+def test_a_whole_run_through_a_path_prefix_is_conformant(tmp_path):
+    """Every request the suite sends (create, get, cancel, test control, the checkout link) goes through the
+    prefix: the emulator behind it, told its public URL, passes every check."""
+    port = free_port()
+    with prefix_proxy(f"http://127.0.0.1:{port}", "/xendit") as base_url, running(
+            EmulatorConfig(port=port, min_expiry_seconds=1, public_url=base_url)):
+        done, report, output = in_process(tmp_path, base_url, other_api_key=KEY_B, test_control=True)
+    assert done == 0 and report["verdict"] == "conformant", output
+    assert outcomes(report)["LIFE-CHECKOUT"] == "passed"

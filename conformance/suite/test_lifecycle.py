@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -79,12 +78,11 @@ class Scenario:
 def _checkout_path(conformance, link: object) -> tuple[str | None, str | None]:
     if not isinstance(link, str) or not link:
         return None, "the session has no payment_link_url"
-    target = urlsplit(conformance.target.base_url)
-    parsed = urlsplit(link)
-    if (parsed.scheme, parsed.netloc) != (target.scheme, target.netloc):
-        return None, f"the checkout link is on another origin ({parsed.scheme}://{parsed.netloc}); " \
-                     "the suite only sends requests to the target"
-    return parsed.path + (f"?{parsed.query}" if parsed.query else ""), None
+    path = conformance.target.path_of(link)
+    if path is None:
+        return None, f"the checkout link {link} is not under the target's base URL; the suite only sends requests " \
+                     "to the target"
+    return path, None
 
 
 @pytest.fixture(scope="session")

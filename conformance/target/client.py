@@ -9,6 +9,7 @@ import time
 import warnings
 from collections.abc import Callable
 from contextvars import ContextVar
+from urllib.parse import urlsplit
 
 import requests
 import urllib3
@@ -96,6 +97,15 @@ class Target:
 
     def url(self, path: str) -> str:
         return self.base_url + path
+
+    def path_of(self, url: str) -> str | None:
+        """The path (and query) to send to reach `url` through this target, or None when `url` is not under its
+        base URL (another origin, or outside a path prefix): the suite sends requests to the target only."""
+        base, wanted = urlsplit(self.base_url), urlsplit(url)
+        prefix = base.path.rstrip("/")
+        if (wanted.scheme, wanted.netloc) != (base.scheme, base.netloc) or not wanted.path.startswith(prefix + "/"):
+            return None
+        return wanted.path[len(prefix):] + (f"?{wanted.query}" if wanted.query else "")
 
     def send(self, intent: Intent, method: str, path: str, headers: dict[str, str | bytes] | None = None,
              body: bytes | None = None, *, admitted: bool = False) -> Exchange:
