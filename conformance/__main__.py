@@ -11,7 +11,7 @@ def entry() -> None:
         main()
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        sys.exit(130)
+        sys.exit(130)  # ExitCode.INTERRUPTED, without importing anything that a second Ctrl-C could interrupt
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from junitparser import JUnitXml
 from rich.console import Console
 
 from conformance.config import RunConfig
+from conformance.exitcodes import ExitCode
 from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
 from conformance.emulator.variants import Variant
 
@@ -133,7 +134,7 @@ def run_in_process(base_url: str, options: tuple[str, ...] = (), checks: Iterabl
         try:
             code = run(config, Console(file=output, width=160))
         except UsageError as error:
-            code = 2
+            code = ExitCode.USAGE
             output.write(f"error: {error}\n")
         return _read(folder, code, time.perf_counter() - started, output.getvalue())
 
