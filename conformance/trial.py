@@ -23,9 +23,9 @@ from junitparser import JUnitXml
 from rich.console import Console
 
 from conformance.config import RunConfig
-from conformance.exitcodes import ExitCode
 from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
 from conformance.emulator.variants import Variant
+from conformance.exitcodes import ExitCode
 
 KEY, OTHER_KEY = list(DEFAULT_KEYS)[:2]
 EMULATOR = EmulatorConfig(api_keys=DEFAULT_KEYS, test_control=True, min_expiry_seconds=1)
