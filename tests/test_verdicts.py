@@ -19,8 +19,11 @@ from rich.console import Console
 from conformance.config import RunConfig
 from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
 from conformance.emulator.variants import VARIANTS
+from conformance.generation.probe import Credentials
 from conformance.run import run
+from conformance.suite.sessions import Sessions
 from conformance.target.client import Target
+from tests.cli import invoke
 from tests.fakes import AUTHORIZED, KEY, NOT_FOUND, free_port, prefix_proxy, reply, serve, slow
 
 KEY_A, KEY_B = DEFAULT_KEYS
@@ -164,3 +167,23 @@ def test_a_whole_run_through_a_path_prefix_is_conformant(tmp_path):
         done, report, output = in_process(tmp_path, base_url, other_api_key=KEY_B, test_control=True)
     assert done == 0 and report["verdict"] == "conformant", output
     assert outcomes(report)["LIFE-CHECKOUT"] == "passed"
+
+
+def test_an_incomplete_run_gives_an_evidence_bundle_that_says_so(tmp_path):
+    """A budget-limited run: its bundle verifies (nothing was tampered with) but records INCOMPLETE, and
+    verify-evidence exits 4 with the reasons, never VERIFIED-and-conformant."""
+    with running(EMULATOR) as base_url:
+        done, report, _ = in_process(tmp_path, base_url, max_requests=40, evidence=tmp_path / "evidence.zip")
+    assert done == 4 and report["verdict"] == "incomplete"
+    verified = invoke("verify-evidence", str(tmp_path / "evidence.zip"))
+    assert verified.returncode == 4, verified.stdout + verified.stderr
+    assert "VERIFIED" in verified.stdout and "the run it records is INCOMPLETE" in verified.stdout
+    assert "the run stopped early: the request budget (--max-requests 40) is spent" in verified.stdout
+
+
+def test_a_safety_get_without_an_answer_names_the_dead_target_not_a_real_session():
+    sessions = Sessions(Target("http://127.0.0.1:1"), Credentials("k"), given=[], completed=None, expired=None,
+                        test_control=False, known_ids=set())
+    withholding = sessions.unsafe("ps-0123456789abcdef01234567")
+    assert withholding.status == "no response" and "got no answer" in withholding.reason
+    assert "real session" not in withholding.reason
