@@ -23,7 +23,7 @@ from conformance.emulator import DEFAULT_KEYS
 from conformance.evidence import EvidenceError, load_signing_key, verify_evidence, write_evidence
 from conformance.evidence.signing import PASSPHRASE_VARIABLE, fingerprint, public_pem
 from conformance.run import write_reports
-from tests.cli import conformance
+from tests.cli import conformance, invoke
 
 KEY_A, KEY_B = DEFAULT_KEYS
 SPEC = "spec/cancel-session.seed.json"
@@ -226,7 +226,7 @@ def test_signing_keys(tmp_path, monkeypatch):
 def test_verify_command(signed, tmp_path):
     public = tmp_path / "vendor.pub.pem"
     public.write_bytes(public_pem(SIGNER.public_key()))
-    done = conformance("verify-evidence", str(signed), "--public-key", str(public), timeout=120)
+    done = invoke("verify-evidence", str(signed), "--public-key", str(public))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "VERIFIED" in done.stdout and fingerprint(SIGNER.public_key()) in done.stdout
     broken = tampered(signed, tmp_path / "broken.zip", _edit_report)
@@ -251,5 +251,5 @@ def test_conformance_run_writes_a_signed_bundle_that_verifies(tmp_path):
                        "--html-report", str(tmp_path / "r.html"))
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"evidence: {bundle}" in done.stdout
-    verified = conformance("verify-evidence", str(bundle), "--public-key", str(public), timeout=120)
+    verified = invoke("verify-evidence", str(bundle), "--public-key", str(public))
     assert verified.returncode == 0, verified.stdout + verified.stderr

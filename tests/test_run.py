@@ -87,8 +87,8 @@ def emulator():
 
 
 def test_external_target_with_test_control_passes(emulator, tmp_path):
-    done = conformance("run", "--base-url", emulator, "--test-control", "--other-api-key", KEY_B,
-                       "--junit-xml", str(tmp_path / "j.xml"), "--max-examples", "20", env={"XENDIT_API_KEY": KEY_A})
+    done = invoke("run", "--base-url", emulator, "--test-control", "--other-api-key", KEY_B,
+                  "--junit-xml", str(tmp_path / "j.xml"), "--max-examples", "20", env={"XENDIT_API_KEY": KEY_A})
     assert done.returncode == 0, done.stdout + done.stderr
     lifecycle = cases(tmp_path / "j.xml")[LIFECYCLE]
     assert len(lifecycle) == len([c for c in CATALOGUE if c.stage == LIFECYCLE])
@@ -104,9 +104,9 @@ def _generated_requests(path) -> list[tuple]:
 def test_same_seed_sends_the_same_requests(emulator, tmp_path):
     streams = []
     for name, seed in [("a", "7"), ("b", "7"), ("c", "8")]:
-        done = conformance("run", "--base-url", emulator, "--api-key", KEY_A, "--seed", seed, "--max-examples", "15",
-                           "--checks", "CANCEL-NOT-FOUND,CANCEL-NO-5XX", "--junit-xml", str(tmp_path / f"{name}.xml"),
-                           "--transcript", str(tmp_path / f"{name}.jsonl"))
+        done = invoke("run", "--base-url", emulator, "--api-key", KEY_A, "--seed", seed, "--max-examples", "15",
+                      "--checks", "CANCEL-NOT-FOUND,CANCEL-NO-5XX", "--junit-xml", str(tmp_path / f"{name}.xml"),
+                      "--transcript", str(tmp_path / f"{name}.jsonl"))
         assert done.returncode == 0, done.stdout + done.stderr
         streams.append(_generated_requests(tmp_path / f"{name}.jsonl"))
     assert len(streams[0]) > 60
@@ -116,8 +116,8 @@ def test_same_seed_sends_the_same_requests(emulator, tmp_path):
 
 def test_a_server_that_cancels_anything_fails(tmp_path):
     with serve(fixed(200, {"status": "CANCELED"})) as base_url:
-        done = conformance("run", "--base-url", base_url, "--api-key", "xnd_development_x", "--max-examples", "10",
-                           "--junit-xml", str(tmp_path / "j.xml"))
+        done = invoke("run", "--base-url", base_url, "--api-key", "xnd_development_x", "--max-examples", "10",
+                      "--junit-xml", str(tmp_path / "j.xml"))
     assert done.returncode == 1, done.stdout + done.stderr
     stateless = cases(tmp_path / "j.xml")["stateless"]
     for check_id in ["CANCEL-NO-PHANTOM", "CANCEL-NOT-FOUND", "CANCEL-200-ID"]:
@@ -135,12 +135,12 @@ def test_lifecycle_not_run_is_incomplete_with_the_reasons(tmp_path):
     """No session can be had: the MUST lifecycle checks are not judged, so the run is INCOMPLETE (exit 4), not
     CONFORMANT; accepting exactly those skips gives a verdict on what was judged."""
     with serve(conformant_404) as base_url:
-        done = conformance("run", "--base-url", base_url, "--api-key", KEY, "--max-examples", "5",
-                           "--junit-xml", str(tmp_path / "j.xml"), "--json-report", str(tmp_path / "r.json"))
+        done = invoke("run", "--base-url", base_url, "--api-key", KEY, "--max-examples", "5",
+                      "--junit-xml", str(tmp_path / "j.xml"), "--json-report", str(tmp_path / "r.json"))
         must = [check.id for check in CATALOGUE if check.stage == LIFECYCLE and check.level == "MUST"]
-        accepted = conformance("run", "--base-url", base_url, "--api-key", KEY, "--max-examples", "5",
-                               "--allow-skip", ",".join(must), "--junit-xml", str(tmp_path / "k.xml"),
-                               "--json-report", str(tmp_path / "s.json"))
+        accepted = invoke("run", "--base-url", base_url, "--api-key", KEY, "--max-examples", "5",
+                          "--allow-skip", ",".join(must), "--junit-xml", str(tmp_path / "k.xml"),
+                          "--json-report", str(tmp_path / "s.json"))
     assert done.returncode == 4, done.stdout + done.stderr
     lifecycle = cases(tmp_path / "j.xml")[LIFECYCLE]
     assert all(Skipped in results(case) for case in lifecycle.values())
@@ -159,8 +159,8 @@ def test_lifecycle_not_run_is_incomplete_with_the_reasons(tmp_path):
 
 def test_html_errors_fail_the_content_type_check(tmp_path):
     with serve(fixed(404, b"<html><body>Not Found</body></html>", "text/html")) as base_url:
-        done = conformance("run", "--base-url", base_url, "--api-key", "k", "--max-examples", "5",
-                           "--checks", "CANCEL-CONTENT-TYPE", "--junit-xml", str(tmp_path / "j.xml"))
+        done = invoke("run", "--base-url", base_url, "--api-key", "k", "--max-examples", "5",
+                      "--checks", "CANCEL-CONTENT-TYPE", "--junit-xml", str(tmp_path / "j.xml"))
     assert done.returncode == 1
     assert Failure in results(cases(tmp_path / "j.xml")["stateless"]["CANCEL-CONTENT-TYPE"])
 
@@ -189,7 +189,7 @@ def test_usage_and_unreachable_errors(args, code, message):
 
 
 def test_checks_command_lists_the_catalogue_and_allowances():
-    done = conformance("checks", "--profile", "lenient")
+    done = invoke("checks", "--profile", "lenient")
     assert done.returncode == 0
     for check in CATALOGUE:
         assert check.id in done.stdout
@@ -199,10 +199,10 @@ def test_checks_command_lists_the_catalogue_and_allowances():
 def test_workers_explore_the_same_inputs_in_parallel(emulator, tmp_path):
     streams = []
     for workers in ("1", "3"):
-        done = conformance("run", "--base-url", emulator, "--api-key", KEY_A, "--max-examples", "15",
-                           "--workers", workers, "--checks", "CANCEL-NOT-FOUND,CANCEL-AUTH",
-                           "--junit-xml", str(tmp_path / f"{workers}.xml"),
-                           "--transcript", str(tmp_path / f"{workers}.jsonl"))
+        done = invoke("run", "--base-url", emulator, "--api-key", KEY_A, "--max-examples", "15",
+                      "--workers", workers, "--checks", "CANCEL-NOT-FOUND,CANCEL-AUTH",
+                      "--junit-xml", str(tmp_path / f"{workers}.xml"),
+                      "--transcript", str(tmp_path / f"{workers}.jsonl"))
         assert done.returncode == 0, done.stdout + done.stderr
         streams.append(sorted(_generated_requests(tmp_path / f"{workers}.jsonl")))
     assert streams[0] == streams[1]

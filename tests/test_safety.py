@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.cli import conformance, invoke
+from tests.cli import invoke
 from tests.fakes import AUTHORIZED, KEY, NOT_FOUND, conformant_404, every_nth, reply, serve
 
 EXAMPLE_ID = "ps-661f87c614802d6c402cd82d"  # the document's example: schemathesis sends it
@@ -51,8 +51,8 @@ def _owns_the_example(handler) -> None:
 def test_never_cancels_a_real_session_it_did_not_create(tmp_path):
     log: list = []
     with serve(_owns_the_example, log=log) as base_url:
-        done = conformance("run", "--base-url", base_url, "--api-key", KEY, "--max-examples", "10",
-                           "--junit-xml", str(tmp_path / "j.xml"))
+        done = invoke("run", "--base-url", base_url, "--api-key", KEY, "--max-examples", "10",
+                      "--junit-xml", str(tmp_path / "j.xml"))
     touched = [(method, path) for method, path, _ in log if EXAMPLE_ID in path and method not in {"GET", "OPTIONS"}]
     assert touched == [], touched
     assert ("GET", f"/sessions/{EXAMPLE_ID}") in [(m, p) for m, p, _ in log]
@@ -68,8 +68,8 @@ def _echoing(handler) -> None:
 
 def test_no_artifact_contains_the_key_or_customer_details(tmp_path):
     with serve(_echoing) as base_url:
-        done = conformance("run", "--base-url", base_url, "--api-key", KEY, "--max-examples", "5",
-                           "--junit-xml", str(tmp_path / "junit.xml"), "--transcript", str(tmp_path / "t.jsonl"))
+        done = invoke("run", "--base-url", base_url, "--api-key", KEY, "--max-examples", "5",
+                      "--junit-xml", str(tmp_path / "junit.xml"), "--transcript", str(tmp_path / "t.jsonl"))
     assert done.returncode == 1
     artifacts = [done.stdout, done.stderr] + [path.read_text() for path in tmp_path.iterdir()]
     assert "CANCEL-4XX-SCHEMA" in artifacts[0]
@@ -84,9 +84,9 @@ def test_429_is_waited_out_not_failed(tmp_path):
     limited = every_nth(4, lambda h: reply(h, 429, {"error_code": "RATE_LIMIT_EXCEEDED", "message": "slow down"},
                                            headers={"Retry-After": "0.05"}))
     with serve(limited) as base_url:
-        done = conformance("run", "--base-url", base_url, "--api-key", KEY, "--max-examples", "5",
-                           "--checks", "CANCEL-STATUS,CANCEL-4XX-SCHEMA,CANCEL-NOT-FOUND",
-                           "--junit-xml", str(tmp_path / "j.xml"))
+        done = invoke("run", "--base-url", base_url, "--api-key", KEY, "--max-examples", "5",
+                      "--checks", "CANCEL-STATUS,CANCEL-4XX-SCHEMA,CANCEL-NOT-FOUND",
+                      "--junit-xml", str(tmp_path / "j.xml"))
     assert done.returncode == 0, done.stdout
     assert "answer(s) 429" in done.stdout
 
@@ -94,8 +94,8 @@ def test_429_is_waited_out_not_failed(tmp_path):
 def test_rate_limit_throttles():
     with serve(conformant_404) as base_url:
         started = time.perf_counter()
-        done = conformance("run", "--base-url", base_url, "--api-key", KEY, "--rate-limit", "20/s",
-                           "--max-requests", "30", "--checks", "CANCEL-NOT-FOUND")
+        done = invoke("run", "--base-url", base_url, "--api-key", KEY, "--rate-limit", "20/s",
+                      "--max-requests", "30", "--checks", "CANCEL-NOT-FOUND")
         elapsed = time.perf_counter() - started
     assert done.returncode == 4 and "INCOMPLETE" in done.stdout, done.stdout  # the budget ended it
     assert elapsed > 29 / 20
@@ -104,9 +104,9 @@ def test_rate_limit_throttles():
 def test_request_budget_stops_cleanly_with_a_partial_report(tmp_path):
     log: list = []
     with serve(conformant_404, log=log) as base_url:
-        done = conformance("run", "--base-url", base_url, "--api-key", KEY, "--max-requests", "25",
-                           "--junit-xml", str(tmp_path / "j.xml"), "--transcript", str(tmp_path / "t.jsonl"),
-                           "--json-report", str(tmp_path / "r.json"))
+        done = invoke("run", "--base-url", base_url, "--api-key", KEY, "--max-requests", "25",
+                      "--junit-xml", str(tmp_path / "j.xml"), "--transcript", str(tmp_path / "t.jsonl"),
+                      "--json-report", str(tmp_path / "r.json"))
     assert done.returncode == 4, done.stdout  # a budget-limited run is INCOMPLETE, never CONFORMANT
     assert len(log) <= 25
     assert "stopped early: the request budget (--max-requests 25) is spent" in done.stdout
@@ -123,8 +123,8 @@ def test_time_budget_stops_cleanly(tmp_path):
 
     with serve(slow(0.05)) as base_url:
         started = time.perf_counter()
-        done = conformance("run", "--base-url", base_url, "--api-key", KEY, "--timeout-total", "2",
-                           "--junit-xml", str(tmp_path / "j.xml"))
+        done = invoke("run", "--base-url", base_url, "--api-key", KEY, "--timeout-total", "2",
+                      "--junit-xml", str(tmp_path / "j.xml"))
         elapsed = time.perf_counter() - started
     assert "stopped early: the time budget (--timeout-total 2 s) is spent" in done.stdout
     assert done.returncode == 4, done.stdout
