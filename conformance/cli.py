@@ -78,6 +78,8 @@ def spec_check(paths: tuple[str, ...], as_json: bool) -> None:
 @click.option("--expired-session-id", help="An EXPIRED session for LIFE-EXPIRED.")
 @click.option("--max-examples", type=click.IntRange(1, 100000), default=50, show_default=True,
               help="Hypothesis examples per generated family (schemathesis fuzzing, ids, auth, for-user-id).")
+@click.option("--max-steps", type=click.IntRange(1, 100000), default=240, show_default=True,
+              help="Lifecycle: model-checked steps of the state machine (random sequences of operations).")
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed: the same seed sends the same requests.")
 @click.option("--workers", type=click.IntRange(1, 4), default=1, show_default=True,
               help="Generated families explored at once, each on its own connections (the lifecycle checks stay "
@@ -140,6 +142,7 @@ def _run_config(options: dict) -> RunConfig:
         test_control=options["test_control"], session_ids=list(options["session_ids"]),
         completed_session_id=options["completed_session_id"], expired_session_id=options["expired_session_id"],
         max_examples=options["max_examples"], seed=options["seed"], workers=options["workers"],
+        max_steps=options["max_steps"],
         shrink=not options["no_shrink"],
         junit_xml=options["junit_xml"], json_report=options["json_report"], html_report=options["html_report"],
         transcript=options["transcript"], evidence=options["evidence"], signing_key=options["signing_key"],
