@@ -2,7 +2,9 @@
 against the reference model (``conformance.model``).
 
 Each check is declared here with its judgement: a pure function from a :class:`Step` (the model's expectation, the
-exchanges observed, the session read back after it, every other session read back) to a :class:`Finding` or None.
+exchanges observed, the session read back after it, every other session read back) to a :class:`Finding`, None when
+the step conforms, or NA when the check does not judge that step. A step is judged by the checks its expectation
+names (``Expectation.checks``).
 Where the document states an outcome it is MUST; where it only rules out some outcomes (no 2XX, no change to the
 session), the rest of the expected answer is a SHOULD of its own, with the inference it rests on.
 """
@@ -28,7 +30,7 @@ from conformance.checks.registry import (
 )
 from conformance.checks.verdict import Violation
 from conformance.model.expect import Expectation, Outcome
-from conformance.model.state import CANCELED, VOLATILE_ON_CANCEL, Session, changed_fields, instant
+from conformance.model.state import ACTIVE, CANCELED, VOLATILE_ON_CANCEL, Session, changed_fields, instant
 from conformance.target.exchange import Exchange
 
 FOR_USER_ID = "/components/parameters/Payment_Session_ForUserIdHeaderParam"
@@ -58,7 +60,9 @@ class Finding:
     violation: Violation
 
 
-Judgement = Callable[[Step], Finding | None]
+NA = "not applicable"  # the step is not one the check judges (e.g. LIFE-UPDATED when the cancel was refused)
+Verdict = Finding | None | str
+Judgement = Callable[[Step], Verdict]
 JUDGEMENTS: dict[str, Judgement] = {}
 
 
@@ -161,15 +165,17 @@ def answered_unchanged(step: Step, check_id: str) -> Finding | None:
     return answered(step, check_id) or unchanged(step, check_id)
 
 
-def refined(step: Step, check_id: str) -> Finding | None:
+def refined(step: Step, check_id: str) -> Verdict:
     """The SHOULD inside an outcome: once its MUST branch is taken, the exact answer it expects."""
+    verdict: Verdict = NA
     for exchange in sent(step):
         outcome = taken(step, exchange)
         should = outcome.should if outcome else None
-        if should and should.check_id == check_id and not _exact(exchange, check_id, should.status,
-                                                                 should.error_code, step.profile):
-            return Finding(exchange, Violation(seen(exchange), f"{should.status} {should.error_code}"))
-    return None
+        if should and should.check_id == check_id:
+            if not _exact(exchange, check_id, should.status, should.error_code, step.profile):
+                return Finding(exchange, Violation(seen(exchange), f"{should.status} {should.error_code}"))
+            verdict = None
+    return verdict
 
 
 def shows(step: Step, check_id: str) -> Finding | None:
@@ -212,18 +218,27 @@ def get_canceled(step: Step) -> Finding | None:
                           "the schema names the field `updated` (Payment_Session_UpdatedDateTime) without saying "
                           "what moves it; a cancel changes the session, so it is expected to move (facts §8)"),
                  "A cancel moves the session's `updated` timestamp forward."))
-def updated_moves(step: Step) -> Finding | None:
+def updated_moves(step: Step) -> Verdict:
     before = instant(step.expectation.session.body.get("updated"))
+    verdict: Verdict = NA
     for exchange in sent(step):
         outcome = taken(step, exchange)
         if outcome is None or outcome.check_id != "LIFE-CANCEL-ACTIVE" or before is None:
             continue
+        verdict = None
         after = instant(body(exchange).get("updated"))
-        if after is None or after <= before:
+        coarse = whole_seconds(step.expectation.session.body.get("updated")) and whole_seconds(
+            body(exchange).get("updated"))  # within the second it was created, a cancel cannot show a later one
+        if after is None or after < before or (after == before and not coarse):
             return Finding(exchange, Violation(f"updated {step.expectation.session.body.get('updated')!r} → "
                                                f"{body(exchange).get('updated')!r}",
                                                "an `updated` later than before the cancel"))
-    return None
+    return verdict
+
+
+def whole_seconds(value: object) -> bool:
+    """A date-time without a fraction of a second ("2024-12-06T03:35:36Z")."""
+    return instant(value) is not None and "." not in str(value)
 
 
 @judgement(Check("LIFE-RECANCEL", LIFECYCLE, MUST, "state", ONLY_ACTIVE,
@@ -238,15 +253,18 @@ def recancel(step: Step) -> Finding | None:
                           "the document's only 422 example says 'Session status is COMPLETED, expecting ACTIVE': an "
                           "example, not a rule, so naming the status (in any case or spelling) is a SHOULD"),
                  "A 422 message names the session's current status (any case; CANCELED or CANCELLED)."))
-def status_message(step: Step) -> Finding | None:
+def status_message(step: Step) -> Verdict:
+    verdict: Verdict = NA
     for exchange in sent(step):
         outcome = taken(step, exchange)
+        if outcome is None or outcome.status != 422:
+            continue
         message = body(exchange).get("message")
-        if outcome and outcome.status == 422 and not (isinstance(message, str) and names_status(message,
-                                                                                                 outcome.after)):
+        if not (isinstance(message, str) and names_status(message, outcome.after)):
             return Finding(exchange, Violation(f"message {message!r}", f"a message naming the status: Session "
                                                                        f"status is {outcome.after}, expecting ACTIVE"))
-    return None
+        verdict = None
+    return verdict
 
 
 @judgement(Check("LIFE-COMPLETED", LIFECYCLE, MUST, "state", ONLY_ACTIVE,
@@ -265,9 +283,9 @@ def expired(step: Step) -> Finding | None:
 @judgement(Check("LIFE-CONCURRENT", LIFECYCLE, MUST, "concurrency", ONLY_ACTIVE,
                  "Concurrent cancels of one ACTIVE session: at most one 200 (two would be two cancels of one "
                  "session), and the session CANCELED after it, not before."))
-def concurrent(step: Step) -> Finding | None:
-    if step.expectation.operation != "burst" or not sent(step):
-        return None
+def concurrent(step: Step) -> Verdict:
+    if step.expectation.operation != "burst" or step.expectation.session.status != ACTIVE or not sent(step):
+        return NA
     winners = [exchange for exchange in sent(step) if accepted(exchange)]
     statuses = sorted(status(exchange) or 0 for exchange in sent(step))
     if len(winners) > 1:
@@ -287,7 +305,7 @@ def concurrent(step: Step) -> Finding | None:
                  inferred(ERROR_CODES, "the losers of a race find the session CANCELED, which the document answers "
                                        "with 422; it states no atomicity, so a loser's 409 or 429 is a warning"),
                  "The losers of concurrent cancels get 422 INVALID_SESSION_STATUS."))
-def concurrent_losers(step: Step) -> Finding | None:
+def concurrent_losers(step: Step) -> Verdict:
     return refined(step, "LIFE-CONCURRENT-422")
 
 
@@ -319,7 +337,7 @@ def other_sub_account(step: Step) -> Finding | None:
                           "the document gives no status for a sub-account that does not own the session; 'does not "
                           "belong to your business' (404 NOT_FOUND) is the closest statement (facts §3, §4.4)"),
                  "A cancel on behalf of another sub-account gets 404 NOT_FOUND."))
-def other_sub_account_404(step: Step) -> Finding | None:
+def other_sub_account_404(step: Step) -> Verdict:
     return refined(step, "LIFE-OTHER-SUBACCOUNT-404")
 
 
@@ -334,9 +352,9 @@ def id_variant(step: Step) -> Finding | None:
 @judgement(Check("LIFE-CHECKOUT", LIFECYCLE, MUST, "checkout",
                  stated(f"{OPERATION}/description", "The Xendit Hosted Checkout URL will be invalid."),
                  "After a cancel, the session's hosted checkout link no longer serves the session."))
-def checkout(step: Step) -> Finding | None:
+def checkout(step: Step) -> Verdict:
     if step.expectation.operation != "checkout" or step.expectation.session.status != CANCELED:
-        return None
+        return NA
     for exchange in sent(step):
         if status(exchange) is None or accepted(exchange):
             return Finding(exchange, Violation(f"the link still answers {status(exchange)}",
@@ -347,14 +365,16 @@ def checkout(step: Step) -> Finding | None:
 @judgement(Check("LIFE-FRAME", LIFECYCLE, MUST, "state", CANCELS_ACTIVE,
                  "A request on the cancel path (accepted or refused) changes no other session: each one the run "
                  "owns reads back exactly as the model holds it, `updated` included."))
-def frame(step: Step) -> Finding | None:
+def frame(step: Step) -> Verdict:
+    if not step.frame:
+        return NA
     for session, statuses, exchange in step.frame:
         if exchange.skipped:
             continue
         data = body(exchange)
-        ignore = session.loose | ({"status", "updated"} if len(statuses) > 1 else frozenset())
-        changed = changed_fields(session.body, data, ignore)
-        if status(exchange) != 200 or data.get("status") not in statuses or changed:
+        window = len(statuses) > 1  # at the edge of its expiry: either status, and `updated` may move with it
+        changed = changed_fields(session.body, data, session.loose | ({"status", "updated"} if window else set()))
+        if status(exchange) != 200 or (window and data.get("status") not in statuses) or changed:
             cause = step.exchanges[0].intent.description if step.exchanges else step.expectation.operation
             return Finding(exchange, Violation(
                 f"after {cause} on {step.expectation.session.id}, another session {session.id} reads: "

@@ -90,14 +90,15 @@ def expect_cancel(session: Session, actor: Actor, now: float, margin: float, ope
     elif actor.business != session.owner.business:
         outcomes = [_unchanged("LIFE-OTHER-BUSINESS", status, None if actor.sub_account else (404, "NOT_FOUND"))]
     elif actor.sub_account and actor.sub_account != session.owner.sub_account:
-        outcomes = [_unchanged("LIFE-OTHER-SUBACCOUNT", status,
-                               should=Refinement("LIFE-OTHER-SUBACCOUNT-404", 404, "NOT_FOUND"))]
+        outcomes = [_unchanged("LIFE-OTHER-SUBACCOUNT", status, should=None if actor.credential == "password" else
+                               Refinement("LIFE-OTHER-SUBACCOUNT-404", 404, "NOT_FOUND"))]
     else:
         outcomes = [outcome for each in statuses for outcome in _owner_cancel(each)]
         if actor.sub_account != session.owner.sub_account:  # the master acting for its sub-account: not stated
             outcomes.append(_unchanged("LIFE-OTHER-SUBACCOUNT", status))
-    if actor.credential == "password":  # the key with a password: the document does not say; a 401 is allowed
-        outcomes.append(_unchanged("LIFE-AUTH-NO-EFFECT", status, (401, "INVALID_API_KEY")))
+    if actor.credential == "password":  # the key with a password: the document does not say; a 401 is allowed,
+        # and an answer neither branch allows is charged to the credentials
+        outcomes.insert(0, _unchanged("LIFE-AUTH-NO-EFFECT", status, (401, "INVALID_API_KEY")))
     also = ["LIFE-FRAME"]
     if any(outcome.accepted for outcome in outcomes):
         also.append("LIFE-UPDATED")

@@ -60,13 +60,15 @@ class Session:
 
     def ended(self, status: str) -> Session:
         """The session once moved to `status` (canceled, completed, expired): its volatile fields are loose."""
+        volatile = VOLATILE_ON_CANCEL if status == CANCELED else VOLATILE_ON_END
         return replace(self, status=status, body={**self.body, "status": status},
-                       loose=self.loose | (VOLATILE_ON_CANCEL if status == CANCELED else VOLATILE_ON_END))
+                       loose=self.loose | (volatile - {"status"}))
 
     def read(self, body: dict) -> Session:
         """The session after its owner read `body`: loose fields take the values read."""
         fixed = {**self.body, **{name: body.get(name) for name in self.loose}}
-        return replace(self, body=fixed, expires_at=instant(fixed.get("expires_at")), loose=frozenset())
+        return replace(self, body=fixed, expires_at=instant(fixed.get("expires_at")) or self.expires_at,
+                       loose=frozenset())
 
     def loosen(self, *names: str) -> Session:
         """The session with more fields the model cannot know until the next read."""
@@ -80,9 +82,10 @@ class Model:
         self.margin = margin
         self.sessions: dict[str, Session] = {}
 
-    def add(self, owner: Owner, body: dict) -> Session:
+    def add(self, owner: Owner, body: dict, expires_at: float | None = None) -> Session:
+        """A session as created (or given); `expires_at`: the one requested, if the body's cannot be read."""
         session = Session(body["payment_session_id"], owner, body.get("status", ACTIVE), dict(body),
-                          instant(body.get("expires_at")))
+                          instant(body.get("expires_at")) or expires_at)
         self.sessions[session.id] = session
         return session
 

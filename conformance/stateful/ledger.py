@@ -16,23 +16,24 @@ Trace = list[tuple[Exchange, str]]  # every request of a sequence, with what the
 
 @dataclass
 class Budget:
-    """Steps before the first failure (--max-steps); after it, seconds of shrinking; seconds spent waiting for
-    sessions to expire: `wait_seconds` before the first failure, twice that more while shrinking."""
+    """One pass of the exploration: at most `max_steps` steps until a failure is raised (then as many as shrinking
+    takes), nothing after `deadline` (monotonic seconds), at most `wait_seconds` spent waiting for sessions to
+    expire."""
 
     max_steps: int
-    shrink_seconds: float
     wait_seconds: float
+    deadline: float | None = None
     steps: int = 0
     waited: float = 0.0
-    first_failure: float | None = None
+    raised: bool = False  # a failure was raised: Hypothesis is shrinking it
 
     def live(self) -> bool:
-        if self.first_failure is None:
-            return self.steps < self.max_steps
-        return time.monotonic() - self.first_failure < self.shrink_seconds
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            return False
+        return self.raised or self.steps < self.max_steps
 
     def can_wait(self, seconds: float) -> bool:
-        return self.waited + seconds <= self.wait_seconds * (1 if self.first_failure is None else 3)
+        return self.waited + seconds <= self.wait_seconds
 
 
 @dataclass

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from hypothesis import HealthCheck, Phase, Verbosity, settings
@@ -33,8 +33,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from conformance.checks.lifecycle import JUDGEMENTS, Step, accepted, body, status
-from conformance.checks.registry import MUST, REGISTRY
+from conformance.checks.lifecycle import JUDGEMENTS, NA, Finding, Step, accepted, body, status
 from conformance.generation.explore import CheckFailed, _leaves, failure_type
 from conformance.generation.probe import Credentials, segment
 from conformance.model.expect import Expectation, expect_burst, expect_cancel, expect_get, expect_method, expect_variant
@@ -67,6 +66,7 @@ from conformance.suite.sessions import Sessions
 from conformance.target.exchange import Exchange, Intent
 
 STEPS_PER_SEQUENCE = 20
+STATUSES = {ACTIVE, CANCELED, COMPLETED, EXPIRED}
 BURST = 8
 MARGIN_SECONDS = 0.25  # clock skew (estimated from `created`) and latency around expires_at
 EXPIRY_LEAD_SECONDS = 1.0  # how far ahead the expiring session expires (the bundled emulator's floor is 1 s)
@@ -84,6 +84,7 @@ class Run:
     selected: set[str]
     budget: Budget
     test_control: bool
+    shrinking: str | None = None  # the check whose failures are raised (and so shrunk) in this pass
     no_real_sessions: bool = False
     sub_accounts: bool = True  # the target lets the run create sessions as an arbitrary sub-account
     ledger: Ledger = field(default_factory=Ledger)
@@ -149,43 +150,42 @@ class LifecycleMachine(RuleBasedStateMachine):
         return self._send(f"GET {why}", "GET", f"/sessions/{segment(session.id)}", session.id,
                           self._headers(session.owner), f"200, {session.status}, every field as before")
 
-    def _judge(self, step: Step) -> None:
-        """Apply the step's judgements; record each finding; a MUST finding ends the sequence (and is shrunk)."""
+    def _judge(self, step: Step) -> list[tuple[str, Finding]]:
+        """Apply the step's judgements; record and return the findings."""
         step.profile = self.run.profile
         if not any(not exchange.skipped for exchange in step.exchanges):
-            return
-        first_must = None
+            return []
+        found = []
         for check_id in step.expectation.checks:
-            if check_id not in self.run.selected or not self._applies(check_id, step):
+            if check_id not in self.run.selected:
                 continue
-            self.run.ledger.judged[check_id] += 1
             finding = JUDGEMENTS[check_id](step)
-            if finding is None:
-                continue
-            budget = self.run.budget
-            trace = self.trace[:next((i + 1 for i, (ex, _) in enumerate(self.trace) if ex is finding.exchange),
-                                     len(self.trace))]
-            self.run.ledger.found(check_id, finding, trace, self.steps, budget.steps, budget.first_failure is not None)
-            if REGISTRY[check_id].level == MUST and first_must is None:
-                first_must = (check_id, finding)
-        if first_must:
-            check_id, finding = first_must
-            if self.run.budget.first_failure is None:
-                self.run.budget.first_failure = time.monotonic()
-            raise failure_type(check_id)(finding.exchange, finding.violation)
+            if finding != NA:
+                self.run.ledger.judged[check_id] += 1
+            if isinstance(finding, Finding):
+                trace = self.trace[:next((i + 1 for i, (exchange, _) in enumerate(self.trace)
+                                          if exchange is finding.exchange), len(self.trace))]
+                self.run.ledger.found(check_id, finding, trace, self.steps, self.run.budget.steps,
+                                      self.run.budget.raised)
+                found.append((check_id, finding))
+        return found
 
-    @staticmethod
-    def _applies(check_id: str, step: Step) -> bool:
-        if check_id == "LIFE-FRAME":
-            return bool(step.frame)
-        if check_id == "LIFE-CHECKOUT":
-            return step.expectation.operation == "checkout" and step.expectation.session.status == CANCELED
-        if check_id in ("LIFE-UPDATED", "LIFE-CONCURRENT-422", "LIFE-STATUS-MESSAGE", "LIFE-OTHER-SUBACCOUNT-404"):
-            wanted = {"LIFE-UPDATED": "accepted", "LIFE-CONCURRENT-422": "refused", "LIFE-STATUS-MESSAGE": "422",
-                      "LIFE-OTHER-SUBACCOUNT-404": "refused"}[check_id]
-            return any((status(exchange) == 422) if wanted == "422" else (accepted(exchange) == (wanted == "accepted"))
-                       for exchange in step.exchanges if not exchange.skipped)
-        return True
+    def _conclude(self, found: list[tuple[str, Finding]], reads: list[tuple[Session, Exchange]]) -> None:
+        """After findings, hold the sessions as the target showed them (so one fault is not charged again to the
+        steps after it); raise the failure being shrunk, if found."""
+        if not found:
+            return
+        for session, exchange in reads:
+            if status(exchange) == 200 and body(exchange).get("payment_session_id") == session.id:
+                shown = body(exchange)
+                known = shown.get("status") if shown.get("status") in STATUSES else session.status
+                self.model.set(replace(session, status=known, body=shown,
+                                       expires_at=instant(shown.get("expires_at")) or session.expires_at,
+                                       loose=frozenset()))
+        for check_id, finding in found:
+            if check_id == self.run.shrinking:
+                self.run.budget.raised = True
+                raise failure_type(check_id)(finding.exchange, finding.violation)
 
     def _settle(self, expectation: Expectation, exchanges: list[Exchange], frame: bool = True) -> None:
         """After a request on the cancel path: read the session and (frame) every other one back, judge, advance."""
@@ -198,16 +198,18 @@ class LifecycleMachine(RuleBasedStateMachine):
                 current = self.model.at(other.id, now)
                 others.append((current, current.statuses_at(now, MARGIN_SECONDS),
                                self._read(current, "another session (frame condition)")))
-        self._judge(Step(expectation, exchanges, reread, others))
+        found = self._judge(Step(expectation, exchanges, reread, others))
         acted = any(accepted(exchange) for exchange in exchanges if not exchange.skipped)
         after = expectation.after(acted) or body(reread).get("status") or session.status
         advanced = session if after == session.status else session.ended(after)
         if advanced is not session:
-            self._judge(Step(expect_get(advanced, Actor(session.owner.business, session.owner.sub_account),
-                                        self.run.now(), MARGIN_SECONDS), [reread]))
+            found += self._judge(Step(expect_get(advanced, Actor(session.owner.business, session.owner.sub_account),
+                                                 self.run.now(), MARGIN_SECONDS), [reread]))
         self.model.set(self._learn(advanced, reread))
         for other, _, exchange in others:
             self.model.set(self._learn(other, exchange))
+        self._conclude(found, [(self.model.sessions[session.id], reread),
+                               *((self.model.sessions[other.id], exchange) for other, _, exchange in others)])
 
     @staticmethod
     def _learn(session: Session, exchange: Exchange) -> Session:
@@ -220,6 +222,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         return session.read(data) if data.get("status") == session.status else session
 
     def _create(self, owner: Owner, payload: dict, description: str) -> Session | None:
+        """POST /sessions (not judged: create is not the operation under test); the session, or None."""
         headers = {**self._headers(owner), "Content-Type": "application/json"}
         sent_at = time.time()
         exchange = self._send(description, "POST", "/sessions", "", headers,
@@ -233,7 +236,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.run.sessions.known_ids.add(data["payment_session_id"])
         if owner.business == OTHER and not owner.sub_account and isinstance(data.get("business_id"), str):
             self.run.other_business_id = data["business_id"]
-        return self.model.add(owner, data)
+        return self.model.add(owner, data, instant(payload.get("expires_at")))
 
     def _at(self, session: Session) -> Session:
         return self.model.at(session.id, self.run.now())
@@ -275,16 +278,33 @@ class LifecycleMachine(RuleBasedStateMachine):
                                              f"({owner})")
         return multiple(made) if made else multiple()
 
-    @rule(session=sessions, key=st.sampled_from(KEY_KINDS), sub=st.sampled_from(SUB_KINDS))
-    def cancel(self, session, key, sub):
-        if not self._begin():
-            return
+    def _cancel(self, session: Session, key: str, sub: str) -> None:
         current = self._at(session)
         actor, headers = self._actor(key if key in self.run.key_kinds() else "key", sub, current)
         expectation = expect_cancel(current, actor, self.run.now(), MARGIN_SECONDS)
         exchange = self._send(f"cancel ({key}, for-user-id {sub})", "POST", f"/sessions/{segment(current.id)}/cancel",
                               current.id, headers, expectation.text)
         self._settle(expectation, [exchange])
+
+    @rule(session=sessions)
+    def cancel(self, session):
+        """A cancel by the session's owner."""
+        if self._begin():
+            self._cancel(session, "key", "owner")
+
+    @rule(session=sessions, key=st.sampled_from(KEY_KINDS[2:]))
+    def cancel_as(self, session, key):
+        """A cancel with the credentials varied: no key, an unknown one, the key altered, with a password, Bearer."""
+        if self._begin():
+            self._cancel(session, key, "owner")
+
+    @rule(session=sessions, who=st.sampled_from([(key, sub) for key in KEY_KINDS[:2] for sub in SUB_KINDS
+                                                 if (key, sub) != ("key", "owner")]))
+    def cancel_for(self, session, who):
+        """A cancel by someone else: for-user-id absent, another sub-account's, the other business's id; the other
+        business's key."""
+        if self._begin():
+            self._cancel(session, *who)
 
     @rule(session=sessions, key=st.sampled_from(KEY_KINDS), sub=st.sampled_from(SUB_KINDS))
     def get(self, session, key, sub):
@@ -295,9 +315,12 @@ class LifecycleMachine(RuleBasedStateMachine):
         expectation = expect_get(current, actor, self.run.now(), MARGIN_SECONDS)
         exchange = self._send(f"get ({key}, for-user-id {sub})", "GET", f"/sessions/{segment(current.id)}",
                               current.id, headers, expectation.text)
-        self._judge(Step(expectation, [exchange]))
+        found = self._judge(Step(expectation, [exchange]))
         if actor.owner == current.owner and actor.credential == "key":
             self.model.set(self._learn(current, exchange))
+            self._conclude(found, [(self.model.sessions[current.id], exchange)])
+        else:
+            self._conclude(found, [])
 
     @rule(session=sessions, kind=variant_kinds())
     def cancel_variant(self, session, kind):
@@ -453,7 +476,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         if current.status == ACTIVE and accepted(exchange):
             self.run.checkout_served = True
         elif current.status == CANCELED and self.run.checkout_served:
-            self._judge(Step(expectation, [exchange]))
+            self._conclude(self._judge(Step(expectation, [exchange])), [])
 
     def _checkout_path(self, link: object) -> str | None:
         if not isinstance(link, str):
@@ -464,21 +487,37 @@ class LifecycleMachine(RuleBasedStateMachine):
         return parsed.path + (f"?{parsed.query}" if parsed.query else "")
 
 
-def explore(run: Run, seed: int, shrink: bool = True) -> Ledger:
-    """Run sequences until the step budget is spent; shrink each distinct MUST failure within the budget."""
+def _pass(run: Run, seed: int, shrink: bool) -> None:
+    """One Hypothesis run of the machine over `run.budget`; failures of `run.shrinking` raise and are shrunk."""
     machine = type("Lifecycle", (LifecycleMachine,), {"run": run})
     sequences = max(1, -(-run.budget.max_steps // STEPS_PER_SEQUENCE))
     phases = [Phase.generate] + ([Phase.shrink] if shrink else [])
     config = settings(max_examples=sequences, stateful_step_count=STEPS_PER_SEQUENCE, deadline=None, database=None,
-                      phases=phases, suppress_health_check=list(HealthCheck), report_multiple_bugs=True,
+                      phases=phases, suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
                       print_blob=False, verbosity=Verbosity.quiet)
     hypothesis_seed(seed)(machine)
     try:
         run_state_machine_as_test(machine, settings=config)
-    except BaseException as error:  # noqa: BLE001 - Hypothesis reports the failures found as an exception group
+    except BaseException as error:  # noqa: BLE001 - Hypothesis reports the failure it shrank as an exception
         if isinstance(error, KeyboardInterrupt):
             raise
         unexpected = [leaf for leaf in _leaves(error) if not isinstance(leaf, CheckFailed | HypothesisException)]
         if unexpected:  # a bug of the suite, not a finding
             raise
+
+
+def explore(run: Run, seed: int, *, shrink_seconds: float) -> Ledger:
+    """Explore within the step budget, judging every step and raising nothing; then, for each check that failed
+    (in the order found, while `shrink_seconds` last), run the same sequences again raising that check's failures,
+    so that Hypothesis shrinks them to a minimal sequence (on fresh sessions each time)."""
+    explored = run.budget
+    _pass(run, seed, shrink=False)
+    deadline = time.monotonic() + shrink_seconds
+    for check_id in list(run.ledger.detected):
+        if time.monotonic() >= deadline:
+            break
+        run.budget = Budget(explored.max_steps, explored.wait_seconds * 2, deadline)
+        run.shrinking = check_id
+        _pass(run, seed, shrink=True)
+    run.budget, run.shrinking = explored, None
     return run.ledger

@@ -12,7 +12,7 @@ from conformance.suite.context import RunContext
 
 LIFECYCLE_CHECKS = [check for check in CATALOGUE if check.stage == LIFECYCLE]
 SHRINK_SECONDS = 4.0  # after the first failure, for shrinking every distinct one
-WAIT_SECONDS = EXPIRY_LEAD_SECONDS + 2 * MARGIN_SECONDS  # one wait for a session to expire (more while shrinking)
+WAIT_SECONDS = EXPIRY_LEAD_SECONDS + 2 * MARGIN_SECONDS  # one wait for a session to expire (two while shrinking)
 NEEDS = {  # what a check needs beyond the run's own sessions, and why it may not have judged
     "LIFE-OTHER-BUSINESS": "needs the key of another business: pass --other-api-key",
     "LIFE-COMPLETED": "no COMPLETED session: pass --completed-session-id, or --test-control if the target implements "
@@ -27,10 +27,10 @@ def lifecycle(conformance: RunContext):
     config = conformance.config
     run = Run(conformance.sessions, conformance.credentials, conformance.other_key, config.profile,
               {check.id for check in conformance.checks},
-              Budget(config.max_steps, SHRINK_SECONDS if config.shrink else 0.0, WAIT_SECONDS),
+              Budget(config.max_steps, WAIT_SECONDS),
               test_control=config.test_control,
               no_real_sessions=getattr(conformance, "no_real_sessions", False))
-    explore(run, config.seed, shrink=config.shrink)
+    explore(run, config.seed, shrink_seconds=SHRINK_SECONDS if config.shrink else 0.0)
     return run
 
 

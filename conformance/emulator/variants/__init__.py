@@ -104,6 +104,42 @@ CATALOGUE = [
                "LIFE-ID-VARIANT"),
     conformant("session-not-found-code", ok.SessionNotFoundCode, "lenient", "CANCEL-NOT-FOUND", "CANCEL-4XX-SCHEMA",
                "CANCEL-ERROR-CODE", "LIFE-OTHER-BUSINESS", "LIFE-OTHER-SUBACCOUNT", "LIFE-ID-VARIANT"),
+    # --- faults that show only in state (issue 13), each judged by the model-based lifecycle stage. "old stage":
+    # the fixed lifecycle script of 7a452da, run once against the fault (its full run's exit code and failed checks)
+    # side effects on other sessions
+    fault("cancel-touches-siblings", bad.CancelTouchesSiblings, "LIFE-FRAME"),  # old stage: missed (exit 0)
+    fault("cancel-by-reference-id", bad.CancelByReferenceId, "LIFE-FRAME"),  # old stage: missed (exit 0)
+    fault("rejected-cancel-bumps-updated", bad.RejectedCancelBumpsUpdated, "LIFE-RECANCEL"),  # old stage: missed
+    # caching
+    fault("get-caches-first-read", bad.GetCachesFirstRead, "LIFE-GET-CANCELED"),  # old stage: missed (exit 0)
+    fault("cancel-trusts-read-cache", bad.CancelTrustsReadCache, "LIFE-COMPLETED"),  # old stage: missed (exit 0)
+    # time
+    fault("lazy-expiry", bad.LazyExpiry, "LIFE-EXPIRED"),  # old stage: missed (exit 0)
+    fault("cancel-ignores-expiry", bad.CancelIgnoresExpiry, "LIFE-EXPIRED"),  # old stage: missed (exit 0)
+    fault("expired-shown-active", bad.ExpiredShownActive, "LIFE-READ"),  # old stage: missed (exit 0)
+    # normalisation of a real id
+    fault("id-control-chars-dropped", bad.IdControlCharsDropped, "LIFE-ID-VARIANT"),  # old stage: missed (exit 0)
+    fault("id-cut-at-special", bad.IdCutAtSpecial, "LIFE-ID-VARIANT"),  # old stage: missed (exit 0)
+    fault("id-extension-stripped", bad.IdExtensionStripped, "LIFE-ID-VARIANT"),  # old stage: missed (exit 0)
+    fault("id-percent-decoded-twice", bad.IdPercentDecodedTwice, "LIFE-ID-VARIANT"),  # old stage: missed (exit 0)
+    fault("id-nfkc-normalised", bad.IdNfkcNormalised, "LIFE-ID-VARIANT"),  # old stage: missed (exit 0)
+    fault("id-prefix-tolerated", bad.IdPrefixTolerated, "LIFE-ID-VARIANT"),  # old stage: missed (exit 0)
+    fault("id-prefix-case-insensitive", bad.IdPrefixCaseInsensitive, "LIFE-ID-VARIANT"),  # old stage: missed
+    # isolation, in every direction
+    fault("sub-accounts-share-sessions", bad.SubAccountsShareSessions, "LIFE-OTHER-SUBACCOUNT"),  # old stage: missed
+    fault("for-user-id-crosses-businesses", bad.ForUserIdCrossesBusinesses, "LIFE-OTHER-BUSINESS"),  # old: missed
+    fault("other-business-reaches-sub-accounts", bad.OtherBusinessReachesSubAccounts, "LIFE-OTHER-BUSINESS"),  # old: -
+    fault("key-case-insensitive", bad.KeyCaseInsensitive, "LIFE-AUTH-NO-EFFECT"),  # old stage: missed (exit 0)
+    fault("key-whitespace-trimmed", bad.KeyWhitespaceTrimmed, "LIFE-AUTH-NO-EFFECT"),  # old stage: missed (exit 0)
+    # fidelity of a richly populated session across a cancel
+    fault("cancel-drops-items", bad.CancelDropsItems, "LIFE-CANCEL-ACTIVE"),  # old stage: missed (exit 0)
+    fault("cancel-drops-metadata", bad.CancelDropsMetadata, "LIFE-CANCEL-ACTIVE"),  # old stage: missed (exit 0)
+    fault("cancel-mangles-non-ascii", bad.CancelManglesNonAscii, "LIFE-CANCEL-ACTIVE"),  # old stage: missed
+    fault("cancel-rounds-amount", bad.CancelRoundsAmount, "LIFE-CANCEL-ACTIVE"),  # old stage: missed (exit 0)
+    fault("canceled-drops-sdk-key", bad.CanceledDropsSdkKey, "LIFE-CANCEL-ACTIVE"),  # old stage: missed (exit 0)
+    # other methods, concurrency
+    fault("delete-cancels", bad.DeleteCancels, "LIFE-METHOD-NO-EFFECT", options=FAIL_ON_SHOULD),  # old: missed
+    fault("cancel-answers-racing-session", bad.CancelAnswersRacingSession, "LIFE-CANCEL-ACTIVE"),  # old: missed
 ]
 
 VARIANTS = {variant.name: variant for variant in CATALOGUE}
