@@ -81,6 +81,7 @@ class Model:
     def __init__(self, margin: float = 0.5):
         self.margin = margin
         self.sessions: dict[str, Session] = {}
+        self.quarantined: set[str] = set()  # sessions a finding involved: the model no longer vouches for them
 
     def add(self, owner: Owner, body: dict, expires_at: float | None = None) -> Session:
         """A session as created (or given); `expires_at`: the one requested, if the body's cannot be read."""
@@ -100,8 +101,9 @@ class Model:
         self.sessions[session.id] = session
 
     def others(self, session_ids: set[str]) -> list[Session]:
-        """Every session but those of `session_ids`, in creation order."""
-        return [session for session_id, session in self.sessions.items() if session_id not in session_ids]
+        """Every session but those of `session_ids` and those set aside, in creation order."""
+        return [session for session_id, session in self.sessions.items()
+                if session_id not in session_ids and session_id not in self.quarantined]
 
 
 def instant(value: object) -> float | None:

@@ -18,7 +18,8 @@ DECIMAL_CURRENCIES = {"PHP", "THB", "SGD", "MYR", "USD"}  # two minor digits; ID
 COUNTRY_OF = {"IDR": "ID", "PHP": "PH", "VND": "VN", "THB": "TH", "SGD": "SG", "MYR": "MY", "USD": "ID"}
 TEXT = st.sampled_from(["Pesanan #123 — kopi ☕", "Đơn hàng số 7", "ชำระเงิน", "Café crème · 2×", "注文 42",
                         "Plain order 1"])
-REFERENCES = st.sampled_from(["order-1", "order-2"])  # a session reference_id need not be unique: some repeat
+REFERENCES = st.sampled_from(["start", "order-1"])  # a session reference_id need not be unique: some repeat (the
+# sequence's first sessions have "start")
 
 
 @cache

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from hypothesis import HealthCheck, Phase, Verbosity, settings
@@ -57,20 +57,21 @@ from conformance.stateful.variants import (
     OTHER_SUB_ACCOUNT,
     SECOND_SUB_ACCOUNT,
     SUB_KINDS,
+    VARIANTS,
     actor_headers,
     id_variant,
     is_variant,
-    variant_kinds,
 )
 from conformance.suite.sessions import Sessions
 from conformance.target.exchange import Exchange, Intent
 
 STEPS_PER_SEQUENCE = 20
 STATUSES = {ACTIVE, CANCELED, COMPLETED, EXPIRED}
-BURST = 8
+BURST = 5
 MARGIN_SECONDS = 0.25  # clock skew (estimated from `created`) and latency around expires_at
 EXPIRY_LEAD_SECONDS = 1.0  # how far ahead the expiring session expires (the bundled emulator's floor is 1 s)
 OTHER_METHODS = ["GET", "PUT", "PATCH", "DELETE"]
+VARIANTS_PER_STEP = 4
 
 
 @dataclass
@@ -170,18 +171,12 @@ class LifecycleMachine(RuleBasedStateMachine):
                 found.append((check_id, finding))
         return found
 
-    def _conclude(self, found: list[tuple[str, Finding]], reads: list[tuple[Session, Exchange]]) -> None:
-        """After findings, hold the sessions as the target showed them (so one fault is not charged again to the
-        steps after it); raise the failure being shrunk, if found."""
+    def _conclude(self, found: list[tuple[str, Finding]], sessions: list[Session]) -> None:
+        """After findings, set the sessions involved aside (the model no longer knows them, so one fault is not
+        charged again to every step after it); raise the failure being shrunk, if found."""
         if not found:
             return
-        for session, exchange in reads:
-            if status(exchange) == 200 and body(exchange).get("payment_session_id") == session.id:
-                shown = body(exchange)
-                known = shown.get("status") if shown.get("status") in STATUSES else session.status
-                self.model.set(replace(session, status=known, body=shown,
-                                       expires_at=instant(shown.get("expires_at")) or session.expires_at,
-                                       loose=frozenset()))
+        self.model.quarantined.update(session.id for session in sessions)
         for check_id, finding in found:
             if check_id == self.run.shrinking:
                 self.run.budget.raised = True
@@ -200,16 +195,17 @@ class LifecycleMachine(RuleBasedStateMachine):
                                self._read(current, "another session (frame condition)")))
         found = self._judge(Step(expectation, exchanges, reread, others))
         acted = any(accepted(exchange) for exchange in exchanges if not exchange.skipped)
-        after = expectation.after(acted) or body(reread).get("status") or session.status
+        after = expectation.after(acted) or session.status
         advanced = session if after == session.status else session.ended(after)
-        if advanced is not session:
+        if advanced is not session and not found:
             found += self._judge(Step(expect_get(advanced, Actor(session.owner.business, session.owner.sub_account),
                                                  self.run.now(), MARGIN_SECONDS), [reread]))
         self.model.set(self._learn(advanced, reread))
         for other, _, exchange in others:
             self.model.set(self._learn(other, exchange))
-        self._conclude(found, [(self.model.sessions[session.id], reread),
-                               *((self.model.sessions[other.id], exchange) for other, _, exchange in others)])
+        changed = [other for other, _, exchange in others if isinstance(JUDGEMENTS["LIFE-FRAME"](
+            Step(expectation, exchanges, frame=[(other, _, exchange)])), Finding)]
+        self._conclude(found, [session, *changed] if any(c != "LIFE-FRAME" for c, _ in found) else changed)
 
     @staticmethod
     def _learn(session: Session, exchange: Exchange) -> Session:
@@ -241,17 +237,25 @@ class LifecycleMachine(RuleBasedStateMachine):
     def _at(self, session: Session) -> Session:
         return self.model.at(session.id, self.run.now())
 
+    def _usable(self, session: Session) -> bool:
+        """A step on `session` is counted and sent: the budget allows one and the model still knows the session."""
+        return session.id not in self.model.quarantined and self._begin()
+
     # --- rules ----------------------------------------------------------------------------------------------------
 
-    @initialize(target=sessions)
-    def start(self):
-        """Every sequence starts with one plain ACTIVE session of the main business (and one of the other)."""
+    @initialize(target=sessions, data=st.data())
+    def start(self, data):
+        """Every sequence starts with an ACTIVE session of the main business (a generated body), one of a
+        sub-account (where the run may create them) and one of the other business."""
         if not self._begin():
             return multiple()
-        made = [*self._given(),
-                self._create(self.run.main, plain_body(f"{self.run.sessions.tag}-start"), "create a session")]
+        tag = self.run.sessions.tag
+        made = [*self._given(), self._create(self.run.main, data.draw(create_bodies(tag)), "create a session")]
+        if self.run.sub_accounts:
+            made.append(self._create(Owner(MAIN, OTHER_SUB_ACCOUNT), plain_body(f"{tag}-start"),
+                                     "create a session of a sub-account"))
         if self.run.other_key:
-            made.append(self._create(Owner(OTHER), plain_body(f"{self.run.sessions.tag}-other"),
+            made.append(self._create(Owner(OTHER), plain_body(f"{tag}-other"),
                                      "create a session of the other business"))
         return multiple(*filter(None, made))
 
@@ -289,26 +293,30 @@ class LifecycleMachine(RuleBasedStateMachine):
     @rule(session=sessions)
     def cancel(self, session):
         """A cancel by the session's owner."""
-        if self._begin():
+        if self._usable(session):
             self._cancel(session, "key", "owner")
 
     @rule(session=sessions, key=st.sampled_from(KEY_KINDS[2:]))
     def cancel_as(self, session, key):
         """A cancel with the credentials varied: no key, an unknown one, the key altered, with a password, Bearer."""
-        if self._begin():
+        if self._usable(session):
             self._cancel(session, key, "owner")
 
-    @rule(session=sessions, who=st.sampled_from([(key, sub) for key in KEY_KINDS[:2] for sub in SUB_KINDS
-                                                 if (key, sub) != ("key", "owner")]))
-    def cancel_for(self, session, who):
-        """A cancel by someone else: for-user-id absent, another sub-account's, the other business's id; the other
-        business's key."""
-        if self._begin():
-            self._cancel(session, *who)
+    @rule(session=sessions, sub=st.sampled_from(["none", "another", "other-business"]))
+    def cancel_for(self, session, sub):
+        """A cancel with the key, for-user-id varied: absent, another sub-account's, the other business's id."""
+        if self._usable(session):
+            self._cancel(session, "key", sub)
+
+    @rule(session=sessions, sub=st.sampled_from(SUB_KINDS))
+    def cancel_by_other_business(self, session, sub):
+        """A cancel with the other business's key, for-user-id absent, the owner's, another one, its own id."""
+        if self._usable(session):
+            self._cancel(session, "other-key", sub)
 
     @rule(session=sessions, key=st.sampled_from(KEY_KINDS), sub=st.sampled_from(SUB_KINDS))
     def get(self, session, key, sub):
-        if not self._begin():
+        if not self._usable(session):
             return
         current = self._at(session)
         actor, headers = self._actor(key if key in self.run.key_kinds() else "key", sub, current)
@@ -318,32 +326,36 @@ class LifecycleMachine(RuleBasedStateMachine):
         found = self._judge(Step(expectation, [exchange]))
         if actor.owner == current.owner and actor.credential == "key":
             self.model.set(self._learn(current, exchange))
-            self._conclude(found, [(self.model.sessions[current.id], exchange)])
-        else:
-            self._conclude(found, [])
+        self._conclude(found, [current])
 
-    @rule(session=sessions, kind=variant_kinds())
-    def cancel_variant(self, session, kind):
-        if not self._begin():
+    @rule(session=sessions, kinds=st.lists(st.sampled_from(VARIANTS), min_size=1, max_size=VARIANTS_PER_STEP,
+                                            unique=True))
+    def cancel_variants(self, session, kinds):
+        """Cancels of variants of the session's id, each followed by a read of the session (the frame after the
+        last)."""
+        if not self._usable(session):
             return
-        current = self._at(session)
-        variant = id_variant(current.id, *kind)
-        actor = Actor(current.owner.business, current.owner.sub_account)
-        headers = self._headers(current.owner)
-        if not is_variant(variant, current.id):
-            expectation = expect_cancel(current, actor, self.run.now(), MARGIN_SECONDS)
-        else:
-            expectation = expect_variant(current, actor)
-            reason = self._unsafe(variant.session_id, headers)
-            if reason:
-                exchange = self.run.sessions.target.skip(Intent("lifecycle", f"cancel {variant.description}",
-                                                                variant.session_id), "POST", variant.path, headers,
-                                                         reason)
-                self.trace.append((exchange, "not sent: " + reason))
+        for number, kind in enumerate(kinds, 1):
+            current = self._at(session)
+            variant = id_variant(current.id, *kind)
+            actor = Actor(current.owner.business, current.owner.sub_account)
+            headers = self._headers(current.owner)
+            if not is_variant(variant, current.id):
+                expectation = expect_cancel(current, actor, self.run.now(), MARGIN_SECONDS)
+            else:
+                expectation = expect_variant(current, actor)
+                reason = self._unsafe(variant.session_id, headers)
+                if reason:
+                    exchange = self.run.sessions.target.skip(Intent("lifecycle", f"cancel {variant.description}",
+                                                                    variant.session_id), "POST", variant.path,
+                                                             headers, reason)
+                    self.trace.append((exchange, "not sent: " + reason))
+                    continue
+            exchange = self._send(f"cancel {variant.description}", "POST", variant.path, variant.session_id,
+                                  headers, expectation.text)
+            self._settle(expectation, [exchange], frame=number == len(kinds))
+            if current.id in self.model.quarantined:
                 return
-        exchange = self._send(f"cancel {variant.description}", "POST", variant.path, variant.session_id, headers,
-                              expectation.text)
-        self._settle(expectation, [exchange])
 
     def _unsafe(self, variant: str, headers: dict) -> str | None:
         """Why the variant must not be cancelled: unless the target holds only the run's sessions, a GET with the
@@ -357,19 +369,23 @@ class LifecycleMachine(RuleBasedStateMachine):
         return (f"not sent: a GET of {variant!r} answered {status(exchange) or exchange.skipped or exchange.error}, "
                 "not 404 nor one of the run's sessions")
 
-    @rule(session=sessions, method=st.sampled_from(OTHER_METHODS))
-    def other_method(self, session, method):
-        if not self._begin():
+    @rule(session=sessions)
+    def other_methods(self, session):
+        """GET, PUT, PATCH and DELETE on the session's cancel path, each followed by a read of the session."""
+        if not self._usable(session):
             return
-        current = self._at(session)
-        expectation = expect_method(current, Actor(current.owner.business, current.owner.sub_account))
-        exchange = self._send(f"{method} on the cancel path", method, f"/sessions/{segment(current.id)}/cancel",
-                              current.id, self._headers(current.owner), expectation.text)
-        self._settle(expectation, [exchange])
+        for method in OTHER_METHODS:
+            current = self._at(session)
+            expectation = expect_method(current, Actor(current.owner.business, current.owner.sub_account))
+            exchange = self._send(f"{method} on the cancel path", method, f"/sessions/{segment(current.id)}/cancel",
+                                  current.id, self._headers(current.owner), expectation.text)
+            self._settle(expectation, [exchange], frame=method == OTHER_METHODS[-1])
+            if current.id in self.model.quarantined:
+                return
 
     @rule(session=sessions)
     def burst(self, session):
-        if not self._begin():
+        if not self._usable(session):
             return
         current = self._at(session)
         actor = Actor(current.owner.business, current.owner.sub_account)
@@ -386,9 +402,10 @@ class LifecycleMachine(RuleBasedStateMachine):
     @rule(chosen=st.lists(sessions, min_size=2, max_size=3))
     def burst_distinct(self, chosen):
         """Concurrent cancels of different sessions, each by its owner: each judged as a cancel of its own."""
-        if not self._begin():
+        unique = list({session.id: self._at(session) for session in chosen
+                       if session.id not in self.model.quarantined}.values())
+        if len(unique) < 2 or not self._begin():
             return
-        unique = list({session.id: self._at(session) for session in chosen}.values())
         expectations = [expect_cancel(session, Actor(session.owner.business, session.owner.sub_account),
                                       self.run.now(), MARGIN_SECONDS) for session in unique]
         exchanges = self._concurrently(unique)
@@ -424,10 +441,11 @@ class LifecycleMachine(RuleBasedStateMachine):
         return [results[index] for index in range(len(sessions))]
 
     @precondition(lambda self: self.run.test_control)
-    @rule(session=sessions, action=st.sampled_from(["complete", "expire"]))
-    def control(self, session, action):
-        """Test control (an extension, not judged): the model follows what the target did."""
-        if not self._begin():
+    @rule(session=sessions, action=st.sampled_from(["complete", "expire"]), then_cancel=st.booleans())
+    def control(self, session, action, then_cancel):
+        """Test control (an extension, not judged: the model follows what the target did); then, maybe, a cancel
+        of the session without reading it first."""
+        if not self._usable(session):
             return
         current = self._at(session)
         exchange = self._send(f"test control: {action}", "POST",
@@ -437,6 +455,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         done = {"complete": COMPLETED, "expire": EXPIRED}[action]
         if status(exchange) == 200 and data.get("status") == done and current.status == ACTIVE:
             self.model.set(current.ended(done).loosen("expires_at").read(data))  # expiring early moves it
+        if then_cancel:
+            self._cancel(session, "key", "owner")
 
     @precondition(lambda self: self.run.expiry_supported and self.run.budget.can_wait(EXPIRY_LEAD_SECONDS + 2 *
                                                                                          MARGIN_SECONDS))
@@ -468,7 +488,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         """The hosted checkout link: served while ACTIVE; invalid once canceled (LIFE-CHECKOUT)."""
         current = self._at(session)
         path = self._checkout_path(current.body.get("payment_link_url"))
-        if path is None or not self._begin():
+        if path is None or not self._usable(session):
             return
         expectation = Expectation("checkout", current, Actor(MAIN), (), ("LIFE-CHECKOUT",))
         exchange = self._send("checkout link", "GET", path, current.id, {},
@@ -476,7 +496,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         if current.status == ACTIVE and accepted(exchange):
             self.run.checkout_served = True
         elif current.status == CANCELED and self.run.checkout_served:
-            self._conclude(self._judge(Step(expectation, [exchange])), [])
+            self._conclude(self._judge(Step(expectation, [exchange])), [current])
 
     def _checkout_path(self, link: object) -> str | None:
         if not isinstance(link, str):

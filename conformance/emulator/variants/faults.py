@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from conformance.emulator.app import Api, basic_username, json_response
+from conformance.emulator.app import Api, basic_username, error_response, json_response
 from conformance.emulator.errors import ApiError, invalid_session_status, session_not_found
 from conformance.emulator.formats import SESSION_ID, now_ms
 from conformance.emulator.store import ACTIVE, CANCELED, COMPLETED, EXPIRED, Owner, Session
@@ -738,7 +738,8 @@ class DeleteCancels(Api):
     async def delete(self, request: Request) -> Response:
         owner = self.owner(request)
         self.store.cancel(owner, self.session_id(request), now_ms())
-        raise ApiError(405, "METHOD_NOT_ALLOWED", f"DELETE is not allowed on {request.url.path}")
+        return error_response(ApiError(405, "METHOD_NOT_ALLOWED", f"DELETE is not allowed on {request.url.path}"),
+                              {"allow": "POST"})
 
 
 class CancelAnswersRacingSession(Api):
