@@ -78,7 +78,7 @@ def spec_check(paths: tuple[str, ...], as_json: bool) -> None:
 @click.option("--expired-session-id", help="An EXPIRED session for LIFE-EXPIRED.")
 @click.option("--max-examples", type=click.IntRange(1, 100000), default=50, show_default=True,
               help="Hypothesis examples per generated family (schemathesis fuzzing, ids, auth, for-user-id).")
-@click.option("--max-steps", type=click.IntRange(1, 100000), default=240, show_default=True,
+@click.option("--max-steps", type=click.IntRange(1, 100000), default=210, show_default=True,
               help="Lifecycle: model-checked steps of the state machine (random sequences of operations).")
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed: the same seed sends the same requests.")
 @click.option("--workers", type=click.IntRange(1, 4), default=1, show_default=True,

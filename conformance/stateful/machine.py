@@ -60,18 +60,17 @@ from conformance.stateful.variants import (
     VARIANTS,
     actor_headers,
     id_variant,
-    is_variant,
 )
 from conformance.suite.sessions import Sessions
 from conformance.target.exchange import Exchange, Intent
 
 STEPS_PER_SEQUENCE = 20
 STATUSES = {ACTIVE, CANCELED, COMPLETED, EXPIRED}
-BURST = 5
+BURST = 4
 MARGIN_SECONDS = 0.25  # clock skew (estimated from `created`) and latency around expires_at
 EXPIRY_LEAD_SECONDS = 1.0  # how far ahead the expiring session expires (the bundled emulator's floor is 1 s)
 OTHER_METHODS = ["GET", "PUT", "PATCH", "DELETE"]
-VARIANTS_PER_STEP = 4
+VARIANTS_PER_STEP = 8
 
 
 @dataclass
@@ -245,12 +244,13 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     @initialize(target=sessions, data=st.data())
     def start(self, data):
-        """Every sequence starts with an ACTIVE session of the main business (a generated body), one of a
-        sub-account (where the run may create them) and one of the other business."""
+        """Every sequence starts with two ACTIVE sessions of the main business (a generated body and a plain one),
+        one of a sub-account (where the run may create them) and one of the other business."""
         if not self._begin():
             return multiple()
         tag = self.run.sessions.tag
-        made = [*self._given(), self._create(self.run.main, data.draw(create_bodies(tag)), "create a session")]
+        made = [*self._given(), self._create(self.run.main, data.draw(create_bodies(tag)), "create a session"),
+                self._create(self.run.main, plain_body(f"{tag}-start"), "create a second session")]
         if self.run.sub_accounts:
             made.append(self._create(Owner(MAIN, OTHER_SUB_ACCOUNT), plain_body(f"{tag}-start"),
                                      "create a session of a sub-account"))
@@ -282,13 +282,20 @@ class LifecycleMachine(RuleBasedStateMachine):
                                              f"({owner})")
         return multiple(made) if made else multiple()
 
-    def _cancel(self, session: Session, key: str, sub: str) -> None:
+    def _cancel(self, session: Session, key: str, sub: str, frame: bool = True) -> None:
         current = self._at(session)
         actor, headers = self._actor(key if key in self.run.key_kinds() else "key", sub, current)
         expectation = expect_cancel(current, actor, self.run.now(), MARGIN_SECONDS)
         exchange = self._send(f"cancel ({key}, for-user-id {sub})", "POST", f"/sessions/{segment(current.id)}/cancel",
                               current.id, headers, expectation.text)
-        self._settle(expectation, [exchange])
+        self._settle(expectation, [exchange], frame)
+
+    def _cancels(self, session: Session, whos: list[tuple[str, str]]) -> None:
+        """A cancel by each of `whos` in turn, each followed by a read of the session; the frame after the last."""
+        for number, (key, sub) in enumerate(whos, 1):
+            if session.id in self.model.quarantined:
+                return
+            self._cancel(session, key, sub, frame=number == len(whos))
 
     @rule(session=sessions)
     def cancel(self, session):
@@ -296,23 +303,20 @@ class LifecycleMachine(RuleBasedStateMachine):
         if self._usable(session):
             self._cancel(session, "key", "owner")
 
-    @rule(session=sessions, key=st.sampled_from(KEY_KINDS[2:]))
-    def cancel_as(self, session, key):
-        """A cancel with the credentials varied: no key, an unknown one, the key altered, with a password, Bearer."""
+    @rule(session=sessions)
+    def cancel_as(self, session):
+        """Cancels with the credentials varied: no key, an unknown one, the key in upper case or with spaces, with a
+        password, as Bearer."""
         if self._usable(session):
-            self._cancel(session, key, "owner")
+            self._cancels(session, [(key, "owner") for key in KEY_KINDS[2:]])
 
-    @rule(session=sessions, sub=st.sampled_from(["none", "another", "other-business"]))
-    def cancel_for(self, session, sub):
-        """A cancel with the key, for-user-id varied: absent, another sub-account's, the other business's id."""
+    @rule(session=sessions)
+    def cancel_for(self, session):
+        """Cancels with the key, for-user-id varied (another sub-account's, the other business's id, absent), then
+        with the other business's key (for-user-id absent, the owner's, another one, its own id)."""
         if self._usable(session):
-            self._cancel(session, "key", sub)
-
-    @rule(session=sessions, sub=st.sampled_from(SUB_KINDS))
-    def cancel_by_other_business(self, session, sub):
-        """A cancel with the other business's key, for-user-id absent, the owner's, another one, its own id."""
-        if self._usable(session):
-            self._cancel(session, "other-key", sub)
+            self._cancels(session, [("key", sub) for sub in ("another", "other-business", "none")] +
+                          [("other-key", sub) for sub in SUB_KINDS if self.run.other_key])
 
     @rule(session=sessions, key=st.sampled_from(KEY_KINDS), sub=st.sampled_from(SUB_KINDS))
     def get(self, session, key, sub):
@@ -328,34 +332,44 @@ class LifecycleMachine(RuleBasedStateMachine):
             self.model.set(self._learn(current, exchange))
         self._conclude(found, [current])
 
-    @rule(session=sessions, kinds=st.lists(st.sampled_from(VARIANTS), min_size=1, max_size=VARIANTS_PER_STEP,
-                                            unique=True))
+    @rule(session=sessions, kinds=st.lists(st.sampled_from(VARIANTS), min_size=VARIANTS_PER_STEP,
+                                            max_size=VARIANTS_PER_STEP, unique=True))
     def cancel_variants(self, session, kinds):
-        """Cancels of variants of the session's id, each followed by a read of the session (the frame after the
-        last)."""
+        """Cancels of variants of the session's id (each an unknown id, sent once the safety rule allows), then one
+        read of the session and the frame."""
         if not self._usable(session):
             return
-        for number, kind in enumerate(kinds, 1):
-            current = self._at(session)
+        current = self._at(session)
+        actor = Actor(current.owner.business, current.owner.sub_account)
+        headers = self._headers(current.owner)
+        expectation = expect_variant(current, actor)
+        exchanges = []
+        for kind in kinds:
             variant = id_variant(current.id, *kind)
-            actor = Actor(current.owner.business, current.owner.sub_account)
-            headers = self._headers(current.owner)
-            if not is_variant(variant, current.id):
-                expectation = expect_cancel(current, actor, self.run.now(), MARGIN_SECONDS)
-            else:
-                expectation = expect_variant(current, actor)
-                reason = self._unsafe(variant.session_id, headers)
-                if reason:
-                    exchange = self.run.sessions.target.skip(Intent("lifecycle", f"cancel {variant.description}",
-                                                                    variant.session_id), "POST", variant.path,
-                                                             headers, reason)
-                    self.trace.append((exchange, "not sent: " + reason))
-                    continue
-            exchange = self._send(f"cancel {variant.description}", "POST", variant.path, variant.session_id,
-                                  headers, expectation.text)
-            self._settle(expectation, [exchange], frame=number == len(kinds))
-            if current.id in self.model.quarantined:
-                return
+            reason = self._unsafe(variant.session_id, headers)
+            if reason:
+                exchange = self.run.sessions.target.skip(Intent("lifecycle", f"cancel {variant.description}",
+                                                                variant.session_id), "POST", variant.path,
+                                                         headers, reason)
+                self.trace.append((exchange, "not sent: " + reason))
+                continue
+            exchanges.append(self._send(f"cancel {variant.description}", "POST", variant.path, variant.session_id,
+                                        headers, expectation.text))
+        if exchanges:
+            self._settle(expectation, exchanges)
+
+    @rule(session=sessions)
+    def cancel_encoded(self, session):
+        """A cancel whose path percent-encodes a character of the id that needs no encoding: the same id."""
+        if not self._usable(session):
+            return
+        current = self._at(session)
+        variant = id_variant(current.id, "encoded-once", 0, "")
+        expectation = expect_cancel(current, Actor(current.owner.business, current.owner.sub_account),
+                                    self.run.now(), MARGIN_SECONDS)
+        exchange = self._send(f"cancel {variant.description}", "POST", variant.path, current.id,
+                              self._headers(current.owner), expectation.text)
+        self._settle(expectation, [exchange])
 
     def _unsafe(self, variant: str, headers: dict) -> str | None:
         """Why the variant must not be cancelled: unless the target holds only the run's sessions, a GET with the
@@ -371,17 +385,15 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     @rule(session=sessions)
     def other_methods(self, session):
-        """GET, PUT, PATCH and DELETE on the session's cancel path, each followed by a read of the session."""
+        """GET, PUT, PATCH and DELETE on the session's cancel path, then one read of the session and the frame."""
         if not self._usable(session):
             return
-        for method in OTHER_METHODS:
-            current = self._at(session)
-            expectation = expect_method(current, Actor(current.owner.business, current.owner.sub_account))
-            exchange = self._send(f"{method} on the cancel path", method, f"/sessions/{segment(current.id)}/cancel",
-                                  current.id, self._headers(current.owner), expectation.text)
-            self._settle(expectation, [exchange], frame=method == OTHER_METHODS[-1])
-            if current.id in self.model.quarantined:
-                return
+        current = self._at(session)
+        expectation = expect_method(current, Actor(current.owner.business, current.owner.sub_account))
+        exchanges = [self._send(f"{method} on the cancel path", method, f"/sessions/{segment(current.id)}/cancel",
+                                current.id, self._headers(current.owner), expectation.text)
+                     for method in OTHER_METHODS]
+        self._settle(expectation, exchanges)
 
     @rule(session=sessions)
     def burst(self, session):

@@ -81,15 +81,10 @@ EXTRAS = {
     "whitespace-around": [" ", "\t", "\n", "\x00", "\u200b"], "whitespace-inside": ["\t", "\x00", "\u00a0", " "],
     "truncated-special": [";", "@", "'", "+"], "prefixed": ["x", "ps-", " "], "extended": [".json", "0", "/", "%00"],
 }
-VARIANTS = [(kind, 19, extra) for kind in ["upper", "upper-part", "title", "truncated", "encoded-once",
-                                           "encoded-twice", "encoded-thrice", "fullwidth", "compatibility-part",
-                                           "long-s"] for extra in EXTRAS.get(kind, [""])]
+PLAIN_KINDS = ["upper", "upper-part", "title", "truncated", "encoded-twice", "encoded-thrice", "fullwidth",
+               "compatibility-part", "long-s"]
+VARIANTS = [(kind, 19, "") for kind in PLAIN_KINDS]
 VARIANTS += [(kind, 19, extra) for kind, extras in EXTRAS.items() for extra in extras]  # (kind, position, extra)
-
-
-def is_variant(variant: IdVariant, session_id: str) -> bool:
-    """A cancel of the variant would not address `session_id` as written (the encoded-once form does)."""
-    return variant.session_id != session_id
 
 
 # --- credentials --------------------------------------------------------------------------------------------------

@@ -638,14 +638,25 @@ class IdPrefixCaseInsensitive(NormalizedId):
         return session_id[:3].lower() + session_id[3:]
 
 
-class SubAccountsShareSessions(Api):
-    """Sub-accounts of one business see each other's sessions: any for-user-id but the master's reaches them."""
+class ActsForAnother(Api):
+    """Base: a cancel acts as the session's owner when `reaches(session, requester)` says the requester may."""
 
-    def visible(self, session: Session | None, owner: Owner) -> Session:
-        if session is not None and session.owner.business_id == owner.business_id and session.owner.sub_account \
-                and owner.sub_account:
-            return session
-        return super().visible(session, owner)
+    async def cancel(self, request: Request) -> Response:
+        owner, session_id = self.owner(request), self.session_id(request)
+        session = self.store.find(session_id, now_ms())
+        if session is not None and self.reaches(session.owner, owner):
+            owner = session.owner
+        return self.settled(request, owner, self.store.cancel(owner, session_id, now_ms()), 422)
+
+    def reaches(self, owner: Owner, requester: Owner) -> bool:
+        raise NotImplementedError
+
+
+class SubAccountsShareSessions(ActsForAnother):
+    """Sub-accounts of one business act on each other's sessions: any for-user-id but the master's cancels them."""
+
+    def reaches(self, owner: Owner, requester: Owner) -> bool:
+        return owner.business_id == requester.business_id and bool(owner.sub_account and requester.sub_account)
 
 
 class ForUserIdCrossesBusinesses(Api):
@@ -658,13 +669,11 @@ class ForUserIdCrossesBusinesses(Api):
         return owner
 
 
-class OtherBusinessReachesSubAccounts(Api):
-    """A sub-account's session is found by its for-user-id alone: another business's key naming it reaches it."""
+class OtherBusinessReachesSubAccounts(ActsForAnother):
+    """A sub-account's session is found by its for-user-id alone: another business's key naming it cancels it."""
 
-    def visible(self, session: Session | None, owner: Owner) -> Session:
-        if session is not None and session.owner.sub_account and session.owner.sub_account == owner.sub_account:
-            return session
-        return super().visible(session, owner)
+    def reaches(self, owner: Owner, requester: Owner) -> bool:
+        return bool(owner.sub_account) and owner.sub_account == requester.sub_account
 
 
 class KeyCaseInsensitive(Api):
