@@ -346,6 +346,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         exchanges = []
         for kind in kinds:
             variant = id_variant(current.id, *kind)
+            if variant.session_id == current.id:  # not a variant of this id (nothing to change in it)
+                continue
             reason = self._unsafe(variant.session_id, headers)
             if reason:
                 exchange = self.run.sessions.target.skip(Intent("lifecycle", f"cancel {variant.description}",

@@ -8,7 +8,6 @@ the wire form: all are *unknown* ids, which must not act on the real session.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from conformance.generation.probe import segment
 from conformance.model.state import MAIN, OTHER, Actor
@@ -62,8 +61,9 @@ def id_variant(session_id: str, kind: str, at: int, extra: str) -> IdVariant:
     if kind == "encoded-twice":
         return _plain("the id with '-' percent-encoded (decoded twice it is the id)",
                       session_id.replace("-", "%2D", 1))
-    if kind == "encoded-thrice":
-        return _plain("the id percent-encoded twice over", quote(quote(session_id, safe=""), safe=""))
+    if kind == "encoded-all":
+        return _plain("the id with every character percent-encoded (decoded twice it is the id)",
+                      "".join(f"%{byte:02X}" for byte in session_id.encode()))
     if kind == "fullwidth":
         return _plain("the id in fullwidth Unicode (NFKC: the id)", _fullwidth(session_id))
     if kind == "compatibility-part":
@@ -81,7 +81,7 @@ EXTRAS = {
     "whitespace-around": [" ", "\t", "\n", "\x00", "\u200b"], "whitespace-inside": ["\t", "\x00", "\u00a0", " "],
     "truncated-special": [";", "@", "'", "+"], "prefixed": ["x", "ps-", " "], "extended": [".json", "0", "/", "%00"],
 }
-PLAIN_KINDS = ["upper", "upper-part", "title", "truncated", "encoded-twice", "encoded-thrice", "fullwidth",
+PLAIN_KINDS = ["upper", "upper-part", "title", "truncated", "encoded-twice", "encoded-all", "fullwidth",
                "compatibility-part", "long-s"]
 VARIANTS = [(kind, 19, "") for kind in PLAIN_KINDS]
 VARIANTS += [(kind, 19, extra) for kind, extras in EXTRAS.items() for extra in extras]  # (kind, position, extra)
