@@ -39,8 +39,7 @@ class Outcome:
     def describe(self) -> str:
         answer = f"{self.status}" if self.status else ("a 2XX" if self.accepted else "no 2XX")
         answer += f" {self.error_code}" if self.error_code else ""
-        effect = f"the session {self.after}" + ("" if self.accepted else ", unchanged")
-        return f"{answer}, {effect} ({self.check_id})"
+        return f"{answer}, then the session {self.after} ({self.check_id})"
 
 
 @dataclass(frozen=True)

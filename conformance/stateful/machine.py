@@ -92,6 +92,7 @@ class Run:
     expiry_supported: bool = True  # the target accepted an expires_at EXPIRY_LEAD_SECONDS ahead
     checkout_served: bool = False  # some session's checkout link answered 2XX while it was ACTIVE
     other_business_id: str | None = None
+    create_error: str | None = None  # why the run has no session at all
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -224,6 +225,10 @@ class LifecycleMachine(RuleBasedStateMachine):
                               "201 with the session, or a 4XX (create is not judged)", json.dumps(payload).encode())
         data = body(exchange)
         if status(exchange) != 201 or not isinstance(data.get("payment_session_id"), str):
+            if not self.run.sessions.known_ids:  # nothing to explore: stop at once
+                self.run.create_error = (f"POST /sessions did not create a session "
+                                         f"({exchange.skipped or exchange.error or status(exchange)})")
+                self.run.budget.steps = self.run.budget.max_steps
             return None
         created = instant(data.get("created"))
         if self.run.skew is None and created is not None:
@@ -399,9 +404,10 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     @rule(session=sessions)
     def burst(self, session):
-        if not self._usable(session):
-            return
+        """Concurrent cancels of one ACTIVE session by its owner (a race; of a session that ended, it is not one)."""
         current = self._at(session)
+        if current.status != ACTIVE or not self._usable(session):
+            return
         actor = Actor(current.owner.business, current.owner.sub_account)
         expectation = expect_burst(current, actor, self.run.now(), MARGIN_SECONDS)
         headers = self._headers(current.owner)

@@ -38,8 +38,8 @@ def _not_judged(conformance: RunContext, run: Run, check_id: str) -> str:
     stopped = conformance.target.traffic.stopped
     if stopped:
         return f"not judged: {stopped}"
-    if not conformance.sessions.known_ids:
-        return "not judged: POST /sessions created no session; pass ACTIVE ids with --session-id"
+    if run.create_error:
+        return f"not judged: {run.create_error}; pass ACTIVE ids with --session-id"
     if check_id == "LIFE-EXPIRED" and not (run.expiry_supported or conformance.config.test_control):
         return "not judged: the target refused an expires_at a second ahead and test control is off"
     reason = NEEDS.get(check_id)
