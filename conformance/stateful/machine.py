@@ -1,14 +1,20 @@
 """The lifecycle stage as a Hypothesis rule-based state machine: random sequences of operations over several
 sessions, two businesses and sub-accounts, each step judged against the reference model.
 
-Rules: create (bodies from the create schema, for the main business, a sub-account or the other business); get and
-cancel with every credential variant and ``for-user-id`` (absent, the owner's, another sub-account's, the other
-business's id); cancel of variants of a real id (sent only once the safety rule allows it); other methods on the
-cancel path; concurrent cancels of one session and of several; test-control complete/expire; waiting past a
-session's ``expires_at`` and cancelling it without reading it first; the hosted checkout link. After every request
-on the cancel path the session is read back by its owner and so is every other session of the sequence (the frame
-condition). A MUST finding ends the sequence with an exception of its own check (so distinct bugs stay distinct) and
-Hypothesis shrinks it, creating fresh sessions on every attempt, within the budget.
+Rules (see ``conformance.stateful.plan``): create (bodies from the create schema, for the main business, a
+sub-account or the other business); get and cancel with every credential variant and ``for-user-id`` (absent, the
+owner's, another sub-account's, the other business's id) and the other business's key; cancels of variants of a real
+id (sent only once the safety rule allows them); other methods on the cancel path; concurrent cancels of one session
+and of several; test-control complete/expire, then a cancel without reading; waiting past a session's
+``expires_at`` and cancelling it without reading it first; the hosted checkout link. After every request on the
+cancel path the session is read back by its owner, and so is every other session of the sequence (the frame
+condition).
+
+A first pass explores the whole budget (--max-steps) and raises nothing: every step is judged, every finding kept
+with the sequence that led to it, and the sessions a finding involves are set aside (the model no longer vouches for
+them). Then each check that failed gets a pass of its own, the same sequences again (same seed), where its failure
+raises an exception of its own: Hypothesis shrinks it, on fresh sessions every attempt, until the shrinking budget
+(seconds) runs out; the shortest failing sequence seen is the one reported.
 """
 
 from __future__ import annotations

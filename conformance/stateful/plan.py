@@ -8,18 +8,21 @@ from conformance.config import RunConfig
 from conformance.stateful.machine import BURST, STEPS_PER_SEQUENCE
 
 RULES = [
+    "start each sequence: two sessions of the main business (a generated body and a plain one), one of a "
+    "sub-account, one of the other business (with --other-api-key)",
     "create: a body from the create schema (PAY/SAVE, PAYMENT_LINK/COMPONENTS, customer or customer_id, items, "
     "metadata, non-ASCII descriptions, decimal amounts, expires_at), for the main business, a sub-account or the "
     "other business",
-    "get, cancel: with the key, the other business's key, no key, an unknown key, the key in upper case or with "
-    "spaces, with a password, as Bearer; for-user-id absent, the owner's, another sub-account's, the other business's",
-    "cancel a variant of a real id (case, whitespace and control characters, special characters, percent-encoding, "
-    "Unicode compatibility forms, prefixes, extensions): only once a GET shows the variant unknown (or one of the "
-    "run's own sessions)",
+    "cancel by the owner; cancels with no key, an unknown key, the key in upper case or with spaces, with a "
+    "password, as Bearer; cancels with for-user-id absent, another sub-account's, the other business's id, and with "
+    "the other business's key; GETs with any of these",
+    "cancels of up to 8 variants of a real id (case, whitespace and control characters, special characters, "
+    "percent-encoding, Unicode compatibility forms, prefixes, extensions): each only once a GET shows the variant "
+    "unknown (or one of the run's own sessions); a cancel with a needlessly percent-encoded id",
     "GET, PUT, PATCH, DELETE on the cancel path of a session of the run",
-    f"{BURST} concurrent cancels of one session; concurrent cancels of 2-3 different sessions",
-    "test control complete/expire (with --test-control); a session created to expire a second later, its expiry "
-    "waited out, then cancelled without reading it",
+    f"{BURST} concurrent cancels of one ACTIVE session; concurrent cancels of 2-3 different sessions",
+    "test control complete/expire (with --test-control), then maybe a cancel without reading first; a session "
+    "created to expire a second later, its expiry waited out, then cancelled without reading it",
     "the checkout link (payment_link_url) fetched when it is on the target's origin",
 ]
 
@@ -35,8 +38,8 @@ def lifecycle_plan(config: RunConfig, checks: list[Check]) -> list[str]:
     lines += [f"  {check.id:26} {check.description}" for check in checks if check.stage == LIFECYCLE]
     given = ", ".join(config.session_ids) or "none"
     lines += ["", f"Sessions: the given ids ({given}) are used in the first sequence; then up to "
-              f"{sequences * 2 + config.max_steps} are created with POST /sessions (reference_id conformance-<run "
-              "tag>-...), one or two per sequence and at most one per step. The suite cancels only these sessions "
+              f"{sequences * 4 + config.max_steps} are created with POST /sessions (reference_id conformance-<run "
+              "tag>-...), four per sequence and at most one per step. The suite cancels only these sessions "
               "and the ids it was given" + (", completing and expiring some through test control." if
                                             config.test_control or config.embedded else ".")]
     return lines
