@@ -16,7 +16,10 @@ Then, for each fault, the lifecycle stage on its own (the state machine, in-proc
 shrinking budget): caught or not, the model-checked steps and seconds to the first finding, and the length (steps)
 of the shortest failing sequence kept after shrinking; beside it the plain schemathesis CLI with its **stateful**
 phase on a document that has links (create → get / cancel, cancel → get): `schemathesis run linked.json --url URL
--a KEY: --checks all --phases examples,coverage,fuzzing,stateful --seed 1`.
+-a KEY: --checks all --phases stateful --max-examples 20 --seed 1` (the stateful phase alone: the other phases are
+the first table's baseline; 20 examples keep it under half a minute a fault). It fails the conformant emulator too
+(ST202: the documented 404/422 are not in its default "positive data" statuses), so a fault counts as detected by it
+only when it reports a failure it does not report against the conformant emulator.
 
 Usage: python benchmarks/bench_mutants.py [--lifecycle] [NAME ...]   (default: the whole catalogue, both tables;
 --lifecycle: only the second table)
@@ -50,6 +53,7 @@ from conformance.suite.test_lifecycle import SHRINK_SECONDS, WAIT_SECONDS
 from conformance.target.client import Target
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
+STATEFUL = ("--phases", "stateful", "--max-examples", "20")
 
 
 @dataclass
@@ -152,18 +156,26 @@ def main() -> None:
                 with running(EMULATOR, api=variant.api) as base_url:
                     explored = lifecycle(base_url)
                 with running(EMULATOR, api=variant.api) as base_url:
-                    linked_baseline = baseline(base_url, linked, "--phases", "examples,coverage,fuzzing,stateful")
+                    linked_baseline = baseline(base_url, linked, *STATEFUL)
                 stateful.append((variant, explored, linked_baseline))
             print(f"{name}: done", file=sys.stderr, flush=True)
+        with running(EMULATOR) as base_url:
+            reference = baseline(base_url, linked, *STATEFUL)
     if rows:
         print_faults([row for row in rows if row[0].is_fault])
         print()
         print_conformant([row for row in rows if not row[0].is_fault])
         print()
-    print_lifecycle(stateful)
+    print_lifecycle(stateful, reference)
 
 
-def print_lifecycle(rows: list) -> None:
+def _codes(result: Baseline) -> set[str]:
+    return set(filter(None, result.codes.split(", ")))
+
+
+def print_lifecycle(rows: list, reference: Baseline) -> None:
+    print(f"schemathesis's stateful phase against the conformant emulator: {reference.verdict} "
+          f"({reference.codes or 'no failure'}), {reference.seconds:.1f} s\n")
     print("| fault | lifecycle stage | checks | steps to first finding | s to first finding | shrunk length (steps) "
           "| steps run | s | schemathesis, stateful phase with links | its failures | its s |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
@@ -175,10 +187,10 @@ def print_lifecycle(rows: list) -> None:
         print(f"| `{variant.name}` | {verdict} | {', '.join(sorted(ledger.failures))} "
               f"| {first.steps if first else '–'} | {f'{first.seconds:.2f}' if first else '–'} "
               f"| {shortest if shortest is not None else '–'} | {explored.steps} | {explored.seconds:.1f} "
-              f"| {'detected' if theirs.verdict == 'failed' else theirs.verdict} | {theirs.codes} "
+              f"| {'detected' if _codes(theirs) - _codes(reference) else 'not detected'} | {theirs.codes} "
               f"| {theirs.seconds:.1f} |")
     caught = sum(bool(explored.ledger.failures) for _, explored, _ in rows)
-    theirs = sum(linked.verdict == "failed" for *_, linked in rows)
+    theirs = sum(bool(_codes(linked) - _codes(reference)) for *_, linked in rows)
     print(f"\nLifecycle stage: {caught}/{len(rows)} caught; schemathesis with its stateful phase: {theirs}/{len(rows)}")
 
 
