@@ -3,10 +3,7 @@ same seed the same sequence, a fault's failing sequence shrunk and replayable as
 
 from __future__ import annotations
 
-import re
 import subprocess
-import unicodedata
-from urllib.parse import unquote
 
 import pytest
 
@@ -24,7 +21,6 @@ from conformance.target.redact import Redactor
 KEY, OTHER_KEY = list(DEFAULT_KEYS)[:2]
 EMULATOR = EmulatorConfig(api_keys=DEFAULT_KEYS, min_expiry_seconds=1)
 LIFECYCLE_IDS = {check.id for check in CATALOGUE if check.stage == LIFECYCLE}
-HEX = re.compile(r"[0-9a-f]{24}", re.IGNORECASE)
 
 
 def explored(base_url: str, *, steps: int, seed: int = 1, shrink: float = 0.0) -> tuple[Run, list]:
@@ -39,13 +35,16 @@ def explored(base_url: str, *, steps: int, seed: int = 1, shrink: float = 0.0) -
     return run, sent
 
 
-def shape(sent: list) -> list[str]:
-    """The requests in order, session ids numbered in order of appearance (they differ from run to run, and appear
-    in variants: encoded, in upper case, in compatibility forms)."""
+def shape(sent: list) -> list[tuple[str, str, str]]:
+    """The requests in order: method, what the suite meant by it, and which session (numbered in order of creation;
+    ids differ from run to run)."""
     names: dict[str, str] = {}
-    lines = [unicodedata.normalize("NFKC", unquote(unquote(f"{exchange.request.method} {exchange.request.path} "
-                                                           f"{exchange.intent.description}"))) for exchange in sent]
-    return [HEX.sub(lambda match: names.setdefault(match.group().lower(), f"S{len(names)}"), line) for line in lines]
+    for exchange in sent:
+        if exchange.request.path == "/sessions" and exchange.response is not None:
+            created = exchange.response.json_or_none() or {}
+            names.setdefault(created.get("payment_session_id"), f"S{len(names)}")
+    return [(exchange.request.method, exchange.intent.description, names.get(exchange.intent.session_id, "-"))
+            for exchange in sent]
 
 
 @pytest.fixture(scope="module")

@@ -55,8 +55,11 @@ class Ledger:
               shrinking: bool) -> None:
         """Keep the shortest sequence that fails `check_id` (the failing step last)."""
         self.detected.setdefault(check_id, Detection(steps_run, time.monotonic() - self.started))
-        kept = self.lengths.get(check_id)
-        if kept is not None and (kept, len(self.failures[check_id].steps)) <= (steps_in_sequence, len(trace)):
+        size = (steps_in_sequence, len(trace))
+        kept = (self.lengths[check_id], len(self.failures[check_id].steps)) if check_id in self.failures else None
+        if kept is not None and kept <= size:
+            if kept[0] == size[0] and shrinking:  # shrinking found nothing shorter: the one kept is minimal
+                self.failures[check_id].minimal = True
             return
         self.lengths[check_id] = steps_in_sequence
         self.failures[check_id] = Failure(check_id, finding.violation, finding.exchange, minimal=shrinking,

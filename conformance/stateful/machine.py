@@ -76,7 +76,6 @@ BURST = 4
 MARGIN_SECONDS = 0.25  # clock skew (estimated from `created`) and latency around expires_at
 EXPIRY_LEAD_SECONDS = 1.0  # how far ahead the expiring session expires (the bundled emulator's floor is 1 s)
 OTHER_METHODS = ["GET", "PUT", "PATCH", "DELETE"]
-VARIANTS_PER_STEP = 8
 
 
 @dataclass
@@ -123,6 +122,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.model = Model(MARGIN_SECONDS)
         self.trace: Trace = []
         self.steps = 0
+        self.swept: set[str] = set()  # the sweeps done in this sequence (each at most once)
         self.run.ledger.sequences += 1
 
     # --- plumbing -------------------------------------------------------------------------------------------------
@@ -145,7 +145,9 @@ class LifecycleMachine(RuleBasedStateMachine):
         sub = {"none": "", "owner": session.owner.sub_account,
                "another": OTHER_SUB_ACCOUNT if session.owner.sub_account != OTHER_SUB_ACCOUNT else SECOND_SUB_ACCOUNT,
                "other-business": self.run.other_business_id or SECOND_SUB_ACCOUNT}[sub_kind]
-        return actor_headers(key_kind, sub, key=self.run.credentials.api_key, other_key=self.run.other_key)
+        keys = {MAIN: self.run.credentials.api_key, OTHER: self.run.other_key}
+        owner, other = session.owner.business, OTHER if session.owner.business == MAIN else MAIN
+        return actor_headers(key_kind, sub, key=keys[owner], other_key=keys[other], business=owner)
 
     def _send(self, description: str, method: str, path: str, session_id: str, headers: dict, expected: str,
               payload: bytes | None = None) -> Exchange:
@@ -329,6 +331,22 @@ class LifecycleMachine(RuleBasedStateMachine):
             self._cancels(session, [("key", sub) for sub in ("another", "other-business", "none")] +
                           [("other-key", sub) for sub in SUB_KINDS if self.run.other_key])
 
+    @precondition(lambda self: "isolation" not in self.swept)
+    @rule()
+    def isolation(self):
+        """The for-user-id and other-business sweep of `cancel_for` on one ACTIVE session of each owner (the main
+        business, its sub-account, the other business): isolation in every direction. Once a sequence."""
+        owners = {}
+        for session in self.model.sessions.values():
+            if session.status == ACTIVE and session.id not in self.model.quarantined:
+                owners.setdefault(session.owner, session)
+        if not owners or not self._begin():
+            return
+        self.swept.add("isolation")
+        for session in owners.values():
+            self._cancels(session, [("key", sub) for sub in ("another", "other-business", "none")] +
+                          [("other-key", sub) for sub in SUB_KINDS if self.run.other_key])
+
     @rule(session=sessions, key=st.sampled_from(KEY_KINDS), sub=st.sampled_from(SUB_KINDS))
     def get(self, session, key, sub):
         if not self._usable(session):
@@ -343,19 +361,20 @@ class LifecycleMachine(RuleBasedStateMachine):
             self.model.set(self._learn(current, exchange))
         self._conclude(found, [current])
 
-    @rule(session=sessions, kinds=st.lists(st.sampled_from(VARIANTS), min_size=VARIANTS_PER_STEP,
-                                            max_size=VARIANTS_PER_STEP, unique=True))
-    def cancel_variants(self, session, kinds):
-        """Cancels of variants of the session's id (each an unknown id, sent once the safety rule allows), then one
-        read of the session and the frame."""
+    @precondition(lambda self: "variants" not in self.swept)
+    @rule(session=sessions)
+    def cancel_variants(self, session):
+        """Cancels of every variant of the session's id (each an unknown id, sent once the safety rule allows), then
+        one read of the session and the frame. Once a sequence: it is many requests."""
         if not self._usable(session):
             return
+        self.swept.add("variants")
         current = self._at(session)
         actor = Actor(current.owner.business, current.owner.sub_account)
         headers = self._headers(current.owner)
         expectation = expect_variant(current, actor)
         exchanges = []
-        for kind in kinds:
+        for kind in VARIANTS:
             variant = id_variant(current.id, *kind)
             if variant.session_id == current.id:  # not a variant of this id (nothing to change in it)
                 continue
@@ -467,10 +486,10 @@ class LifecycleMachine(RuleBasedStateMachine):
         return [results[index] for index in range(len(sessions))]
 
     @precondition(lambda self: self.run.test_control)
-    @rule(session=sessions, action=st.sampled_from(["complete", "expire"]), then_cancel=st.booleans())
-    def control(self, session, action, then_cancel):
-        """Test control (an extension, not judged: the model follows what the target did); then, maybe, a cancel
-        of the session without reading it first."""
+    @rule(session=sessions, action=st.sampled_from(["complete", "expire"]))
+    def control(self, session, action):
+        """Test control (an extension, not judged: the model follows what the target did); then a cancel of the
+        session without reading it first."""
         if not self._usable(session):
             return
         current = self._at(session)
@@ -481,8 +500,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         done = {"complete": COMPLETED, "expire": EXPIRED}[action]
         if status(exchange) == 200 and data.get("status") == done and current.status == ACTIVE:
             self.model.set(current.ended(done).loosen("expires_at").read(data))  # expiring early moves it
-        if then_cancel:
-            self._cancel(session, "key", "owner")
+        self._cancel(session, "key", "owner")
 
     @precondition(lambda self: self.run.expiry_supported and self.run.budget.can_wait(EXPIRY_LEAD_SECONDS + 2 *
                                                                                          MARGIN_SECONDS))
@@ -491,7 +509,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         """A session created to expire a second later, its expiry waited out, then cancelled without reading it."""
         if not self._begin():
             return multiple()
-        expires = self.run.now() + EXPIRY_LEAD_SECONDS + 0.05
+        expires = self.run.now() + EXPIRY_LEAD_SECONDS + 0.3  # slack for a slow request
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(expires)) + f".{int(expires % 1 * 1000):03d}Z"
         session = self._create(self.run.main, plain_body(f"{self.run.sessions.tag}-expiring", stamp),
                                "create a session that expires in a second")
@@ -536,7 +554,8 @@ class LifecycleMachine(RuleBasedStateMachine):
 def _pass(run: Run, seed: int, shrink: bool) -> None:
     """One Hypothesis run of the machine over `run.budget`; failures of `run.shrinking` raise and are shrunk."""
     machine = type("Lifecycle", (LifecycleMachine,), {"run": run})
-    sequences = max(1, -(-run.budget.max_steps // STEPS_PER_SEQUENCE))
+    sequences = 2 * max(1, -(-run.budget.max_steps // STEPS_PER_SEQUENCE))  # some steps do nothing (a burst of an
+    # ended session, ...): the budget, not the number of sequences, ends the pass
     phases = [Phase.generate] + ([Phase.shrink] if shrink else [])
     config = settings(max_examples=sequences, stateful_step_count=STEPS_PER_SEQUENCE, deadline=None, database=None,
                       phases=phases, suppress_health_check=list(HealthCheck), report_multiple_bugs=False,

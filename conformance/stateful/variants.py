@@ -93,11 +93,13 @@ KEY_KINDS = ["key", "other-key", "no-key", "unknown-key", "key-upper", "key-spac
 SUB_KINDS = ["none", "owner", "another", "other-business"]
 
 
-def actor_headers(kind: str, sub: str, *, key: str, other_key: str | None) -> tuple[Actor, dict[str, str]]:
-    """The actor a request claims to be, and its headers; `sub` is the for-user-id value ("" for none)."""
-    business, credential, authorization = MAIN, "key", basic(key)
+def actor_headers(kind: str, sub: str, *, key: str, other_key: str | None, business: str = MAIN) -> \
+        tuple[Actor, dict[str, str]]:
+    """The actor a request claims to be, and its headers. `key` is the key of `business` (the owner's, usually),
+    `other_key` the other business's; `sub` is the for-user-id value ("" for none)."""
+    credential, authorization = "key", basic(key)
     if kind == "other-key" and other_key:
-        business, authorization = OTHER, basic(other_key)
+        business, authorization = (OTHER if business == MAIN else MAIN), basic(other_key)
     elif kind == "no-key":
         credential, authorization = "invalid", None
     elif kind == "unknown-key":
