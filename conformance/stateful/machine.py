@@ -98,7 +98,6 @@ class Run:
     checkout_served: bool = False  # some session's checkout link answered 2XX while it was ACTIVE
     other_business_id: str | None = None
     create_error: str | None = None  # why the run has no session at all
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def main(self) -> Owner:

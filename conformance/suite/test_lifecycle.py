@@ -28,7 +28,7 @@ def lifecycle(conformance: RunContext):
     run = Run(conformance.sessions, conformance.credentials, conformance.other_key, config.profile,
               {check.id for check in conformance.checks},
               Budget(config.max_steps, WAIT_SECONDS),
-              test_control=config.test_control,
+              test_control=conformance.sessions.test_control,
               no_real_sessions=getattr(conformance, "no_real_sessions", False))
     explore(run, config.seed, shrink_seconds=SHRINK_SECONDS if config.shrink else 0.0)
     return run
