@@ -342,9 +342,9 @@ class LifecycleMachine(RuleBasedStateMachine):
         if not owners or not self._begin():
             return
         self.swept.add("isolation")
-        for session in owners.values():
-            self._cancels(session, [("key", sub) for sub in ("another", "other-business", "none")] +
-                          [("other-key", sub) for sub in SUB_KINDS if self.run.other_key])
+        for session in owners.values():  # the other business first (`cancel_for` tries the sub-accounts first)
+            self._cancels(session, [("other-key", sub) for sub in SUB_KINDS if self.run.other_key] +
+                          [("key", sub) for sub in ("another", "other-business", "none")])
 
     @rule(session=sessions, key=st.sampled_from(KEY_KINDS), sub=st.sampled_from(SUB_KINDS))
     def get(self, session, key, sub):
