@@ -9,8 +9,7 @@ from requests.structures import CaseInsensitiveDict
 
 from conformance.checks.catalogue import CATALOGUE, LIFECYCLE
 from conformance.checks.lifecycle import JUDGEMENTS, NA, Finding, Step
-from conformance.model.expect import Expectation, expect_burst, expect_cancel, expect_get, expect_method, \
-    expect_variant
+from conformance.model.expect import Expectation, expect_burst, expect_cancel, expect_get, expect_method, expect_variant
 from conformance.model.state import ACTIVE, CANCELED, COMPLETED, MAIN, OTHER, Actor, Model, Owner
 from conformance.target.exchange import Exchange, Intent, Request, Response
 
@@ -32,7 +31,10 @@ def exchange(status: int | None, body: object = None, description: str = "cancel
                     response, error=None if response else "ConnectionError")
 
 
-def session(status: str = ACTIVE, owner: Owner = Owner(MAIN)):
+MAIN_OWNER = Owner(MAIN)
+
+
+def session(status: str = ACTIVE, owner: Owner = MAIN_OWNER):
     added = Model().add(owner, {**BODY, "status": status} if status == ACTIVE else BODY)
     return added if status == ACTIVE else added.ended(status).read({**BODY, "status": status})
 

@@ -5,8 +5,19 @@ from __future__ import annotations
 import pytest
 
 from conformance.model.expect import expect_burst, expect_cancel, expect_get, expect_method, expect_variant
-from conformance.model.state import ACTIVE, CANCELED, COMPLETED, EXPIRED, MAIN, OTHER, Actor, Model, Owner, \
-    changed_fields, same_value
+from conformance.model.state import (
+    ACTIVE,
+    CANCELED,
+    COMPLETED,
+    EXPIRED,
+    MAIN,
+    OTHER,
+    Actor,
+    Model,
+    Owner,
+    changed_fields,
+    same_value,
+)
 
 SID = "ps-661f87c614802d6c402cd82d"
 BODY = {"payment_session_id": SID, "status": ACTIVE, "updated": "2026-11-26T04:05:00.000Z",
