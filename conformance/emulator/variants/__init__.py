@@ -73,7 +73,8 @@ CATALOGUE = [
     # auth and isolation
     fault("missing-key-accepted", bad.MissingKeyAccepted, "CANCEL-AUTH", "LIFE-AUTH-NO-EFFECT", "LIFE-READ"),
     fault("any-test-key-accepted", bad.AnyTestKeyAccepted, "CANCEL-AUTH", "LIFE-AUTH-NO-EFFECT", "LIFE-READ"),
-    fault("cancel-ignores-owner", bad.CancelIgnoresOwner, "LIFE-OTHER-BUSINESS", "LIFE-OTHER-SUBACCOUNT"),
+    fault("cancel-ignores-owner", bad.CancelIgnoresOwner, "LIFE-OTHER-BUSINESS", "LIFE-OTHER-SUBACCOUNT",
+          "LIFE-OTHER-SUBACCOUNT-404"),
     fault("other-business-sees-status", bad.OtherBusinessSeesStatus, "LIFE-OTHER-BUSINESS"),
     fault("for-user-id-ignored", bad.ForUserIdIgnored, "LIFE-OTHER-SUBACCOUNT", "LIFE-OTHER-SUBACCOUNT-404",
           "LIFE-READ"),
