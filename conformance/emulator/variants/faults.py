@@ -498,8 +498,7 @@ class GetCachesFirstRead(Api):
 
 
 class CancelTrustsReadCache(Api):
-    """Cancel decides from the status a GET last showed: a session read while ACTIVE, then completed or expired by
-    test control, is canceled anyway (200)."""
+    """Cancel trusts the status a GET last showed: read while ACTIVE, then completed or expired, it is canceled."""
 
     def __init__(self, config, store):
         super().__init__(config, store)
@@ -522,8 +521,7 @@ class CancelTrustsReadCache(Api):
 
 
 class ColumnExpiry(Api):
-    """Base: test control's expire writes status EXPIRED; `expired_unread(session)` says whether an ACTIVE session
-    past its expires_at counts as ACTIVE for a cancel."""
+    """Base: test control's expire stores EXPIRED; `cancels_expired` says if a cancel takes a time-expired one."""
 
     async def expire(self, request: Request) -> Response:
         response = await super().expire(request)
@@ -545,8 +543,7 @@ class ColumnExpiry(Api):
 
 
 class LazyExpiry(ColumnExpiry):
-    """A session whose expires_at passed becomes EXPIRED only once read: cancelled before anyone read it, it is
-    canceled (200)."""
+    """A session is EXPIRED only once read after its expires_at: cancelled before anyone read it, it is canceled."""
 
     def __init__(self, config, store):
         super().__init__(config, store)
@@ -565,8 +562,7 @@ class LazyExpiry(ColumnExpiry):
 
 
 class CancelIgnoresExpiry(ColumnExpiry):
-    """Cancel looks at the stored status only: a session whose expires_at passed (not expired by test control) is
-    canceled (200)."""
+    """Cancel looks at the stored status only: a session whose expires_at passed unnoticed is canceled (200)."""
 
     def cancels_expired(self, session: Session) -> bool:
         with self.store._lock:
@@ -752,8 +748,7 @@ class DeleteCancels(Api):
 
 
 class CancelAnswersRacingSession(Api):
-    """Cancel keeps the id it works on in a field shared by all requests: concurrent cancels of different sessions
-    can answer with each other's session."""
+    """Cancel keeps its session id in a field all requests share: concurrent cancels answer each other's session."""
 
     current = ""
 
