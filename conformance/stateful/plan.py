@@ -43,5 +43,7 @@ def lifecycle_plan(config: RunConfig, checks: list[Check]) -> list[str]:
               f"{2 * sequences * 4 + config.max_steps} are created with POST /sessions (reference_id conformance-<run "
               "tag>-...), four per sequence and at most one per step. The suite cancels only these sessions "
               "and the ids it was given" + (", completing and expiring some through test control." if
-                                            config.test_control or config.embedded else ".")]
+                                            config.test_control or config.embedded else ".") +
+              " Every request goes through the run's rate limit (1/s on Xendit hosts) and --max-requests: a step the "
+              "budget refuses is recorded as not sent, and a check with nothing sent is skipped with why."]
     return lines
