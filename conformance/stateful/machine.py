@@ -98,7 +98,7 @@ class Run:
     checkout_served: bool = False  # some session's checkout link answered 2XX while it was ACTIVE
     other_business_id: str | None = None
     create_error: str | None = None  # why the run has no session at all
-
+    fixed_corpus: bool = False  # send the same requests whatever the target answers (compare): nothing set aside
     @property
     def main(self) -> Owner:
         return Owner(MAIN, self.credentials.for_user_id or "")
@@ -183,7 +183,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         charged again to every step after it); raise the failure being shrunk, if found."""
         if not found:
             return
-        self.model.quarantined.update(session.id for session in sessions)
+        if not self.run.fixed_corpus:
+            self.model.quarantined.update(session.id for session in sessions)
         for check_id, finding in found:
             if check_id == self.run.shrinking:
                 self.run.budget.raised = True
@@ -337,7 +338,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         business, its sub-account, the other business): isolation in every direction. Once a sequence."""
         owners = {}
         for session in self.model.sessions.values():
-            if session.status == ACTIVE and session.id not in self.model.quarantined:
+            if (session.status == ACTIVE or self.run.fixed_corpus) and session.id not in self.model.quarantined:
                 owners.setdefault(session.owner, session)
         if not owners or not self._begin():
             return
@@ -430,7 +431,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     def burst(self, session):
         """Concurrent cancels of one ACTIVE session by its owner (a race; of a session that ended, it is not one)."""
         current = self._at(session)
-        if current.status != ACTIVE or not self._usable(session):
+        if (current.status != ACTIVE and not self.run.fixed_corpus) or not self._usable(session):
             return
         actor = Actor(current.owner.business, current.owner.sub_account)
         expectation = expect_burst(current, actor, self.run.now(), MARGIN_SECONDS)

@@ -29,7 +29,7 @@ def lifecycle(conformance: RunContext):
               {check.id for check in conformance.checks},
               Budget(config.max_steps, WAIT_SECONDS),
               test_control=conformance.sessions.test_control,
-              no_real_sessions=getattr(conformance, "no_real_sessions", False))
+              no_real_sessions=getattr(conformance, "no_real_sessions", False), fixed_corpus=config.fixed_corpus)
     explore(run, config.seed, shrink_seconds=SHRINK_SECONDS if config.shrink else 0.0)
     return run
 
