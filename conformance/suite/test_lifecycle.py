@@ -7,12 +7,12 @@ import pytest
 
 from conformance.checks.catalogue import CATALOGUE, LIFECYCLE
 from conformance.stateful.ledger import Budget
-from conformance.stateful.machine import EXPIRY_LEAD_SECONDS, MARGIN_SECONDS, Run, explore
+from conformance.stateful.machine import WAIT, Run, explore
 from conformance.suite.context import RunContext
 
 LIFECYCLE_CHECKS = [check for check in CATALOGUE if check.stage == LIFECYCLE]
 SHRINK_SECONDS = 4.0  # after the first failure, for shrinking every distinct one
-WAIT_SECONDS = EXPIRY_LEAD_SECONDS + 2 * MARGIN_SECONDS  # one wait for a session to expire (two while shrinking)
+WAIT_SECONDS = WAIT  # one wait for a session to expire (two while shrinking)
 NEEDS = {  # what a check needs beyond the run's own sessions, and why it may not have judged
     "LIFE-OTHER-BUSINESS": "needs the key of another business: pass --other-api-key",
     "LIFE-COMPLETED": "no COMPLETED session: pass --completed-session-id, or --test-control if the target implements "
