@@ -154,8 +154,7 @@ CATALOGUE = [
     fault("canceled-drops-sdk-key", bad.CanceledDropsSdkKey, "LIFE-CANCEL-ACTIVE"),
     # other methods, concurrency
     fault("delete-cancels", bad.DeleteCancels, "LIFE-METHOD-NO-EFFECT", options=FAIL_ON_SHOULD),
-    fault("cancel-answers-racing-session", bad.CancelAnswersRacingSession, "LIFE-CANCEL-ACTIVE", "CANCEL-200-ID",
-          "CANCEL-200-CANCELED"),
+    fault("cancel-answers-racing-session", bad.CancelAnswersRacingSession, "LIFE-CANCEL-ACTIVE", "CANCEL-200-ID"),
 ]
 
 VARIANTS = {variant.name: variant for variant in CATALOGUE}
