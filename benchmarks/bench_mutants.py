@@ -12,7 +12,17 @@ For every variant (conformance/emulator/variants), one after another so that tim
   failure in its JUnit report; an exit 1 with only errors is shown as "error", not a detection. Seconds = its wall time
   (it stops at the first failure).
 
-Usage: python benchmarks/bench_mutants.py [NAME ...]   (default: the whole catalogue; about 10 minutes)
+Then, for each fault, the lifecycle stage on its own (the state machine, in-process, at the default --max-steps and
+shrinking budget): caught or not, the model-checked steps and seconds to the first finding, and the length (steps)
+of the shortest failing sequence kept after shrinking; beside it the plain schemathesis CLI with its **stateful**
+phase on a document that has links (create → get / cancel, cancel → get): `schemathesis run linked.json --url URL
+-a KEY: --checks all --phases stateful --max-examples 20 --seed 1` (the stateful phase alone: the other phases are
+the first table's baseline; 20 examples keep it under half a minute a fault). It fails the conformant emulator too
+(ST202: the documented 404/422 are not in its default "positive data" statuses), so a fault counts as detected by it
+only when it reports a failure it does not report against the conformant emulator.
+
+Usage: python benchmarks/bench_mutants.py [--lifecycle] [NAME ...]   (default: the whole catalogue, both tables;
+--lifecycle: only the second table)
 """
 
 from __future__ import annotations
@@ -29,12 +39,21 @@ from pathlib import Path
 
 from junitparser import Error, Failure, JUnitXml
 
+from conformance.checks.catalogue import CATALOGUE, LIFECYCLE
+from conformance.config import RunConfig
 from conformance.emulator import running
 from conformance.emulator.variants import VARIANTS
+from conformance.generation.probe import Credentials
 from conformance.spec.stage import load_repaired
-from conformance.trial import EMULATOR, KEY, Trial, run_against
+from conformance.stateful.ledger import Budget, Ledger
+from conformance.stateful.machine import Run, explore
+from conformance.stateful.sessions import Sessions
+from conformance.suite.test_lifecycle import SHRINK_SECONDS, WAIT_SECONDS
+from conformance.target.client import Target
+from conformance.trial import EMULATOR, KEY, OTHER_KEY, Trial, run_against
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
+STATEFUL = ("--phases", "stateful", "--max-examples", "20")
 
 
 @dataclass
@@ -45,13 +64,13 @@ class Baseline:
     seconds: float
 
 
-def baseline(base_url: str, document: Path) -> Baseline:
+def baseline(base_url: str, document: Path, *options: str) -> Baseline:
     with tempfile.TemporaryDirectory() as tmp:
         junit = Path(tmp) / "junit.xml"
         started = time.perf_counter()
         done = subprocess.run([str(SCHEMATHESIS), "run", str(document), "--url", base_url, "-a", f"{KEY}:",
                                "--checks", "all", "--seed", "1", "--report", "junit", "--report-junit-path",
-                               str(junit)], capture_output=True, text=True, cwd=tmp, timeout=600)
+                               str(junit), *options], capture_output=True, text=True, cwd=tmp, timeout=600)
         seconds = time.perf_counter() - started
         results = [result for suite in JUnitXml.fromfile(str(junit)) for case in suite for result in case.result] \
             if junit.exists() else []
@@ -75,27 +94,104 @@ def flagged(result: Trial) -> str:
     return ", ".join(sorted(result.with_outcome("failed", "error")) + [f"{check_id} (warned)" for check_id in warned])
 
 
+def linked_document() -> dict:
+    """The repaired create, get and cancel documents as one, with OpenAPI links: create → get, create → cancel,
+    cancel → get (what schemathesis's stateful phase follows)."""
+    document = load_repaired("create")
+    for name in ("get", "cancel"):
+        other = load_repaired(name)
+        document["paths"].update(other["paths"])
+        for kind, items in other.get("components", {}).items():
+            document.setdefault("components", {}).setdefault(kind, {}).update(items)
+    by_id = {"session_id": "$response.body#/payment_session_id"}
+    links = {"GetSession": {"operationId": "getSessionById", "parameters": by_id},
+             "CancelSession": {"operationId": "cancelSessionById", "parameters": by_id}}
+    document["paths"]["/sessions"]["post"]["responses"]["201"]["links"] = links
+    document["paths"]["/sessions/{session_id}/cancel"]["post"]["responses"]["200"]["links"] = {
+        "GetSession": links["GetSession"]}
+    return document
+
+
+@dataclass
+class Lifecycle:
+    ledger: Ledger
+    steps: int
+    seconds: float
+
+
+def lifecycle(base_url: str) -> Lifecycle:
+    """The lifecycle stage alone against `base_url`, at the run's defaults."""
+    config = RunConfig(seed=1)  # the command line's default seed
+    credentials = Credentials(KEY, None, (OTHER_KEY,))
+    sessions = Sessions(Target(base_url), credentials, given=[], completed=None, expired=None, test_control=True,
+                        known_ids=set())
+    run = Run(sessions, credentials, OTHER_KEY, "strict", {c.id for c in CATALOGUE if c.stage == LIFECYCLE},
+              Budget(config.max_steps, WAIT_SECONDS), test_control=True)
+    started = time.perf_counter()
+    explore(run, config.seed, shrink_seconds=SHRINK_SECONDS)
+    return Lifecycle(run.ledger, run.budget.steps, time.perf_counter() - started)
+
+
 def main() -> None:
-    names = sys.argv[1:] or list(VARIANTS)
+    arguments = sys.argv[1:]
+    only_lifecycle = "--lifecycle" in arguments
+    names = [name for name in arguments if name != "--lifecycle"] or list(VARIANTS)
     for logger in ("uvicorn", "conformance.emulator"):  # the variants' crashes and protocol warnings are expected
         logging.getLogger(logger).setLevel(logging.CRITICAL)
     with tempfile.TemporaryDirectory() as tmp:
-        document = Path(tmp) / "cancel.json"
+        document, linked = Path(tmp) / "cancel.json", Path(tmp) / "linked.json"
         document.write_text(json.dumps(load_repaired("cancel")))
-        rows = []
+        linked.write_text(json.dumps(linked_document()))
+        rows, stateful = [], []
         for name in names:
             variant = VARIANTS[name]
             profile = ("--profile", variant.passes_in) if variant.passes_in else ()
-            with running(EMULATOR, api=variant.api) as base_url:
-                ours = run_against(base_url, variant.options + profile)
-            with running(EMULATOR, api=variant.api) as base_url:
-                theirs = baseline(base_url, document)
-            rows.append((variant, ours, theirs))
-            print(f"{name}: suite exit {ours.code}, schemathesis exit {theirs.code} ({theirs.verdict})",
-                  file=sys.stderr, flush=True)
-    print_faults([row for row in rows if row[0].is_fault])
-    print()
-    print_conformant([row for row in rows if not row[0].is_fault])
+            if not only_lifecycle:
+                with running(EMULATOR, api=variant.api) as base_url:
+                    ours = run_against(base_url, variant.options + profile)
+                with running(EMULATOR, api=variant.api) as base_url:
+                    theirs = baseline(base_url, document)
+                rows.append((variant, ours, theirs))
+            if variant.is_fault:
+                with running(EMULATOR, api=variant.api) as base_url:
+                    explored = lifecycle(base_url)
+                with running(EMULATOR, api=variant.api) as base_url:
+                    linked_baseline = baseline(base_url, linked, *STATEFUL)
+                stateful.append((variant, explored, linked_baseline))
+            print(f"{name}: done", file=sys.stderr, flush=True)
+        with running(EMULATOR) as base_url:
+            reference = baseline(base_url, linked, *STATEFUL)
+    if rows:
+        print_faults([row for row in rows if row[0].is_fault])
+        print()
+        print_conformant([row for row in rows if not row[0].is_fault])
+        print()
+    print_lifecycle(stateful, reference)
+
+
+def _codes(result: Baseline) -> set[str]:
+    return set(filter(None, result.codes.split(", ")))
+
+
+def print_lifecycle(rows: list, reference: Baseline) -> None:
+    print(f"schemathesis's stateful phase against the conformant emulator: {reference.verdict} "
+          f"({reference.codes or 'no failure'}), {reference.seconds:.1f} s\n")
+    print("| fault | lifecycle stage | checks | steps to first finding | s to first finding | shrunk length (steps) "
+          "| steps run | s | schemathesis, stateful phase with links | its failures | its s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for variant, explored, theirs in rows:
+        ledger = explored.ledger
+        first = min(ledger.detected.values(), key=lambda found: found.steps, default=None)
+        shortest = min(ledger.lengths.values(), default=None)
+        verdict = "**caught**" if ledger.failures else "missed"
+        print(f"| `{variant.name}` | {verdict} | {', '.join(sorted(ledger.failures))} "
+              f"| {first.steps if first else '–'} | {f'{first.seconds:.2f}' if first else '–'} "
+              f"| {shortest if shortest is not None else '–'} | {explored.steps} | {explored.seconds:.1f} "
+              f"| {'detected' if _codes(theirs) - _codes(reference) else 'not detected'} | {theirs.codes} "
+              f"| {theirs.seconds:.1f} |")
+    caught = sum(bool(explored.ledger.failures) for _, explored, _ in rows)
+    theirs = sum(bool(_codes(linked) - _codes(reference)) for *_, linked in rows)
+    print(f"\nLifecycle stage: {caught}/{len(rows)} caught; schemathesis with its stateful phase: {theirs}/{len(rows)}")
 
 
 def print_faults(rows: list) -> None:

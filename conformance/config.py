@@ -23,6 +23,7 @@ class RunConfig:
     completed_session_id: str | None = None
     expired_session_id: str | None = None
     max_examples: int = 50
+    max_steps: int = 210  # lifecycle: model-checked steps of the state machine (issue 13)
     workers: int = 1  # generated families explored at once
     seed: int = 1
     shrink: bool = True

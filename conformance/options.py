@@ -77,6 +77,9 @@ OPTIONS: dict[str, Callable] = {  # by parameter name, in the order --help lists
     "max_examples": click.option(
         "--max-examples", type=click.IntRange(1, 100000), default=50, show_default=True,
         help="Hypothesis examples per generated family (schemathesis fuzzing, ids, auth, for-user-id)."),
+    "max_steps": click.option(
+        "--max-steps", type=click.IntRange(1, 100000), default=210, show_default=True,
+        help="Lifecycle: model-checked steps of the state machine (random sequences of operations)."),
     "seed": click.option(
         "--seed", type=int, default=1, show_default=True, help="Seed: the same seed sends the same requests."),
     "workers": click.option(

@@ -1,5 +1,5 @@
-"""The architecture, enforced: spec → target → checks → generation → results → suite → report/evidence → run →
-compare/replay → the command line, with the emulator beside them. A module may import its own layer and the ones
+"""The architecture, enforced: spec → target/model → checks → generation/stateful → results → suite →
+report/evidence → run → compare/replay → the command line, with the emulator beside them. A module may import its own layer and the ones
 before it, never one after (imports inside functions included). Generation comes after the checks because it
 explores by sending and shrinking on what the checks find."""
 
@@ -14,9 +14,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "conformance"
 LAYERS = [
     {"conformance", "conformance.exitcodes", "conformance.keys"},
     {"conformance.spec"},
-    {"conformance.target"},
+    {"conformance.target", "conformance.model"},
     {"conformance.checks", "conformance.config", "conformance.safety"},
-    {"conformance.generation"},
+    {"conformance.generation", "conformance.stateful"},
     {"conformance.results"},
     {"conformance.suite"},
     {"conformance.report", "conformance.evidence"},

@@ -21,7 +21,7 @@ from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
 from conformance.emulator.variants import VARIANTS
 from conformance.generation.probe import Credentials
 from conformance.run import run
-from conformance.suite.sessions import Sessions
+from conformance.stateful.sessions import Sessions
 from conformance.target.client import Target
 from tests.cli import invoke
 from tests.fakes import AUTHORIZED, KEY, NOT_FOUND, free_port, prefix_proxy, reply, serve, slow

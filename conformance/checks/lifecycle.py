@@ -1,11 +1,20 @@
-"""Lifecycle checks: what a cancel does to sessions the suite created (or was given), judged across requests.
+"""Lifecycle checks: what an operation does to the sessions the suite created (or was given), judged step by step
+against the reference model (``conformance.model``).
 
+Each check is declared here with its judgement: a pure function from a :class:`Step` (the model's expectation, the
+exchanges observed, the session read back after it, every other session read back) to a :class:`Finding`, None when
+the step conforms, or NA when the check does not judge that step. A step is judged by the checks its expectation
+names (``Expectation.checks``).
 Where the document states an outcome it is MUST; where it only rules out some outcomes (no 2XX, no change to the
 session), the rest of the expected answer is a SHOULD of its own, with the inference it rests on.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from conformance.checks.profiles import allowed
 from conformance.checks.registry import (
     ERROR_CODES,
     FACTS,
@@ -19,6 +28,10 @@ from conformance.checks.registry import (
     register,
     stated,
 )
+from conformance.checks.verdict import Violation
+from conformance.model.expect import Expectation, Outcome
+from conformance.model.state import ACTIVE, CANCELED, VOLATILE_ON_CANCEL, Session, changed_fields, instant
+from conformance.target.exchange import Exchange
 
 FOR_USER_ID = "/components/parameters/Payment_Session_ForUserIdHeaderParam"
 CANCELS_ACTIVE = stated(f"{OPERATION}/description", "Cancels an ACTIVE Session.")
@@ -28,50 +41,362 @@ NOT_FOUND = stated(ERROR_CODES, "NOT_FOUND - The session with the given session_
                                 "to your business.")
 INVALID_KEY = stated(ERROR_CODES, "INVALID_API_KEY - The API key provided is invalid or missing.")
 
-register(Check("LIFE-CANCEL-ACTIVE", LIFECYCLE, MUST, "state", CANCELS_ACTIVE,
-               "Cancelling an ACTIVE session gives 200, status CANCELED, every other field as created (compared by "
-               "meaning) except those the document lets a cancel change: updated, payment_link_url."))
-register(Check("LIFE-GET-CANCELED", LIFECYCLE, MUST, "state", CANCELS_ACTIVE,
-               "After a cancel, GET shows the session CANCELED."))
-register(Check("LIFE-UPDATED", LIFECYCLE, SHOULD, "state",
-               inferred(f"{SESSION_COMPONENT}/properties/updated",
-                        "the schema names the field `updated` (Payment_Session_UpdatedDateTime) without saying what "
-                        "moves it; a cancel changes the session, so it is expected to move (facts §8)"),
-               "A cancel moves the session's `updated` timestamp forward."))
-register(Check("LIFE-RECANCEL", LIFECYCLE, MUST, "state", ONLY_ACTIVE,
-               "Cancelling a CANCELED session gives 422 INVALID_SESSION_STATUS."))
-register(Check("LIFE-STATUS-MESSAGE", LIFECYCLE, SHOULD, "errors",
-               inferred("/components/responses/Payment_Session_CancelSessionError/content/application~1json/examples/"
-                        "invalidSessionStatus/value/message",
-                        "the document's only 422 example says 'Session status is COMPLETED, expecting ACTIVE': an "
-                        "example, not a rule, so naming the status (in any case or spelling) is a SHOULD"),
-               "A 422 message names the session's current status (any case; CANCELED or CANCELLED)."))
-register(Check("LIFE-COMPLETED", LIFECYCLE, MUST, "state", ONLY_ACTIVE,
-               "Cancelling a COMPLETED session gives 422 and leaves it COMPLETED."))
-register(Check("LIFE-EXPIRED", LIFECYCLE, MUST, "state", ONLY_ACTIVE,
-               "Cancelling an EXPIRED session gives 422 and leaves it EXPIRED."))
-register(Check("LIFE-CONCURRENT", LIFECYCLE, MUST, "concurrency", ONLY_ACTIVE,
-               "Concurrent cancels of one ACTIVE session: at most one 200 (two would be two cancels of one "
-               "session), and the session CANCELED after the one that succeeded."))
-register(Check("LIFE-CONCURRENT-422", LIFECYCLE, SHOULD, "concurrency",
-               inferred(ERROR_CODES, "the losers of a race find the session CANCELED, which the document answers "
-                                     "with 422; it states no atomicity, so a loser's 409 or 429 is a warning"),
-               "The losers of concurrent cancels get 422 INVALID_SESSION_STATUS."))
-register(Check("LIFE-AUTH-NO-EFFECT", LIFECYCLE, MUST, "auth", INVALID_KEY,
-               "A cancel with no key or a wrong key gets 401 and leaves the session ACTIVE and cancellable."))
-register(Check("LIFE-OTHER-BUSINESS", LIFECYCLE, MUST, "isolation", NOT_FOUND,
-               "A cancel with another business's key gets 404 and leaves the session ACTIVE."))
-register(Check("LIFE-OTHER-SUBACCOUNT", LIFECYCLE, MUST, "isolation",
-               stated(FOR_USER_ID, "The XenPlatform subaccount user id that will perform this transaction."),
-               "A cancel on behalf of another sub-account (for-user-id) gets no 2XX and leaves the session ACTIVE."))
-register(Check("LIFE-OTHER-SUBACCOUNT-404", LIFECYCLE, SHOULD, "isolation",
-               inferred(f"{FACTS} §4.4",
-                        "the document gives no status for a sub-account that does not own the session; 'does not "
-                        "belong to your business' (404 NOT_FOUND) is the closest statement (facts §3, §4.4)"),
-               "A cancel on behalf of another sub-account gets 404 NOT_FOUND."))
-register(Check("LIFE-ID-VARIANT", LIFECYCLE, MUST, "ids", NOT_FOUND,
-               "A cancel of a variant of a real id (prefix, extension, case, whitespace) gets no 2XX and leaves the "
-               "session ACTIVE."))
-register(Check("LIFE-CHECKOUT", LIFECYCLE, MUST, "checkout",
-               stated(f"{OPERATION}/description", "The Xendit Hosted Checkout URL will be invalid."),
-               "After a cancel, the session's hosted checkout link no longer serves the session."))
+
+@dataclass
+class Step:
+    """One step as observed: the model's expectation, the request(s) sent (one, or a burst's), the owner's read of
+    the session right after, and a read of every other session of the run with the statuses the model allows it."""
+
+    expectation: Expectation
+    exchanges: list[Exchange]
+    reread: Exchange | None = None
+    frame: list[tuple[Session, frozenset[str], Exchange]] = field(default_factory=list)
+    profile: str = "strict"
+
+
+@dataclass(frozen=True)
+class Finding:
+    exchange: Exchange
+    violation: Violation
+
+
+NA = "not applicable"  # the step is not one the check judges (e.g. LIFE-UPDATED when the cancel was refused)
+Verdict = Finding | None | str
+Judgement = Callable[[Step], Verdict]
+JUDGEMENTS: dict[str, Judgement] = {}
+
+
+def judgement(declared: Check) -> Callable[[Judgement], Judgement]:
+    """Declare a lifecycle check and the function that judges one step."""
+    register(declared)
+
+    def decorate(function: Judgement) -> Judgement:
+        JUDGEMENTS[declared.id] = function
+        return function
+
+    return decorate
+
+
+# --- reading an exchange -------------------------------------------------------------------------------------------
+
+def body(exchange: Exchange | None) -> dict:
+    parsed = exchange.response.json_or_none() if exchange is not None and exchange.response is not None else None
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def status(exchange: Exchange | None) -> int | None:
+    return exchange.response.status if exchange is not None and exchange.response is not None else None
+
+
+def seen(exchange: Exchange) -> str:
+    if exchange.response is None:
+        return f"no response ({exchange.error})"
+    data = body(exchange)
+    return f"status {exchange.response.status}, body status {data.get('status')!r}, " \
+           f"error_code {data.get('error_code')!r}"
+
+
+def accepted(exchange: Exchange) -> bool:
+    got = status(exchange)
+    return got is not None and 200 <= got <= 299
+
+
+def names_status(message: str, wanted: str) -> bool:
+    """Whether `message` names `wanted` in any case, with either spelling of CANCELED."""
+    spellings = {wanted, "CANCELLED"} if wanted == CANCELED else {wanted}
+    return any(spelling in message.upper() for spelling in spellings)
+
+
+def _exact(exchange: Exchange, check_id: str, wanted: int, code: str | None, profile: str) -> bool:
+    got, got_code = status(exchange), body(exchange).get("error_code")
+    if got == wanted and (code is None or got_code == code):
+        return True
+    return got is not None and code is not None and bool(allowed(profile, check_id, got, got_code,
+                                                                 exchange.requested_id))
+
+
+def matches(outcome: Outcome, exchange: Exchange, profile: str) -> bool:
+    """Whether the answer is this outcome's: accepted or not, and its documented status and code if any."""
+    if status(exchange) is None or accepted(exchange) != outcome.accepted:
+        return False
+    return outcome.status is None or _exact(exchange, outcome.check_id, outcome.status, outcome.error_code, profile)
+
+
+def taken(step: Step, exchange: Exchange) -> Outcome | None:
+    """The outcome the target took, if the model allows its answer: those with a documented status first."""
+    ordered = sorted(step.expectation.outcomes, key=lambda outcome: outcome.status is None)
+    return next((outcome for outcome in ordered if matches(outcome, exchange, step.profile)), None)
+
+
+def sent(step: Step) -> list[Exchange]:
+    return [exchange for exchange in step.exchanges if not exchange.skipped]
+
+
+# --- the shared judgements -----------------------------------------------------------------------------------------
+
+def answered(step: Step, check_id: str) -> Finding | None:
+    """An answer no outcome allows is charged to the expectation's first outcome (the one its request aims at)."""
+    if not step.expectation.outcomes or step.expectation.outcomes[0].check_id != check_id:
+        return None
+    for exchange in sent(step):
+        if taken(step, exchange) is None:
+            return Finding(exchange, Violation(seen(exchange), step.expectation.text))
+    return None
+
+
+def unchanged(step: Step, check_id: str) -> Finding | None:
+    """After a refusal this check allows, the owner reads the session back exactly as before, `updated` included."""
+    refused = [exchange for exchange in sent(step)
+               if (outcome := taken(step, exchange)) and outcome.check_id == check_id and not outcome.accepted]
+    if not refused or step.reread is None or step.reread.skipped:
+        return None
+    session = step.expectation.session
+    after = body(step.reread)
+    changed = changed_fields(session.body, after, session.loose)
+    if status(step.reread) == 200 and not changed:
+        return None
+    shown = f"{seen(step.reread)}; fields changed: {changed}" if status(step.reread) == 200 else seen(step.reread)
+    return Finding(step.reread, Violation(f"after {refused[0].intent.description} ({seen(refused[0])}), the "
+                                          f"owner reads: {shown}", "the session exactly as before (updated "
+                                                                   "included): a refused request changes nothing"))
+
+
+def answered_unchanged(step: Step, check_id: str) -> Finding | None:
+    return answered(step, check_id) or unchanged(step, check_id)
+
+
+def refined(step: Step, check_id: str) -> Verdict:
+    """The SHOULD inside an outcome: once its MUST branch is taken, the exact answer it expects."""
+    verdict: Verdict = NA
+    for exchange in sent(step):
+        outcome = taken(step, exchange)
+        should = outcome.should if outcome else None
+        if should and should.check_id == check_id:
+            if not _exact(exchange, check_id, should.status, should.error_code, step.profile):
+                return Finding(exchange, Violation(seen(exchange), f"{should.status} {should.error_code}"))
+            verdict = None
+    return verdict
+
+
+def shows(step: Step, check_id: str) -> Finding | None:
+    """A read (or an accepted cancel) that the model says shows the session: its status and every field as the
+    model holds them (fields a state change may set excepted)."""
+    session = step.expectation.session
+    for exchange in sent(step):
+        outcome = taken(step, exchange)
+        if outcome is None or outcome.check_id != check_id or not outcome.accepted:
+            continue
+        data = body(exchange)
+        ignore = VOLATILE_ON_CANCEL if outcome.after == CANCELED else session.loose | {"status"}
+        if outcome.after != session.status:
+            ignore = ignore | session.loose | {"updated", "status"}
+        changed = changed_fields(session.body, data, ignore)
+        if data.get("status") != outcome.after or changed:
+            return Finding(exchange, Violation(f"status {data.get('status')!r}; fields not as the model holds them: "
+                                               f"{changed}", f"status {outcome.after}, every other field as before "
+                                                             f"(compared by meaning; {sorted(ignore)} excepted)"))
+    return None
+
+
+# --- the checks ------------------------------------------------------------------------------------------------------
+
+@judgement(Check("LIFE-CANCEL-ACTIVE", LIFECYCLE, MUST, "state", CANCELS_ACTIVE,
+                 "Cancelling an ACTIVE session gives 200, status CANCELED, every other field as the session had it "
+                 "(compared by meaning) except those the document lets a cancel change: updated, payment_link_url."))
+def cancel_active(step: Step) -> Finding | None:
+    return answered(step, "LIFE-CANCEL-ACTIVE") or shows(step, "LIFE-CANCEL-ACTIVE")
+
+
+@judgement(Check("LIFE-GET-CANCELED", LIFECYCLE, MUST, "state", CANCELS_ACTIVE,
+                 "A GET of a canceled session shows it CANCELED, every other field as the cancel left it."))
+def get_canceled(step: Step) -> Finding | None:
+    return answered(step, "LIFE-GET-CANCELED") or shows(step, "LIFE-GET-CANCELED")
+
+
+@judgement(Check("LIFE-UPDATED", LIFECYCLE, SHOULD, "state",
+                 inferred(f"{SESSION_COMPONENT}/properties/updated",
+                          "the schema names the field `updated` (Payment_Session_UpdatedDateTime) without saying "
+                          "what moves it; a cancel changes the session, so it is expected to move (facts §8)"),
+                 "A cancel moves the session's `updated` timestamp forward."))
+def updated_moves(step: Step) -> Verdict:
+    before = instant(step.expectation.session.body.get("updated"))
+    verdict: Verdict = NA
+    for exchange in sent(step):
+        outcome = taken(step, exchange)
+        if outcome is None or outcome.check_id != "LIFE-CANCEL-ACTIVE" or before is None:
+            continue
+        verdict = None
+        after = instant(body(exchange).get("updated"))
+        coarse = whole_seconds(step.expectation.session.body.get("updated")) and whole_seconds(
+            body(exchange).get("updated"))  # within the second it was created, a cancel cannot show a later one
+        if after is None or after < before or (after == before and not coarse):
+            return Finding(exchange, Violation(f"updated {step.expectation.session.body.get('updated')!r} → "
+                                               f"{body(exchange).get('updated')!r}",
+                                               "an `updated` later than before the cancel"))
+    return verdict
+
+
+def whole_seconds(value: object) -> bool:
+    """A date-time without a fraction of a second ("2024-12-06T03:35:36Z")."""
+    return instant(value) is not None and "." not in str(value)
+
+
+@judgement(Check("LIFE-RECANCEL", LIFECYCLE, MUST, "state", ONLY_ACTIVE,
+                 "Cancelling a CANCELED session gives 422 INVALID_SESSION_STATUS and changes nothing."))
+def recancel(step: Step) -> Finding | None:
+    return answered_unchanged(step, "LIFE-RECANCEL")
+
+
+@judgement(Check("LIFE-STATUS-MESSAGE", LIFECYCLE, SHOULD, "errors",
+                 inferred("/components/responses/Payment_Session_CancelSessionError/content/application~1json/"
+                          "examples/invalidSessionStatus/value/message",
+                          "the document's only 422 example says 'Session status is COMPLETED, expecting ACTIVE': an "
+                          "example, not a rule, so naming the status (in any case or spelling) is a SHOULD"),
+                 "A 422 message names the session's current status (any case; CANCELED or CANCELLED)."))
+def status_message(step: Step) -> Verdict:
+    verdict: Verdict = NA
+    for exchange in sent(step):
+        outcome = taken(step, exchange)
+        if outcome is None or outcome.status != 422:
+            continue
+        message = body(exchange).get("message")
+        if not (isinstance(message, str) and names_status(message, outcome.after)):
+            return Finding(exchange, Violation(f"message {message!r}", f"a message naming the status: Session "
+                                                                       f"status is {outcome.after}, expecting ACTIVE"))
+        verdict = None
+    return verdict
+
+
+@judgement(Check("LIFE-COMPLETED", LIFECYCLE, MUST, "state", ONLY_ACTIVE,
+                 "Cancelling a COMPLETED session gives 422 and changes nothing."))
+def completed(step: Step) -> Finding | None:
+    return answered_unchanged(step, "LIFE-COMPLETED")
+
+
+@judgement(Check("LIFE-EXPIRED", LIFECYCLE, MUST, "state", ONLY_ACTIVE,
+                 "Cancelling an EXPIRED session (expired by test control, or by time while nobody read it) gives "
+                 "422 and changes nothing."))
+def expired(step: Step) -> Finding | None:
+    return answered_unchanged(step, "LIFE-EXPIRED")
+
+
+@judgement(Check("LIFE-CONCURRENT", LIFECYCLE, MUST, "concurrency", ONLY_ACTIVE,
+                 "Concurrent cancels of one ACTIVE session: at most one 200 (two would be two cancels of one "
+                 "session), and the session CANCELED after it, not before."))
+def concurrent(step: Step) -> Verdict:
+    if step.expectation.operation != "burst" or step.expectation.session.status != ACTIVE or not sent(step):
+        return NA
+    winners = [exchange for exchange in sent(step) if accepted(exchange)]
+    statuses = sorted(status(exchange) or 0 for exchange in sent(step))
+    if len(winners) > 1:
+        return Finding(winners[-1], Violation(f"statuses {statuses}", "at most one 200: one session is canceled "
+                                                                      "once"))
+    after = body(step.reread).get("status")
+    if step.reread is not None and not step.reread.skipped and winners and after != CANCELED:
+        return Finding(step.reread, Violation(f"statuses {statuses} and then {seen(step.reread)}",
+                                              "the session CANCELED after the cancel that got 200"))
+    if step.reread is not None and not winners and after == CANCELED != step.expectation.session.status:
+        return Finding(step.reread, Violation(f"statuses {statuses} and then {seen(step.reread)}",
+                                              "a CANCELED session only after a 200"))
+    return None
+
+
+@judgement(Check("LIFE-CONCURRENT-422", LIFECYCLE, SHOULD, "concurrency",
+                 inferred(ERROR_CODES, "the losers of a race find the session CANCELED, which the document answers "
+                                       "with 422; it states no atomicity, so a loser's 409 or 429 is a warning"),
+                 "The losers of concurrent cancels get 422 INVALID_SESSION_STATUS."))
+def concurrent_losers(step: Step) -> Verdict:
+    return refined(step, "LIFE-CONCURRENT-422")
+
+
+@judgement(Check("LIFE-AUTH-NO-EFFECT", LIFECYCLE, MUST, "auth", INVALID_KEY,
+                 "A cancel with no key, a wrong key, the key altered (case, whitespace) or another scheme gets 401 "
+                 "and changes nothing."))
+def auth_no_effect(step: Step) -> Finding | None:
+    return answered_unchanged(step, "LIFE-AUTH-NO-EFFECT")
+
+
+@judgement(Check("LIFE-OTHER-BUSINESS", LIFECYCLE, MUST, "isolation", NOT_FOUND,
+                 "A cancel with another business's key gets 404 (no 2XX when it also names a sub-account) and changes "
+                 "nothing, whoever in the business owns the session."))
+def other_business(step: Step) -> Finding | None:
+    return answered_unchanged(step, "LIFE-OTHER-BUSINESS")
+
+
+@judgement(Check("LIFE-OTHER-SUBACCOUNT", LIFECYCLE, MUST, "isolation",
+                 stated(FOR_USER_ID, "The XenPlatform subaccount user id that will perform this transaction."),
+                 "A cancel on behalf of a sub-account (for-user-id) that does not own the session gets no 2XX and "
+                 "changes nothing; the master account acting on its sub-account's session either acts or changes "
+                 "nothing."))
+def other_sub_account(step: Step) -> Finding | None:
+    return answered_unchanged(step, "LIFE-OTHER-SUBACCOUNT")
+
+
+@judgement(Check("LIFE-OTHER-SUBACCOUNT-404", LIFECYCLE, SHOULD, "isolation",
+                 inferred(f"{FACTS} §4.4",
+                          "the document gives no status for a sub-account that does not own the session; 'does not "
+                          "belong to your business' (404 NOT_FOUND) is the closest statement (facts §3, §4.4)"),
+                 "A cancel on behalf of another sub-account gets 404 NOT_FOUND."))
+def other_sub_account_404(step: Step) -> Verdict:
+    return refined(step, "LIFE-OTHER-SUBACCOUNT-404")
+
+
+@judgement(Check("LIFE-ID-VARIANT", LIFECYCLE, MUST, "ids", NOT_FOUND,
+                 "A cancel of a variant of a real id (case, whitespace and control characters, truncation at special "
+                 "characters, percent-encoding once or twice, Unicode compatibility forms, prefixes, extensions) "
+                 "gets no 2XX and changes nothing."))
+def id_variant(step: Step) -> Finding | None:
+    return answered_unchanged(step, "LIFE-ID-VARIANT")
+
+
+@judgement(Check("LIFE-CHECKOUT", LIFECYCLE, MUST, "checkout",
+                 stated(f"{OPERATION}/description", "The Xendit Hosted Checkout URL will be invalid."),
+                 "After a cancel, the session's hosted checkout link no longer serves the session."))
+def checkout(step: Step) -> Verdict:
+    if step.expectation.operation != "checkout" or step.expectation.session.status != CANCELED:
+        return NA
+    for exchange in sent(step):
+        if status(exchange) is None or accepted(exchange):
+            return Finding(exchange, Violation(f"the link still answers {status(exchange)}",
+                                               "a 4XX: the hosted checkout URL is invalid after a cancel"))
+    return None
+
+
+@judgement(Check("LIFE-FRAME", LIFECYCLE, MUST, "state", CANCELS_ACTIVE,
+                 "A request on the cancel path (accepted or refused) changes no other session: each one the run "
+                 "owns reads back exactly as the model holds it, `updated` included."))
+def frame(step: Step) -> Verdict:
+    if not step.frame:
+        return NA
+    for session, statuses, exchange in step.frame:
+        if exchange.skipped:
+            continue
+        data = body(exchange)
+        window = len(statuses) > 1  # at the edge of its expiry: either status, and `updated` may move with it
+        changed = changed_fields(session.body, data, session.loose | ({"status", "updated"} if window else set()))
+        if status(exchange) != 200 or (window and data.get("status") not in statuses) or changed:
+            cause = step.exchanges[0].intent.description if step.exchanges else step.expectation.operation
+            return Finding(exchange, Violation(
+                f"after {cause} on {step.expectation.session.id}, another session {session.id} reads: "
+                f"{seen(exchange)}; fields changed: {changed}",
+                f"session {session.id} exactly as before: {' or '.join(sorted(statuses))}, every field unchanged"))
+    return None
+
+
+@judgement(Check("LIFE-READ", LIFECYCLE, SHOULD, "state",
+                 inferred(f"{FACTS} §5.1",
+                          "the lifecycle: ACTIVE until completed, expired (at expires_at) or canceled, each final; "
+                          "GET /sessions/{id} (get-session) shows the session as it is to its owner, and, as cancel "
+                          "says of sessions that do not belong to your business, to nobody else"),
+                 "A GET shows the session as the model holds it: to its owner, its status (EXPIRED once "
+                 "expires_at passed, read or not) and every field; to another business or sub-account, no 2XX."))
+def read(step: Step) -> Finding | None:
+    return answered(step, "LIFE-READ") or shows(step, "LIFE-READ")
+
+
+@judgement(Check("LIFE-METHOD-NO-EFFECT", LIFECYCLE, SHOULD, "state",
+                 inferred(OPERATION, "the document declares only POST on the cancel path; a request with another "
+                                     "method is not the cancel and is expected to change nothing"),
+                 "A request with another method on the cancel path (GET, PUT, PATCH, DELETE) changes nothing."))
+def method_no_effect(step: Step) -> Finding | None:
+    return unchanged(step, "LIFE-METHOD-NO-EFFECT")

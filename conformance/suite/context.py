@@ -17,7 +17,7 @@ from conformance.results.text import render_failure
 from conformance.safety import default_rate
 from conformance.spec.schemas import Schemas
 from conformance.spec.stage import StageResult
-from conformance.suite.sessions import Sessions
+from conformance.stateful.sessions import Sessions
 from conformance.target.client import Target
 from conformance.target.exchange import Exchange
 from conformance.target.redact import Redactor

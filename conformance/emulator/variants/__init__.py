@@ -120,6 +120,53 @@ CATALOGUE = [
     conformant("malformed-id-400", ok.MalformedId400, "lenient", "CANCEL-NOT-FOUND", "CANCEL-OUT-OF-BOUNDS-404"),
     conformant("session-not-found-code", ok.SessionNotFoundCode, "lenient", "CANCEL-NOT-FOUND", "CANCEL-4XX-SCHEMA",
                "CANCEL-ERROR-CODE", "CANCEL-OUT-OF-BOUNDS-404", "LIFE-OTHER-BUSINESS", "LIFE-OTHER-SUBACCOUNT-404"),
+    # --- faults that show only in state (issue 13), each caught by the model-based lifecycle stage. The previous
+    # lifecycle stage (the fixed script of 7a452da), run once against each fault of this block: every one missed
+    # (exit 0, no check failed or warned; the whole 7a452da suite, 399 requests, seed 1)
+    # side effects on other sessions
+    fault("cancel-touches-siblings", bad.CancelTouchesSiblings, "LIFE-FRAME"),
+    fault("cancel-by-reference-id", bad.CancelByReferenceId, "LIFE-FRAME"),
+    fault("rejected-cancel-bumps-updated", bad.RejectedCancelBumpsUpdated, "LIFE-RECANCEL", "LIFE-COMPLETED"),
+    # caching
+    fault("get-caches-first-read", bad.GetCachesFirstRead, "LIFE-GET-CANCELED", "LIFE-COMPLETED", "LIFE-EXPIRED",
+          "LIFE-CONCURRENT"),
+    fault("cancel-trusts-read-cache", bad.CancelTrustsReadCache, "LIFE-COMPLETED", "LIFE-EXPIRED"),
+    # time
+    fault("lazy-expiry", bad.LazyExpiry, "LIFE-EXPIRED"),
+    fault("cancel-ignores-expiry", bad.CancelIgnoresExpiry, "LIFE-EXPIRED"),
+    fault("expired-shown-active", bad.ExpiredShownActive, "LIFE-EXPIRED"),
+    # normalisation of a real id
+    fault("id-control-chars-dropped", bad.IdControlCharsDropped, "LIFE-ID-VARIANT", "CANCEL-200-ID",
+          "CANCEL-NO-PHANTOM", "CANCEL-OUT-OF-BOUNDS-404"),
+    fault("id-cut-at-special", bad.IdCutAtSpecial, "LIFE-ID-VARIANT", "CANCEL-200-ID", "CANCEL-NO-PHANTOM",
+          "CANCEL-OUT-OF-BOUNDS-404"),
+    fault("id-extension-stripped", bad.IdExtensionStripped, "LIFE-ID-VARIANT", "CANCEL-200-ID", "CANCEL-NO-PHANTOM",
+          "CANCEL-OUT-OF-BOUNDS-404"),
+    fault("id-percent-decoded-twice", bad.IdPercentDecodedTwice, "LIFE-ID-VARIANT", "CANCEL-200-ID",
+          "CANCEL-NO-PHANTOM", "CANCEL-OUT-OF-BOUNDS-404"),
+    fault("id-nfkc-normalised", bad.IdNfkcNormalised, "LIFE-ID-VARIANT", "CANCEL-200-ID", "CANCEL-NO-PHANTOM",
+          "CANCEL-OUT-OF-BOUNDS-404"),
+    fault("id-prefix-tolerated", bad.IdPrefixTolerated, "LIFE-ID-VARIANT", "CANCEL-200-ID", "CANCEL-NO-PHANTOM",
+          "CANCEL-OUT-OF-BOUNDS-404"),
+    fault("id-prefix-case-insensitive", bad.IdPrefixCaseInsensitive, "LIFE-ID-VARIANT", "CANCEL-200-ID",
+          "CANCEL-NO-PHANTOM", "CANCEL-NOT-FOUND"),
+    # isolation, in every direction
+    fault("sub-accounts-share-sessions", bad.SubAccountsShareSessions, "LIFE-OTHER-SUBACCOUNT",
+          "LIFE-OTHER-SUBACCOUNT-404"),
+    fault("for-user-id-crosses-businesses", bad.ForUserIdCrossesBusinesses, "LIFE-OTHER-BUSINESS",
+          "LIFE-OTHER-SUBACCOUNT"),
+    fault("other-business-reaches-sub-accounts", bad.OtherBusinessReachesSubAccounts, "LIFE-OTHER-BUSINESS"),
+    fault("key-case-insensitive", bad.KeyCaseInsensitive, "LIFE-AUTH-NO-EFFECT", "CANCEL-AUTH", "LIFE-READ"),
+    fault("key-whitespace-trimmed", bad.KeyWhitespaceTrimmed, "LIFE-AUTH-NO-EFFECT", "CANCEL-AUTH"),
+    # fidelity of a richly populated session across a cancel
+    fault("cancel-drops-items", bad.CancelDropsItems, "LIFE-CANCEL-ACTIVE"),
+    fault("cancel-drops-metadata", bad.CancelDropsMetadata, "LIFE-CANCEL-ACTIVE"),
+    fault("cancel-mangles-non-ascii", bad.CancelManglesNonAscii, "LIFE-CANCEL-ACTIVE"),
+    fault("cancel-rounds-amount", bad.CancelRoundsAmount, "LIFE-CANCEL-ACTIVE"),
+    fault("canceled-drops-sdk-key", bad.CanceledDropsSdkKey, "LIFE-CANCEL-ACTIVE"),
+    # other methods, concurrency
+    fault("delete-cancels", bad.DeleteCancels, "LIFE-METHOD-NO-EFFECT", options=FAIL_ON_SHOULD),
+    fault("cancel-answers-racing-session", bad.CancelAnswersRacingSession, "LIFE-CANCEL-ACTIVE", "CANCEL-200-ID"),
 ]
 
 VARIANTS = {variant.name: variant for variant in CATALOGUE}

@@ -7,21 +7,24 @@ They are real servers, started like the emulator (``running(config, api=...)``, 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+import unicodedata
 from dataclasses import replace
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from conformance.emulator.app import Api, basic_username, json_response
+from conformance.emulator.app import Api, basic_username, error_response, json_response
 from conformance.emulator.errors import ApiError, invalid_session_status, session_not_found
 from conformance.emulator.formats import SESSION_ID, now_ms
 from conformance.emulator.store import ACTIVE, CANCELED, COMPLETED, EXPIRED, Owner, Session
 
 TEST_KEY_PREFIX = "xnd_development_"
 RACE_WINDOW_SECONDS = 0.2
+RACE_STEP_SECONDS = 0.005
 
 
 def _raw_id(request: Request) -> str:
@@ -447,3 +450,340 @@ class NoAllowOn405(Api):
         if response.status_code == 405:
             del response.headers["allow"]
         return response
+
+
+# --- faults that show only in state (issue 13): each caught by the model-based lifecycle stage ----------------------
+
+def _force(api: Api, session_id: str, assignments: str, **values) -> None:
+    """An unconditional UPDATE (what a buggy store does): no check of status, owner or expiry."""
+    with api.store._lock:
+        api.store._db.execute(f"UPDATE sessions SET {assignments} WHERE id = :id", {"id": session_id, **values})
+
+
+def _sessions_of(api: Api, owner: Owner) -> list[Session]:
+    with api.store._lock:
+        rows = api.store._db.execute("SELECT id FROM sessions WHERE business_id = ? AND sub_account = ?",
+                                     (owner.business_id, owner.sub_account)).fetchall()
+    return [session for (session_id,) in rows if (session := api.store.find(session_id, now_ms())) is not None]
+
+
+class AfterCancel(Api):
+    """Base: a cancel works; then `aftermath(owner, session)` runs with the session it canceled."""
+
+    async def cancel(self, request: Request) -> Response:
+        response = await super().cancel(request)
+        if response.status_code == 200:
+            owner = self.owner(request)
+            self.aftermath(owner, self.store.find(self.session_id(request), now_ms()))
+        return response
+
+    def aftermath(self, owner: Owner, session: Session) -> None:
+        raise NotImplementedError
+
+
+class CancelTouchesSiblings(AfterCancel):
+    """A cancel also moves `updated` of every other session of the same owner (a bulk 'touch')."""
+
+    def aftermath(self, owner: Owner, session: Session) -> None:
+        for other in _sessions_of(self, owner):
+            if other.id != session.id:
+                _force(self, other.id, "updated = updated + 1000")
+
+
+class CancelByReferenceId(AfterCancel):
+    """A cancel cancels every ACTIVE session of the owner that shares the canceled one's reference_id."""
+
+    def aftermath(self, owner: Owner, session: Session) -> None:
+        for other in _sessions_of(self, owner):
+            if other.fields.get("reference_id") == session.fields.get("reference_id"):
+                self.store.cancel(owner, other.id, now_ms())
+
+
+class RejectedCancelBumpsUpdated(Api):
+    """A refused cancel (422, the session not ACTIVE) still moves the session's `updated`."""
+
+    def settled(self, request: Request, owner: Owner, result: tuple[Session | None, bool], refusal: int) -> Response:
+        session, changed = result
+        if not changed and session is not None and session.owner == owner and refusal == 422:
+            _force(self, session.id, "updated = :now", now=now_ms())
+        return super().settled(request, owner, result, refusal)
+
+
+class GetCachesFirstRead(Api):
+    """GET answers from a cache filled at a session's first read and never invalidated: a cancel does not show."""
+
+    def __init__(self, config, store):
+        super().__init__(config, store)
+        self.cache: dict[str, Response] = {}
+
+    async def get(self, request: Request) -> Response:
+        key = f"{request.headers.get('authorization')}|{request.headers.get('for-user-id')}|{_raw_id(request)}"
+        if key not in self.cache:
+            response = await super().get(request)
+            if response.status_code != 200:
+                return response
+            self.cache[key] = response
+        return self.cache[key]
+
+
+class CancelTrustsReadCache(Api):
+    """Cancel trusts the status a GET last showed: read while ACTIVE, then completed or expired, it is canceled."""
+
+    def __init__(self, config, store):
+        super().__init__(config, store)
+        self.read: dict[str, str] = {}
+
+    async def get(self, request: Request) -> Response:
+        response = await super().get(request)
+        if response.status_code == 200:
+            self.read[_raw_id(request)] = json.loads(response.body)["status"]
+        return response
+
+    async def cancel(self, request: Request) -> Response:
+        owner, session_id = self.owner(request), self.session_id(request)
+        session = self.visible(self.store.find(session_id, now_ms()), owner)
+        if self.read.get(session_id) == ACTIVE and session.status in (COMPLETED, EXPIRED):
+            _force(self, session_id, f"status = '{CANCELED}', updated = :now, expires_at = MAX(expires_at, :now + 1)",
+                   now=now_ms())
+            return self.present(request, self.store.find(session_id, now_ms()))
+        return await super().cancel(request)
+
+
+class ColumnExpiry(Api):
+    """Base: test control's expire stores EXPIRED; `cancels_expired` says if a cancel takes a time-expired one."""
+
+    async def expire(self, request: Request) -> Response:
+        response = await super().expire(request)
+        if response.status_code == 200:
+            _force(self, self.session_id(request), f"status = '{EXPIRED}'")
+        return response
+
+    async def cancel(self, request: Request) -> Response:
+        owner, session_id = self.owner(request), self.session_id(request)
+        session = self.visible(self.store.find(session_id, now_ms()), owner)
+        if session.status == EXPIRED and self.cancels_expired(session):
+            _force(self, session_id, f"status = '{CANCELED}', updated = :now, expires_at = :far",
+                   now=now_ms(), far=now_ms() + 10 ** 9)
+            return self.present(request, self.store.find(session_id, now_ms()))
+        return await super().cancel(request)
+
+    def cancels_expired(self, session: Session) -> bool:
+        raise NotImplementedError
+
+
+class LazyExpiry(ColumnExpiry):
+    """A session is EXPIRED only once read after its expires_at: cancelled before anyone read it, it is canceled."""
+
+    def __init__(self, config, store):
+        super().__init__(config, store)
+        self.seen: set[str] = set()
+
+    async def get(self, request: Request) -> Response:
+        response = await super().get(request)
+        if response.status_code == 200 and json.loads(response.body)["status"] == EXPIRED:
+            self.seen.add(_raw_id(request))
+        return response
+
+    def cancels_expired(self, session: Session) -> bool:
+        with self.store._lock:
+            (column,) = self.store._db.execute("SELECT status FROM sessions WHERE id = ?", (session.id,)).fetchone()
+        return column == ACTIVE and session.id not in self.seen
+
+
+class CancelIgnoresExpiry(ColumnExpiry):
+    """Cancel looks at the stored status only: a session whose expires_at passed unnoticed is canceled (200)."""
+
+    def cancels_expired(self, session: Session) -> bool:
+        with self.store._lock:
+            (column,) = self.store._db.execute("SELECT status FROM sessions WHERE id = ?", (session.id,)).fetchone()
+        return column == ACTIVE
+
+
+class ExpiredShownActive(ColumnExpiry):
+    """GET shows the stored status: a session whose expires_at passed is still ACTIVE to a GET (cancel refuses it)."""
+
+    def cancels_expired(self, session: Session) -> bool:
+        return False
+
+    async def get(self, request: Request) -> Response:
+        owner = self.owner(request)
+        session = self.visible(self.store.find(self.session_id(request), now_ms()), owner)
+        with self.store._lock:
+            (column,) = self.store._db.execute("SELECT status FROM sessions WHERE id = ?", (session.id,)).fetchone()
+        return self.present(request, replace(session, status=column) if column == ACTIVE else session)
+
+
+class IdControlCharsDropped(NormalizedId):
+    """Control characters and invisible spaces (tab, newline, NUL, NBSP, zero-width) are removed from an id anywhere."""
+
+    def normalized(self, session_id: str) -> str:
+        return "".join(char for char in session_id if char.isprintable() and char not in "\u00a0\u200b"
+                       or char == " ")
+
+
+class IdCutAtSpecial(NormalizedId):
+    """An id is cut at its first special character (; , @ ! $ & ' ( ) * + = : ~): "<id>;x" cancels the session."""
+
+    def normalized(self, session_id: str) -> str:
+        return re.split(r"[;,@!$&'()*+=:~]", session_id, maxsplit=1)[0]
+
+
+class IdExtensionStripped(NormalizedId):
+    """A trailing ".json" is stripped from an id (a format suffix): "<id>.json" cancels the session."""
+
+    def normalized(self, session_id: str) -> str:
+        return session_id.removesuffix(".json")
+
+
+class IdPercentDecodedTwice(NormalizedId):
+    """The id is percent-decoded a second time: "ps%252D…" on the wire cancels "ps-…"."""
+
+    def normalized(self, session_id: str) -> str:
+        return unquote(session_id)
+
+
+class IdNfkcNormalised(NormalizedId):
+    """The id is NFKC-normalised: fullwidth or compatibility characters ("ｐｓ－…", "pſ-…") cancel the session."""
+
+    def normalized(self, session_id: str) -> str:
+        return unicodedata.normalize("NFKC", session_id)
+
+
+class IdPrefixTolerated(NormalizedId):
+    """Anything before the last "ps-" in an id is ignored: "xps-…" or "ps-ps-…" cancels the session."""
+
+    def normalized(self, session_id: str) -> str:
+        return session_id[session_id.rfind("ps-"):] if "ps-" in session_id else session_id
+
+
+class IdPrefixCaseInsensitive(NormalizedId):
+    """The id's "ps-" prefix is matched in any case: "PS-…" (the rest as is) cancels the session."""
+
+    def normalized(self, session_id: str) -> str:
+        return session_id[:3].lower() + session_id[3:]
+
+
+class ActsForAnother(Api):
+    """Base: a cancel acts as the session's owner when `reaches(session, requester)` says the requester may."""
+
+    async def cancel(self, request: Request) -> Response:
+        owner, session_id = self.owner(request), self.session_id(request)
+        session = self.store.find(session_id, now_ms())
+        if session is not None and self.reaches(session.owner, owner):
+            owner = session.owner
+        return self.settled(request, owner, self.store.cancel(owner, session_id, now_ms()), 422)
+
+    def reaches(self, owner: Owner, requester: Owner) -> bool:
+        raise NotImplementedError
+
+
+class SubAccountsShareSessions(ActsForAnother):
+    """Sub-accounts of one business act on each other's sessions: any for-user-id but the master's cancels them."""
+
+    def reaches(self, owner: Owner, requester: Owner) -> bool:
+        return owner.business_id == requester.business_id and bool(owner.sub_account and requester.sub_account)
+
+
+class ForUserIdCrossesBusinesses(Api):
+    """A for-user-id naming another business's id acts as that business: its sessions can be canceled."""
+
+    def owner(self, request: Request) -> Owner:
+        owner = super().owner(request)
+        if owner.sub_account in self.config.api_keys.values():
+            return Owner(owner.sub_account)
+        return owner
+
+
+class OtherBusinessReachesSubAccounts(ActsForAnother):
+    """A sub-account's session is found by its for-user-id alone: another business's key naming it cancels it."""
+
+    def reaches(self, owner: Owner, requester: Owner) -> bool:
+        return bool(owner.sub_account) and owner.sub_account == requester.sub_account
+
+
+class KeyCaseInsensitive(Api):
+    """API keys are matched case-insensitively: the key in upper case works."""
+
+    def owner(self, request: Request) -> Owner:
+        username = (basic_username(request.headers.get("authorization")) or "").lower()
+        business = self.config.api_keys.get(username)
+        return Owner(business, request.headers.get("for-user-id", "")) if business else super().owner(request)
+
+
+class KeyWhitespaceTrimmed(Api):
+    """Spaces around the API key are trimmed: " key " works."""
+
+    def owner(self, request: Request) -> Owner:
+        username = (basic_username(request.headers.get("authorization")) or "").strip()
+        business = self.config.api_keys.get(username)
+        return Owner(business, request.headers.get("for-user-id", "")) if business else super().owner(request)
+
+
+class CanceledBodyFault(BodyFault):
+    """Base: only the body of a canceled session is altered."""
+
+    def body(self, request: Request, session: Session) -> dict:
+        shown = Api.body(self, request, session)
+        return self.altered(shown) if session.status == CANCELED else shown
+
+
+class CancelDropsItems(CanceledBodyFault):
+    """A canceled session loses its items (null)."""
+
+    def altered(self, body: dict) -> dict:
+        return {**body, "items": None}
+
+
+class CancelDropsMetadata(CanceledBodyFault):
+    """A canceled session loses its metadata (null)."""
+
+    def altered(self, body: dict) -> dict:
+        return {**body, "metadata": None}
+
+
+class CancelManglesNonAscii(CanceledBodyFault):
+    """A canceled session's description is re-encoded as ASCII: every non-ASCII character becomes '?'."""
+
+    def altered(self, body: dict) -> dict:
+        text = body.get("description")
+        return {**body, "description": text.encode("ascii", "replace").decode()} if text else body
+
+
+class CancelRoundsAmount(CanceledBodyFault):
+    """A canceled session's amount loses its decimals (an integer column): 12.5 becomes 12."""
+
+    def altered(self, body: dict) -> dict:
+        return {**body, "amount": int(body["amount"])}
+
+
+class CanceledDropsSdkKey(CanceledBodyFault):
+    """A canceled COMPONENTS session loses its components_sdk_key."""
+
+    def altered(self, body: dict) -> dict:
+        return {name: value for name, value in body.items() if name != "components_sdk_key"}
+
+
+class DeleteCancels(Api):
+    """DELETE on the cancel path answers 405 as it should, but cancels the session anyway."""
+
+    def routes(self) -> list[Route]:
+        return [Route("/sessions/{session_id}/cancel", self.delete, methods=["DELETE"]), *super().routes()]
+
+    async def delete(self, request: Request) -> Response:
+        owner = self.owner(request)
+        self.store.cancel(owner, self.session_id(request), now_ms())
+        return error_response(ApiError(405, "METHOD_NOT_ALLOWED", f"DELETE is not allowed on {request.url.path}"),
+                              {"allow": "POST"})
+
+
+class CancelAnswersRacingSession(Api):
+    """Cancel keeps its session id in a field all requests share: concurrent cancels answer each other's session."""
+
+    current = ""
+
+    async def cancel(self, request: Request) -> Response:
+        owner = self.owner(request)
+        self.current = self.session_id(request)
+        self.settled(request, owner, self.store.cancel(owner, self.current, now_ms()), 422)
+        await asyncio.sleep(RACE_STEP_SECONDS)  # another cancel may set `current` meanwhile
+        return self.present(request, self.store.find(self.current, now_ms()))

@@ -1,0 +1,142 @@
+"""What the model allows for each operation: a set of outcomes, each labelled with the check (and its level) that
+holds the target to it.
+
+An outcome is a branch: the request was accepted (a 2XX) or refused, the status (and error code) documented for it
+if any, the session's status afterwards, and optionally a SHOULD that narrows it (e.g. "no 2XX" is the MUST, "404
+NOT_FOUND" the SHOULD). When the document leaves a choice (the key with a password, a business's master account
+acting on its sub-account's session, a session at the edge of its expiry) the expectation holds several branches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from conformance.model.state import ACTIVE, CANCELED, COMPLETED, EXPIRED, Actor, Session
+
+MUST, SHOULD = "MUST", "SHOULD"
+REFUSED_FOR = {CANCELED: "LIFE-RECANCEL", COMPLETED: "LIFE-COMPLETED", EXPIRED: "LIFE-EXPIRED"}
+
+
+@dataclass(frozen=True)
+class Refinement:
+    """A SHOULD inside an outcome: the exact answer a check expects once the MUST branch holds."""
+
+    check_id: str
+    status: int
+    error_code: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    check_id: str
+    level: str
+    accepted: bool  # a 2XX: the request acted
+    after: str  # the session's status after it
+    status: int | None = None  # the documented status, if the document gives one
+    error_code: str | None = None
+    should: Refinement | None = None
+
+    def describe(self) -> str:
+        answer = f"{self.status}" if self.status else ("a 2XX" if self.accepted else "no 2XX")
+        answer += f" {self.error_code}" if self.error_code else ""
+        return f"{answer}, then the session {self.after} ({self.check_id})"
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """The model's word on one step: the session acted on (before), who acted, the allowed outcomes, and the other
+    checks that judge the step."""
+
+    operation: str  # cancel, burst, get, method, variant, checkout
+    session: Session
+    actor: Actor
+    outcomes: tuple[Outcome, ...]
+    also: tuple[str, ...] = ()
+
+    @property
+    def checks(self) -> tuple[str, ...]:
+        found = [outcome.check_id for outcome in self.outcomes]
+        found += [outcome.should.check_id for outcome in self.outcomes if outcome.should]
+        return tuple(dict.fromkeys([*found, *self.also]))
+
+    @property
+    def text(self) -> str:
+        return " or ".join(outcome.describe() for outcome in self.outcomes)
+
+    def after(self, accepted: bool) -> str | None:
+        """The session's status after an accepted (or refused) answer; None if no branch allows one."""
+        return next((outcome.after for outcome in self.outcomes if outcome.accepted == accepted), None)
+
+
+def _owner_cancel(status: str) -> list[Outcome]:
+    if status == ACTIVE:
+        return [Outcome("LIFE-CANCEL-ACTIVE", MUST, True, CANCELED, 200)]
+    return [Outcome(REFUSED_FOR[status], MUST, False, status, 422, "INVALID_SESSION_STATUS")]
+
+
+def _unchanged(check_id: str, status: str, code: tuple[int, str] | None = None,
+               should: Refinement | None = None) -> Outcome:
+    return Outcome(check_id, MUST, False, status, *(code or (None, None)), should=should)
+
+
+def expect_cancel(session: Session, actor: Actor, now: float, margin: float, operation: str = "cancel") -> \
+        Expectation:
+    """A cancel of `session` by `actor` at `now`."""
+    statuses = sorted(session.statuses_at(now, margin))
+    status = session.status
+    if actor.credential == "invalid":
+        outcomes = [_unchanged("LIFE-AUTH-NO-EFFECT", status, (401, "INVALID_API_KEY"))]
+    elif actor.business != session.owner.business:
+        outcomes = [_unchanged("LIFE-OTHER-BUSINESS", status, None if actor.sub_account else (404, "NOT_FOUND"))]
+    elif actor.sub_account and actor.sub_account != session.owner.sub_account:
+        outcomes = [_unchanged("LIFE-OTHER-SUBACCOUNT", status, should=None if actor.credential == "password" else
+                               Refinement("LIFE-OTHER-SUBACCOUNT-404", 404, "NOT_FOUND"))]
+    else:
+        outcomes = [outcome for each in statuses for outcome in _owner_cancel(each)]
+        if actor.sub_account != session.owner.sub_account:  # the master acting for its sub-account: not stated
+            outcomes.append(_unchanged("LIFE-OTHER-SUBACCOUNT", status))
+    if actor.credential == "password":  # the key with a password: the document does not say; a 401 is allowed,
+        # and an answer neither branch allows is charged to the credentials
+        outcomes.insert(0, _unchanged("LIFE-AUTH-NO-EFFECT", status, (401, "INVALID_API_KEY")))
+    also = ["LIFE-FRAME"]
+    if any(outcome.accepted for outcome in outcomes):
+        also.append("LIFE-UPDATED")
+    if any(outcome.status == 422 for outcome in outcomes):
+        also.append("LIFE-STATUS-MESSAGE")
+    return Expectation(operation, session, actor, tuple(outcomes), tuple(also))
+
+
+def expect_burst(session: Session, actor: Actor, now: float, margin: float) -> Expectation:
+    """Concurrent cancels of `session` by its owner: at most one acts; the others find it CANCELED."""
+    single = expect_cancel(session, actor, now, margin, "burst")
+    losers = tuple(Outcome("LIFE-CONCURRENT", MUST, False, CANCELED,
+                           should=Refinement("LIFE-CONCURRENT-422", 422, "INVALID_SESSION_STATUS"))
+                   for outcome in single.outcomes if outcome.check_id == "LIFE-CANCEL-ACTIVE")
+    return Expectation("burst", session, actor, single.outcomes + losers, ("LIFE-CONCURRENT", *single.also))
+
+
+def expect_variant(session: Session, actor: Actor) -> Expectation:
+    """A cancel of a variant of `session`'s id: an unknown id, which must not act on the session."""
+    return Expectation("variant", session, actor, (_unchanged("LIFE-ID-VARIANT", session.status),), ("LIFE-FRAME",))
+
+
+def expect_method(session: Session, actor: Actor) -> Expectation:
+    """Another method than POST on `session`'s cancel path: not the cancel operation; nothing changes."""
+    return Expectation("method", session, actor, (_unchanged("LIFE-METHOD-NO-EFFECT", session.status),),
+                       ("LIFE-FRAME",))
+
+
+def expect_get(session: Session, actor: Actor, now: float, margin: float) -> Expectation:
+    """A GET of `session` by `actor`: its owner sees it as the model holds it; nobody else sees it (a business's
+    master account may or may not see its sub-account's sessions, a key with a password may or may not work)."""
+    statuses = sorted(session.statuses_at(now, margin))
+    check = "LIFE-GET-CANCELED" if session.status == CANCELED else "LIFE-READ"
+    seen = tuple(Outcome(check, MUST if check == "LIFE-GET-CANCELED" else SHOULD, True, each, 200)
+                 for each in statuses)
+    hidden = (Outcome("LIFE-READ", SHOULD, False, session.status),)
+    same_business = actor.business == session.owner.business and actor.credential != "invalid"
+    if same_business and actor.sub_account == session.owner.sub_account:
+        return Expectation("get", session, actor, seen + (hidden if actor.credential == "password" else ()))
+    if same_business and not actor.sub_account:
+        return Expectation("get", session, actor, seen + hidden)
+    return Expectation("get", session, actor, hidden)

@@ -1,0 +1,139 @@
+"""The model's state: who owns each session, its status, when it expires, and every field the API returned.
+
+Time is the target's clock in seconds (``now`` is always passed in): an ACTIVE session whose ``expires_at`` has
+passed *is* EXPIRED, whether or not anyone read it. Within ``margin`` seconds of ``expires_at`` (clock skew, request
+latency) the model cannot tell, and allows both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+ACTIVE, CANCELED, COMPLETED, EXPIRED = "ACTIVE", "CANCELED", "COMPLETED", "EXPIRED"
+VOLATILE_ON_CANCEL = frozenset({"status", "updated", "payment_link_url"})  # "The Xendit Hosted Checkout URL will be
+# invalid" lets payment_link_url change or go null on cancel
+VOLATILE_ON_END = VOLATILE_ON_CANCEL | {"payment_request_id", "payment_id", "payment_token_id"}
+MAIN, OTHER = "main", "other"  # the run's two businesses: --api-key's and --other-api-key's
+
+
+@dataclass(frozen=True)
+class Owner:
+    """A business (``main`` or ``other``) and its sub-account (the ``for-user-id`` value, ``""`` for none)."""
+
+    business: str
+    sub_account: str = ""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who a request claims to be. ``credential``: ``key`` (the business's key as given), ``invalid`` (no key, a key
+    altered in case or whitespace, another scheme: 401 expected), ``password`` (the key with a password: the document
+    is silent, so either the key's answer or a 401)."""
+
+    business: str
+    sub_account: str = ""
+    credential: str = "key"
+
+    @property
+    def owner(self) -> Owner:
+        return Owner(self.business, self.sub_account)
+
+
+@dataclass(frozen=True)
+class Session:
+    """One session as the model holds it. `loose`: fields whose next value the model cannot know (the ones a state
+    change may set); the next read by the owner fixes them."""
+
+    id: str
+    owner: Owner
+    status: str
+    body: dict = field(hash=False)
+    expires_at: float | None = None  # seconds, the target's clock
+    loose: frozenset[str] = frozenset()
+
+    def statuses_at(self, now: float, margin: float) -> frozenset[str]:
+        """The statuses the session may have at `now`: EXPIRED once `expires_at` passed, both near it."""
+        if self.status != ACTIVE or self.expires_at is None or now < self.expires_at - margin:
+            return frozenset({self.status})
+        return frozenset({EXPIRED}) if now > self.expires_at + margin else frozenset({ACTIVE, EXPIRED})
+
+    def ended(self, status: str) -> Session:
+        """The session once moved to `status` (canceled, completed, expired): its volatile fields are loose."""
+        volatile = VOLATILE_ON_CANCEL if status == CANCELED else VOLATILE_ON_END
+        return replace(self, status=status, body={**self.body, "status": status},
+                       loose=self.loose | (volatile - {"status"}))
+
+    def read(self, body: dict) -> Session:
+        """The session after its owner read `body`: loose fields take the values read."""
+        fixed = {**self.body, **{name: body.get(name) for name in self.loose}}
+        return replace(self, body=fixed, expires_at=instant(fixed.get("expires_at")) or self.expires_at,
+                       loose=frozenset())
+
+    def loosen(self, *names: str) -> Session:
+        """The session with more fields the model cannot know until the next read."""
+        return replace(self, loose=self.loose | set(names))
+
+
+class Model:
+    """The sessions of one sequence of operations, by id."""
+
+    def __init__(self, margin: float = 0.5):
+        self.margin = margin
+        self.sessions: dict[str, Session] = {}
+        self.quarantined: set[str] = set()  # sessions a finding involved: the model no longer vouches for them
+
+    def add(self, owner: Owner, body: dict, expires_at: float | None = None) -> Session:
+        """A session as created (or given); `expires_at`: the one requested, if the body's cannot be read."""
+        session = Session(body["payment_session_id"], owner, body.get("status", ACTIVE), dict(body),
+                          instant(body.get("expires_at")) or expires_at)
+        self.sessions[session.id] = session
+        return session
+
+    def at(self, session_id: str, now: float) -> Session:
+        """The session at `now`: EXPIRED (with loose volatile fields) once its expiry has surely passed."""
+        session = self.sessions[session_id]
+        if session.statuses_at(now, self.margin) == {EXPIRED} and session.status == ACTIVE:
+            session = self.sessions[session_id] = session.ended(EXPIRED)
+        return session
+
+    def set(self, session: Session) -> None:
+        self.sessions[session.id] = session
+
+    def others(self, session_ids: set[str]) -> list[Session]:
+        """Every session but those of `session_ids` and those set aside, in creation order."""
+        return [session for session_id, session in self.sessions.items()
+                if session_id not in session_ids and session_id not in self.quarantined]
+
+
+def instant(value: object) -> float | None:
+    """An RFC 3339 date-time as seconds since the epoch; None if it is not one."""
+    if not isinstance(value, str) or "T" not in value.upper():
+        return None
+    try:
+        moment = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.timestamp() if moment.tzinfo is not None else None
+
+
+def same_value(before: object, after: object) -> bool:
+    """Equal by meaning: date-times as instants (any offset or precision), numbers as numbers, nested alike."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        return before.keys() == after.keys() and all(same_value(before[k], after[k]) for k in before)
+    if isinstance(before, list) and isinstance(after, list):
+        return len(before) == len(after) and all(map(same_value, before, after))
+    if isinstance(before, bool) or isinstance(after, bool):
+        return before is after
+    if isinstance(before, int | float) and isinstance(after, int | float):
+        return before == after
+    instants = instant(before), instant(after)
+    if isinstance(before, str) and isinstance(after, str) and None not in instants:
+        return instants[0] == instants[1]
+    return before == after
+
+
+def changed_fields(expected: dict, seen: dict, ignore: frozenset[str] = frozenset()) -> list[str]:
+    """The fields (of either body) that differ by meaning, but those of `ignore`."""
+    return sorted(name for name in (expected.keys() | seen.keys()) - ignore
+                  if not same_value(expected.get(name), seen.get(name)))

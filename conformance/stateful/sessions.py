@@ -1,0 +1,88 @@
+"""The run's sessions: the ids it created or was given (the only ones it may cancel), and the safety rule for any
+other id."""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from dataclasses import dataclass
+
+from conformance.generation.probe import Credentials, segment
+from conformance.target.client import Target
+from conformance.target.exchange import Exchange, Intent
+
+
+@dataclass(frozen=True)
+class Withholding:
+    """Why a state-changing request is not sent: what the safety GET for its id answered."""
+
+    status: str | None  # what the GET answered ("200", "405", "no response"); None: the GET itself was not sent
+    reason: str
+
+
+class Sessions:
+    """Sends the lifecycle's requests and keeps which session ids are the run's own."""
+
+    def __init__(self, target: Target, credentials: Credentials, *, given: list[str], completed: str | None,
+                 expired: str | None, test_control: bool, known_ids: set[str], no_real_sessions: bool = False):
+        self.target = target
+        self.credentials = credentials
+        self.given = [session_id for session_id in dict.fromkeys([*given, completed, expired]) if session_id]
+        self.test_control = test_control
+        self.known_ids = known_ids
+        self.tag = "conformance-" + secrets.token_hex(6)
+        self.no_real_sessions = no_real_sessions  # the target holds nothing but the run's sessions: no safety GET
+        self.dropped: list[tuple[str, str]] = []  # given ids not used, and why
+        self._absent: dict[str, Withholding | None] = {}
+        known_ids.update(self.given)
+
+    def take_given(self) -> list[str]:
+        """The ids the user gave (ACTIVE, COMPLETED, EXPIRED), handed out once."""
+        given, self.given = self.given, []
+        return given
+
+    def send(self, description: str, method: str, path: str, session_id: str, headers: dict | None = None,
+             body: bytes | None = None, target: Target | None = None, family: str = "lifecycle") -> Exchange:
+        """Send with the configured credentials unless `headers` are given; `target` for another thread."""
+        headers = self.credentials.headers() if headers is None else headers
+        intent = Intent(family, description, session_id, self.credentials.credentials_of(headers),
+                        self.credentials.sub_account_of(headers), known=session_id in self.known_ids)
+        return (target or self.target).send(intent, method, path, headers, body)
+
+    def unsafe(self, session_id: str) -> Withholding | None:
+        """Why a state-changing request to `session_id` must not be sent (a real session of the key may have this
+        id), or None once a GET has answered 404 (or the target holds no real sessions). Cached per id."""
+        if self.no_real_sessions:
+            return None
+        if session_id not in self._absent:
+            exchange = self.send("confirm that no such session exists before cancelling", "GET",
+                                 f"/sessions/{segment(session_id)}", session_id, family="safety")
+            self._absent[session_id] = _withholding(session_id, exchange)
+        return self._absent[session_id]
+
+    def safety_note(self) -> str | None:
+        """Said once when the safety GET never answered 404: the target cannot tell real sessions from unknown ones
+        that way, so every generated request naming a well-formed id was withheld."""
+        answers = [item for item in self._absent.values() if item is None or item.status]
+        if len(answers) < 3 or any(item is None for item in answers):
+            return None
+        statuses = Counter(item.status for item in answers)
+        shown = ", ".join(f"{status} ×{count}" for status, count in statuses.most_common())
+        return (f"the target answered none of {len(answers)} safety GETs (GET /sessions/{{id}} with your key) with "
+                f"404 ({shown}), so every generated request naming a well-formed id was withheld: the suite only "
+                "cancels sessions it created or was given. If the target holds no real sessions (a mock, a "
+                "disposable emulator), pass --no-real-sessions; otherwise give it sessions it may use with "
+                "--session-id")
+
+
+def _withholding(session_id: str, exchange: Exchange) -> Withholding | None:
+    if exchange.response is not None and exchange.response.status == 404:
+        return None
+    if exchange.skipped:
+        return Withholding(None, exchange.skipped)
+    if exchange.response is None:
+        return Withholding("no response", f"not sent: the safety GET for {session_id!r} got no answer "
+                                          f"({exchange.error})")
+    status = str(exchange.response.status)
+    return Withholding(status, f"not sent: the suite did not create {session_id!r} and a GET with the key answered "
+                               f"{status}, not 404; it only cancels sessions it created or was given")

@@ -1,0 +1,118 @@
+"""What the state machine varies in a request: the session id (every normalisation a server might apply to it), the
+credentials and the ``for-user-id`` header.
+
+An id variant is a pair (description, the id as the path carries it after decoding) plus, for percent-encoding,
+the wire form: all are *unknown* ids, which must not act on the real session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from conformance.generation.probe import segment
+from conformance.model.state import MAIN, OTHER, Actor
+from conformance.target.client import basic
+
+OTHER_SUB_ACCOUNT = "5f0c0nf0rmance0ther000000"
+SECOND_SUB_ACCOUNT = "5f0c0nf0rmance5ec0nd0000"
+SPECIALS = ";,.@!$&'()*+=:~"
+WHITESPACE = [" ", "\t", "\n", "\r", "\x00", "\x0b", "\u00a0", "\u200b"]
+
+
+@dataclass(frozen=True)
+class IdVariant:
+    description: str
+    session_id: str  # what a server decodes from the path
+    wire: str  # the path segment as sent
+
+    @property
+    def path(self) -> str:
+        return f"/sessions/{self.wire}/cancel"
+
+
+def _plain(description: str, variant: str) -> IdVariant:
+    return IdVariant(description, variant, segment(variant))
+
+
+def _fullwidth(text: str) -> str:
+    """Each ASCII letter, digit and '-' as its fullwidth form (NFKC maps them back)."""
+    return "".join(chr(ord(char) + 0xFEE0) if char.isalnum() or char == "-" else char for char in text)
+
+
+def id_variant(session_id: str, kind: str, at: int, extra: str) -> IdVariant:
+    """The `kind` variant of `session_id`; `at` picks a position, `extra` a character where the kind needs one."""
+    head, tail = session_id[:at], session_id[at:]
+    if kind == "upper":
+        return _plain("the id in upper case", session_id.upper())
+    if kind == "upper-part":
+        return _plain(f"the id with characters {at}.. in upper case", head + tail.upper())
+    if kind == "title":
+        return _plain("the id with its prefix in upper case", session_id[:2].upper() + session_id[2:])
+    if kind == "whitespace-around":
+        return _plain(f"the id with {extra!r} before and after", extra + session_id + extra)
+    if kind == "whitespace-inside":
+        return _plain(f"the id with {extra!r} at {at}", head + extra + tail)
+    if kind == "truncated-special":
+        return _plain(f"the id, then {extra!r} and more", session_id + extra + "x1")
+    if kind == "truncated":
+        return _plain(f"the id cut to {at} characters", head)
+    if kind == "encoded-once":
+        return IdVariant("the id with '-' percent-encoded once", session_id, session_id.replace("-", "%2D", 1))
+    if kind == "encoded-twice":
+        return _plain("the id with '-' percent-encoded (decoded twice it is the id)",
+                      session_id.replace("-", "%2D", 1))
+    if kind == "encoded-all":
+        return _plain("the id with every character percent-encoded (decoded twice it is the id)",
+                      "".join(f"%{byte:02X}" for byte in session_id.encode()))
+    if kind == "fullwidth":
+        return _plain("the id in fullwidth Unicode (NFKC: the id)", _fullwidth(session_id))
+    if kind == "compatibility-part":
+        return _plain(f"the id with character {at} in a compatibility form", head + _fullwidth(tail[:1]) + tail[1:])
+    if kind == "long-s":
+        return _plain("the id with 's' as U+017F (NFKC and casefold: 's')", session_id.replace("s", "\u017f", 1))
+    if kind == "prefixed":
+        return _plain(f"the id with the prefix {extra!r}", extra + session_id)
+    if kind == "extended":
+        return _plain(f"the id with the extension {extra!r}", session_id + extra)
+    raise ValueError(kind)
+
+
+EXTRAS = {
+    "whitespace-around": [" ", "\t", "\n", "\x00", "\u200b"], "whitespace-inside": ["\t", "\x00", "\u00a0", " "],
+    "truncated-special": [";", "@", "'", "+"], "prefixed": ["x", "ps-", " "], "extended": [".json", "0", "/", "%00"],
+}
+PLAIN_KINDS = ["upper", "upper-part", "title", "truncated", "encoded-twice", "encoded-all", "fullwidth",
+               "compatibility-part", "long-s"]
+VARIANTS = [(kind, 19, "") for kind in PLAIN_KINDS]
+VARIANTS += [(kind, 19, extra) for kind, extras in EXTRAS.items() for extra in extras]  # (kind, position, extra)
+
+
+# --- credentials --------------------------------------------------------------------------------------------------
+
+KEY_KINDS = ["key", "other-key", "no-key", "unknown-key", "key-upper", "key-spaces", "key-password", "bearer"]
+SUB_KINDS = ["none", "owner", "another", "other-business"]
+
+
+def actor_headers(kind: str, sub: str, *, key: str, other_key: str | None, business: str = MAIN) -> \
+        tuple[Actor, dict[str, str]]:
+    """The actor a request claims to be, and its headers. `key` is the key of `business` (the owner's, usually),
+    `other_key` the other business's; `sub` is the for-user-id value ("" for none)."""
+    credential, authorization = "key", basic(key)
+    if kind == "other-key" and other_key:
+        business, authorization = (OTHER if business == MAIN else MAIN), basic(other_key)
+    elif kind == "no-key":
+        credential, authorization = "invalid", None
+    elif kind == "unknown-key":
+        credential, authorization = "invalid", basic("xnd_development_not_a_real_key")
+    elif kind == "key-upper":
+        credential, authorization = "invalid", basic(key.upper() if key.upper() != key else key.lower())
+    elif kind == "key-spaces":
+        credential, authorization = "invalid", basic(f" {key} ")
+    elif kind == "key-password":
+        credential, authorization = "password", basic(key, "secret")
+    elif kind == "bearer":
+        credential, authorization = "invalid", f"Bearer {key}"
+    headers = {"Authorization": authorization} if authorization else {}
+    if sub:
+        headers["for-user-id"] = sub
+    return Actor(business, sub, credential), headers

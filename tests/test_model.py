@@ -1,0 +1,110 @@
+"""The reference model (pure): what each operation may return for each state and credential, and what it changes."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.model.expect import expect_burst, expect_cancel, expect_get, expect_method, expect_variant
+from conformance.model.state import (
+    ACTIVE,
+    CANCELED,
+    COMPLETED,
+    EXPIRED,
+    MAIN,
+    OTHER,
+    Actor,
+    Model,
+    Owner,
+    changed_fields,
+    same_value,
+)
+
+SID = "ps-661f87c614802d6c402cd82d"
+BODY = {"payment_session_id": SID, "status": ACTIVE, "updated": "2026-11-26T04:05:00.000Z",
+        "expires_at": "2026-11-26T04:30:00.000Z", "amount": 12.5, "items": [{"name": "Café"}]}
+EXPIRES = 1795667400.0  # 2026-11-26T04:30:00Z
+OWNER = Owner(MAIN)
+KEY = Actor(MAIN)
+
+
+def session(status: str = ACTIVE, owner: Owner = OWNER):
+    return Model().add(owner, {**BODY, "status": status}).ended(status) if status != ACTIVE else \
+        Model().add(owner, BODY)
+
+
+def answers(expectation) -> set[tuple]:
+    return {(o.check_id, o.accepted, o.status, o.error_code, o.after) for o in expectation.outcomes}
+
+
+@pytest.mark.parametrize(("status", "expected"), [
+    (ACTIVE, {("LIFE-CANCEL-ACTIVE", True, 200, None, CANCELED)}),
+    (CANCELED, {("LIFE-RECANCEL", False, 422, "INVALID_SESSION_STATUS", CANCELED)}),
+    (COMPLETED, {("LIFE-COMPLETED", False, 422, "INVALID_SESSION_STATUS", COMPLETED)}),
+    (EXPIRED, {("LIFE-EXPIRED", False, 422, "INVALID_SESSION_STATUS", EXPIRED)}),
+])
+def test_the_owner_cancels_only_an_active_session(status, expected):
+    assert answers(expect_cancel(session(status), KEY, EXPIRES - 600, 0.5)) == expected
+
+
+@pytest.mark.parametrize(("actor", "expected"), [
+    (Actor(MAIN, credential="invalid"), {("LIFE-AUTH-NO-EFFECT", False, 401, "INVALID_API_KEY", ACTIVE)}),
+    (Actor(OTHER), {("LIFE-OTHER-BUSINESS", False, 404, "NOT_FOUND", ACTIVE)}),
+    (Actor(OTHER, "sub-1"), {("LIFE-OTHER-BUSINESS", False, None, None, ACTIVE)}),
+    (Actor(MAIN, "sub-1"), {("LIFE-OTHER-SUBACCOUNT", False, None, None, ACTIVE)}),
+])
+def test_anyone_else_changes_nothing(actor, expected):
+    assert answers(expect_cancel(session(), actor, EXPIRES - 600, 0.5)) == expected
+
+
+def test_a_foreign_sub_account_should_get_404():
+    outcome, = expect_cancel(session(), Actor(MAIN, "sub-1"), EXPIRES - 600, 0.5).outcomes
+    assert (outcome.should.check_id, outcome.should.status) == ("LIFE-OTHER-SUBACCOUNT-404", 404)
+
+
+def test_choices_where_the_document_is_silent_are_sets_of_outcomes():
+    """The master account on its sub-account's session may act or not; a key with a password may work or be
+    refused (the 401 branch first: an answer neither allows is charged to the credentials)."""
+    sub_session = session(owner=Owner(MAIN, "sub-1"))
+    assert {(o.check_id, o.accepted) for o in expect_cancel(sub_session, KEY, EXPIRES - 600, 0.5).outcomes} == \
+        {("LIFE-CANCEL-ACTIVE", True), ("LIFE-OTHER-SUBACCOUNT", False)}
+    password = expect_cancel(session(), Actor(MAIN, credential="password"), EXPIRES - 600, 0.5)
+    assert [o.check_id for o in password.outcomes] == ["LIFE-AUTH-NO-EFFECT", "LIFE-CANCEL-ACTIVE"]
+
+
+def test_time_expires_a_session_nobody_read_and_is_undecided_near_its_expiry():
+    model = Model(margin=0.5)
+    model.add(OWNER, BODY)
+    assert model.sessions[SID].statuses_at(EXPIRES - 1, 0.5) == {ACTIVE}
+    assert model.sessions[SID].statuses_at(EXPIRES + 0.2, 0.5) == {ACTIVE, EXPIRED}
+    near = expect_cancel(model.at(SID, EXPIRES + 0.2), KEY, EXPIRES + 0.2, 0.5)
+    assert {o.check_id for o in near.outcomes} == {"LIFE-CANCEL-ACTIVE", "LIFE-EXPIRED"}
+    expired = model.at(SID, EXPIRES + 1)
+    assert expired.status == EXPIRED and "updated" in expired.loose
+    assert answers(expect_cancel(expired, KEY, EXPIRES + 1, 0.5)) == {
+        ("LIFE-EXPIRED", False, 422, "INVALID_SESSION_STATUS", EXPIRED)}
+
+
+def test_a_state_change_loosens_its_volatile_fields_until_the_next_read():
+    canceled = session().ended(CANCELED)
+    assert canceled.loose == {"updated", "payment_link_url"} and canceled.status == CANCELED
+    read = canceled.read({**BODY, "status": CANCELED, "updated": "2026-11-26T04:06:00Z", "payment_link_url": None})
+    assert read.loose == frozenset() and read.body["updated"] == "2026-11-26T04:06:00Z"
+    assert read.body["amount"] == 12.5  # a read fixes only what the model could not know
+
+
+def test_reads_variants_methods_and_bursts():
+    assert answers(expect_get(session(CANCELED), KEY, EXPIRES - 600, 0.5)) == {
+        ("LIFE-GET-CANCELED", True, 200, None, CANCELED)}
+    assert answers(expect_get(session(), Actor(OTHER), EXPIRES - 600, 0.5)) == {
+        ("LIFE-READ", False, None, None, ACTIVE)}
+    assert answers(expect_variant(session(), KEY)) == {("LIFE-ID-VARIANT", False, None, None, ACTIVE)}
+    assert answers(expect_method(session(), KEY)) == {("LIFE-METHOD-NO-EFFECT", False, None, None, ACTIVE)}
+    burst = expect_burst(session(), KEY, EXPIRES - 600, 0.5)
+    assert {"LIFE-CONCURRENT", "LIFE-FRAME"} <= set(burst.checks)
+    assert burst.after(True) == CANCELED
+
+
+def test_fields_are_compared_by_meaning():
+    assert same_value("2026-11-26T04:05:00Z", "2026-11-26T11:05:00.000+07:00") and same_value(10000, 10000.0)
+    assert not same_value(True, 1) and not same_value("Café", "Caf?")
+    assert changed_fields(BODY, {**BODY, "amount": 12, "updated": "x"}, frozenset({"updated"})) == ["amount"]

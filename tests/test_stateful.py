@@ -1,0 +1,87 @@
+"""The state machine against real servers (the bundled emulator and one fault, in-process): every step judged, the
+same seed the same sequence, a fault's failing sequence shrunk and replayable as a curl script."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from conformance.checks.catalogue import CATALOGUE, LIFECYCLE
+from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
+from conformance.emulator.variants import VARIANTS
+from conformance.generation.probe import Credentials
+from conformance.report.sequence import sequence_script, sequence_text
+from conformance.stateful.ledger import Budget
+from conformance.stateful.machine import Run, explore
+from conformance.stateful.sessions import Sessions
+from conformance.target.client import Target
+from conformance.target.redact import Redactor
+
+KEY, OTHER_KEY = list(DEFAULT_KEYS)[:2]
+EMULATOR = EmulatorConfig(api_keys=DEFAULT_KEYS, min_expiry_seconds=1)
+LIFECYCLE_IDS = {check.id for check in CATALOGUE if check.stage == LIFECYCLE}
+
+
+def explored(base_url: str, *, steps: int, seed: int = 1, shrink: float = 0.0) -> tuple[Run, list]:
+    """Explore `steps` steps; the run and every exchange sent, in order."""
+    sent: list = []
+    target = Target(base_url, on_exchange=sent.append)
+    credentials = Credentials(KEY, None, (OTHER_KEY,))
+    sessions = Sessions(target, credentials, given=[], completed=None, expired=None, test_control=True,
+                        known_ids=set())
+    run = Run(sessions, credentials, OTHER_KEY, "strict", LIFECYCLE_IDS, Budget(steps, 0.0), test_control=True)
+    explore(run, seed, shrink_seconds=shrink)
+    return run, sent
+
+
+def shape(sent: list) -> list[tuple[str, str, str]]:
+    """The requests in order: method, what the suite meant by it, and which session (numbered in order of creation;
+    ids differ from run to run)."""
+    names: dict[str, str] = {}
+    for exchange in sent:
+        if exchange.request.path == "/sessions" and exchange.response is not None:
+            created = exchange.response.json_or_none() or {}
+            names.setdefault(created.get("payment_session_id"), f"S{len(names)}")
+    return [(exchange.request.method, exchange.intent.description, names.get(exchange.intent.session_id, "-"))
+            for exchange in sent]
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    with running(EMULATOR) as base_url:
+        yield base_url
+
+
+def test_every_step_is_judged_and_a_conformant_server_passes(emulator):
+    run, _ = explored(emulator, steps=80)
+    assert 72 <= run.budget.steps <= 80 and run.ledger.sequences >= 4  # a step on a set-aside session is none
+    assert not run.ledger.failures, {k: f.violation for k, f in run.ledger.failures.items()}
+    assert sum(run.ledger.judged.values()) > 80
+    assert {"LIFE-CANCEL-ACTIVE", "LIFE-GET-CANCELED", "LIFE-FRAME", "LIFE-READ"} <= set(run.ledger.judged)
+    assert len(run.ledger.judged) >= 10
+
+
+def test_the_same_seed_sends_the_same_sequence(emulator):
+    first, second, other = (shape(explored(emulator, steps=30, seed=seed)[1]) for seed in (7, 7, 8))
+    assert first == second and len(first) > 30
+    assert first != other
+
+
+def test_a_fault_is_found_and_its_sequence_shrunk_and_replayable(tmp_path):
+    with running(EMULATOR, api=VARIANTS["cancel-touches-siblings"].api) as base_url:
+        run, _ = explored(base_url, steps=40, shrink=3.0)
+        failure = run.ledger.failures["LIFE-FRAME"]
+        assert set(run.ledger.failures) == {"LIFE-FRAME"} and failure.minimal
+        assert run.ledger.lengths["LIFE-FRAME"] == 2  # the start (its sessions) and one cancel
+        redactor = Redactor({KEY: "XENDIT_API_KEY", OTHER_KEY: "XENDIT_OTHER_API_KEY"})
+        text = sequence_text(failure.steps, redactor)
+        assert "<- the failing step" in text and "model:" in text and KEY not in text
+        script = sequence_script(failure.steps, redactor)
+        assert KEY not in script and OTHER_KEY not in script and "${S1}" in script
+        path = tmp_path / "sequence.sh"
+        path.write_text(script)
+        done = subprocess.run(["bash", str(path)], capture_output=True, text=True, timeout=60,
+                              env={"XENDIT_API_KEY": KEY, "XENDIT_OTHER_API_KEY": OTHER_KEY, "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    assert "created ps-" in done.stdout and "→ 200" in done.stdout
