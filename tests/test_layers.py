@@ -1,7 +1,7 @@
 """The architecture, enforced: spec → target/model → checks → generation/stateful → results → suite →
-report/evidence → run → compare/replay → the command line, with the emulator beside them. A module may import its own layer and the ones
-before it, never one after (imports inside functions included). Generation comes after the checks because it
-explores by sending and shrinking on what the checks find."""
+report/evidence → run → compare/replay → the command line, with the emulator beside them. A module may import its
+own layer and the ones before it, never one after (imports inside functions included). Generation comes after the
+checks because it explores by sending and shrinking on what the checks find."""
 
 from __future__ import annotations
 
