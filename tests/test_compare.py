@@ -26,7 +26,7 @@ from tests.fakes import free_port
 
 KEY_A, KEY_B = DEFAULT_KEYS
 ENV = {"CMP_KEY": KEY_A, "CMP_OTHER_KEY": KEY_B}
-BASE = RunConfig(seed=1, max_examples=10)
+BASE = RunConfig(seed=1, max_examples=10, max_steps=40)
 EMULATOR = EmulatorConfig(api_keys=DEFAULT_KEYS, test_control=True, min_expiry_seconds=1)
 LIFECYCLE_422 = {"cancel the CANCELED session again", "cancel a COMPLETED session", "cancel a EXPIRED session",
                  "one of 8 concurrent cancels"}
@@ -79,7 +79,7 @@ def not_found_code_runs(servers):
     """Observations of the reference and of a variant whose 404s carry SESSION_NOT_FOUND."""
     runs = {}
     for name, url in [("reference", servers.reference), ("faulty", servers.not_found_code)]:
-        config = RunConfig(base_url=url, api_key=KEY_A, other_api_key=KEY_B, test_control=True, seed=1,
+        config = RunConfig(max_steps=40, base_url=url, api_key=KEY_A, other_api_key=KEY_B, test_control=True, seed=1,
                            max_examples=10, fixed_corpus=True)  # as compare() runs every target
         runs[name] = observations(*collect(config))
     return runs

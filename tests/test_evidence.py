@@ -34,8 +34,9 @@ SIGNER = Ed25519PrivateKey.generate()
 def run(tmp_path_factory):
     """A finished run against the bundled emulator, its reports written as `conformance run` writes them."""
     out = tmp_path_factory.mktemp("run")
-    config = RunConfig(seed=3, max_examples=5, junit_xml=out / "junit.xml", json_report=out / "report.json",
-                       html_report=out / "report.html", transcript=out / "transcript.jsonl")
+    config = RunConfig(seed=3, max_steps=40, max_examples=5, junit_xml=out / "junit.xml",
+                       json_report=out / "report.json", html_report=out / "report.html",
+                       transcript=out / "transcript.jsonl")
     result, _ = collect(config)
     write_reports(result, config)
     reports = {"junit": config.junit_xml, "json": config.json_report, "html": config.html_report,

@@ -66,7 +66,7 @@ def failing(tmp_path_factory):
     out = tmp_path_factory.mktemp("html")
     emulator = EmulatorConfig(api_keys=DEFAULT_KEYS, test_control=True, min_expiry_seconds=1)
     with running(emulator, api=VARIANTS["unauthorized-code"].api) as base_url:
-        config = RunConfig(base_url=base_url, api_key=KEY, other_api_key=OTHER_KEY, test_control=True,
+        config = RunConfig(max_steps=40, base_url=base_url, api_key=KEY, other_api_key=OTHER_KEY, test_control=True,
                            max_examples=5, progress=False, junit_xml=out / "junit.xml",
                            json_report=out / "report.json", html_report=out / "report.html")
         code = run(config, Console(file=io.StringIO()))

@@ -69,8 +69,8 @@ def junit():
     key, other = list(DEFAULT_KEYS)[:2]
     emulator = EmulatorConfig(api_keys=DEFAULT_KEYS, test_control=True, min_expiry_seconds=1)
     with running(emulator, api=VARIANTS["unauthorized-code"].api) as base_url:
-        result, _ = collect(RunConfig(base_url=base_url, api_key=key, other_api_key=other, test_control=True,
-                                      max_examples=5, progress=False))
+        result, _ = collect(RunConfig(max_steps=40, base_url=base_url, api_key=key, other_api_key=other,
+                                      test_control=True, max_examples=5, progress=False))
     return SimpleNamespace(result=result, root=ET.fromstring(render_junit(result)))
 
 

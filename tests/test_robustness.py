@@ -214,7 +214,7 @@ def test_a_check_that_raises_is_that_checks_error_and_the_run_goes_on(tmp_path, 
 
     monkeypatch.setitem(stateless.STATELESS_CHECKS, "CANCEL-STATUS", broken)
     output = io.StringIO()
-    code = run(RunConfig(max_examples=5, junit_xml=tmp_path / "j.xml",
+    code = run(RunConfig(max_examples=5, max_steps=40, junit_xml=tmp_path / "j.xml",
                          checks=["CANCEL-STATUS", "CANCEL-NOT-FOUND", "LIFE-RECANCEL"]), Console(file=output))
     assert code == 4 and "CANCEL-STATUS (MUST) errored" in output.getvalue()  # not judged: INCOMPLETE
     verdicts = {case.name.split()[0]: {type(r) for r in case.result}

@@ -70,7 +70,7 @@ def test_each_error_code_is_a_statement_covered_by_the_checks_that_quote_it():
 
 def test_the_operation_description_is_two_statements_each_with_its_own_checks():
     assert {check.id for check in _row(f"{OPERATION}/description", "Cancels an ACTIVE Session").checks} == {
-        "LIFE-CANCEL-ACTIVE", "LIFE-GET-CANCELED"}
+        "LIFE-CANCEL-ACTIVE", "LIFE-GET-CANCELED", "LIFE-FRAME"}
     assert {check.id for check in _row(f"{OPERATION}/description", "Hosted Checkout URL will be invalid").checks} == {
         "LIFE-CHECKOUT"}
 

@@ -33,7 +33,7 @@ EMULATOR = EmulatorConfig(min_expiry_seconds=1)
 def in_process(tmp_path: Path, base_url: str, *, key: str = KEY_A, **options) -> tuple[int, dict, str]:
     """Run the suite in this process: (exit code, report.json, terminal output)."""
     output = io.StringIO()
-    config = RunConfig(base_url=base_url, api_key=key, max_examples=5, junit_xml=tmp_path / "junit.xml",
+    config = RunConfig(base_url=base_url, api_key=key, max_examples=5, max_steps=40, junit_xml=tmp_path / "junit.xml",
                        json_report=tmp_path / "report.json", html_report=tmp_path / "report.html", **options)
     code = run(config, Console(file=output, width=200))
     return code, json.loads((tmp_path / "report.json").read_text()), output.getvalue()
@@ -98,7 +98,8 @@ def test_a_given_session_that_is_not_active_is_reported(tmp_path):
         done, report, output = in_process(tmp_path, base_url, checks=["LIFE-GET-CANCELED"], session_ids=[unknown])
     assert done == 0, output
     [dropped] = report["safety"]["dropped_sessions"]
-    assert dropped["id"] == unknown and "not ACTIVE on the target (GET answered 404" in dropped["reason"]
+    assert dropped["id"] == unknown
+    assert "not readable as the run's key's session (GET answered 404)" in dropped["reason"]
     assert f"--session-id {unknown} not used" in output
 
 

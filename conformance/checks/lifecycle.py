@@ -384,7 +384,7 @@ def frame(step: Step) -> Verdict:
 
 
 @judgement(Check("LIFE-READ", LIFECYCLE, SHOULD, "state",
-                 inferred(f"{FACTS} §5.1",
+                 inferred(f"{FACTS} §5",
                           "the lifecycle: ACTIVE until completed, expired (at expires_at) or canceled, each final; "
                           "GET /sessions/{id} (get-session) shows the session as it is to its owner, and, as cancel "
                           "says of sessions that do not belong to your business, to nobody else"),

@@ -12,7 +12,7 @@ from conformance.checks.stateless import NA, STATELESS_CHECKS
 from conformance.checks.verdict import CheckContext, Violation
 from conformance.target.exchange import Exchange
 
-KEPT_FAILURES = 10
+KEPT_FAILURES = 10  # per check and family of inputs, so that one family's failures never hide another's
 
 
 @dataclass
@@ -63,7 +63,8 @@ class Recorder:
             self.applied.update(applied)
             for check_id, violation in found.items():
                 self.failed[check_id] += 1
-                if len(self.failures[check_id]) < KEPT_FAILURES:
+                family = exchange.intent.family
+                if sum(item.exchange.intent.family == family for item in self.failures[check_id]) < KEPT_FAILURES:
                     self.failures[check_id].append(Failure(check_id, violation, exchange))
         return found
 
@@ -97,4 +98,4 @@ class Recorder:
             same = next((item for item in failures if item.exchange is exchange), None)
             minimal = same or Failure(check_id, violation, exchange)
             minimal.minimal = True
-            self.failures[check_id] = [minimal, *(item for item in failures if item is not same)][:KEPT_FAILURES]
+            self.failures[check_id] = [minimal, *(item for item in failures if item is not same)]
