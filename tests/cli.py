@@ -15,14 +15,11 @@ from pathlib import Path
 from click.testing import CliRunner
 
 SETTINGS_PREFIXES = ("XENDIT_", "CONFORMANCE_")
-TEST_BUDGET = {"CONFORMANCE_MAX_STEPS": "40"}  # a lifecycle exploration of 40 steps unless a test asks for more:
-# the tests of the run's machinery need its stages, not the 210 steps of a real run (test_stateful measures those)
 
 
 def environment(env: dict | None = None) -> dict[str, str]:
-    """This process's environment without XENDIT_ and CONFORMANCE_ settings, with the test budget, plus `env`."""
-    return {**{k: v for k, v in os.environ.items() if not k.startswith(SETTINGS_PREFIXES)}, **TEST_BUDGET,
-            **(env or {})}
+    """This process's environment without XENDIT_ and CONFORMANCE_ settings, plus `env`."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith(SETTINGS_PREFIXES)}, **(env or {})}
 
 
 def command(*args: str) -> list[str]:
@@ -43,7 +40,7 @@ def invoke(*args: str, env: dict | None = None, cwd: str | Path | None = None) -
     traceback, the test errs."""
     from conformance.cli import main
 
-    scrubbed = {**{k: None for k in os.environ if k.startswith(SETTINGS_PREFIXES)}, **TEST_BUDGET}
+    scrubbed = {k: None for k in os.environ if k.startswith(SETTINGS_PREFIXES)}
     with contextlib.chdir(cwd) if cwd else contextlib.nullcontext():
         result = CliRunner().invoke(main, list(args), env={**scrubbed, **(env or {})})
     if result.exception is not None and not isinstance(result.exception, SystemExit):

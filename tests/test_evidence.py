@@ -34,7 +34,7 @@ SIGNER = Ed25519PrivateKey.generate()
 def run(tmp_path_factory):
     """A finished run against the bundled emulator, its reports written as `conformance run` writes them."""
     out = tmp_path_factory.mktemp("run")
-    config = RunConfig(seed=3, max_steps=40, max_examples=5, junit_xml=out / "junit.xml",
+    config = RunConfig(seed=3, max_examples=5, junit_xml=out / "junit.xml",
                        json_report=out / "report.json", html_report=out / "report.html",
                        transcript=out / "transcript.jsonl")
     result, _ = collect(config)

@@ -35,7 +35,7 @@ def test_dry_run_sends_nothing():
         done = invoke("run", "--base-url", base_url, "--api-key", KEY, "--dry-run")
     assert done.returncode == 0, done.stderr
     assert log == []
-    for expected in ["CANCEL-NOT-FOUND", "LIFE-CONCURRENT", "up to 8 are created", "confirmed absent with a GET"]:
+    for expected in ["CANCEL-NOT-FOUND", "LIFE-CONCURRENT", "model-checked steps", "confirmed absent with a GET"]:
         assert expected in done.stdout
 
 

@@ -31,9 +31,11 @@ EMULATOR = EmulatorConfig(min_expiry_seconds=1)
 
 
 def in_process(tmp_path: Path, base_url: str, *, key: str = KEY_A, **options) -> tuple[int, dict, str]:
-    """Run the suite in this process: (exit code, report.json, terminal output)."""
+    """Run the suite in this process: (exit code, report.json, terminal output); a short lifecycle exploration
+    unless `max_steps` says otherwise."""
     output = io.StringIO()
-    config = RunConfig(base_url=base_url, api_key=key, max_examples=5, max_steps=40, junit_xml=tmp_path / "junit.xml",
+    options = {"max_steps": 40, **options}
+    config = RunConfig(base_url=base_url, api_key=key, max_examples=5, junit_xml=tmp_path / "junit.xml",
                        json_report=tmp_path / "report.json", html_report=tmp_path / "report.html", **options)
     code = run(config, Console(file=output, width=200))
     return code, json.loads((tmp_path / "report.json").read_text()), output.getvalue()
@@ -165,7 +167,8 @@ def test_a_whole_run_through_a_path_prefix_is_conformant(tmp_path):
     port = free_port()
     with prefix_proxy(f"http://127.0.0.1:{port}", "/xendit") as base_url, running(
             EmulatorConfig(port=port, min_expiry_seconds=1, public_url=base_url)):
-        done, report, output = in_process(tmp_path, base_url, other_api_key=KEY_B, test_control=True)
+        done, report, output = in_process(tmp_path, base_url, other_api_key=KEY_B, test_control=True,
+                                          max_steps=210)
     assert done == 0 and report["verdict"] == "conformant", output
     assert outcomes(report)["LIFE-CHECKOUT"] == "passed"
 

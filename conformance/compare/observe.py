@@ -20,6 +20,7 @@ IGNORED_FAMILIES = {"retry", "safety"}  # the suite's own repeats of a failing r
 # failures) and its safety GETs (none for a target known to hold no real sessions): not part of the corpus
 MAX_DEPTH = 32
 DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+DATE_TIME_BYTES = re.compile(DATE_TIME.pattern.encode())  # in request bodies: instants the run computed (expires_at)
 URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
 NOT_SENT, NO_RESPONSE = "not sent", "no response"
 
@@ -145,7 +146,9 @@ class Normaliser:
                                for name, value in request.headers.items()))
         body = ""
         if request.body:
-            normalised = request.body.replace(self.tag.encode(), b"{tag}")
+            tagged = request.body.replace(self.tag.encode(), b"{tag}").replace(self.tag.replace("-", "").encode(),
+                                                                                b"{tag}")  # alphanumeric ids
+            normalised = DATE_TIME_BYTES.sub(b"{date-time}", tagged)
             body = hashlib.sha256(normalised).hexdigest()
         return Case(exchange.intent.family, exchange.intent.description, request.method,
                     self.redactor.text(path), headers, body)

@@ -149,8 +149,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         return actor_headers(key_kind, sub, key=keys[owner], other_key=keys[other], business=owner)
 
     def _send(self, description: str, method: str, path: str, session_id: str, headers: dict, expected: str,
-              payload: bytes | None = None) -> Exchange:
-        exchange = self.run.sessions.send(description, method, path, session_id, headers, payload)
+              payload: bytes | None = None, family: str = "lifecycle") -> Exchange:
+        exchange = self.run.sessions.send(description, method, path, session_id, headers, payload, family=family)
         self.trace.append((exchange, expected))
         return exchange
 
@@ -412,7 +412,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         if self.run.no_real_sessions:
             return None
         exchange = self._send("confirm that the variant is unknown before cancelling it", "GET",
-                              f"/sessions/{segment(variant)}", variant, headers, "404 (an unknown id)")
+                              f"/sessions/{segment(variant)}", variant, headers, "404 (an unknown id)",
+                              family="safety")
         if status(exchange) == 404 or body(exchange).get("payment_session_id") in self.model.sessions:
             return None
         return (f"not sent: a GET of {variant!r} answered {status(exchange) or exchange.skipped or exchange.error}, "
