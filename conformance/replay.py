@@ -13,11 +13,12 @@ from pathlib import Path
 from conformance.checks.stateless import STATELESS_CHECKS
 from conformance.checks.verdict import CheckContext, Violation
 from conformance.exitcodes import ExitCode
-from conformance.generation.probe import segment
+from conformance.generation.probe import Credentials
 from conformance.safety import live_risk, to_confirm
 from conformance.spec.schemas import Schemas
 from conformance.spec.stage import load_repaired
-from conformance.target.client import Target, TargetUnreachable, basic
+from conformance.suite.sessions import Sessions
+from conformance.target.client import Target, TargetUnreachable
 from conformance.target.exchange import Exchange, Intent
 
 VARIABLES = ("XENDIT_API_KEY", "XENDIT_OTHER_API_KEY")
@@ -81,16 +82,16 @@ def _load(report_path: Path, failure_id: str) -> tuple[dict, dict, dict]:
 
 
 def _confirm_unknown(target: Target, intent: Intent, method: str) -> None:
-    """The run's safety rule: an id the suite did not create is sent a state-changing request only after a GET with
-    the configured key answered 404 for it."""
-    key = os.environ.get("XENDIT_API_KEY", "")
+    """The run's own safety rule (Sessions.unsafe): an id the suite did not create is sent a state-changing request
+    only after a GET with the configured key answered 404 for it."""
+    sessions = Sessions(target, Credentials(os.environ.get("XENDIT_API_KEY", "")), given=[], completed=None,
+                        expired=None, test_control=False, known_ids=set())
     for session_id in sorted(to_confirm(method, intent.session_id)):
-        answer = target.send(intent, "GET", f"/sessions/{segment(session_id)}", {"Authorization": basic(key)})
-        if answer.response is None:
-            raise ReplayError(f"{target.base_url} does not answer ({answer.error})", ExitCode.UNREACHABLE)
-        if answer.response.status != 404:
-            raise ReplayError(f"not replayed: a GET with your key answered {answer.response.status} for "
-                              f"{session_id!r}, not 404: it may be a real session (the run's safety rule)")
+        withholding = sessions.unsafe(session_id)
+        if withholding and withholding.status == "no response":
+            raise ReplayError(f"{target.base_url} does not answer ({withholding.reason})", ExitCode.UNREACHABLE)
+        if withholding:
+            raise ReplayError(f"not replayed: {withholding.reason}")
 
 
 def replay(report_path: Path, failure_id: str, base_url: str | None, allow_live: bool = False) -> Replayed:

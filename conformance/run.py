@@ -75,7 +75,7 @@ def _cache_dir() -> Path:
 
 def _pytest_args() -> list[str]:
     return [str(SUITE), "-c", str(SUITE / "suite.ini"), "--rootdir", str(SUITE), "-p", "no:cacheprovider",
-            "-p", "no:terminal", "-p", "no:schemathesis", "-p", "no:conformance", "--assert=plain",
+            "-p", "no:terminal", "-p", "no:schemathesis", "-p", "no:conformance", "--assert=plain", "--capture=no",
             "-W", "ignore::DeprecationWarning"]
 
 

@@ -23,7 +23,7 @@ from conformance.generation.probe import Credentials
 from conformance.run import run
 from conformance.stateful.sessions import Sessions
 from conformance.target.client import Target
-from tests.cli import invoke
+from tests.cli import conformance, invoke
 from tests.fakes import AUTHORIZED, KEY, NOT_FOUND, free_port, prefix_proxy, reply, serve, slow
 
 KEY_A, KEY_B = DEFAULT_KEYS
@@ -107,9 +107,14 @@ def test_a_given_session_that_is_not_active_is_reported(tmp_path):
 
 def test_progress_moves_every_second_without_a_terminal(tmp_path):
     """Against a target answering in 50 ms, the stateless stage sends for several seconds: status lines come
-    meanwhile, with the requests per family, before the stage's results."""
+    meanwhile, with the requests per family, before the stage's results — through the real command, whose output
+    the suite's own pytest session must not capture."""
     with serve(slow(0.05)) as base_url:
-        _, _, output = in_process(tmp_path, base_url, key=KEY, checks=["CANCEL-NOT-FOUND", "CANCEL-AUTH"])
+        done = conformance("run", "--base-url", base_url, "--api-key", KEY, "--max-examples", "5", "--checks",
+                           "CANCEL-NOT-FOUND,CANCEL-AUTH", "--junit-xml", str(tmp_path / "j.xml"), "--json-report",
+                           str(tmp_path / "r.json"), "--html-report", str(tmp_path / "r.html"),
+                           env={"PYTHONUNBUFFERED": "1"})
+    output = done.stdout
     lines = output.splitlines()
     status = [line for line in lines if "[stateless]" in line and " requests (" in line]
     first_result = next(i for i, line in enumerate(lines) if "CANCEL-NOT-FOUND" in line)
