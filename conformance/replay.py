@@ -17,7 +17,7 @@ from conformance.generation.probe import Credentials
 from conformance.safety import live_risk, to_confirm
 from conformance.spec.schemas import Schemas
 from conformance.spec.stage import load_repaired
-from conformance.suite.sessions import Sessions
+from conformance.stateful.sessions import Sessions
 from conformance.target.client import Target, TargetUnreachable
 from conformance.target.exchange import Exchange, Intent
 

@@ -95,7 +95,8 @@ class Run:
     ledger: Ledger = field(default_factory=Ledger)
     skew: float | None = None  # the target's clock minus ours, seconds
     expiry_supported: bool = True  # the target accepted an expires_at EXPIRY_LEAD_SECONDS ahead
-    checkout_served: bool = False  # some session's checkout link answered 2XX while it was ACTIVE
+    checkout_served: bool | None = None  # a session's checkout link answered 2XX while it was ACTIVE (None: not
+    # tried yet; without it a link that answers nothing proves nothing)
     other_business_id: str | None = None
     create_error: str | None = None  # why the run has no session at all
     fixed_corpus: bool = False  # send the same requests whatever the target answers (compare): nothing set aside
@@ -208,6 +209,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         if advanced is not session and not found:
             found += self._judge(Step(expect_get(advanced, Actor(session.owner.business, session.owner.sub_account),
                                                  self.run.now(), MARGIN_SECONDS), [reread]))
+        if advanced.status == CANCELED != session.status:
+            found += self._follow_link(session, advanced)
         self.model.set(self._learn(advanced, reread))
         for other, _, exchange in others:
             self.model.set(self._learn(other, exchange))
@@ -270,7 +273,10 @@ class LifecycleMachine(RuleBasedStateMachine):
         if self.run.other_key:
             made.append(self._create(Owner(OTHER), plain_body(f"{tag}-other"),
                                      "create a session of the other business"))
-        return multiple(*filter(None, made))
+        made = list(filter(None, made))
+        if self.run.checkout_served is None and made:  # once a run: whether the target serves checkout links
+            self._follow_link(made[-1], made[-1])
+        return multiple(*made)
 
     def _given(self) -> list[Session]:
         """The sessions the user gave (--session-id, --completed-session-id, ...), in the first sequence only: read
@@ -408,16 +414,17 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     def _unsafe(self, variant: str, headers: dict) -> str | None:
         """Why the variant must not be cancelled: unless the target holds only the run's sessions, a GET with the
-        owner's key must show it unknown (404), or show one of the run's own sessions (a normalising server)."""
+        owner's key must show it unknown (404, or 400: refused as malformed before any lookup), or show one of the
+        run's own sessions (a normalising server)."""
         if self.run.no_real_sessions:
             return None
         exchange = self._send("confirm that the variant is unknown before cancelling it", "GET",
                               f"/sessions/{segment(variant)}", variant, headers, "404 (an unknown id)",
                               family="safety")
-        if status(exchange) == 404 or body(exchange).get("payment_session_id") in self.model.sessions:
+        if status(exchange) in (400, 404) or body(exchange).get("payment_session_id") in self.model.sessions:
             return None
         return (f"not sent: a GET of {variant!r} answered {status(exchange) or exchange.skipped or exchange.error}, "
-                "not 404 nor one of the run's sessions")
+                "not 404 (or 400) nor one of the run's sessions")
 
     @rule(session=sessions)
     def other_methods(self, session):
@@ -532,21 +539,31 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     @rule(session=sessions)
     def checkout(self, session):
-        """The hosted checkout link: served while ACTIVE; invalid once canceled (LIFE-CHECKOUT)."""
+        """The hosted checkout link, read at any time: served while ACTIVE; invalid once canceled (LIFE-CHECKOUT)."""
         current = self._at(session)
-        path = self._checkout_path(current.body.get("payment_link_url"))
-        if path is None or not self._usable(session):
+        if self._link_path(current) is None or not self._usable(session):
             return
-        expectation = Expectation("checkout", current, Actor(MAIN), (), ("LIFE-CHECKOUT",))
-        exchange = self._send("checkout link", "GET", path, current.id, {},
-                              "a 4XX once canceled" if current.status == CANCELED else "200 while ACTIVE")
-        if current.status == ACTIVE and accepted(exchange):
-            self.run.checkout_served = True
-        elif current.status == CANCELED and self.run.checkout_served:
-            self._conclude(self._judge(Step(expectation, [exchange])), [current])
+        self._conclude(self._follow_link(current, current), [current])
 
-    def _checkout_path(self, link: object) -> str | None:
-        """The link's path through the target (None: no link, or one not under the target's base URL)."""
+    def _follow_link(self, before: Session, now: Session) -> list[tuple[str, Finding]]:
+        """GET the checkout link `before` had (the session's link while ACTIVE: a cancel may null it) as the session
+        is `now`: while ACTIVE it shows that the target serves links; once canceled it must not (judged only if some
+        link was served)."""
+        path = self._link_path(before)
+        if path is None or (now.status != ACTIVE and not self.run.checkout_served):
+            return []
+        expectation = Expectation("checkout", now, Actor(MAIN), (), ("LIFE-CHECKOUT",))
+        exchange = self._send("checkout link", "GET", path, now.id, {},
+                              "a 4XX once canceled" if now.status == CANCELED else "200 while ACTIVE")
+        if now.status == ACTIVE:
+            self.run.checkout_served = self.run.checkout_served or accepted(exchange)
+            return []
+        return self._judge(Step(expectation, [exchange]))
+
+    def _link_path(self, session: Session) -> str | None:
+        """The session's checkout link as a path through the target (None: no link, or one not under the target's
+        base URL)."""
+        link = session.body.get("payment_link_url")
         return self.run.sessions.target.path_of(link) if isinstance(link, str) else None
 
 
