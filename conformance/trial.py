@@ -30,6 +30,8 @@ from conformance.exitcodes import ExitCode
 KEY, OTHER_KEY = list(DEFAULT_KEYS)[:2]
 EMULATOR = EmulatorConfig(api_keys=DEFAULT_KEYS, test_control=True, min_expiry_seconds=1)
 TIMEOUT_SECONDS = 300
+TRIAL_OPTIONS = ("--max-steps", "30", "--no-shrink")  # what the catalogue's verdicts are measured with: the opening
+# sequence and a short exploration; shrinking finds nothing new (bench_mutants measures the default budget)
 
 
 @dataclass
@@ -105,8 +107,8 @@ def run_against(base_url: str, options: tuple[str, ...] = (), checks: Iterable[s
 
 
 def _config_of(options: tuple[str, ...]) -> dict:
-    """RunConfig fields for the `conformance run` options a variant may need (``--profile P``,
-    ``--fail-on-should``); any other option is an error rather than silently ignored."""
+    """RunConfig fields for the `conformance run` options a trial may need (``--profile P``, ``--fail-on-should``,
+    ``--no-shrink``, ``--max-steps N``, ``--seed N``); any other option is an error rather than silently ignored."""
     fields, rest = {}, list(options)
     while rest:
         option = rest.pop(0)
@@ -114,6 +116,10 @@ def _config_of(options: tuple[str, ...]) -> dict:
             fields["profile"] = rest.pop(0)
         elif option == "--fail-on-should":
             fields["fail_on_should"] = True
+        elif option == "--no-shrink":
+            fields["shrink"] = False
+        elif option in ("--max-steps", "--seed") and rest:
+            fields[option[2:].replace("-", "_")] = int(rest.pop(0))
         else:
             raise ValueError(f"run_in_process does not know the option {option!r}; use run_against")
     return fields

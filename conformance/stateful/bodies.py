@@ -124,3 +124,24 @@ def plain_body(reference_id: str, expires_at: str | None = None) -> dict:
             "success_return_url": "https://example.com/conformance/success",
             "cancel_return_url": "https://example.com/conformance/cancel"}
     return body | ({"expires_at": expires_at} if expires_at else {})
+
+
+def rich_body(tag: str, mode: str) -> dict:
+    """A session with every optional field the document lets `mode` have (a customer, items, metadata, non-ASCII
+    text, a decimal amount): the opening sequence cancels one of each mode, so that every field is compared across a
+    cancel whatever the budget."""
+    body = {"reference_id": f"{tag}-rich", "session_type": "PAY", "mode": mode, "currency": "PHP", "country": "PH",
+            "amount": 1234.5, "description": "Pesanan #123 — kopi ☕", "locale": "en",
+            "customer": {"type": "INDIVIDUAL", "reference_id": f"{tag.replace('-', '')}cust1",
+                         "email": "customer@example.com",
+                         "individual_detail": {"given_names": "Nguyen", "surname": "Tran"}},
+            "items": [{"reference_id": "sku-1", "type": enum_of_items()[0], "name": "注文 42",
+                       "net_unit_amount": 1234.5, "quantity": 1, "category": "general",
+                       "metadata": {"colour": "biru"}}],
+            "metadata": {"order": "Đơn hàng số 7", "kanal": "ชำระเงิน"}, "capture_method": "AUTOMATIC",
+            "allow_save_payment_method": "OPTIONAL", "allowed_payment_channels": ["CARDS"],
+            "notification_channels": ["EMAIL"]}
+    if mode == "COMPONENTS":
+        return body | {"components_configuration": {"origins": ["https://shop.example.com"]}}
+    return body | {"success_return_url": "https://example.com/conformance/success",
+                   "cancel_return_url": "https://example.com/conformance/cancel"}

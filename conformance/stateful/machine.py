@@ -55,7 +55,7 @@ from conformance.model.state import (
     Session,
     instant,
 )
-from conformance.stateful.bodies import create_bodies, plain_body
+from conformance.stateful.bodies import create_bodies, plain_body, rich_body
 from conformance.stateful.ledger import Budget, Ledger, Trace
 from conformance.stateful.sessions import Sessions
 from conformance.stateful.variants import (
@@ -262,10 +262,11 @@ class LifecycleMachine(RuleBasedStateMachine):
     def start(self, data):
         """Every sequence starts with two ACTIVE sessions of the main business (a generated body and a plain one),
         one of a sub-account (where the run may create them) and one of the other business."""
-        if not self._begin():
-            return multiple()
+        return multiple(*self._open(data.draw(create_bodies(self.run.sessions.tag)))) if self._begin() else multiple()
+
+    def _open(self, payload: dict) -> list[Session]:
         tag = self.run.sessions.tag
-        made = [*self._given(), self._create(self.run.main, data.draw(create_bodies(tag)), "create a session"),
+        made = [*self._given(), self._create(self.run.main, payload, "create a session"),
                 self._create(self.run.main, plain_body(f"{tag}-start"), "create a second session")]
         if self.run.sub_accounts:
             made.append(self._create(Owner(MAIN, OTHER_SUB_ACCOUNT), plain_body(f"{tag}-start"),
@@ -276,7 +277,66 @@ class LifecycleMachine(RuleBasedStateMachine):
         made = list(filter(None, made))
         if self.run.checkout_served is None and made:  # once a run: whether the target serves checkout links
             self._follow_link(made[-1], made[-1])
-        return multiple(*made)
+        return made
+
+    def opening(self) -> Session | None:
+        """The opening sequence, before Hypothesis explores: each kind of step once, in the order that judges every
+        lifecycle check (read, refused cancels, id variants, other methods, isolation, cancel, read, cancel again,
+        races, test control), on sessions with every optional field, so that any budget judges them all. It spends
+        the same budget; its failures are shrunk like the others. It also creates a session that expires a second
+        later, held out of the model (nobody reads it), and returns it: `closing` cancels it once the exploration
+        has waited out its expiry."""
+        if not self._begin():
+            return None
+        tag = self.run.sessions.tag
+        expiring = self._expiring() if self._may_wait() else None
+        if expiring is not None:
+            del self.model.sessions[expiring.id]
+        self._open(rich_body(tag, "PAYMENT_LINK"))
+        self._create(self.run.main, rich_body(tag, "COMPONENTS"), "create a COMPONENTS session")
+        for step in (self._reads, self.cancel_as, self.cancel_variants, self.other_methods, self.cancel_encoded,
+                     self.cancel_for):
+            if (session := self._active()) is not None:
+                step(session)
+        self.isolation()
+        if (session := self._active()) is not None:
+            self.cancel(session)
+            self.get(session, "key", "owner")
+            self.cancel(session)
+        for step in (self.burst, self._burst_two, *(
+                lambda session, action=action: (self.get(session, "key", "owner"), self.control(session, action))
+                for action in ("complete", "expire") if self.run.test_control)):
+            if (session := self._active()) is not None:
+                step(session)
+        return expiring
+
+    def closing(self, expiring: Session) -> None:
+        """Cancel the opening's expiring session, unread since its creation (its frame was the exploration: other
+        sequences' requests, so no frame condition here)."""
+        self.model.set(expiring)
+        self._cancel_expired(expiring, frame=False)
+
+    def _may_wait(self) -> bool:
+        return "LIFE-EXPIRED" in self.run.selected and self.run.budget.can_wait(WAIT)
+
+    def _reads(self, session: Session) -> None:
+        """GETs by the owner, with the key altered, for another sub-account and by the other business."""
+        for key, sub in (("key", "owner"), ("key-upper", "owner"), ("key", "another"), ("other-key", "none")):
+            self.get(session, key, sub)
+
+    def _burst_two(self, session: Session) -> None:
+        others = [other for other in self.model.others({session.id}) if other.status == ACTIVE]
+        self.burst_distinct([session, *others[:1]])
+
+    def _active(self) -> Session | None:
+        """An ACTIVE session of the main owner the model still vouches for; a new one if there is none."""
+        now = self.run.now()
+        for session in self.model.others(set()):
+            if session.owner == self.run.main and self.model.at(session.id, now).status == ACTIVE:
+                return self.model.sessions[session.id]
+        if not self._begin():
+            return None
+        return self._create(self.run.main, plain_body(f"{self.run.sessions.tag}-opening"), "create a session")
 
     def _given(self) -> list[Session]:
         """The sessions the user gave (--session-id, --completed-session-id, ...), in the first sequence only: read
@@ -513,13 +573,18 @@ class LifecycleMachine(RuleBasedStateMachine):
             self.model.set(current.ended(done).loosen("expires_at").read(data))  # expiring early moves it
         self._cancel(session, "key", "owner")
 
-    @precondition(lambda self: self.run.budget.can_wait(WAIT))
+    @precondition(lambda self: self._may_wait())
     @rule(target=sessions)
     def expire_unread(self):
         """A session created to expire a second later, its expiry waited out, then cancelled without reading it.
         Each attempt is charged a whole wait, taken or not (so that whether it is drawn does not depend on timing)."""
-        if not self._begin():
+        if not self._begin() or (session := self._expiring()) is None:
             return multiple()
+        self._cancel_expired(session)
+        return self.model.sessions[session.id]
+
+    def _expiring(self) -> Session | None:
+        """A session of the main owner created to expire EXPIRY_LEAD_SECONDS from now; the wait is charged."""
         self.run.budget.waited += WAIT
         expires = self.run.now() + EXPIRY_LEAD_SECONDS + 0.3  # slack for a slow request
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(expires)) + f".{int(expires % 1 * 1000):03d}Z"
@@ -527,15 +592,17 @@ class LifecycleMachine(RuleBasedStateMachine):
                                "create a session that expires in a second")
         if session is None:
             self.run.expiry_supported = False
-            return multiple()
-        time.sleep(max(0.0, (session.expires_at or expires) + MARGIN_SECONDS + 0.05 - self.run.now()))
+        return session
+
+    def _cancel_expired(self, session: Session, frame: bool = True) -> None:
+        """Wait out `session`'s expiry, then cancel it without reading it first."""
+        time.sleep(max(0.0, (session.expires_at or 0.0) + MARGIN_SECONDS + 0.05 - self.run.now()))
         current = self._at(session)
         expectation = expect_cancel(current, Actor(MAIN, current.owner.sub_account), self.run.now(), MARGIN_SECONDS)
         exchange = self._send("cancel the session after its expires_at, not read since its creation", "POST",
                               f"/sessions/{segment(current.id)}/cancel", current.id, self._headers(current.owner),
                               expectation.text)
-        self._settle(expectation, [exchange])
-        return self.model.sessions[current.id]
+        self._settle(expectation, [exchange], frame)
 
     @rule(session=sessions)
     def checkout(self, session):
@@ -588,11 +655,16 @@ def _pass(run: Run, seed: int, shrink: bool) -> None:
 
 
 def explore(run: Run, seed: int, *, shrink_seconds: float) -> Ledger:
-    """Explore within the step budget, judging every step and raising nothing; then, for each check that failed
+    """The opening sequence, then Hypothesis's sequences within the step budget, judging every step and raising
+    nothing; then, for each check that failed
     (in the order found, while `shrink_seconds` last), run the same sequences again raising that check's failures,
     so that Hypothesis shrinks them to a minimal sequence (on fresh sessions each time)."""
     explored = run.budget
+    opening = type("Opening", (LifecycleMachine,), {"run": run})()
+    expiring = opening.opening()
     _pass(run, seed, shrink=False)
+    if expiring is not None:
+        opening.closing(expiring)
     deadline = time.monotonic() + shrink_seconds
     for check_id in list(run.ledger.detected):
         if time.monotonic() >= deadline:
