@@ -67,7 +67,7 @@ def test_concurrent_cancels_are_one_burst_under_a_rate_limit(tmp_path):
     """A limiter must not serialise a race: a non-atomic target still fails LIFE-CONCURRENT at 5 requests/s."""
     with running(EMULATOR, api=VARIANTS["cancel-not-atomic"].api) as base_url:
         done, report, output = in_process(tmp_path, base_url, checks=["LIFE-CONCURRENT"], rate_limit=5.0,
-                                          test_control=True)
+                                          test_control=True, max_steps=5)
     assert done == 1 and outcomes(report)["LIFE-CONCURRENT"] == "failed", output
 
 

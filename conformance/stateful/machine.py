@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from hypothesis import HealthCheck, Phase, Verbosity, settings
@@ -76,6 +77,7 @@ MARGIN_SECONDS = 0.25  # clock skew (estimated from `created`) and latency aroun
 EXPIRY_LEAD_SECONDS = 1.0  # how far ahead the expiring session expires (the bundled emulator's floor is 1 s)
 WAIT = EXPIRY_LEAD_SECONDS + 2 * MARGIN_SECONDS  # what one wait for an expiry is charged
 OTHER_METHODS = ["GET", "PUT", "PATCH", "DELETE"]
+ISOLATION = {"LIFE-OTHER-BUSINESS", "LIFE-OTHER-SUBACCOUNT", "LIFE-OTHER-SUBACCOUNT-404"}
 
 
 @dataclass
@@ -294,21 +296,31 @@ class LifecycleMachine(RuleBasedStateMachine):
             del self.model.sessions[expiring.id]
         self._open(rich_body(tag, "PAYMENT_LINK"))
         self._create(self.run.main, rich_body(tag, "COMPONENTS"), "create a COMPONENTS session")
-        for step in (self._reads, self.cancel_as, self.cancel_variants, self.other_methods, self.cancel_encoded,
-                     self.cancel_for):
-            if (session := self._active()) is not None:
-                step(session)
-        self.isolation()
-        if (session := self._active()) is not None:
-            self.cancel(session)
-            self.get(session, "key", "owner")
-            self.cancel(session)
-        for step in (self.burst, self._burst_two, *(
-                lambda session, action=action: (self.get(session, "key", "owner"), self.control(session, action))
-                for action in ("complete", "expire") if self.run.test_control)):
-            if (session := self._active()) is not None:
+        for step, judged in self._opening_steps():
+            if judged & self.run.selected and (session := self._active()) is not None:
                 step(session)
         return expiring
+
+    def _opening_steps(self) -> list[tuple[Callable[[Session], object], set[str]]]:
+        """The opening's steps on an ACTIVE session, each with the checks it judges (a step none of whose checks is
+        selected is left out)."""
+        cancelled = {"LIFE-CANCEL-ACTIVE", "LIFE-UPDATED", "LIFE-GET-CANCELED", "LIFE-RECANCEL", "LIFE-STATUS-MESSAGE",
+                     "LIFE-CHECKOUT", "LIFE-FRAME"}
+        steps = [(self._reads, {"LIFE-READ"}), (self.cancel_as, {"LIFE-AUTH-NO-EFFECT"}),
+                 (self.cancel_variants, {"LIFE-ID-VARIANT"}), (self.other_methods, {"LIFE-METHOD-NO-EFFECT"}),
+                 (self.cancel_encoded, cancelled), (self.cancel_for, ISOLATION),
+                 (lambda _: self.isolation(), ISOLATION), (self._cancel_read_cancel, cancelled),
+                 (self.burst, {"LIFE-CONCURRENT", "LIFE-CONCURRENT-422"}), (self._burst_two, {"LIFE-CANCEL-ACTIVE"})]
+        if self.run.test_control:
+            steps += [(lambda session, action=action: (self.get(session, "key", "owner"),
+                                                       self.control(session, action)), {check})
+                      for action, check in (("complete", "LIFE-COMPLETED"), ("expire", "LIFE-EXPIRED"))]
+        return steps
+
+    def _cancel_read_cancel(self, session: Session) -> None:
+        self.cancel(session)
+        self.get(session, "key", "owner")
+        self.cancel(session)
 
     def closing(self, expiring: Session) -> None:
         """Cancel the opening's expiring session, unread since its creation (its frame was the exploration: other

@@ -160,7 +160,7 @@ CATALOGUE = [
     fault("for-user-id-crosses-businesses", bad.ForUserIdCrossesBusinesses, "LIFE-OTHER-BUSINESS",
           sometimes=("LIFE-OTHER-SUBACCOUNT",)),
     fault("other-business-reaches-sub-accounts", bad.OtherBusinessReachesSubAccounts, "LIFE-OTHER-BUSINESS"),
-    fault("key-case-insensitive", bad.KeyCaseInsensitive, "CANCEL-AUTH", "LIFE-AUTH-NO-EFFECT"),
+    fault("key-case-insensitive", bad.KeyCaseInsensitive, "CANCEL-AUTH", "LIFE-AUTH-NO-EFFECT", "LIFE-READ"),
     fault("key-whitespace-trimmed", bad.KeyWhitespaceTrimmed, "CANCEL-AUTH", "LIFE-AUTH-NO-EFFECT"),
     # fidelity of a richly populated session across a cancel
     fault("cancel-drops-items", bad.CancelDropsItems, "LIFE-CANCEL-ACTIVE"),
