@@ -268,8 +268,9 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     def _open(self, payload: dict) -> list[Session]:
         tag = self.run.sessions.tag
-        made = [*self._given(), self._create(self.run.main, payload, "create a session"),
-                self._create(self.run.main, plain_body(f"{tag}-start"), "create a second session")]
+        made = [*self._given(), self._create(self.run.main, plain_body(f"{tag}-start"), "create a session"),
+                self._create(self.run.main, payload, "create a second session")]  # the plain one first: a body
+        # the target refuses (a currency the account lacks) is not a reason to stop
         if self.run.sub_accounts:
             made.append(self._create(Owner(MAIN, OTHER_SUB_ACCOUNT), plain_body(f"{tag}-start"),
                                      "create a session of a sub-account"))
@@ -291,10 +292,10 @@ class LifecycleMachine(RuleBasedStateMachine):
         if not self._begin():
             return None
         tag = self.run.sessions.tag
-        expiring = self._expiring() if self._may_wait() else None
-        if expiring is not None:
-            del self.model.sessions[expiring.id]
         self._open(rich_body(tag, "PAYMENT_LINK"))
+        expiring = self._expiring() if self._may_wait() else None  # after the others: a refused expiry is no
+        if expiring is not None:  # reason to stop
+            del self.model.sessions[expiring.id]
         self._create(self.run.main, rich_body(tag, "COMPONENTS"), "create a COMPONENTS session")
         for step, judged in self._opening_steps():
             if judged & self.run.selected and (session := self._active()) is not None:
