@@ -4,6 +4,7 @@ their fault touches differ; alignment, normalisation, allow rules and the comman
 from __future__ import annotations
 
 import json
+import re
 from contextlib import ExitStack
 from dataclasses import replace
 from types import SimpleNamespace
@@ -26,10 +27,14 @@ from tests.fakes import free_port
 
 KEY_A, KEY_B = DEFAULT_KEYS
 ENV = {"CMP_KEY": KEY_A, "CMP_OTHER_KEY": KEY_B}
-BASE = RunConfig(seed=1, max_examples=10, max_steps=40)
+BASE = RunConfig(seed=1, max_examples=10, max_steps=20, shrink=False)
 EMULATOR = EmulatorConfig(api_keys=DEFAULT_KEYS, test_control=True, min_expiry_seconds=1)
-LIFECYCLE_422 = {"cancel the CANCELED session again", "cancel a COMPLETED session", "cancel a EXPIRED session",
-                 "one of 8 concurrent cancels"}
+STEPS = ("--max-steps", "20")  # the command line's lifecycle budget in these tests
+
+
+def only_422_became_409(values: dict[str, str]) -> bool:
+    """The reference answered 422 (among others, for a case sent several times) where the variant answered 409."""
+    return "422" in values["reference"] and values["faulty"] == values["reference"].replace("422", "409")
 
 
 @pytest.fixture(scope="module")
@@ -63,14 +68,17 @@ def test_the_emulator_against_itself_differs_nowhere(servers, keys):
 
 def test_a_wrong_status_differs_in_exactly_the_cases_it_touches(servers, keys):
     comparison = compare([target("reference", servers.reference), target("faulty", servers.status_409)], BASE)
-    found = {(item.case.description, item.aspect): item.values for item in comparison.result.found}
-    assert set(found) == {(description, "status") for description in LIFECYCLE_422}
-    assert found[("cancel a COMPLETED session", "status")] == {"reference": "422", "faulty": "409"}
-    assert found[("one of 8 concurrent cancels", "status")] == {"reference": "200, 422 ×7", "faulty": "200, 409 ×7"}
+    found = comparison.result.found
+    assert {item.aspect for item in found} == {"status"} and all(only_422_became_409(item.values) for item in found)
+    descriptions = {item.case.description for item in found}
+    assert {"one of 4 concurrent cancels", "cancel the session after its expires_at, not read since its creation",
+            "test control: complete"} & descriptions == {"one of 4 concurrent cancels",
+                                                          "cancel the session after its expires_at, not read since "
+                                                          "its creation"}  # test control answers 409 in both
     assert comparison.different
     assert comparison.targets[1].outcomes["LIFE-RECANCEL"] == "failed"
     [cause] = comparison.result.causes  # one root cause, whatever the multiplicities
-    assert len(cause.differences) == 4 and cause.example.values == {"reference": "422", "faulty": "409"}
+    assert len(cause.differences) == len(found) and only_422_became_409(cause.example.values)
     assert [answer(item) for item in cause.example.observed["faulty"]][0].startswith("409 · application/json")
 
 
@@ -79,7 +87,7 @@ def not_found_code_runs(servers):
     """Observations of the reference and of a variant whose 404s carry SESSION_NOT_FOUND."""
     runs = {}
     for name, url in [("reference", servers.reference), ("faulty", servers.not_found_code)]:
-        config = RunConfig(max_steps=40, base_url=url, api_key=KEY_A, other_api_key=KEY_B, test_control=True, seed=1,
+        config = RunConfig(max_steps=20, base_url=url, api_key=KEY_A, other_api_key=KEY_B, test_control=True, seed=1,
                            max_examples=10, fixed_corpus=True)  # as compare() runs every target
         runs[name] = observations(*collect(config))
     return runs
@@ -212,28 +220,31 @@ def targets(servers) -> list[str]:
 
 
 def test_the_command_shows_writes_and_exits_1_on_a_difference(servers, tmp_path):
-    done = conformance("compare", *targets(servers), "--json", str(tmp_path / "c.json"),
+    done = conformance("compare", *targets(servers), *STEPS, "--json", str(tmp_path / "c.json"),
                        "--html", str(tmp_path / "c.html"), env=ENV)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "DIFFERENT" in done.stdout
     report = json.loads((tmp_path / "c.json").read_text())
-    assert report["different"] and {item["case"]["input"] for item in report["differences"]} == LIFECYCLE_422
-    assert "Differences by root cause" in done.stdout and "4 difference(s) from 1 root cause(s)" in done.stdout
+    differing = len(report["differences"])
+    assert report["different"] and differing > 1
+    assert "Differences by root cause" in done.stdout
+    assert f"{differing} difference(s) from 1 root cause(s)" in done.stdout
     [cause] = report["causes"]
-    assert len(cause["cases"]) == 4 and cause["example"]["responses"]["faulty"][0].startswith("409")
+    assert len(cause["cases"]) == differing and cause["example"]["responses"]["faulty"][0].startswith("409")
     assert [case_id for case_id in cause["cases"] if case_id in done.stdout] == [cause["example"]["case"]["id"]]
     assert [target["name"] for target in report["targets"]] == ["reference", "faulty"]
     page = (tmp_path / "c.html").read_text()
     assert '<section class="compare">' in page and "<script" not in page and "409" in page
-    assert page.count("<tr><td>4</td>") == 1 and "3 more like this" in page
+    assert page.count(f"<tr><td>{differing}</td>") == 1 and f"{differing - 1} more like this" in page
     for text in [done.stdout, done.stderr, page, json.dumps(report)]:
         assert KEY_A not in text and KEY_B not in text
 
 
 def test_allowed_differences_do_not_fail(servers, keys):
-    done = CliRunner().invoke(main, ["compare", *targets(servers), "--allow-diff", "status@lifecycle: *"])
+    done = CliRunner().invoke(main, ["compare", *targets(servers), *STEPS, "--allow-diff", "status@lifecycle: *"])
     assert done.exit_code == 0, done.output
-    assert "4 allowed difference(s) not shown" in done.stdout and "SAME" in done.stdout
+    allowed_count = re.search(r"(\d+) allowed difference\(s\) not shown", done.stdout)
+    assert allowed_count and int(allowed_count.group(1)) > 1 and "SAME" in done.stdout, done.stdout
 
 
 @pytest.mark.parametrize(("args", "code", "message"), [

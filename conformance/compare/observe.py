@@ -21,6 +21,7 @@ IGNORED_FAMILIES = {"retry", "safety"}  # the suite's own repeats of a failing r
 MAX_DEPTH = 32
 DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
 DATE_TIME_BYTES = re.compile(DATE_TIME.pattern.encode())  # in request bodies: instants the run computed (expires_at)
+VARIANT_SEGMENT = re.compile(r"/sessions/(?!\{session-\d+\}(?:/|$))[^/]*")
 URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
 NOT_SENT, NO_RESPONSE = "not sent", "no response"
 
@@ -142,6 +143,9 @@ class Normaliser:
         path = request.path.split("?", 1)[0]
         for pattern, name in self.sessions:
             path = pattern.sub(name, path)
+        if exchange.intent.family == "lifecycle":  # what is left of a session id is a variant of one (cut, prefixed,
+            # encoded, another Unicode form): its description names which
+            path = VARIANT_SEGMENT.sub("/sessions/{id-variant}", path)
         headers = tuple(sorted((name.lower(), self.redactor.header(name, value))
                                for name, value in request.headers.items()))
         body = ""

@@ -30,7 +30,8 @@ def lifecycle(conformance: RunContext):
               Budget(config.max_steps, WAIT_SECONDS),
               test_control=conformance.sessions.test_control,
               no_real_sessions=conformance.no_real_sessions, fixed_corpus=config.fixed_corpus)
-    explore(run, config.seed, shrink_seconds=SHRINK_SECONDS if config.shrink else 0.0)
+    shrink = config.shrink and not config.fixed_corpus  # compare: every target the same requests, unshrunk
+    explore(run, config.seed, shrink_seconds=SHRINK_SECONDS if shrink else 0.0)
     return run
 
 
