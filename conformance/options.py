@@ -150,8 +150,9 @@ OPTIONS: dict[str, Callable] = {  # by parameter name, in the order --help lists
         "--dry-run", is_flag=True, help="Print the plan (checks, requests per family, sessions to create and "
         "cancel) and send nothing."),
 }
+# what `compare` shares with `run`
 FOR_EVERY_TARGET = ("spec", "profile", "seed", "max_examples", "max_steps", "checks", "no_should", "for_user_id",
-                    "request_timeout", "rate_limit", "ca_bundle", "insecure", "allow_live")  # what `compare` shares with `run`
+                    "request_timeout", "rate_limit", "ca_bundle", "insecure", "allow_live")
 INVERTED = {"no_shrink": "shrink", "no_should": "should", "no_progress": "progress"}
 
 
