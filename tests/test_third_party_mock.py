@@ -34,15 +34,17 @@ FAILING = {  # check → the departure, as the document states it
     "CANCEL-NO-PHANTOM": "an id of no session gets 200; 'NOT_FOUND - The session ... does not exist'",
     "CANCEL-NOT-FOUND": "an unknown 27-character id gets 200, not 404 NOT_FOUND",
     "LIFE-GET-CANCELED": "GET after a cancel shows the get example, ACTIVE; 'Cancels an ACTIVE Session.'",
-    "LIFE-RECANCEL": "a second cancel gets 200; 'Only ACTIVE sessions can be canceled' (422)",
-    "LIFE-CONCURRENT": "eight concurrent cancels of one session all get 200",
+    "LIFE-EXPIRED": "a cancel after the session's expires_at passed gets 200; 'Only ACTIVE sessions can be canceled'",
     "LIFE-AUTH-NO-EFFECT": "a cancel with an unknown key gets a 401 without INVALID_API_KEY",
     "LIFE-OTHER-SUBACCOUNT": "another sub-account's for-user-id cancels the session (200)",
     "LIFE-ID-VARIANT": "the id in upper case (no session) gets 200",
 }
 PASSING = {"SPEC-VALID", "CANCEL-HTTP", "CANCEL-STATUS", "CANCEL-200-CANCELED", "CANCEL-NO-5XX", "ROBUST-NO-5XX",
-           "LIFE-CANCEL-ACTIVE", "CANCEL-METHOD", "CANCEL-METHOD-ALLOW", "LIFE-CONCURRENT-422"}
-NOT_JUDGED = {"CANCEL-5XX-SCHEMA", "LIFE-COMPLETED", "LIFE-EXPIRED", "LIFE-OTHER-BUSINESS", "LIFE-CHECKOUT"}
+           "LIFE-CANCEL-ACTIVE", "LIFE-UPDATED", "CANCEL-METHOD", "CANCEL-METHOD-ALLOW"}
+# every create answers the example, so every session has one id: the first finding about it sets them all aside,
+# and what needs a second look at a session (a recancel, a race, the frame) is not judged (said, with the reason)
+NOT_JUDGED = {"CANCEL-5XX-SCHEMA", "LIFE-RECANCEL", "LIFE-STATUS-MESSAGE", "LIFE-COMPLETED", "LIFE-CONCURRENT",
+              "LIFE-CONCURRENT-422", "LIFE-OTHER-BUSINESS", "LIFE-OTHER-SUBACCOUNT-404", "LIFE-CHECKOUT", "LIFE-FRAME"}
 START_SECONDS = 15
 
 

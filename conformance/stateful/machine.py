@@ -284,7 +284,7 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     def opening(self) -> Session | None:
         """The opening sequence, before Hypothesis explores: each kind of step once, in the order that judges every
-        lifecycle check (read, refused cancels, id variants, other methods, isolation, cancel, read, cancel again,
+        lifecycle check (cancel, read, cancel again, reads, refused cancels, id variants, other methods, isolation,
         races, test control), on sessions with every optional field, so that any budget judges them all. It spends
         the same budget; its failures are shrunk like the others. It also creates a session that expires a second
         later, held out of the model (nobody reads it), and returns it: `closing` cancels it once the exploration
@@ -303,14 +303,15 @@ class LifecycleMachine(RuleBasedStateMachine):
         return expiring
 
     def _opening_steps(self) -> list[tuple[Callable[[Session], object], set[str]]]:
-        """The opening's steps on an ACTIVE session, each with the checks it judges (a step none of whose checks is
-        selected is left out)."""
+        """The opening's steps, each on the first ACTIVE session, with the checks it judges (a step none of whose
+        checks is selected is left out). The cancel under test comes first: a finding sets its session aside, and on
+        a target that gives every session one id (a mock answering its example) nothing after it can be judged."""
         cancelled = {"LIFE-CANCEL-ACTIVE", "LIFE-UPDATED", "LIFE-GET-CANCELED", "LIFE-RECANCEL", "LIFE-STATUS-MESSAGE",
                      "LIFE-CHECKOUT", "LIFE-FRAME"}
-        steps = [(self._reads, {"LIFE-READ"}), (self.cancel_as, {"LIFE-AUTH-NO-EFFECT"}),
-                 (self.cancel_variants, {"LIFE-ID-VARIANT"}), (self.other_methods, {"LIFE-METHOD-NO-EFFECT"}),
-                 (self.cancel_encoded, cancelled), (self.cancel_for, ISOLATION),
-                 (lambda _: self.isolation(), ISOLATION), (self._cancel_read_cancel, cancelled),
+        steps = [(self._cancel_read_cancel, cancelled), (self._reads, {"LIFE-READ"}),
+                 (self.cancel_as, {"LIFE-AUTH-NO-EFFECT"}), (self.cancel_variants, {"LIFE-ID-VARIANT"}),
+                 (self.other_methods, {"LIFE-METHOD-NO-EFFECT"}), (self.cancel_encoded, cancelled),
+                 (self.cancel_for, ISOLATION), (lambda _: self.isolation(), ISOLATION),
                  (self.burst, {"LIFE-CONCURRENT", "LIFE-CONCURRENT-422"}), (self._burst_two, {"LIFE-CANCEL-ACTIVE"})]
         if self.run.test_control:
             steps += [(lambda session, action=action: (self.get(session, "key", "owner"),
