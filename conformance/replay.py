@@ -31,6 +31,7 @@ VARIABLES = ("XENDIT_API_KEY", "XENDIT_OTHER_API_KEY")
 BASIC = re.compile(r"(basic +)base64\((.*)\)", re.IGNORECASE)  # as Redactor.header shows Basic credentials
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 SESSION_IN_PATH = re.compile(r"/sessions/([^/?#]+)")
+DOT_SEGMENT = re.compile(r"/(?:\.|%2e){1,2}(?=[/?#]|$)", re.IGNORECASE)  # a server may resolve it to another path
 MASKED = re.compile(r'"(' + "|".join(MASKED_FIELDS) + r')"(\s*:\s*)"\*\*\*"')  # customer details the report masks
 STAND_INS = {"email": "customer@example.com", "given_names": "Nguyen", "surname": "Tran",
              "mobile_number": "+6281234567890", "phone_number": "+6281234567890"}  # sent in their place
@@ -176,6 +177,8 @@ def _withheld(method: str, path: str, created: list[str]) -> str | None:
     named = SESSION_IN_PATH.search(path)
     if method not in STATE_CHANGING or not named:
         return None
+    if DOT_SEGMENT.search(path):
+        return "a dot segment in its path could reach another session"
     if any(session_id[3:] in named.group(1) or session_id[3:].upper() in named.group(1) for session_id in created):
         return None
     return "it names a session this replay did not create"

@@ -19,6 +19,7 @@ from rich.console import Console
 from conformance.config import RunConfig
 from conformance.emulator import EmulatorConfig, running
 from conformance.emulator.variants import VARIANTS
+from conformance.replay import _withheld
 from conformance.report.sequence import SESSION_ID
 from conformance.run import run
 from tests.canary import KEY, OTHER, leaked
@@ -111,3 +112,13 @@ def test_replay_of_a_sequence_to_a_stopped_target_is_exit_3(failed):
     done = invoke("replay", CHECK, "--report", str(failed.out / "report.json"), "--base-url",
                   f"http://127.0.0.1:{free_port()}", env=KEYS)
     assert done.returncode == 3 and "does not answer" in done.stderr, done.stdout + done.stderr
+
+
+def test_replay_sends_a_state_changing_request_only_for_a_session_it_created():
+    created, other = "ps-" + "a" * 24, "ps-" + "b" * 24
+    sent = [("POST", f"/sessions/{created}/cancel"), ("POST", f"/sessions/{created.upper()}/cancel"),
+            ("GET", f"/sessions/{other}"), ("POST", "/sessions")]
+    withheld = [("POST", f"/sessions/{other}/cancel"), ("DELETE", f"/sessions/{other}"),
+                ("POST", f"/sessions/{created}/../{other}/cancel"), ("POST", f"/sessions/{created}/%2E%2E/{other}")]
+    assert [_withheld(method, path, [created]) for method, path in sent] == [None] * len(sent)
+    assert all(_withheld(method, path, [created]) for method, path in withheld)
