@@ -196,18 +196,29 @@ def replay_command(failure_id: str, report: Path, base_url: str | None, allow_li
     fails. Keys come from XENDIT_API_KEY / XENDIT_OTHER_API_KEY; the run's safety rule applies (an id the suite did
     not create is sent a cancel only after a GET with the key answered 404).
 
-    Exit 0: passes now; 1: still fails; 2: not replayable (the reason is given); 3: the target does not answer.
+    A lifecycle failure's sequence is sent again step by step on sessions it creates anew (a state-changing request
+    for any other session is withheld); the failing step's answer is compared with the recorded one.
+
+    Exit 0: passes now (a sequence: the failing step answers differently); 1: still fails; 2: not replayable (the
+    reason is given); 3: the target does not answer.
     """
-    from conformance.replay import ReplayError, replay
+    from conformance.replay import ReplayedSequence, ReplayError, replay
     from conformance.results.text import render_exchange
     from conformance.target.redact import Redactor
 
+    redactor = Redactor({os.environ.get(name, ""): name for name in ("XENDIT_API_KEY", "XENDIT_OTHER_API_KEY")})
     try:
-        result = replay(report, failure_id, base_url, allow_live)
+        result = replay(report, failure_id, base_url, allow_live, on_step=lambda line: click.echo(redactor.text(line)))
     except ReplayError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(error.code)
-    redactor = Redactor({os.environ.get(name, ""): name for name in ("XENDIT_API_KEY", "XENDIT_OTHER_API_KEY")})
+    if isinstance(result, ReplayedSequence):
+        if result.still_fails:
+            click.echo(f"STILL FAILS {result.check_id} as recorded: the failing step answers {result.now}")
+            sys.exit(ExitCode.FAILED)
+        click.echo(f"{result.check_id}: the failing step now answers {result.now} (recorded {result.recorded}): "
+                   "run the suite to judge it again")
+        return
     click.echo("\n".join(render_exchange(result.exchange, redactor)))
     if result.violation:
         click.echo(f"STILL FAILS {result.check_id}: {redactor.text(result.violation.message)} "

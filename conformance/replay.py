@@ -1,5 +1,7 @@
 """``conformance replay ID``: send the recorded request of a failure again, to the same or another target, and
-judge the answer with the same check. Keys come from the environment, as in the report's curl lines."""
+judge the answer with the same check; or a lifecycle failure's sequence, step by step, on sessions it creates anew,
+comparing the failing step's answer with the recorded one. Keys come from the environment, as in the report's curl
+lines."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import base64
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,15 +17,24 @@ from conformance.checks.stateless import STATELESS_CHECKS
 from conformance.checks.verdict import CheckContext, Violation
 from conformance.exitcodes import ExitCode
 from conformance.generation.probe import Credentials
+from conformance.report.sequence import created_id, substitute
+from conformance.results.records import body_text
 from conformance.safety import live_risk, to_confirm
 from conformance.spec.schemas import Schemas
 from conformance.spec.stage import load_repaired
 from conformance.stateful.sessions import Sessions
 from conformance.target.client import Target, TargetUnreachable
 from conformance.target.exchange import Exchange, Intent
+from conformance.target.redact import MASKED_FIELDS, Redactor
 
 VARIABLES = ("XENDIT_API_KEY", "XENDIT_OTHER_API_KEY")
 BASIC = re.compile(r"(basic +)base64\((.*)\)", re.IGNORECASE)  # as Redactor.header shows Basic credentials
+STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+SESSION_IN_PATH = re.compile(r"/sessions/([^/?#]+)")
+DOT_SEGMENT = re.compile(r"/(?:\.|%2e){1,2}(?=[/?#]|$)", re.IGNORECASE)  # a server may resolve it to another path
+MASKED = re.compile(r'"(' + "|".join(MASKED_FIELDS) + r')"(\s*:\s*)"\*\*\*"')  # customer details the report masks
+STAND_INS = {"email": "customer@example.com", "given_names": "Nguyen", "surname": "Tran",
+             "mobile_number": "+6281234567890", "phone_number": "+6281234567890"}  # sent in their place
 
 
 class ReplayError(Exception):
@@ -38,6 +50,17 @@ class Replayed:
     check_id: str
     exchange: Exchange
     violation: Violation | None  # None: it passes now (or the check no longer applies to the answer)
+
+
+@dataclass
+class ReplayedSequence:
+    check_id: str
+    recorded: str  # the failing step's answer in the report: status, body status, error_code
+    now: str  # and as it answered now
+
+    @property
+    def still_fails(self) -> bool:
+        return self.now == self.recorded
 
 
 def _secret(text: str) -> str:
@@ -75,9 +98,9 @@ def _load(report_path: Path, failure_id: str) -> tuple[dict, dict, dict]:
     if failure.get("kind") == "spec":
         raise ReplayError(f"{failure['id']} is a finding in the document ({failure['pointer']}), not an exchange: "
                           "there is nothing to send")
-    if check["id"] not in STATELESS_CHECKS:
-        raise ReplayError(f"{check['id']} judges a sequence of requests on a session's state, not one answer: "
-                          "re-run the suite (or its sequence's script) to see whether it still fails")
+    if check["id"] not in STATELESS_CHECKS and not failure.get("steps"):
+        raise ReplayError(f"{failure['id']} has no recorded sequence of requests: re-run the suite to see whether "
+                          "it still fails")
     return report, check, failure
 
 
@@ -94,22 +117,34 @@ def _confirm_unknown(target: Target, intent: Intent, method: str) -> None:
             raise ReplayError(f"not replayed: {withholding.reason}")
 
 
-def replay(report_path: Path, failure_id: str, base_url: str | None, allow_live: bool = False) -> Replayed:
-    """Send the recorded request again and judge the answer with the same check. Raises ReplayError."""
-    report, check, failure = _load(report_path, failure_id)
-    recorded = failure["exchange"]
-    request, intent = recorded["request"], _intent(recorded["intent"])
-    path = request["path"]
-    target_url = (base_url or request["url"].removesuffix(path)).rstrip("/")
+def _target(request: dict, base_url: str | None, allow_live: bool) -> Target:
+    """The target to replay on (`base_url`, or the recorded request's), refused if live, probed."""
+    target_url = (base_url or request["url"].removesuffix(request["path"])).rstrip("/")
     risk = live_risk(target_url, [os.environ.get(name) for name in VARIABLES])
     if risk and not allow_live:
         raise ReplayError(f"refusing to replay: {risk} (pass --allow-live)")
-    headers = {name: _header(value) for name, value in request["headers"].items()}
     target = Target(target_url)
     try:
         target.probe()
     except TargetUnreachable as error:
         raise ReplayError(str(error), ExitCode.UNREACHABLE) from None
+    return target
+
+
+def replay(report_path: Path, failure_id: str, base_url: str | None, allow_live: bool = False,
+           on_step: Callable[[str], None] = print) -> Replayed | ReplayedSequence:
+    """Send the recorded request again and judge the answer with the same check, or a failure's sequence (each
+    step reported to `on_step` as it is sent). Raises ReplayError."""
+    report, check, failure = _load(report_path, failure_id)
+    if failure.get("steps"):
+        steps = failure["steps"]
+        return _replay_sequence(check["id"], steps, _target(steps[0]["exchange"]["request"], base_url, allow_live),
+                                on_step)
+    recorded = failure["exchange"]
+    request, intent = recorded["request"], _intent(recorded["intent"])
+    path = request["path"]
+    headers = {name: _header(value) for name, value in request["headers"].items()}
+    target = _target(request, base_url, allow_live)
     if not (intent.known and base_url is None):
         _confirm_unknown(target, intent, request["method"])
     body = _secret(request["body"]).encode() if request["body"] else None
@@ -124,3 +159,63 @@ def replay(report_path: Path, failure_id: str, base_url: str | None, allow_live:
 def _intent(record: dict) -> Intent:
     return Intent("replay", record["input"], record["session_id"], record["credentials"], record["sub_account"],
                   record["known"])
+
+
+def _answer(status: int, body: str | None) -> str:
+    """An answer as the verdict compares it: the status code, and the body's ``status`` and ``error_code``."""
+    try:
+        fields = json.loads(body or "")
+    except ValueError:
+        fields = None
+    fields = fields if isinstance(fields, dict) else {}
+    return " ".join([str(status), *(f"{name} {fields[name]}" for name in ("status", "error_code") if name in fields)])
+
+
+def _withheld(method: str, path: str, created: list[str]) -> str | None:
+    """Why a state-changing request is not sent: the session it names was not created by this replay (nor is it a
+    variant of one that was)."""
+    named = SESSION_IN_PATH.search(path)
+    if method not in STATE_CHANGING or not named:
+        return None
+    if DOT_SEGMENT.search(path):
+        return "a dot segment in its path could reach another session"
+    if any(session_id[3:] in named.group(1) or session_id[3:].upper() in named.group(1) for session_id in created):
+        return None
+    return "it names a session this replay did not create"
+
+
+def _replay_sequence(check_id: str, steps: list[dict], target: Target,
+                     on_step: Callable[[str], None]) -> ReplayedSequence:
+    """Send every step again in order, each recorded create's id replaced by the id the new create answered."""
+    prepared = [{name: _header(value) for name, value in step["exchange"]["request"]["headers"].items()}
+                for step in steps]  # every key the sequence needs, before anything is sent
+    ids: dict[str, tuple[str, str, str]] = {}
+    now = ""
+    for number, (step, headers) in enumerate(zip(steps, prepared, strict=True), 1):
+        record, request = step["exchange"], step["exchange"]["request"]
+        method, path = request["method"], substitute(request["path"], ids)
+        if record["skipped"] and record["response"] is None:
+            on_step(f"{number:3}. {method} {path}: not sent, as in the run ({record['skipped']})")
+            continue
+        withheld = _withheld(method, path, [new for new, _, _ in ids.values()])
+        if withheld:
+            on_step(f"{number:3}. {method} {path}: withheld, {withheld}")
+            if number == len(steps):
+                raise ReplayError(f"the failing step was withheld: {withheld}")
+            continue
+        body = MASKED.sub(lambda found: f'"{found[1]}"{found[2]}"{STAND_INS[found[1]]}"', _secret(request["body"]))\
+            .encode() if request["body"] else None
+        exchange = target.send(_intent(record["intent"]), method, _secret(path), headers, body)
+        if exchange.response is None:
+            raise ReplayError(f"{target.base_url} does not answer ({exchange.error or exchange.skipped})",
+                              ExitCode.UNREACHABLE)
+        text = body_text(exchange.response.body, Redactor({}))
+        recorded_id = created_id(method, request["path"], (record["response"] or {}).get("body"))
+        new_id = created_id(method, path, text)
+        if recorded_id and new_id:
+            ids[recorded_id] = (new_id, new_id[3:], new_id[3:].upper())
+        if number == len(steps):
+            now = _answer(exchange.response.status, text)
+        on_step(f"{number:3}. {method} {path} → {exchange.response.status}")
+    last = steps[-1]["exchange"]["response"]
+    return ReplayedSequence(check_id, _answer(last["status"], last["body"]) if last else "no response", now)

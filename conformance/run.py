@@ -27,6 +27,7 @@ from conformance.report.html_report import render_html
 from conformance.report.json_report import build_report, render_json
 from conformance.report.junit import render_junit
 from conformance.report.progress import Status, progress
+from conformance.report.sequence import write_sequences
 from conformance.report.summary import summary
 from conformance.report.traceability import matrix
 from conformance.report.transcript import render_transcript
@@ -211,7 +212,7 @@ def _execute(context: RunContext, console: Console, started: float, signing_key)
                   quiet=config.verbosity < 0) as on_result:
         interrupted = run_suite(context, on_result)
     result = context.result(time.perf_counter() - started, interrupted)
-    summary(console, result, verbosity=config.verbosity)
+    summary(console, result, Path(config.junit_xml).parent, verbosity=config.verbosity)
     try:
         for path in write_reports(result, config, signing_key):
             console.print(f"{'evidence' if path == config.evidence else 'report'}: {path}", highlight=False)
@@ -224,13 +225,16 @@ def _execute(context: RunContext, console: Console, started: float, signing_key)
 
 
 def write_reports(result: RunResult, config: RunConfig, signing_key=None) -> list[Path]:
-    """Every report the configuration asks for, from the run's result."""
+    """Every report the configuration asks for, from the run's result; the failing sequences beside the JUnit
+    report."""
     redactor = result.redactor
     report = build_report(result)
+    folder = Path(config.junit_xml).parent
     written = [save(config.junit_xml, render_junit(result), redactor),
                save(config.json_report, render_json(report), redactor),
                save(config.html_report, render_html(report, matrix(result.spec.published, [
-                   item.check for item in result.checks])), redactor)]
+                   item.check for item in result.checks]), folder=folder), redactor),
+               *write_sequences(result, folder)]
     if config.transcript:
         written.append(save(config.transcript, render_transcript(result), redactor))
     if config.evidence:

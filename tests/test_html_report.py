@@ -159,9 +159,12 @@ def test_a_sequence_shows_its_steps_and_a_script(failing):
     steps = [{"expect": "create a session", "exchange": exchange}] + [
         {"expect": "one of 2 concurrent cancels", "exchange": exchange}] * 2
     check["failures"] = [{**check["failures"][0], "steps": steps}]
-    page = render_html(report, [])
+    page = render_html(report, [], folder=failing.out)
     section = page.split('id="check-CANCEL-AUTH"')[1].split("</section>")[0]
-    assert section.count("<li>") == 3 and '<ol class="steps">' in section
+    numbered = html.unescape(section.split('<pre class="sequence">')[1].split("</pre>")[0])
+    assert [line[:5] for line in numbered.splitlines() if line[3:5] == ". "] == ["  1. ", "  2. ", "  3. "]
+    assert "create a session" in numbered and numbered.count("<- the failing step") == 1
+    assert html.escape(str(failing.out / "sequences" / "CANCEL-AUTH.sh")) in section
     script = html.unescape(section.split('<pre class="script">')[1].split("</pre>")[0]).splitlines()
     assert script[0] == "#!/usr/bin/env bash" and script[-1] == "wait"
     assert script[2] == exchange["curl"] and script[3] == script[4] == exchange["curl"] + " &"

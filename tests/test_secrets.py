@@ -3,7 +3,8 @@ any base64 of bytes that contain them) in every file and stream of every command
 
 One module-scoped set of runs: two `conformance emulator` processes (a faulty variant that logs each request, a
 conformant one with --quiet) holding the canary keys; `run -v` with every report and the evidence bundle against
-each; `replay` of the "key as password" failure; `compare` of the two; the pytest plugin. Each command writes into
+each (a lifecycle failure's sequences/ files included); `replay` of the "key as password" failure and of that
+lifecycle failure's sequence; `compare` of the two; the pytest plugin. Each command writes into
 its own directory, its stdout and stderr included, and everything found there is scanned, zip members one by one.
 Failures name the file and the count, never the key (PYTEST_DONT_REWRITE: no compared value is printed).
 """
@@ -37,7 +38,8 @@ REPORTS = ["--junit-xml", "junit.xml", "--json-report", "report.json", "--html-r
            "--transcript", "transcript.jsonl", "--evidence", "evidence.zip"]
 EXPECTED = {  # what each command must have written: the scan below is not vacuous
     "run": {"stdout", "stderr", "junit.xml", "report.json", "report.html", "transcript.jsonl",
-            "evidence.zip!exchanges.jsonl", "evidence.zip!manifest.json", "evidence.zip!reports/report.json"},
+            "evidence.zip!exchanges.jsonl", "evidence.zip!manifest.json", "evidence.zip!reports/report.json",
+            "sequences/LIFE-AUTH-NO-EFFECT.sh", "sequences/LIFE-AUTH-NO-EFFECT.txt"},
     "run-passing": {"stdout", "junit.xml", "report.json", "report.html", "evidence.zip!exchanges.jsonl"},
     "replay": {"auth/stdout", "auth/stderr", "lifecycle/stdout", "lifecycle/stderr"},
     "compare": {"stdout", "stderr", "compare.json", "compare.html"},
@@ -45,7 +47,7 @@ EXPECTED = {  # what each command must have written: the scan below is not vacuo
     "emulator": {"stdout", "stderr"},
     "emulator-quiet": {"stdout", "stderr"},
 }
-EXIT = {"run": 1, "run-passing": 0, "replay/auth": 1, "replay/lifecycle": 2, "compare": 1,
+EXIT = {"run": 1, "run-passing": 0, "replay/auth": 1, "replay/lifecycle": 1, "compare": 1,
         "pytest": 1}  # by output directory
 
 

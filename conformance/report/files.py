@@ -15,15 +15,15 @@ class ReportError(Exception):
     """A report could not be written (the message says which and why)."""
 
 
-def save(path: Path, text: str, redactor: Redactor) -> Path:
-    """Write `text` (through the redactor, a last line of defence) to `path` atomically."""
+def save(path: Path, text: str, redactor: Redactor, mode: int = 0o644) -> Path:
+    """Write `text` (through the redactor, a last line of defence) to `path` atomically, with permissions `mode`."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace") as out:
             out.write(scrub(text, redactor))
-        os.chmod(temporary, 0o644)
+        os.chmod(temporary, mode)
         os.replace(temporary, path)
     except OSError as error:
         raise ReportError(f"cannot write {path}: {error.strerror or error}") from None

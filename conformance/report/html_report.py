@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 from html import escape as _escape
+from pathlib import Path
 
 from conformance.checks.registry import FAMILIES, MUST, SHOULD
+from conformance.report.sequence import records_text, sequence_files
 from conformance.report.traceability import Row
 from conformance.results.model import ERROR, FAILED, NOT_APPLICABLE, NOT_RUN, OUTCOMES, PASSED, WARNED
 from conformance.results.records import displayable
@@ -232,12 +234,12 @@ def _script_lines(steps: list[dict]) -> list[str]:
     return lines
 
 
-def _steps(steps: list[dict]) -> str:
-    items = "".join(f"<li>{escape(step['expect'])}: <code class='wrap'>{escape(step['exchange']['request']['method'])} "
-                    f"{escape(step['exchange']['request']['path'])}</code> → {escape(_status(step['exchange']))}</li>"
-                    for step in steps)
+def _steps(steps: list[dict], check_id: str, folder: Path | None) -> str:
+    """The numbered sequence, where its script was written (`folder`), and its curl lines as recorded."""
     script = "\n".join(["#!/usr/bin/env bash", "set -u", *_script_lines(steps)])
-    return (f'<h4>Steps</h4><ol class="steps">{items}</ol>'
+    written = (f'<p class="tally">Script that creates its own sessions: <code class="wrap">'
+               f'{escape(sequence_files(folder, check_id)[0])}</code></p>') if folder else ""
+    return (f'<h4>Steps</h4><pre class="sequence">{escape(records_text(steps))}</pre>{written}'
             f'<h4>Script (bash; export XENDIT_API_KEY first)</h4><pre class="script">{escape(script)}</pre>')
 
 
@@ -268,11 +270,11 @@ def _more(group: list[dict]) -> str:
             f'<ul>{"".join(items)}</ul></details>')
 
 
-def _cause(group: list[dict]) -> str:
+def _cause(group: list[dict], folder: Path | None) -> str:
     first = group[0]
     notes = " · minimal input (shrunk)" * first["minimal"] + " · FLAKY: did not reproduce on a retry" * first["flaky"]
     schema = f" · schema path <code>{escape(first['schema_path'])}</code>" if first["schema_path"] else ""
-    body = _steps(first["steps"]) if first.get("steps") else ""
+    body = _steps(first["steps"], first["id"].split("#")[0], folder) if first.get("steps") else ""
     return (f'<div class="cause" id="{escape(first["id"])}"><p><b>{escape(_status(first["exchange"]))}</b>{schema}'
             f"{notes}<br><b>Seen:</b> {escape(first['message'])}<br><b>Expected:</b> {escape(first['expected'])}</p>"
             f"{body}{_exchange(first['exchange'])}{_more(group)}</div>")
@@ -294,7 +296,7 @@ def _tally(check: dict, groups: list[list[dict]]) -> str:
             f'cause(s)</p>') if groups else ""
 
 
-def _check_failures(check: dict) -> str:
+def _check_failures(check: dict, folder: Path | None) -> str:
     exchanges = [item for item in check["failures"] if item["kind"] == "exchange"]
     findings = [item for item in check["failures"] if item["kind"] == "spec"]
     groups = causes(exchanges)
@@ -303,11 +305,12 @@ def _check_failures(check: dict) -> str:
     return (f'<section class="check{warn}" id="check-{escape(check["id"])}"{_data(check)}>'
             f'<h3>{_id(check["id"])} <span class="{check["outcome"]}">{check["level"]} · {LABELS[check["outcome"]]}'
             f'</span> · {escape(check["family"])} · {escape(check["description"])}</h3>{_tally(check, groups)}'
-            f'{error}{"".join(_cause(group) for group in groups)}{_findings(findings) if findings else ""}</section>')
+            f'{error}{"".join(_cause(group, folder) for group in groups)}{_findings(findings) if findings else ""}'
+            "</section>")
 
 
-def _section(section_id: str, title: str, checks: list[dict], none: str) -> str:
-    body = "".join(_check_failures(check) for check in checks) or f"<p>{none}</p>"
+def _section(section_id: str, title: str, checks: list[dict], none: str, folder: Path | None) -> str:
+    body = "".join(_check_failures(check, folder) for check in checks) or f"<p>{none}</p>"
     return f'<section id="{section_id}"><h2>{title} ({len(checks)})</h2>{body}</section>'
 
 
@@ -356,7 +359,8 @@ def _spec_stage(spec: dict) -> str:
             f"<h4>Warnings</h4><ul>{warnings or '<li>None.</li>'}</ul></details>")
 
 
-def render_html(report: dict, matrix: list[Row], extra_sections: str = "") -> str:
+def render_html(report: dict, matrix: list[Row], extra_sections: str = "", folder: Path | None = None) -> str:
+    """The page; `folder`: where the failing sequences' scripts were written (beside the JUnit report)."""
     checks, verdict = report["checks"], report["verdict"]
     families = [family for family in FAMILIES if any(check["family"] == family for check in checks)]
     failing = [check for check in checks if check["outcome"] in (FAILED, ERROR)]
@@ -366,8 +370,8 @@ def render_html(report: dict, matrix: list[Row], extra_sections: str = "") -> st
 <style>{STYLE}{_filter_style(families)}</style></head><body>{_filter_inputs(families)}<main>
 {_summary(report)}
 {_filter_bar(families)}
-{_section("failures", "Failures: MUST checks failed or broken", failing, "None.")}
-{_section("warnings", "Warnings: SHOULD checks not met", warned, "None.")}
+{_section("failures", "Failures: MUST checks failed or broken", failing, "None.", folder)}
+{_section("warnings", "Warnings: SHOULD checks not met", warned, "None.", folder)}
 <section id="all-checks"><h2>All checks ({len(checks)})</h2>
 {_table(["ID", "level", "family", "result", "judged", "check and its basis"], list(map(_check_row, checks)), "checks")}
 </section>

@@ -15,6 +15,7 @@ import json
 from xml.etree import ElementTree as ET
 
 from conformance.checks.catalogue import LIFECYCLE, SPEC, STATELESS
+from conformance.report.sequence import sequence_text
 from conformance.results.model import ERROR, FAILED, NOT_APPLICABLE, NOT_RUN, WARNED, CheckResult, RunResult
 from conformance.results.records import displayable
 
@@ -47,6 +48,9 @@ def _testcase(suite: ET.Element, result: CheckResult, run: RunResult) -> None:
                          time=_seconds(result.duration))
     text = displayable(run.redactor.text(result.reason))
     first = (text.strip().splitlines() or [result.outcome])[0][:MESSAGE_LIMIT]
+    steps = result.failures[0].steps if result.failures else ()
+    if steps:
+        text += displayable(f"\n\nThe failing sequence ({len(steps)} steps):\n" + sequence_text(steps, run.redactor))
     label = "WARNING (SHOULD check failed): " if result.outcome == WARNED else ""
     if result.outcome in (FAILED, ERROR):
         element = ET.SubElement(case, "failure" if result.outcome == FAILED else "error", message=first,

@@ -1,12 +1,16 @@
-"""The terminal: one line per check as it completes, then a table by check ID, what the run could not do, the
-verdict and its reasons (the same words as every report)."""
+"""The terminal: one line per check as it completes, then a table by check ID, each failing sequence (its last
+steps, and where its script is), what the run could not do, the verdict and its reasons (the same words as every
+report)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from conformance.report.sequence import records_text, sequence_files, step_records
 from conformance.results.model import (
     CONFORMANT,
     ERROR,
@@ -26,6 +30,7 @@ STYLE = {PASSED: "green", WARNED: "yellow", NOT_APPLICABLE: "dim", NOT_RUN: "cya
          ERROR: "bold magenta"}
 LABEL = {PASSED: "PASS", WARNED: "WARN", NOT_APPLICABLE: "N/A", NOT_RUN: "NOT RUN", FAILED: "FAIL", ERROR: "ERROR"}
 VERDICT_STYLE = {CONFORMANT: "bold green", NON_CONFORMANT: "bold red"}
+SHOWN_STEPS = 8  # of a failing sequence, the last ones; the whole list is in its file
 
 
 def outcome_line(console: Console, result: CheckResult) -> None:
@@ -57,6 +62,23 @@ def _table(run: RunResult) -> Table:
     return table
 
 
+def _sequences(console: Console, run: RunResult, folder: Path) -> None:
+    """Each check's failing sequence: its last SHOWN_STEPS steps, then the script that sends it again."""
+    for result in run.checks:
+        steps = result.failures[0].steps if result.failures else ()
+        if not steps:
+            continue
+        script, text = sequence_files(folder, result.check.id)
+        first = max(0, len(steps) - SHOWN_STEPS)
+        console.rule(f"{result.check.id}: the failing sequence ({len(steps)} steps)")
+        if first:
+            console.print(f"{first} earlier steps in {text}", highlight=False, markup=False)
+        console.print(records_text(step_records(steps, run.redactor), first), highlight=False, markup=False,
+                      soft_wrap=True)
+        console.print(f"script: {script} (run it with bash; XENDIT_API_KEY from the environment)", highlight=False,
+                      markup=False)
+
+
 def _gaps(console: Console, run: RunResult) -> None:
     """What the run could not do, said out loud."""
     if run.rate_limited:
@@ -73,8 +95,9 @@ def _gaps(console: Console, run: RunResult) -> None:
                       markup=False)
 
 
-def summary(console: Console, run: RunResult, verbosity: int = 0) -> None:
-    """The table by check ID (not with -q), every failure in full (with -v), the gaps, then the verdict."""
+def summary(console: Console, run: RunResult, folder: Path, verbosity: int = 0) -> None:
+    """The table by check ID (not with -q), every failure in full (with -v), the failing sequences (not with -q;
+    their files in `folder`), the gaps, then the verdict."""
     if verbosity >= 0:
         console.print(_table(run))
     if verbosity > 0:
@@ -82,6 +105,8 @@ def summary(console: Console, run: RunResult, verbosity: int = 0) -> None:
             if result.outcome in {FAILED, ERROR, WARNED}:
                 console.rule(f"{result.check.id} ({LABEL[result.outcome]})")
                 console.print(run.redactor.text(result.reason), highlight=False, markup=False, soft_wrap=True)
+    if verbosity >= 0:
+        _sequences(console, run, folder)
     _gaps(console, run)
     counts = ", ".join(f"{count} {outcome.replace('_', ' ')}" for outcome, count in run.counts().items() if count)
     console.print(f"{counts} · {run.requests} requests in {run.seconds:.1f} s · profile {run.profile} · seed "
