@@ -96,7 +96,7 @@ def test_replay_still_fails_on_the_faulty_variant(failed):
     recorded = [SESSION_ID.search(step["exchange"]["response"]["body"]).group()[3:19] for step in failed.steps
                 if step["exchange"]["request"]["path"] == "/sessions" and step["exchange"]["response"]["status"] == 201]
     sent = [line.lower() for line in lines if " POST /sessions/" in line and "withheld" not in line]
-    assert recorded and sent and "withheld, it names a session this replay did not create" in done.stdout
+    assert recorded and sent  # (the withholding rule has its own test below)
     assert not [line for line in sent if any(prefix in line for prefix in recorded)]  # the run's sessions live on
 
 

@@ -3,6 +3,7 @@ same seed the same sequence, a fault's failing sequence shrunk and replayable as
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 
 import pytest
@@ -43,8 +44,10 @@ def shape(sent: list) -> list[tuple[str, str, str]]:
         if exchange.request.path == "/sessions" and exchange.response is not None:
             created = exchange.response.json_or_none() or {}
             names.setdefault(created.get("payment_session_id"), f"S{len(names)}")
-    return [(exchange.request.method, exchange.intent.description, names.get(exchange.intent.session_id, "-"))
-            for exchange in sent]
+    steps = [(exchange.request.method, exchange.intent.description, names.get(exchange.intent.session_id, "-"))
+             for exchange in sent]
+    return [step for concurrent, block in itertools.groupby(steps, key=lambda step: step[1].startswith("one of "))
+            for step in (sorted(block) if concurrent else block)]  # concurrent requests: in the threads' order
 
 
 @pytest.fixture(scope="module")

@@ -102,9 +102,11 @@ def sequence_script(steps: Steps, redactor: Redactor) -> str:
     """A bash script that sends the sequence again, capturing each created session's id."""
     ids = _created_ids(steps)
     origin = ""
-    if steps:
-        parts = urlsplit(steps[0][0].request.url)
-        origin = f"{parts.scheme}://{parts.netloc}"
+    if steps:  # the base URL: the first request's URL without its API path (a path prefix kept)
+        first = steps[0][0].request
+        parts = urlsplit(first.url)
+        at = first.url.rfind(first.path) if first.path else -1
+        origin = first.url[:at] if at > 0 else f"{parts.scheme}://{parts.netloc}"
     lines = ["#!/usr/bin/env bash", "# The failing sequence of a lifecycle check, step by step (the last one fails).",
              "# Keys come from the environment: XENDIT_API_KEY (and XENDIT_OTHER_API_KEY).",
              "set -u", f"BASE_URL=${{BASE_URL:-{shlex.quote(origin)}}}", ""]
@@ -113,8 +115,8 @@ def sequence_script(steps: Steps, redactor: Redactor) -> str:
         if exchange.skipped and exchange.response is None:
             lines.append(f"# {number}. not sent by the suite: {exchange.skipped}")
             continue
-        curl = redactor.curl(request.method, request.url, request.headers, request.body)
-        curl = curl.replace(shlex.quote(request.url), _url(request.path, ids), 1)
+        curl = redactor.curl(request.method, "SEQUENCE_URL", request.headers, request.body)
+        curl = curl.replace('"SEQUENCE_URL"', _url(request.path, ids), 1)
         lines.append(f"# {number}. {exchange.intent.description}; the model expects: {expected}")
         created = next((name for session_id, name in ids.items()
                         if exchange.response and session_id in exchange.response.body.decode("utf-8", "replace")
