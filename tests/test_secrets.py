@@ -31,7 +31,7 @@ from tests.canary import KEY, OTHER, SECRETS, leaked
 
 BUSINESSES = {KEY: "5f9a3c2e1b7d4a6c8e0f1a2b", OTHER: "6a0b4d3f2c8e5b7d9f1a2b3c"}
 FAULT = "unauthorized-code"  # unusable credentials answered 401 with a wrong error_code: failures with reproductions
-BUDGET = ["--max-examples", "5"]
+BUDGET = ["--max-examples", "5", "--max-steps", "30"]  # the opening sequence takes every kind of step
 AUTH_CHECKS = ["--checks", "CANCEL-AUTH,CANCEL-ERROR-CODE,LIFE-AUTH-NO-EFFECT"]  # the requests that carry keys
 KEY_AS_PASSWORD = "the key as password, empty username"
 REPORTS = ["--junit-xml", "junit.xml", "--json-report", "report.json", "--html-report", "report.html",

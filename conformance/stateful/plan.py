@@ -31,8 +31,10 @@ RULES = [
 
 def lifecycle_plan(config: RunConfig, checks: list[Check]) -> list[str]:
     sequences = max(1, -(-config.max_steps // STEPS_PER_SEQUENCE))
-    lines = ["", f"Lifecycle: {config.max_steps} model-checked steps (--max-steps), in random sequences of up to "
-             f"{STEPS_PER_SEQUENCE} (seed {config.seed}); after each request on the cancel path the session "
+    lines = ["", f"Lifecycle: {config.max_steps} model-checked steps (--max-steps): an opening sequence that takes "
+             "each kind of step once on sessions with every optional field (so that every lifecycle check is "
+             f"judged), then random sequences of up to {STEPS_PER_SEQUENCE} (seed {config.seed}); after each "
+             "request on the cancel path the session "
              "and every other session of the sequence are read back (GET). A failing sequence is shrunk for a few "
              "seconds more, on fresh sessions. Rules:"]
     lines += [f"  - {rule}" for rule in RULES]

@@ -80,9 +80,11 @@ CATALOGUE = [
     # auth and isolation
     fault("missing-key-accepted", bad.MissingKeyAccepted, "CANCEL-AUTH", "LIFE-AUTH-NO-EFFECT"),
     fault("any-test-key-accepted", bad.AnyTestKeyAccepted, "CANCEL-AUTH", "LIFE-AUTH-NO-EFFECT"),
-    fault("cancel-ignores-owner", bad.CancelIgnoresOwner, "LIFE-OTHER-BUSINESS", "LIFE-OTHER-SUBACCOUNT"),
+    fault("cancel-ignores-owner", bad.CancelIgnoresOwner, "LIFE-OTHER-BUSINESS", "LIFE-OTHER-SUBACCOUNT",
+          sometimes=("LIFE-OTHER-SUBACCOUNT-404",)),
     fault("other-business-sees-status", bad.OtherBusinessSeesStatus, "LIFE-OTHER-BUSINESS"),
-    fault("for-user-id-ignored", bad.ForUserIdIgnored, "LIFE-OTHER-SUBACCOUNT"),
+    fault("for-user-id-ignored", bad.ForUserIdIgnored, "LIFE-OTHER-SUBACCOUNT",
+          sometimes=("LIFE-OTHER-SUBACCOUNT-404",)),
     # the state machine, concurrency, the hosted checkout
     fault("rejected-cancel-cancels", bad.RejectedCancelCancels, "LIFE-AUTH-NO-EFFECT"),
     fault("recancel-succeeds", bad.RecancelSucceeds, "LIFE-CONCURRENT", "LIFE-RECANCEL"),
