@@ -79,7 +79,7 @@ def test_a_wrong_status_differs_in_exactly_the_cases_it_touches(servers, keys):
     assert comparison.targets[1].outcomes["LIFE-RECANCEL"] == "failed"
     [cause] = comparison.result.causes  # one root cause, whatever the multiplicities
     assert len(cause.differences) == len(found) and only_422_became_409(cause.example.values)
-    assert [answer(item) for item in cause.example.observed["faulty"]][0].startswith("409 · application/json")
+    assert any(answer(item).startswith("409 · application/json") for item in cause.example.observed["faulty"])
 
 
 @pytest.fixture(scope="module")
@@ -230,7 +230,8 @@ def test_the_command_shows_writes_and_exits_1_on_a_difference(servers, tmp_path)
     assert "Differences by root cause" in done.stdout
     assert f"{differing} difference(s) from 1 root cause(s)" in done.stdout
     [cause] = report["causes"]
-    assert len(cause["cases"]) == differing and cause["example"]["responses"]["faulty"][0].startswith("409")
+    assert len(cause["cases"]) == differing
+    assert any(response.startswith("409") for response in cause["example"]["responses"]["faulty"])
     assert [case_id for case_id in cause["cases"] if case_id in done.stdout] == [cause["example"]["case"]["id"]]
     assert [target["name"] for target in report["targets"]] == ["reference", "faulty"]
     page = (tmp_path / "c.html").read_text()

@@ -64,7 +64,8 @@ def test_a_base_url_with_a_path_prefix_is_judged_like_any_other(tmp_path, varian
 
 
 def test_concurrent_cancels_are_one_burst_under_a_rate_limit(tmp_path):
-    """A limiter must not serialise a race: a non-atomic target still fails LIFE-CONCURRENT at 5 requests/s."""
+    """A limiter must not serialise a race: a non-atomic target still fails LIFE-CONCURRENT at 5 requests/s
+    (0.2 s apart, the fault's race window: a limiter that serialised the burst would hide the race)."""
     with running(EMULATOR, api=VARIANTS["cancel-not-atomic"].api) as base_url:
         done, report, output = in_process(tmp_path, base_url, checks=["LIFE-CONCURRENT"], rate_limit=5.0,
                                           test_control=True, max_steps=5)

@@ -172,7 +172,8 @@ CATALOGUE = [
     fault("canceled-drops-sdk-key", bad.CanceledDropsSdkKey, "LIFE-CANCEL-ACTIVE"),
     # other methods, concurrency
     fault("delete-cancels", bad.DeleteCancels, "LIFE-METHOD-NO-EFFECT", options=FAIL_ON_SHOULD),
-    fault("cancel-answers-racing-session", bad.CancelAnswersRacingSession, "CANCEL-200-ID", "LIFE-CANCEL-ACTIVE"),
+    fault("cancel-answers-racing-session", bad.CancelAnswersRacingSession, "CANCEL-200-ID", "LIFE-CANCEL-ACTIVE",
+          sometimes=("CANCEL-200-CANCELED",)),  # whether the racing session was already canceled
 ]
 
 VARIANTS = {variant.name: variant for variant in CATALOGUE}
