@@ -65,6 +65,14 @@ def test_every_step_is_judged_and_a_conformant_server_passes(emulator):
     assert len(run.ledger.judged) >= 10
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_opening_judges_every_lifecycle_check_within_a_small_budget(emulator, seed):
+    """Random sequences alone left checks unjudged at 40 steps (a correct server then INCOMPLETE); the opening takes
+    each kind of step once. The wait for an expiry is the only one left out (budget 0 s): test control expires."""
+    run, _ = explored(emulator, steps=25, seed=seed)
+    assert set(run.ledger.judged) == LIFECYCLE_IDS and not run.ledger.failures
+
+
 def test_the_same_seed_sends_the_same_sequence(emulator):
     first, second, other = (shape(explored(emulator, steps=30, seed=seed)[1]) for seed in (7, 7, 8))
     assert first == second and len(first) > 30
