@@ -71,7 +71,6 @@ from conformance.stateful.variants import (
 from conformance.target.exchange import Exchange, Intent
 
 STEPS_PER_SEQUENCE = 20
-STATUSES = {ACTIVE, CANCELED, COMPLETED, EXPIRED}
 BURST = 4
 MARGIN_SECONDS = 0.25  # clock skew (estimated from `created`) and latency around expires_at
 EXPIRY_LEAD_SECONDS = 1.0  # how far ahead the expiring session expires (the bundled emulator's floor is 1 s)
