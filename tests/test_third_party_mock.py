@@ -102,9 +102,11 @@ def _outcomes(tmp_path) -> dict[str, str]:
 
 def test_connexion_mock_fails_exactly_where_it_departs_from_the_document(tmp_path):
     outcomes = _outcomes(tmp_path)
+    reasons = {check["id"]: check["reason"] for check in json.loads((tmp_path / "report.json").read_text())["checks"]}
     failed = {check_id for check_id, outcome in outcomes.items() if outcome in {"failed", "error"}}
     assert failed == set(FAILING), outcomes
     assert {check_id for check_id, outcome in outcomes.items() if outcome == "passed"} == PASSING, outcomes
     warned = {check_id for check_id, outcome in outcomes.items() if outcome == "warned"}
     assert all(BY_ID[check_id].level == SHOULD for check_id in warned), outcomes
     assert set(outcomes) - failed - PASSING - warned == NOT_JUDGED, outcomes  # skipped, with the run's reason
+    assert "already given another session" in reasons["LIFE-RECANCEL"], reasons["LIFE-RECANCEL"]

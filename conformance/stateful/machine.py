@@ -100,6 +100,7 @@ class Run:
     # tried yet; without it a link that answers nothing proves nothing)
     other_business_id: str | None = None
     create_error: str | None = None  # why the run has no session at all
+    reused_ids: int = 0  # creates that answered an id an earlier create had answered (a mock answering its example)
     fixed_corpus: bool = False  # send the same requests whatever the target answers (compare): nothing set aside
     @property
     def main(self) -> Owner:
@@ -245,6 +246,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         created = instant(data.get("created"))
         if self.run.skew is None and created is not None:
             self.run.skew = created - (sent_at + time.time()) / 2
+        self.run.reused_ids += data["payment_session_id"] in self.run.sessions.known_ids
         self.run.sessions.known_ids.add(data["payment_session_id"])
         if owner.business == OTHER and not owner.sub_account and isinstance(data.get("business_id"), str):
             self.run.other_business_id = data["business_id"]

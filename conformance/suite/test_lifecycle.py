@@ -44,6 +44,10 @@ def _not_judged(conformance: RunContext, run: Run, check_id: str) -> str:
     if check_id == "LIFE-EXPIRED" and not (run.expiry_supported or conformance.config.test_control):
         return "not judged: the target refused an expires_at a second ahead and test control is off"
     reason = NEEDS.get(check_id)
+    if run.reused_ids and not reason:
+        return (f"not judged in {run.budget.steps} steps: POST /sessions answered {run.reused_ids} creates with an "
+                "id it had already given another session (a mock answering its example?), and a finding about a "
+                "session sets aside every session of its id")
     return f"not judged in {run.budget.steps} steps" + (f" ({reason})" if reason else "; raise --max-steps")
 
 
