@@ -24,8 +24,8 @@ from conformance.checks.registry import (
     SESSION_COMPONENT,
     SHOULD,
     Check,
+    declaring,
     inferred,
-    register,
     stated,
 )
 from conformance.checks.verdict import Violation
@@ -66,15 +66,7 @@ Judgement = Callable[[Step], Verdict]
 JUDGEMENTS: dict[str, Judgement] = {}
 
 
-def judgement(declared: Check) -> Callable[[Judgement], Judgement]:
-    """Declare a lifecycle check and the function that judges one step."""
-    register(declared)
-
-    def decorate(function: Judgement) -> Judgement:
-        JUDGEMENTS[declared.id] = function
-        return function
-
-    return decorate
+judgement = declaring(JUDGEMENTS)  # @judgement(Check(...)) declares a lifecycle check and its judge of one step
 
 
 # --- reading an exchange -------------------------------------------------------------------------------------------

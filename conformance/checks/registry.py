@@ -13,7 +13,9 @@ A check's **basis** says why the suite may hold a target to it:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 OPERATION = "/paths/~1sessions~1{session_id}~1cancel/post"
 ERROR_RESPONSE = "/components/responses/Payment_Session_CancelSessionError"
@@ -97,3 +99,21 @@ def register(check: Check) -> Check:
         raise ValueError(f"{check.id}: only a check stated by the document may be MUST ({check.basis.kind})")
     REGISTRY[check.id] = check
     return check
+
+
+Judge = TypeVar("Judge", bound=Callable)
+
+
+def declaring(table: dict[str, Judge]) -> Callable[[Check], Callable[[Judge], Judge]]:
+    """The decorator of one stage's checks: ``@declaring(TABLE)(Check(...))`` registers the check and files the
+    function that judges it in `table` under the check's ID."""
+    def declare(declared: Check) -> Callable[[Judge], Judge]:
+        register(declared)
+
+        def add(function: Judge) -> Judge:
+            table[declared.id] = function
+            return function
+
+        return add
+
+    return declare

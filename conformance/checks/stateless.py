@@ -33,8 +33,8 @@ from conformance.checks.registry import (
     SHOULD,
     STATELESS,
     Check,
+    declaring,
     inferred,
-    register,
     rfc,
     stated,
 )
@@ -56,15 +56,7 @@ SERVER_ERROR = stated(f"{SERVER_ERROR_SCHEMA}/properties/error_code/description"
                       "SERVER_ERROR - Something unexpected happened.")
 
 
-def check(declared: Check) -> Callable[[StatelessCheck], StatelessCheck]:
-    """Declare a stateless check and the function that judges one exchange."""
-    register(declared)
-
-    def add(function: StatelessCheck) -> StatelessCheck:
-        STATELESS_CHECKS[declared.id] = function
-        return function
-
-    return add
+check = declaring(STATELESS_CHECKS)  # @check(Check(...)) declares a stateless check and its judge of one exchange
 
 
 def robustness_path(exchange: Exchange) -> bool:
