@@ -122,7 +122,7 @@ class Lifecycle:
 def lifecycle(base_url: str) -> Lifecycle:
     """The lifecycle stage alone against `base_url`, at the run's defaults."""
     config = RunConfig(seed=1)  # the command line's default seed
-    credentials = Credentials(KEY, None, (OTHER_KEY,))
+    credentials = Credentials(KEY, None, OTHER_KEY)
     sessions = Sessions(Target(base_url), credentials, given=[], completed=None, expired=None, test_control=True,
                         known_ids=set())
     run = Run(sessions, credentials, OTHER_KEY, "strict", {c.id for c in CATALOGUE if c.stage == LIFECYCLE},

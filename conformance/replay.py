@@ -25,6 +25,7 @@ from conformance.spec.stage import load_repaired
 from conformance.stateful.sessions import Sessions
 from conformance.target.client import Target, TargetUnreachable
 from conformance.target.exchange import Exchange, Intent
+from conformance.target.identity import Actor
 from conformance.target.redact import MASKED_FIELDS, Redactor
 
 VARIABLES = ("XENDIT_API_KEY", "XENDIT_OTHER_API_KEY")
@@ -157,7 +158,7 @@ def replay(report_path: Path, failure_id: str, base_url: str | None, allow_live:
 
 
 def _intent(record: dict) -> Intent:
-    return Intent("replay", record["input"], record["session_id"], record["credentials"], record["sub_account"],
+    return Intent("replay", record["input"], record["session_id"], Actor(**record["actor"]), record["configured"],
                   record["known"])
 
 

@@ -1,10 +1,13 @@
 """Crafted responses for each stateless check, as data: (check ID, description, exchange, conforms?).
 
 An exchange is described by keyword overrides of ``exchange()`` below: method, path id, status, content
-type, body (a JSON value, or bytes sent as is), error, and the intent (credentials, sub_account, known).
+type, body (a JSON value, or bytes sent as is), error, and the intent (actor, configured, known).
 """
 
+from conformance.target.identity import INVALID, Actor
+
 SID = "ps-661f87c614802d6c402cd82d"
+INVALID_ACTOR = Actor("", "", INVALID)
 SESSION = {
     "payment_session_id": SID, "created": "2026-11-26T04:00:00.000Z", "updated": "2026-11-26T04:05:00.000Z",
     "reference_id": "order-1", "customer_id": "cust-e2878b4c-d57e-4a2c-922d-c0313c2800a3", "session_type": "PAY",
@@ -80,7 +83,7 @@ CASES = [
     ("CANCEL-4XX-SCHEMA", "400 API_VALIDATION_ERROR on a well-formed id: 400 is no listed status, its envelope holds",
      {"status": 400, "body": {"error_code": "API_VALIDATION_ERROR", "message": "x"}}, True),
     ("CANCEL-4XX-SCHEMA", "403 REQUEST_FORBIDDEN_ERROR for another sub-account",
-     {"status": 403, "sub_account": "other", "body": {"error_code": "REQUEST_FORBIDDEN_ERROR", "message": "x"}}, True),
+     {"status": 403, "configured": False, "body": {"error_code": "REQUEST_FORBIDDEN_ERROR", "message": "x"}}, True),
     ("CANCEL-4XX-SCHEMA", "409 without a message", {"status": 409, "body": {"error_code": "CONFLICT"}}, False),
     ("CANCEL-4XX-SCHEMA", "422 with a code outside the enum",
      {"status": 422, "body": {"error_code": "SESSION_CANCELED", "message": "x"}}, False),
@@ -89,7 +92,7 @@ CASES = [
     ("CANCEL-5XX-SCHEMA", "SERVER_ERROR", {"status": 500, "body": SERVER_ERROR}, True),
     ("CANCEL-5XX-SCHEMA", "another code", {"status": 500, "body": {**SERVER_ERROR, "error_code": "BOOM"}}, False),
 
-    ("CANCEL-ERROR-CODE", "401 INVALID_API_KEY", {"status": 401, "body": UNAUTHORIZED, "credentials": "invalid"}, True),
+    ("CANCEL-ERROR-CODE", "401 INVALID_API_KEY", {"status": 401, "body": UNAUTHORIZED, "actor": INVALID_ACTOR}, True),
     ("CANCEL-ERROR-CODE", "404 with INVALID_SESSION_STATUS",
      {"status": 404, "body": {**NOT_FOUND, "error_code": "INVALID_SESSION_STATUS"}}, False),
     ("CANCEL-ERROR-CODE", "409 with NOT_FOUND", {"status": 409, "body": NOT_FOUND}, False),
@@ -120,23 +123,23 @@ CASES = [
      {"status": 403, "sid": SID[:-1] + "'", "content_type": "text/html", "body": b"<h1>blocked</h1>"}, True),
     ("CANCEL-NOT-FOUND", "422 for an unknown id",
      {"status": 422, "body": {"error_code": "INVALID_SESSION_STATUS", "message": "m"}}, False),
-    ("CANCEL-NOT-FOUND", "not applied to another sub-account", {"status": 403, "sub_account": "other"}, True),
+    ("CANCEL-NOT-FOUND", "not applied to another sub-account", {"status": 403, "configured": False}, True),
 
-    ("CANCEL-AUTH", "401 for a missing key", {"status": 401, "body": UNAUTHORIZED, "credentials": "invalid"}, True),
-    ("CANCEL-AUTH", "404 for a missing key", {"credentials": "invalid"}, False),
+    ("CANCEL-AUTH", "401 for a missing key", {"status": 401, "body": UNAUTHORIZED, "actor": INVALID_ACTOR}, True),
+    ("CANCEL-AUTH", "404 for a missing key", {"actor": INVALID_ACTOR}, False),
     ("CANCEL-AUTH", "401 with the wrong code",
-     {"status": 401, "body": {**UNAUTHORIZED, "error_code": "UNAUTHORIZED"}, "credentials": "invalid"}, False),
+     {"status": 401, "body": {**UNAUTHORIZED, "error_code": "UNAUTHORIZED"}, "actor": INVALID_ACTOR}, False),
 
     ("CANCEL-AUTH", "400 for a missing key on an out-of-bounds id: the path checked first",
      {"status": 400, "sid": "abc", "body": {"error_code": "API_VALIDATION_ERROR", "message": "x"},
-      "credentials": "invalid"}, True),
+      "actor": INVALID_ACTOR}, True),
     ("CANCEL-AUTH", "400 for a missing key on an upper-case 27-character id (strict)",
      {"status": 400, "sid": SID.upper(), "body": {"error_code": "API_VALIDATION_ERROR", "message": "x"},
-      "credentials": "invalid"}, False),
+      "actor": INVALID_ACTOR}, False),
     ("CANCEL-AUTH", "404 for a missing key on an upper-case 27-character id (lenient)",
-     {"sid": SID.upper(), "credentials": "invalid", "profile": "lenient"}, True),
+     {"sid": SID.upper(), "actor": INVALID_ACTOR, "profile": "lenient"}, True),
     ("CANCEL-AUTH", "404 for a missing key on a well-formed id (lenient)",
-     {"credentials": "invalid", "profile": "lenient"}, False),
+     {"actor": INVALID_ACTOR, "profile": "lenient"}, False),
 
     ("CANCEL-OUT-OF-BOUNDS-404", "404 NOT_FOUND for a 26-character id", {"sid": SID[:-1]}, True),
     ("CANCEL-OUT-OF-BOUNDS-404", "400 for a 28-character id", {"status": 400, "sid": SID + "0", "body": {

@@ -9,7 +9,6 @@ import html
 import io
 import json
 import re
-import shutil
 import subprocess
 from types import SimpleNamespace
 
@@ -26,9 +25,9 @@ from conformance.results.records import failure_record
 from conformance.run import run
 from conformance.target.exchange import Exchange, Intent, Request
 from conformance.target.redact import Redactor
+from tests import browser
 from tests.fakes import fixed, serve
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync"]
 SCREEN = (1280, 800)
@@ -54,9 +53,8 @@ addEventListener("load", () => {
 
 
 def chromium(tmp_path, *args: str) -> subprocess.CompletedProcess:
-    assert CHROMIUM, "Debian's chromium is needed (.ci/run installs it: apt-get install chromium)"
     window = f"--window-size={SCREEN[0]},{SCREEN[1]}"
-    return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", window, *args],
+    return subprocess.run([browser.chromium(), *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", window, *args],
                           capture_output=True, text=True, timeout=120)
 
 

@@ -10,8 +10,9 @@ from requests.structures import CaseInsensitiveDict
 from conformance.checks.catalogue import CATALOGUE, LIFECYCLE
 from conformance.checks.lifecycle import JUDGEMENTS, NA, Finding, Step
 from conformance.model.expect import Expectation, expect_burst, expect_cancel, expect_get, expect_method, expect_variant
-from conformance.model.state import ACTIVE, CANCELED, COMPLETED, MAIN, OTHER, Actor, Model, Owner
+from conformance.model.state import ACTIVE, CANCELED, COMPLETED, Model
 from conformance.target.exchange import Exchange, Intent, Request, Response
+from conformance.target.identity import MAIN, OTHER, Actor, Owner
 
 SID = "ps-661f87c614802d6c402cd82d"
 BODY = {"payment_session_id": SID, "status": ACTIVE, "updated": "2026-11-26T04:05:00.000Z",

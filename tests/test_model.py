@@ -10,14 +10,11 @@ from conformance.model.state import (
     CANCELED,
     COMPLETED,
     EXPIRED,
-    MAIN,
-    OTHER,
-    Actor,
     Model,
-    Owner,
     changed_fields,
     same_value,
 )
+from conformance.target.identity import MAIN, OTHER, Actor, Owner
 
 SID = "ps-661f87c614802d6c402cd82d"
 BODY = {"payment_session_id": SID, "status": ACTIVE, "updated": "2026-11-26T04:05:00.000Z",

@@ -20,8 +20,9 @@ from conformance.generation.probe import Credentials
 from conformance.generation.strategies import auth_probes, id_probes, sub_account_probes
 from conformance.replay import _header as replayed_header
 from conformance.report.files import save
-from conformance.target.client import Target, basic
+from conformance.target.client import Target
 from conformance.target.exchange import Intent
+from conformance.target.identity import basic
 from conformance.target.redact import Redactor
 from tests.canary import KEY, OTHER, SECRETS, leaked, occurrences
 
@@ -160,7 +161,7 @@ def _request(raw: bytes, names: set[str]) -> tuple[bytes, dict[bytes, bytes], by
 
 def _probes() -> list[tuple[str, dict, bytes | None]]:
     """(path, headers, body) of every auth variant, every id and for-user-id example, and odd bodies and paths."""
-    credentials = Credentials(KEY, other_keys=(OTHER,))
+    credentials = Credentials(KEY, other_key=OTHER)
     probes = [probe for family in (auth_probes, id_probes, sub_account_probes) for probe in family(credentials)[0]]
     odd = {"Authorization": basic(KEY), "for-user-id": b"\xff\xfe not UTF-8 \x01\x7f"}
     return [(probe.path, probe.headers, probe.body) for probe in probes] + [

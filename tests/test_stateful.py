@@ -28,7 +28,7 @@ def explored(base_url: str, *, steps: int, seed: int = 1, shrink: float = 0.0) -
     """Explore `steps` steps; the run and every exchange sent, in order."""
     sent: list = []
     target = Target(base_url, on_exchange=sent.append)
-    credentials = Credentials(KEY, None, (OTHER_KEY,))
+    credentials = Credentials(KEY, None, OTHER_KEY)
     sessions = Sessions(target, credentials, given=[], completed=None, expired=None, test_control=True,
                         known_ids=set())
     run = Run(sessions, credentials, OTHER_KEY, "strict", LIFECYCLE_IDS, Budget(steps, 0.0), test_control=True)

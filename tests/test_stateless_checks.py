@@ -15,14 +15,16 @@ from conformance.generation.probe import segment
 from conformance.spec.schemas import Schemas
 from conformance.spec.stage import load_repaired
 from conformance.target.exchange import Exchange, Intent, Request, Response
+from conformance.target.identity import MAIN, Actor
 from tests.stateless_cases import CASES, NOT_FOUND, SID
 
 SCHEMAS = Schemas(load_repaired("cancel"))
+MAIN_KEY = Actor(MAIN)
 
 
 def exchange(method="POST", sid=SID, status=404, content_type="application/json", body=NOT_FOUND, headers=None,
-             error=None, credentials="valid", sub_account="default", known=False, profile="strict", wire=None):
-    intent = Intent("test", "crafted", sid, credentials, sub_account, known)
+             error=None, actor=MAIN_KEY, configured=True, known=False, profile="strict", wire=None):
+    intent = Intent("test", "crafted", sid, actor, configured, known)
     request = Request(method, f"http://127.0.0.1:1/sessions/{segment(sid) if wire is None else wire}/cancel")
     if error:
         return Exchange(intent, request, error=error), profile

@@ -41,6 +41,7 @@ from conformance.checks.registry import (
 from conformance.checks.verdict import CheckContext, Violation
 from conformance.spec.schemas import describe
 from conformance.target.exchange import Exchange
+from conformance.target.identity import INVALID
 
 NA = "not applicable"
 Verdict = Violation | None | str
@@ -275,9 +276,7 @@ def _expect_error(exchange: Exchange, ctx: CheckContext, check_id: str, status: 
 
 
 def _valid_request_for_no_session(exchange: Exchange, ctx: CheckContext) -> bool:
-    intent = exchange.intent
-    return (_operation(exchange) and _unknown(exchange, ctx) and intent.credentials == "valid"
-            and intent.sub_account == "default")
+    return _operation(exchange) and _unknown(exchange, ctx) and exchange.intent.as_configured
 
 
 @check(Check("CANCEL-NOT-FOUND", STATELESS, MUST, "ids", stated(ERROR_CODES, NOT_FOUND),
@@ -310,7 +309,7 @@ def out_of_bounds_not_found(exchange: Exchange, ctx: CheckContext) -> Verdict:
              "A missing, empty, malformed or unknown API key gets 401 INVALID_API_KEY (ids within the bounds).",
              (f"{OPERATION}/security",)))
 def invalid_key_unauthorized(exchange: Exchange, ctx: CheckContext) -> Verdict:
-    if not _bounded(exchange) or exchange.intent.credentials != "invalid":
+    if not _bounded(exchange) or exchange.intent.actor.credential != INVALID:
         return NA
     return _expect_error(exchange, ctx, "CANCEL-AUTH", 401, "INVALID_API_KEY")
 

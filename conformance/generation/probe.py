@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from conformance.target.client import basic
 from conformance.target.exchange import Intent
+from conformance.target.identity import MAIN, OTHER, Actor, basic, classify, header
 
 
 def segment(session_id: str) -> str:
@@ -33,12 +31,11 @@ class Probe:
 
 @dataclass(frozen=True)
 class Credentials:
-    """The configured key and sub-account: what a valid request carries. Another business's keys are valid
-    credentials too, but for other sessions: requests with them have no stateless expectation."""
+    """The run's keys and sub-account: what a request as the run carries, and who any request claims to be."""
 
     api_key: str = field(repr=False)
     for_user_id: str | None = None
-    other_keys: tuple[str, ...] = field(default=(), repr=False)
+    other_key: str | None = field(default=None, repr=False)
 
     def headers(self) -> dict[str, str]:
         headers = {"Authorization": basic(self.api_key)}
@@ -46,29 +43,19 @@ class Credentials:
             headers["for-user-id"] = self.for_user_id
         return headers
 
-    def credentials_of(self, headers: dict[str, str | bytes]) -> str:
-        """``valid``, ``invalid`` (401 expected) or ``other`` (a valid key with a twist: no expectation)."""
-        value = _header(headers, "authorization")
-        if value == basic(self.api_key):
-            return "valid"
-        if value in {basic(key) for key in self.other_keys}:
-            return "other"
-        if isinstance(value, str) and value[:6].lower() == "basic ":
-            try:
-                decoded = base64.b64decode(value[6:], validate=True).decode()
-            except (binascii.Error, UnicodeDecodeError):
-                return "invalid"
-            if decoded.startswith(self.api_key + ":"):
-                return "other"
-        return "invalid"
+    @property
+    def keys(self) -> dict[str, str]:
+        return {MAIN: self.api_key, **({OTHER: self.other_key} if self.other_key else {})}
 
-    def sub_account_of(self, headers: dict[str, str | bytes]) -> str:
-        return "default" if _header(headers, "for-user-id") == self.for_user_id else "other"
+    def classify(self, headers: dict[str, str | bytes]) -> Actor:
+        return classify(headers, self.keys)
 
-    def intent(self, probe: Probe, known: bool = False) -> Intent:
-        return Intent(probe.family, probe.description, probe.session_id, self.credentials_of(probe.headers),
-                      self.sub_account_of(probe.headers), known)
+    def intent(self, family: str, description: str, session_id: str, headers: dict[str, str | bytes],
+               known: bool = False, actor: Actor | None = None) -> Intent:
+        """The intent of a request with `headers` (`actor`: their classification, when the caller made it)."""
+        actor = actor or self.classify(headers)
+        configured = actor.business == MAIN and header(headers, "for-user-id") == (self.for_user_id or None)
+        return Intent(family, description, session_id, actor, configured, known)
 
-
-def _header(headers: dict[str, str | bytes], name: str) -> str | bytes | None:
-    return next((value for key, value in headers.items() if key.lower() == name), None)
+    def probe_intent(self, probe: Probe, known: bool = False) -> Intent:
+        return self.intent(probe.family, probe.description, probe.session_id, probe.headers, known)

@@ -10,7 +10,7 @@ from hypothesis import Phase, find, settings
 from hypothesis import strategies as st
 
 from conformance.generation.probe import Credentials, Probe
-from conformance.target.client import basic
+from conformance.target.identity import basic
 
 HEX = "0123456789abcdef"
 hex24 = st.text(HEX, min_size=24, max_size=24)

@@ -13,11 +13,9 @@ from conformance.model.state import (
     COMPLETED,
     EXPIRED,
     VOLATILE_ON_CANCEL,
-    Actor,
     Model,
-    Owner,
     Session,
 )
 
-__all__ = ["ACTIVE", "CANCELED", "COMPLETED", "EXPIRED", "VOLATILE_ON_CANCEL", "Actor", "Expectation", "Model",
-           "Outcome", "Owner", "Session", "expect_cancel", "expect_get", "expect_method", "expect_variant"]
+__all__ = ["ACTIVE", "CANCELED", "COMPLETED", "EXPIRED", "VOLATILE_ON_CANCEL", "Expectation", "Model", "Outcome",
+           "Session", "expect_cancel", "expect_get", "expect_method", "expect_variant"]

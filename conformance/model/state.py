@@ -10,36 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from conformance.target.identity import Owner
+
 ACTIVE, CANCELED, COMPLETED, EXPIRED = "ACTIVE", "CANCELED", "COMPLETED", "EXPIRED"
 VOLATILE_ON_CANCEL = frozenset({"status", "updated", "payment_link_url"})  # "The Xendit Hosted Checkout URL will be
 # invalid" lets payment_link_url change or go null on cancel
 VOLATILE_ON_END = VOLATILE_ON_CANCEL | {"payment_request_id", "payment_id", "payment_token_id"}
-MAIN, OTHER = "main", "other"  # the run's two businesses: --api-key's and --other-api-key's
-
-
-@dataclass(frozen=True)
-class Owner:
-    """A business (``main`` or ``other``) and its sub-account (the ``for-user-id`` value, ``""`` for none)."""
-
-    business: str
-    sub_account: str = ""
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who a request claims to be. ``credential``: ``key`` (the business's key as given), ``invalid`` (no key, a key
-    altered in case or whitespace, another scheme: 401 expected), ``password`` (the key with a password: the document
-    is silent, so either the key's answer or a 401)."""
-
-    business: str
-    sub_account: str = ""
-    credential: str = "key"
-
-    @property
-    def owner(self) -> Owner:
-        return Owner(self.business, self.sub_account)
-
-
 @dataclass(frozen=True)
 class Session:
     """One session as the model holds it. `loose`: fields whose next value the model cannot know (the ones a state

@@ -8,6 +8,7 @@ import re
 from conformance.checks.recorder import Failure
 from conformance.results.model import SpecFinding
 from conformance.target.exchange import Exchange
+from conformance.target.identity import Actor
 from conformance.target.redact import Redactor
 
 BODY_LIMIT = 4000  # characters of a body kept in a report; the transcript and evidence keep no more
@@ -28,11 +29,15 @@ def body_text(data: bytes | None, redactor: Redactor) -> str | None:
     return redactor.clip(data, BODY_LIMIT) + more
 
 
+def actor_record(actor: Actor) -> dict:
+    return {"business": actor.business, "sub_account": actor.sub_account, "credential": actor.credential}
+
+
 def exchange_record(exchange: Exchange, redactor: Redactor) -> dict:
     request, response, intent = exchange.request, exchange.response, exchange.intent
     return {
         "intent": {"family": intent.family, "input": intent.description, "session_id": redactor.text(intent.session_id),
-                   "credentials": intent.credentials, "sub_account": intent.sub_account, "known": intent.known},
+                   "actor": actor_record(intent.actor), "configured": intent.configured, "known": intent.known},
         "request": {"method": request.method, "url": redactor.text(request.url), "path": redactor.text(request.path),
                     "headers": {name: redactor.header(name, value) for name, value in request.headers.items()},
                     "body": body_text(request.body, redactor)},

@@ -48,11 +48,7 @@ from conformance.model.state import (
     CANCELED,
     COMPLETED,
     EXPIRED,
-    MAIN,
-    OTHER,
-    Actor,
     Model,
-    Owner,
     Session,
     instant,
 )
@@ -65,10 +61,11 @@ from conformance.stateful.variants import (
     SECOND_SUB_ACCOUNT,
     SUB_KINDS,
     VARIANTS,
-    actor_headers,
     id_variant,
+    request_headers,
 )
-from conformance.target.exchange import Exchange, Intent
+from conformance.target.exchange import Exchange
+from conformance.target.identity import KEY, MAIN, OTHER, Actor, Owner
 
 STEPS_PER_SEQUENCE = 20
 BURST = 4
@@ -140,20 +137,25 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     def _headers(self, owner: Owner) -> dict[str, str]:
         key = self.run.credentials.api_key if owner.business == MAIN else self.run.other_key
-        _, headers = actor_headers("key", owner.sub_account, key=key, other_key=None)
-        return headers
+        return request_headers("key", owner.sub_account, key=key, other_key=None)
+
+    def _owner(self, session: Session) -> Actor:
+        """The session's owner as a request with its own headers claims to be."""
+        return self.run.credentials.classify(self._headers(session.owner))
 
     def _actor(self, key_kind: str, sub_kind: str, session: Session) -> tuple[Actor, dict[str, str]]:
+        """Headers with the credentials of `key_kind` and the for-user-id of `sub_kind`, and who they claim to be."""
         sub = {"none": "", "owner": session.owner.sub_account,
                "another": OTHER_SUB_ACCOUNT if session.owner.sub_account != OTHER_SUB_ACCOUNT else SECOND_SUB_ACCOUNT,
                "other-business": self.run.other_business_id or SECOND_SUB_ACCOUNT}[sub_kind]
         keys = {MAIN: self.run.credentials.api_key, OTHER: self.run.other_key}
         owner, other = session.owner.business, OTHER if session.owner.business == MAIN else MAIN
-        return actor_headers(key_kind, sub, key=keys[owner], other_key=keys[other], business=owner)
+        headers = request_headers(key_kind, sub, key=keys[owner], other_key=keys[other])
+        return self.run.credentials.classify(headers), headers
 
     def _send(self, description: str, method: str, path: str, session_id: str, headers: dict, expected: str,
-              payload: bytes | None = None, family: str = "lifecycle") -> Exchange:
-        exchange = self.run.sessions.send(description, method, path, session_id, headers, payload, family=family)
+              payload: bytes | None = None, family: str = "lifecycle", actor: Actor | None = None) -> Exchange:
+        exchange = self.run.sessions.send(description, method, path, session_id, headers, payload, family, actor)
         self.trace.append((exchange, expected))
         return exchange
 
@@ -209,7 +211,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         after = expectation.after(acted) or session.status
         advanced = session if after == session.status else session.ended(after)
         if advanced is not session and not found:
-            found += self._judge(Step(expect_get(advanced, Actor(session.owner.business, session.owner.sub_account),
+            found += self._judge(Step(expect_get(advanced, self._owner(session),
                                                  self.run.now(), MARGIN_SECONDS), [reread]))
         if advanced.status == CANCELED != session.status:
             found += self._follow_link(session, advanced)
@@ -384,7 +386,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         actor, headers = self._actor(key if key in self.run.key_kinds() else "key", sub, current)
         expectation = expect_cancel(current, actor, self.run.now(), MARGIN_SECONDS)
         exchange = self._send(f"cancel ({key}, for-user-id {sub})", "POST", f"/sessions/{segment(current.id)}/cancel",
-                              current.id, headers, expectation.text)
+                              current.id, headers, expectation.text, actor=actor)
         self._settle(expectation, [exchange], frame)
 
     def _cancels(self, session: Session, whos: list[tuple[str, str]]) -> None:
@@ -439,9 +441,9 @@ class LifecycleMachine(RuleBasedStateMachine):
         actor, headers = self._actor(key if key in self.run.key_kinds() else "key", sub, current)
         expectation = expect_get(current, actor, self.run.now(), MARGIN_SECONDS)
         exchange = self._send(f"get ({key}, for-user-id {sub})", "GET", f"/sessions/{segment(current.id)}",
-                              current.id, headers, expectation.text)
+                              current.id, headers, expectation.text, actor=actor)
         found = self._judge(Step(expectation, [exchange]))
-        if actor.owner == current.owner and actor.credential == "key":
+        if actor.owner == current.owner and actor.credential == KEY:
             self.model.set(self._learn(current, exchange))
         self._conclude(found, [current])
 
@@ -454,7 +456,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             return
         self.swept.add("variants")
         current = self._at(session)
-        actor = Actor(current.owner.business, current.owner.sub_account)
+        actor = self._owner(current)
         headers = self._headers(current.owner)
         expectation = expect_variant(current, actor)
         exchanges = []
@@ -464,9 +466,9 @@ class LifecycleMachine(RuleBasedStateMachine):
                 continue
             reason = self._unsafe(variant.session_id, headers)
             if reason:
-                exchange = self.run.sessions.target.skip(Intent("lifecycle", f"cancel {variant.description}",
-                                                                variant.session_id), "POST", variant.path,
-                                                         headers, reason)
+                exchange = self.run.sessions.target.skip(
+                    self.run.sessions.intent(f"cancel {variant.description}", variant.session_id, headers), "POST",
+                    variant.path, headers, reason)
                 self.trace.append((exchange, "not sent: " + reason))
                 continue
             exchanges.append(self._send(f"cancel {variant.description}", "POST", variant.path, variant.session_id,
@@ -481,7 +483,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             return
         current = self._at(session)
         variant = id_variant(current.id, "encoded-once", 0, "")
-        expectation = expect_cancel(current, Actor(current.owner.business, current.owner.sub_account),
+        expectation = expect_cancel(current, self._owner(current),
                                     self.run.now(), MARGIN_SECONDS)
         exchange = self._send(f"cancel {variant.description}", "POST", variant.path, current.id,
                               self._headers(current.owner), expectation.text)
@@ -507,7 +509,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         if not self._usable(session):
             return
         current = self._at(session)
-        expectation = expect_method(current, Actor(current.owner.business, current.owner.sub_account))
+        expectation = expect_method(current, self._owner(current))
         exchanges = [self._send(f"{method} on the cancel path", method, f"/sessions/{segment(current.id)}/cancel",
                                 current.id, self._headers(current.owner), expectation.text)
                      for method in OTHER_METHODS]
@@ -519,12 +521,10 @@ class LifecycleMachine(RuleBasedStateMachine):
         current = self._at(session)
         if (current.status != ACTIVE and not self.run.fixed_corpus) or not self._usable(session):
             return
-        actor = Actor(current.owner.business, current.owner.sub_account)
+        actor = self._owner(current)
         expectation = expect_burst(current, actor, self.run.now(), MARGIN_SECONDS)
         headers = self._headers(current.owner)
-        intent = Intent("lifecycle", f"one of {BURST} concurrent cancels", current.id,
-                        self.run.credentials.credentials_of(headers), self.run.credentials.sub_account_of(headers),
-                        known=True)
+        intent = self.run.sessions.intent(f"one of {BURST} concurrent cancels", current.id, headers, actor=actor)
         exchanges = self.run.sessions.target.burst(intent, "POST", f"/sessions/{segment(current.id)}/cancel",
                                                    headers, BURST)
         self.trace += [(exchange, expectation.text) for exchange in exchanges]
@@ -537,7 +537,7 @@ class LifecycleMachine(RuleBasedStateMachine):
                        if session.id not in self.model.quarantined}.values())
         if len(unique) < 2 or not self._begin():
             return
-        expectations = [expect_cancel(session, Actor(session.owner.business, session.owner.sub_account),
+        expectations = [expect_cancel(session, self._owner(session),
                                       self.run.now(), MARGIN_SECONDS) for session in unique]
         exchanges = self._concurrently(unique)
         self.trace += [(exchange, expectation.text) for exchange, expectation in zip(exchanges, expectations,
@@ -554,9 +554,7 @@ class LifecycleMachine(RuleBasedStateMachine):
 
         def one(index: int, session: Session) -> None:
             headers = self._headers(session.owner)
-            intent = Intent("lifecycle", "one of concurrent cancels of different sessions", session.id,
-                            self.run.credentials.credentials_of(headers),
-                            self.run.credentials.sub_account_of(headers), known=True)
+            intent = self.run.sessions.intent("one of concurrent cancels of different sessions", session.id, headers)
             path = f"/sessions/{segment(session.id)}/cancel"
             if skipped:
                 results[index] = target.skip(intent, "POST", path, headers, skipped)
@@ -613,7 +611,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         """Wait out `session`'s expiry, then cancel it without reading it first."""
         time.sleep(max(0.0, (session.expires_at or 0.0) + MARGIN_SECONDS + 0.05 - self.run.now()))
         current = self._at(session)
-        expectation = expect_cancel(current, Actor(MAIN, current.owner.sub_account), self.run.now(), MARGIN_SECONDS)
+        expectation = expect_cancel(current, self._owner(current), self.run.now(), MARGIN_SECONDS)
         exchange = self._send("cancel the session after its expires_at, not read since its creation", "POST",
                               f"/sessions/{segment(current.id)}/cancel", current.id, self._headers(current.owner),
                               expectation.text)
@@ -634,7 +632,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         path = self._link_path(before)
         if path is None or (now.status != ACTIVE and not self.run.checkout_served):
             return []
-        expectation = Expectation("checkout", now, Actor(MAIN), (), ("LIFE-CHECKOUT",))
+        expectation = Expectation("checkout", now, self.run.credentials.classify({}), (), ("LIFE-CHECKOUT",))
         exchange = self._send("checkout link", "GET", path, now.id, {},
                               "a 4XX once canceled" if now.status == CANCELED else "200 while ACTIVE")
         if now.status == ACTIVE:

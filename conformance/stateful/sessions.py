@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from conformance.generation.probe import Credentials, segment
 from conformance.target.client import Target
 from conformance.target.exchange import Exchange, Intent
+from conformance.target.identity import Actor
 
 
 @dataclass(frozen=True)
@@ -41,13 +42,17 @@ class Sessions:
         given, self.given = self.given, []
         return given
 
+    def intent(self, description: str, session_id: str, headers: dict, family: str = "lifecycle",
+               actor: Actor | None = None) -> Intent:
+        """The intent of a request with `headers` about `session_id` (`actor`: their classification, if made)."""
+        return self.credentials.intent(family, description, session_id, headers, session_id in self.known_ids, actor)
+
     def send(self, description: str, method: str, path: str, session_id: str, headers: dict | None = None,
-             body: bytes | None = None, target: Target | None = None, family: str = "lifecycle") -> Exchange:
-        """Send with the configured credentials unless `headers` are given; `target` for another thread."""
+             body: bytes | None = None, family: str = "lifecycle", actor: Actor | None = None) -> Exchange:
+        """Send with the configured credentials unless `headers` are given."""
         headers = self.credentials.headers() if headers is None else headers
-        intent = Intent(family, description, session_id, self.credentials.credentials_of(headers),
-                        self.credentials.sub_account_of(headers), known=session_id in self.known_ids)
-        return (target or self.target).send(intent, method, path, headers, body)
+        return self.target.send(self.intent(description, session_id, headers, family, actor), method, path, headers,
+                                body)
 
     def unsafe(self, session_id: str) -> Withholding | None:
         """Why a state-changing request to `session_id` must not be sent (a real session of the key may have this

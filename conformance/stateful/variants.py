@@ -10,13 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from conformance.generation.probe import segment
-from conformance.model.state import MAIN, OTHER, Actor
-from conformance.target.client import basic
+from conformance.target.identity import basic
 
 OTHER_SUB_ACCOUNT = "5f0c0nf0rmance0ther000000"
 SECOND_SUB_ACCOUNT = "5f0c0nf0rmance5ec0nd0000"
-SPECIALS = ";,.@!$&'()*+=:~"
-WHITESPACE = [" ", "\t", "\n", "\r", "\x00", "\x0b", "\u00a0", "\u200b"]
 
 
 @dataclass(frozen=True)
@@ -93,26 +90,16 @@ KEY_KINDS = ["key", "other-key", "no-key", "unknown-key", "key-upper", "key-spac
 SUB_KINDS = ["none", "owner", "another", "other-business"]
 
 
-def actor_headers(kind: str, sub: str, *, key: str, other_key: str | None, business: str = MAIN) -> \
-        tuple[Actor, dict[str, str]]:
-    """The actor a request claims to be, and its headers. `key` is the key of `business` (the owner's, usually),
-    `other_key` the other business's; `sub` is the for-user-id value ("" for none)."""
-    credential, authorization = "key", basic(key)
-    if kind == "other-key" and other_key:
-        business, authorization = (OTHER if business == MAIN else MAIN), basic(other_key)
-    elif kind == "no-key":
-        credential, authorization = "invalid", None
-    elif kind == "unknown-key":
-        credential, authorization = "invalid", basic("xnd_development_not_a_real_key")
-    elif kind == "key-upper":
-        credential, authorization = "invalid", basic(key.upper() if key.upper() != key else key.lower())
-    elif kind == "key-spaces":
-        credential, authorization = "invalid", basic(f" {key} ")
-    elif kind == "key-password":
-        credential, authorization = "password", basic(key, "secret")
-    elif kind == "bearer":
-        credential, authorization = "invalid", f"Bearer {key}"
+def request_headers(kind: str, sub: str, *, key: str, other_key: str | None) -> dict[str, str]:
+    """The headers of a request with the credentials of `kind`: `key` is the session owner's key, `other_key` the
+    other business's; `sub` is the for-user-id value ("" for none). Who they claim to be is for
+    ``identity.classify`` to say, as for every request."""
+    authorization = {"key": basic(key), "other-key": basic(other_key or key), "no-key": None,
+                     "unknown-key": basic("xnd_development_not_a_real_key"),
+                     "key-upper": basic(key.upper() if key.upper() != key else key.lower()),
+                     "key-spaces": basic(f" {key} "), "key-password": basic(key, "secret"),
+                     "bearer": f"Bearer {key}"}[kind]
     headers = {"Authorization": authorization} if authorization else {}
     if sub:
         headers["for-user-id"] = sub
-    return Actor(business, sub, credential), headers
+    return headers

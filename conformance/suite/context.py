@@ -51,7 +51,7 @@ class RunContext:
         traffic = Traffic(Limits(config.max_requests, config.timeout_total, rate or None))
         target = Target(base_url, timeout=config.request_timeout, verify=config.verify, on_exchange=recorder.evaluate,
                         traffic=traffic, on_retract=recorder.retract)
-        credentials = Credentials(api_key, config.for_user_id, (other_key,) if other_key else ())
+        credentials = Credentials(api_key, config.for_user_id, other_key)
         sessions = Sessions(target, credentials, given=config.session_ids, completed=config.completed_session_id,
                             expired=config.expired_session_id, test_control=config.test_control, known_ids=known,
                             no_real_sessions=config.no_real_sessions or config.embedded)

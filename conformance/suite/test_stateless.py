@@ -34,7 +34,7 @@ def explored(conformance):
 
     def sender(target: Target) -> Callable[[Probe], Exchange]:
         def send(probe: Probe) -> Exchange:
-            intent = credentials.intent(probe)
+            intent = credentials.probe_intent(probe)
             for session_id in sorted(to_confirm(probe.method, probe.session_id)):
                 withholding = sessions.unsafe(session_id)
                 if withholding:

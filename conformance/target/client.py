@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import re
 import threading
 import time
@@ -63,11 +62,6 @@ class VerbatimAdapter(HTTPAdapter):
         url = super().request_url(request, proxies)
         _REQUEST_TARGET.set(url)
         return url
-
-
-def basic(key: str, password: str = "") -> str:
-    """The ``Authorization`` value Xendit expects: the key as username, an empty password."""
-    return "Basic " + base64.b64encode(f"{key}:{password}".encode()).decode()
 
 
 class Target:

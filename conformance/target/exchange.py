@@ -9,23 +9,29 @@ from urllib.parse import unquote, urlsplit
 
 from requests.structures import CaseInsensitiveDict
 
+from conformance.target.identity import KEY, MAIN, Actor
+
 
 @dataclass(frozen=True)
 class Intent:
     """What the suite knows about a request, so checks can state what the contract expects of it.
 
-    credentials: ``valid`` (the configured key), ``invalid`` (missing or unusable: 401 expected),
-    ``other`` (anything else, e.g. a valid key with a password: no documented expectation).
-    sub_account: ``default`` (no header, or the configured ``--for-user-id``), ``other``.
+    actor: who the request claims to be (``identity.classify``, made once per request).
+    configured: the actor is the run's own: the configured key and ``--for-user-id`` (or none).
     known: the session id is one the suite created or was given.
     """
 
     family: str
     description: str
     session_id: str
-    credentials: str = "valid"
-    sub_account: str = "default"
+    actor: Actor = Actor(MAIN)
+    configured: bool = True
     known: bool = False
+
+    @property
+    def as_configured(self) -> bool:
+        """The run's own key, as documented, for the run's own sub-account (or none)."""
+        return self.configured and self.actor.credential == KEY
 
 
 @dataclass(frozen=True)
