@@ -13,8 +13,9 @@ from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
 from conformance.emulator.variants import VARIANTS
 from conformance.generation.probe import Credentials
 from conformance.report.sequence import sequence_script, sequence_text
+from conformance.stateful.exploration import Exploration
 from conformance.stateful.ledger import Budget
-from conformance.stateful.machine import Run, explore
+from conformance.stateful.passes import explore
 from conformance.stateful.sessions import Sessions
 from conformance.target.client import Target
 from conformance.target.redact import Redactor
@@ -24,14 +25,14 @@ EMULATOR = EmulatorConfig(api_keys=DEFAULT_KEYS, min_expiry_seconds=1)
 LIFECYCLE_IDS = {check.id for check in CATALOGUE if check.stage == LIFECYCLE}
 
 
-def explored(base_url: str, *, steps: int, seed: int = 1, shrink: float = 0.0) -> tuple[Run, list]:
+def explored(base_url: str, *, steps: int, seed: int = 1, shrink: float = 0.0) -> tuple[Exploration, list]:
     """Explore `steps` steps; the run and every exchange sent, in order."""
     sent: list = []
     target = Target(base_url, on_exchange=sent.append)
     credentials = Credentials(KEY, None, OTHER_KEY)
     sessions = Sessions(target, credentials, given=[], completed=None, expired=None, test_control=True,
                         known_ids=set())
-    run = Run(sessions, credentials, OTHER_KEY, "strict", LIFECYCLE_IDS, Budget(steps, 0.0), test_control=True)
+    run = Exploration(sessions, credentials, OTHER_KEY, "strict", LIFECYCLE_IDS, Budget(steps, 0.0), test_control=True)
     explore(run, seed, shrink_seconds=shrink)
     return run, sent
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from conformance.checks.catalogue import LIFECYCLE, Check
 from conformance.config import RunConfig
-from conformance.stateful.machine import BURST, STEPS_PER_SEQUENCE
+from conformance.stateful.exploration import BURST, STEPS_PER_SEQUENCE
 from conformance.stateful.variants import VARIANTS
 
 RULES = [

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from conformance.checks.catalogue import CATALOGUE, LIFECYCLE
+from conformance.stateful.exploration import WAIT, Exploration
 from conformance.stateful.ledger import Budget
-from conformance.stateful.machine import WAIT, Run, explore
+from conformance.stateful.passes import explore
 from conformance.suite.context import RunContext
 
 LIFECYCLE_CHECKS = [check for check in CATALOGUE if check.stage == LIFECYCLE]
@@ -25,7 +26,7 @@ NEEDS = {  # what a check needs beyond the run's own sessions, and why it may no
 def lifecycle(conformance: RunContext):
     """Explore the lifecycle (the default budget: --max-steps model-checked steps)."""
     config = conformance.config
-    run = Run(conformance.sessions, conformance.credentials, conformance.other_key, config.profile,
+    run = Exploration(conformance.sessions, conformance.credentials, conformance.other_key, config.profile,
               {check.id for check in conformance.checks},
               Budget(config.max_steps, WAIT_SECONDS),
               test_control=conformance.sessions.test_control,
@@ -35,7 +36,7 @@ def lifecycle(conformance: RunContext):
     return run
 
 
-def _not_judged(conformance: RunContext, run: Run, check_id: str) -> str:
+def _not_judged(conformance: RunContext, run: Exploration, check_id: str) -> str:
     stopped = conformance.target.traffic.stopped
     if stopped:
         return f"not judged: {stopped}"
@@ -51,7 +52,7 @@ def _not_judged(conformance: RunContext, run: Run, check_id: str) -> str:
     return f"not judged in {run.budget.steps} steps" + (f" ({reason})" if reason else "; raise --max-steps")
 
 
-def _report(conformance: RunContext, run: Run, check_id: str) -> None:
+def _report(conformance: RunContext, run: Exploration, check_id: str) -> None:
     failure = run.ledger.failures.get(check_id)
     if failure is not None:
         raise conformance.violation([failure])

@@ -1,0 +1,303 @@
+"""The plumbing every step of the lifecycle stage goes through: who asks (headers and their classification), sending
+and recording, judging a step against the model, advancing the model, and setting aside what a finding involves.
+After every request on the cancel path the session is read back by its owner, and so is every other session of the
+sequence (the frame condition)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+from hypothesis.stateful import RuleBasedStateMachine
+
+from conformance.checks.lifecycle import JUDGEMENTS, NA, Finding, Step, accepted, body, status
+from conformance.generation.explore import failure_type
+from conformance.generation.probe import segment
+from conformance.model.expect import Expectation, expect_cancel, expect_get
+from conformance.model.state import ACTIVE, CANCELED, EXPIRED, Model, Session, instant
+from conformance.stateful.bodies import plain_body
+from conformance.stateful.exploration import EXPIRY_LEAD_SECONDS, MARGIN_SECONDS, WAIT, Exploration
+from conformance.stateful.ledger import Trace
+from conformance.stateful.variants import OTHER_SUB_ACCOUNT, SECOND_SUB_ACCOUNT, request_headers
+from conformance.target.exchange import Exchange
+from conformance.target.identity import MAIN, OTHER, Actor, Owner
+
+
+class Steps(RuleBasedStateMachine):
+    """One sequence: its own sessions and model; the exploration's target and ledger."""
+
+    run: Exploration  # set on the subclass that `explore` makes for each exploration
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model = Model(MARGIN_SECONDS)
+        self.trace: Trace = []
+        self.steps = 0
+        self.swept: set[str] = set()  # the sweeps done in this sequence (each at most once)
+        self.run.ledger.sequences += 1
+
+    # --- plumbing -------------------------------------------------------------------------------------------------
+
+    def _begin(self) -> bool:
+        """Count a step if the budget allows one; a spent budget makes every rule a no-op."""
+        budget = self.run.budget
+        if not budget.live():
+            return False
+        budget.steps += 1
+        self.steps += 1
+        return True
+
+    def _headers(self, owner: Owner) -> dict[str, str]:
+        key = self.run.credentials.api_key if owner.business == MAIN else self.run.other_key
+        return request_headers("key", owner.sub_account, key=key, other_key=None)
+
+    def _owner(self, session: Session) -> Actor:
+        """The session's owner as a request with its own headers claims to be."""
+        return self.run.credentials.classify(self._headers(session.owner))
+
+    def _actor(self, key_kind: str, sub_kind: str, session: Session) -> tuple[Actor, dict[str, str]]:
+        """Headers with the credentials of `key_kind` and the for-user-id of `sub_kind`, and who they claim to be."""
+        sub = {"none": "", "owner": session.owner.sub_account,
+               "another": OTHER_SUB_ACCOUNT if session.owner.sub_account != OTHER_SUB_ACCOUNT else SECOND_SUB_ACCOUNT,
+               "other-business": self.run.other_business_id or SECOND_SUB_ACCOUNT}[sub_kind]
+        keys = {MAIN: self.run.credentials.api_key, OTHER: self.run.other_key}
+        owner, other = session.owner.business, OTHER if session.owner.business == MAIN else MAIN
+        headers = request_headers(key_kind, sub, key=keys[owner], other_key=keys[other])
+        return self.run.credentials.classify(headers), headers
+
+    def _send(self, description: str, method: str, path: str, session_id: str, headers: dict, expected: str,
+              payload: bytes | None = None, family: str = "lifecycle", actor: Actor | None = None) -> Exchange:
+        exchange = self.run.sessions.send(description, method, path, session_id, headers, payload, family, actor)
+        self.trace.append((exchange, expected))
+        return exchange
+
+    def _read(self, session: Session, why: str) -> Exchange:
+        return self._send(f"GET {why}", "GET", f"/sessions/{segment(session.id)}", session.id,
+                          self._headers(session.owner), f"200, {session.status}, every field as before")
+
+    def _judge(self, step: Step) -> list[tuple[str, Finding]]:
+        """Apply the step's judgements; record and return the findings."""
+        step.profile = self.run.profile
+        if not any(not exchange.skipped for exchange in step.exchanges):
+            return []
+        found = []
+        for check_id in step.expectation.checks:
+            if check_id not in self.run.selected:
+                continue
+            finding = JUDGEMENTS[check_id](step)
+            if finding != NA:
+                self.run.ledger.judged[check_id] += 1
+            if isinstance(finding, Finding):
+                trace = self.trace[:next((i + 1 for i, (exchange, _) in enumerate(self.trace)
+                                          if exchange is finding.exchange), len(self.trace))]
+                self.run.ledger.found(check_id, finding, trace, self.steps, self.run.budget.steps,
+                                      self.run.budget.raised)
+                found.append((check_id, finding))
+        return found
+
+    def _conclude(self, found: list[tuple[str, Finding]], sessions: list[Session]) -> None:
+        """After findings, set the sessions involved aside (the model no longer knows them, so one fault is not
+        charged again to every step after it); raise the failure being shrunk, if found."""
+        if not found:
+            return
+        if not self.run.fixed_corpus:
+            self.model.quarantined.update(session.id for session in sessions)
+        for check_id, finding in found:
+            if check_id == self.run.shrinking:
+                self.run.budget.raised = True
+                raise failure_type(check_id)(finding.exchange, finding.violation)
+
+    def _settle(self, expectation: Expectation, exchanges: list[Exchange], frame: bool = True) -> None:
+        """After a request on the cancel path: read the session and (frame) every other one back, judge, advance."""
+        session = expectation.session
+        reread = self._read(session, "the session after the step")
+        others = []
+        if frame:
+            now = self.run.now()
+            for other in self.model.others({session.id}):
+                current = self.model.at(other.id, now)
+                others.append((current, current.statuses_at(now, MARGIN_SECONDS),
+                               self._read(current, "another session (frame condition)")))
+        found = self._judge(Step(expectation, exchanges, reread, others))
+        acted = any(accepted(exchange) for exchange in exchanges if not exchange.skipped)
+        after = expectation.after(acted) or session.status
+        advanced = session if after == session.status else session.ended(after)
+        if advanced is not session and not found:
+            found += self._judge(Step(expect_get(advanced, self._owner(session),
+                                                 self.run.now(), MARGIN_SECONDS), [reread]))
+        if advanced.status == CANCELED != session.status:
+            found += self._follow_link(session, advanced)
+        self.model.set(self._learn(advanced, reread))
+        for other, _, exchange in others:
+            self.model.set(self._learn(other, exchange))
+        changed = [other for other, _, exchange in others if isinstance(JUDGEMENTS["LIFE-FRAME"](
+            Step(expectation, exchanges, frame=[(other, _, exchange)])), Finding)]
+        self._conclude(found, [session, *changed] if any(c != "LIFE-FRAME" for c, _ in found) else changed)
+
+    @staticmethod
+    def _learn(session: Session, exchange: Exchange) -> Session:
+        """The session once its owner's read is known: a status that time moved, loose fields fixed."""
+        data = body(exchange)
+        if status(exchange) != 200 or data.get("payment_session_id") != session.id:
+            return session
+        if data.get("status") == EXPIRED and session.status == ACTIVE:
+            session = session.ended(EXPIRED)
+        return session.read(data) if data.get("status") == session.status else session
+
+    def _create(self, owner: Owner, payload: dict, description: str) -> Session | None:
+        """POST /sessions (not judged: create is not the operation under test); the session, or None."""
+        headers = {**self._headers(owner), "Content-Type": "application/json"}
+        sent_at = time.time()
+        exchange = self._send(description, "POST", "/sessions", "", headers,
+                              "201 with the session, or a 4XX (create is not judged)", json.dumps(payload).encode())
+        data = body(exchange)
+        if status(exchange) != 201 or not isinstance(data.get("payment_session_id"), str):
+            if not self.run.sessions.known_ids:  # nothing to explore: stop at once
+                self.run.create_error = (f"POST /sessions did not create a session "
+                                         f"({exchange.skipped or exchange.error or status(exchange)})")
+                self.run.budget.steps = self.run.budget.max_steps
+            return None
+        created = instant(data.get("created"))
+        if self.run.skew is None and created is not None:
+            self.run.skew = created - (sent_at + time.time()) / 2
+        self.run.reused_ids += data["payment_session_id"] in self.run.sessions.known_ids
+        self.run.sessions.known_ids.add(data["payment_session_id"])
+        if owner.business == OTHER and not owner.sub_account and isinstance(data.get("business_id"), str):
+            self.run.other_business_id = data["business_id"]
+        return self.model.add(owner, data, instant(payload.get("expires_at")))
+
+    def _at(self, session: Session) -> Session:
+        return self.model.at(session.id, self.run.now())
+
+    def _usable(self, session: Session) -> bool:
+        """A step on `session` is counted and sent: the budget allows one and the model still knows the session."""
+        return session.id not in self.model.quarantined and self._begin()
+
+    def _open(self, payload: dict) -> list[Session]:
+        tag = self.run.sessions.tag
+        made = [*self._given(), self._create(self.run.main, plain_body(f"{tag}-start"), "create a session"),
+                self._create(self.run.main, payload, "create a second session")]  # the plain one first: a body
+        # the target refuses (a currency the account lacks) is not a reason to stop
+        if self.run.sub_accounts:
+            made.append(self._create(Owner(MAIN, OTHER_SUB_ACCOUNT), plain_body(f"{tag}-start"),
+                                     "create a session of a sub-account"))
+        if self.run.other_key:
+            made.append(self._create(Owner(OTHER), plain_body(f"{tag}-other"),
+                                     "create a session of the other business"))
+        made = list(filter(None, made))
+        if self.run.checkout_served is None and made:  # once a run: whether the target serves checkout links
+            self._follow_link(made[-1], made[-1])
+        return made
+
+    def _may_wait(self) -> bool:
+        return "LIFE-EXPIRED" in self.run.selected and self.run.budget.can_wait(WAIT)
+
+    def _given(self) -> list[Session]:
+        """The sessions the user gave (--session-id, --completed-session-id, ...), in the first sequence only: read
+        with the key and held by the model as they are."""
+        found = []
+        for session_id in self.run.sessions.take_given():
+            exchange = self._send("read a given session", "GET", f"/sessions/{segment(session_id)}", session_id,
+                                  self._headers(self.run.main), "200 with the session")
+            if status(exchange) == 200 and body(exchange).get("payment_session_id") == session_id:
+                found.append(self.model.add(self.run.main, body(exchange)))
+            else:
+                seen = exchange.skipped or exchange.error or f"GET answered {status(exchange)}"
+                self.run.sessions.dropped.append((session_id, f"not readable as the run's key's session ({seen})"))
+        return found
+
+    def _cancel(self, session: Session, key: str, sub: str, frame: bool = True) -> None:
+        current = self._at(session)
+        actor, headers = self._actor(key if key in self.run.key_kinds() else "key", sub, current)
+        expectation = expect_cancel(current, actor, self.run.now(), MARGIN_SECONDS)
+        exchange = self._send(f"cancel ({key}, for-user-id {sub})", "POST", f"/sessions/{segment(current.id)}/cancel",
+                              current.id, headers, expectation.text, actor=actor)
+        self._settle(expectation, [exchange], frame)
+
+    def _cancels(self, session: Session, whos: list[tuple[str, str]]) -> None:
+        """A cancel by each of `whos` in turn, each followed by a read of the session; the frame after the last."""
+        for number, (key, sub) in enumerate(whos, 1):
+            if session.id in self.model.quarantined:
+                return
+            self._cancel(session, key, sub, frame=number == len(whos))
+
+    def _unsafe(self, variant: str, headers: dict) -> str | None:
+        """Why the variant must not be cancelled: unless the target holds only the run's sessions, a GET with the
+        owner's key must show it unknown (404, or 400: refused as malformed before any lookup), or show one of the
+        run's own sessions (a normalising server)."""
+        if self.run.no_real_sessions:
+            return None
+        exchange = self._send("confirm that the variant is unknown before cancelling it", "GET",
+                              f"/sessions/{segment(variant)}", variant, headers, "404 (an unknown id)",
+                              family="safety")
+        if status(exchange) in (400, 404) or body(exchange).get("payment_session_id") in self.model.sessions:
+            return None
+        return (f"not sent: a GET of {variant!r} answered {status(exchange) or exchange.skipped or exchange.error}, "
+                "not 404 (or 400) nor one of the run's sessions")
+
+    def _concurrently(self, sessions: list[Session]) -> list[Exchange]:
+        """One cancel per session, released together (one event for the rate limit and the budget)."""
+        target = self.run.sessions.target
+        skipped = target.traffic.admit(len(sessions))
+        results: dict[int, Exchange] = {}
+        start = threading.Barrier(len(sessions))
+
+        def one(index: int, session: Session) -> None:
+            headers = self._headers(session.owner)
+            intent = self.run.sessions.intent("one of concurrent cancels of different sessions", session.id, headers)
+            path = f"/sessions/{segment(session.id)}/cancel"
+            if skipped:
+                results[index] = target.skip(intent, "POST", path, headers, skipped)
+                return
+            start.wait()
+            results[index] = target.fork().send(intent, "POST", path, headers, admitted=True)
+
+        threads = [threading.Thread(target=one, args=item) for item in enumerate(sessions)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return [results[index] for index in range(len(sessions))]
+
+    def _expiring(self) -> Session | None:
+        """A session of the main owner created to expire EXPIRY_LEAD_SECONDS from now; the wait is charged."""
+        self.run.budget.waited += WAIT
+        expires = self.run.now() + EXPIRY_LEAD_SECONDS + 0.3  # slack for a slow request
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(expires)) + f".{int(expires % 1 * 1000):03d}Z"
+        session = self._create(self.run.main, plain_body(f"{self.run.sessions.tag}-expiring", stamp),
+                               "create a session that expires in a second")
+        if session is None:
+            self.run.expiry_supported = False
+        return session
+
+    def _cancel_expired(self, session: Session, frame: bool = True) -> None:
+        """Wait out `session`'s expiry, then cancel it without reading it first."""
+        time.sleep(max(0.0, (session.expires_at or 0.0) + MARGIN_SECONDS + 0.05 - self.run.now()))
+        current = self._at(session)
+        expectation = expect_cancel(current, self._owner(current), self.run.now(), MARGIN_SECONDS)
+        exchange = self._send("cancel the session after its expires_at, not read since its creation", "POST",
+                              f"/sessions/{segment(current.id)}/cancel", current.id, self._headers(current.owner),
+                              expectation.text)
+        self._settle(expectation, [exchange], frame)
+
+    def _follow_link(self, before: Session, now: Session) -> list[tuple[str, Finding]]:
+        """GET the checkout link `before` had (the session's link while ACTIVE: a cancel may null it) as the session
+        is `now`: while ACTIVE it shows that the target serves links; once canceled it must not (judged only if some
+        link was served)."""
+        path = self._link_path(before)
+        if path is None or (now.status != ACTIVE and not self.run.checkout_served):
+            return []
+        expectation = Expectation("checkout", now, self.run.credentials.classify({}), (), ("LIFE-CHECKOUT",))
+        exchange = self._send("checkout link", "GET", path, now.id, {},
+                              "a 4XX once canceled" if now.status == CANCELED else "200 while ACTIVE")
+        if now.status == ACTIVE:
+            self.run.checkout_served = self.run.checkout_served or accepted(exchange)
+            return []
+        return self._judge(Step(expectation, [exchange]))
+
+    def _link_path(self, session: Session) -> str | None:
+        """The session's checkout link as a path through the target (None: no link, or one not under the target's
+        base URL)."""
+        link = session.body.get("payment_link_url")
+        return self.run.sessions.target.path_of(link) if isinstance(link, str) else None
