@@ -45,11 +45,11 @@ from conformance.emulator import running
 from conformance.emulator.variants import VARIANTS
 from conformance.generation.probe import Credentials
 from conformance.spec.stage import load_repaired
-from conformance.stateful.exploration import Exploration
+from conformance.stateful.exploration import WAIT, Exploration
 from conformance.stateful.ledger import Budget, Ledger
 from conformance.stateful.passes import explore
 from conformance.stateful.sessions import Sessions
-from conformance.suite.test_lifecycle import SHRINK_SECONDS, WAIT_SECONDS
+from conformance.suite.test_lifecycle import SHRINK_SECONDS
 from conformance.target.client import Target
 from conformance.trial import EMULATOR, KEY, OTHER_KEY, Trial, run_against
 
@@ -127,7 +127,7 @@ def lifecycle(base_url: str) -> Lifecycle:
     sessions = Sessions(Target(base_url), credentials, given=[], completed=None, expired=None, test_control=True,
                         known_ids=set())
     run = Exploration(sessions, credentials, OTHER_KEY, "strict", {c.id for c in CATALOGUE if c.stage == LIFECYCLE},
-              Budget(config.max_steps, WAIT_SECONDS), test_control=True)
+              Budget(config.max_steps, WAIT), test_control=True)
     started = time.perf_counter()
     explore(run, config.seed, shrink_seconds=SHRINK_SECONDS)
     return Lifecycle(run.ledger, run.budget.steps, time.perf_counter() - started)

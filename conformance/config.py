@@ -23,8 +23,9 @@ class RunConfig:
     completed_session_id: str | None = None
     expired_session_id: str | None = None
     max_examples: int = 50
-    max_steps: int = 210  # lifecycle: model-checked steps of the state machine (issue 13)
-    workers: int = 1  # generated families explored at once
+    max_steps: int = 210  # lifecycle: model-checked steps of the state machine
+    max_time: float | None = 150.0  # seconds the exploration may take (the witnesses always run whole)
+    workers: int = 4  # generated families explored at once
     seed: int = 1
     shrink: bool = True
     junit_xml: Path = DEFAULT_JUNIT

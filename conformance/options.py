@@ -80,12 +80,18 @@ OPTIONS: dict[str, Callable] = {  # by parameter name, in the order --help lists
     "max_steps": click.option(
         "--max-steps", type=click.IntRange(1, 100000), default=210, show_default=True,
         help="Lifecycle: model-checked steps of the state machine (random sequences of operations)."),
+    "max_time": click.option(
+        "--max-time", type=click.FloatRange(1), default=150.0, show_default=True,
+        help="Seconds the run may spend exploring. The witnesses come first and always run whole (the fewest "
+        "requests that judge every selected check); then the sweeps, the lifecycle sequences, the generated "
+        "inputs and shrinking stop when this is spent, and the reports say what it cut short. --timeout-total is "
+        "the hard stop."),
     "seed": click.option(
         "--seed", type=int, default=1, show_default=True, help="Seed: the same seed sends the same requests."),
     "workers": click.option(
-        "--workers", type=click.IntRange(1, 4), default=1, show_default=True,
-        help="Generated families explored at once, each on its own connections (the lifecycle checks stay "
-        "ordered). Worth it for large budgets against slow targets."),
+        "--workers", type=click.IntRange(1, 4), default=4, show_default=True,
+        help="Generated families explored at once, each on its own connections and within the rate limits (the "
+        "lifecycle stays ordered); each family sends the same requests whatever this is."),
     "no_shrink": click.option(
         "--no-shrink", is_flag=True, help="Report failures as found, without shrinking to a minimal input."),
     "junit_xml": click.option(

@@ -47,6 +47,22 @@ def _probe(description: str, session_id: str, credentials: Credentials, wire: st
 BOUNDARY_LENGTHS = [0, 1, 2, 26, 28, 255, 4096]
 
 
+UNKNOWN_ID = _fit("ps-", "661f87c614802d6c402cd82d", 27)
+
+
+def witness_probes(credentials: Credentials) -> list[Probe]:
+    """The fewest requests that judge every stateless check, sent before any exploration: an unknown id within the
+    bounds (the documented 404 and its body), the same without a key (401), an id one character too long (the
+    out-of-bounds SHOULD), another method on the cancel path, a dot-dot segment (robustness). The checks of a 200
+    judge the lifecycle's cancels."""
+    unauthenticated = {name: value for name, value in credentials.headers().items() if name != "Authorization"}
+    return [_probe("27 characters", UNKNOWN_ID, credentials),
+            Probe("auth", "no Authorization header", UNKNOWN_ID, None, unauthenticated),
+            _probe("28 characters", _fit("ps-", "661f87c614802d6c402cd82d", 28), credentials),
+            Probe("ids", "GET on the cancel path", UNKNOWN_ID, None, credentials.headers(), "GET"),
+            _probe("dot-dot segment", "..", credentials, "..")]
+
+
 def _insert(pair: tuple[str, str], at: int) -> str:
     session_id, extra = "ps-" + pair[0], pair[1]
     return session_id[:at] + extra + session_id[at:]

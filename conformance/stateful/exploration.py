@@ -42,6 +42,7 @@ class Exploration:
     create_error: str | None = None  # why the run has no session at all
     reused_ids: int = 0  # creates that answered an id an earlier create had answered (a mock answering its example)
     fixed_corpus: bool = False  # send the same requests whatever the target answers (compare): nothing set aside
+    cut_short: str | None = None  # what the exploration's budget left undone (the witnesses are never cut)
 
     @property
     def main(self) -> Owner:

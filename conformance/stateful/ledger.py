@@ -18,7 +18,8 @@ Trace = list[tuple[Exchange, str]]  # every request of a sequence, with what the
 class Budget:
     """One pass of the exploration: at most `max_steps` steps until a failure is raised (then as many as shrinking
     takes), nothing after `deadline` (monotonic seconds), at most `wait_seconds` spent waiting for sessions to
-    expire."""
+    expire. The opening's witnesses count their steps but are never cut: only the run's request budget and hard
+    deadline stop them."""
 
     max_steps: int
     wait_seconds: float
@@ -26,8 +27,11 @@ class Budget:
     steps: int = 0
     waited: float = 0.0
     raised: bool = False  # a failure was raised: Hypothesis is shrinking it
+    witnessing: bool = False  # the opening's witnesses: counted, never cut (they are what judges every check)
 
     def live(self) -> bool:
+        if self.witnessing:
+            return True
         if self.deadline is not None and time.monotonic() >= self.deadline:
             return False
         return self.raised or self.steps < self.max_steps

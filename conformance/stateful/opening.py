@@ -1,67 +1,132 @@
-"""The opening sequence, before Hypothesis explores: each kind of step once, in the order that judges every lifecycle
-check, on sessions with every optional field, so that any budget judges them all."""
+"""The opening sequence, before Hypothesis explores. First the witnesses: each kind of step once, in the order that
+judges every lifecycle check with the fewest requests (refused cancels alike grouped under one read, a few id
+variants, one request per direction of isolation, the frame condition read lazily: a session is read back before it
+is used again, and every session at the end), never cut by --max-steps or --max-time, so that every run judges them
+all. Then
+the sweeps, within the exploration's budget: every credential, every id variant, every direction of isolation, each
+followed by the whole frame condition."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from conformance.generation.probe import segment
+from conformance.model.expect import expect_cancel
 from conformance.model.state import ACTIVE, Session
 from conformance.stateful.bodies import plain_body, rich_body
+from conformance.stateful.exploration import MARGIN_SECONDS
 from conformance.stateful.rules import LifecycleMachine
 
 ISOLATION = {"LIFE-OTHER-BUSINESS", "LIFE-OTHER-SUBACCOUNT", "LIFE-OTHER-SUBACCOUNT-404"}
+CANCELLED = {"LIFE-CANCEL-ACTIVE", "LIFE-UPDATED", "LIFE-GET-CANCELED", "LIFE-RECANCEL", "LIFE-STATUS-MESSAGE",
+             "LIFE-CHECKOUT", "LIFE-FRAME"}
+REFUSED_KEYS = ["no-key", "unknown-key", "key-upper", "key-spaces", "bearer"]  # each refused alike: one step
+WITNESS_VARIANTS = [("upper", 19, ""), ("truncated", 19, ""), ("encoded-twice", 19, ""),
+                    ("whitespace-around", 19, "\n"), ("extended", 19, ".json"), ("prefixed", 19, "ps-")]
+Steps = list[tuple[Callable[[Session], object], set[str]]]
 
 
 class Opening(LifecycleMachine):
     """The opening's own steps; the rest are the rules'."""
 
-    def opening(self) -> Session | None:
-        """The opening sequence, before Hypothesis explores: each kind of step once, in the order that judges every
-        lifecycle check (cancel, read, cancel again, reads, refused cancels, id variants, other methods, isolation,
-        races, test control), on sessions with every optional field, so that any budget judges them all. It spends
-        the same budget; its failures are shrunk like the others. It also creates a session that expires a second
-        later, held out of the model (nobody reads it), and returns it: `closing` cancels it once the exploration
-        has waited out its expiry."""
-        if not self._begin():
-            return None
+    expiring: Session | None = None  # created to expire a second later; cancelled, unread, by `closing`
+
+    def witness(self) -> None:
+        """The witnesses, on sessions with every optional field; their failures are shrunk like the others'. It also
+        creates a session that expires a second later, held out of the model (nobody reads it): `closing` cancels
+        it once the exploration has waited out its expiry."""
+        budget = self.run.budget
+        budget.witnessing, self.framed = True, False
+        try:
+            self.expiring = self._sessions()
+            for step, judged in self._witnesses():
+                self._witness(step, judged)
+            self._frame(self.model.others({self.last[0].session.id}) if self.last else [])
+        finally:
+            budget.witnessing, self.framed = False, True
+
+    def sweep(self) -> None:
+        """The sweeps, within the exploration's budget, each step followed by the whole frame condition."""
+        for step, judged in self._sweeps():
+            if judged & self.run.selected and (session := self._active()) is not None:
+                step(session)
+
+    def _sessions(self) -> Session | None:
+        """The sessions the witnesses start with; the expiring one, held out of the model."""
+        self._begin()
         tag = self.run.sessions.tag
         self._open(rich_body(tag, "PAYMENT_LINK"))
         expiring = self._expiring() if self._may_wait() else None  # after the others: a refused expiry is no
         if expiring is not None:  # reason to stop
             del self.model.sessions[expiring.id]
         self._create(self.run.main, rich_body(tag, "COMPONENTS"), "create a COMPONENTS session")
-        for step, judged in self._opening_steps():
-            if judged & self.run.selected and (session := self._active()) is not None:
-                step(session)
         return expiring
 
-    def _opening_steps(self) -> list[tuple[Callable[[Session], object], set[str]]]:
-        """The opening's steps, each on the first ACTIVE session, with the checks it judges (a step none of whose
-        checks is selected is left out). The cancel under test comes first: a finding sets its session aside, and on
-        a target that gives every session one id (a mock answering its example) nothing after it can be judged."""
-        cancelled = {"LIFE-CANCEL-ACTIVE", "LIFE-UPDATED", "LIFE-GET-CANCELED", "LIFE-RECANCEL", "LIFE-STATUS-MESSAGE",
-                     "LIFE-CHECKOUT", "LIFE-FRAME"}
-        steps = [(self._cancel_read_cancel, cancelled), (self._reads, {"LIFE-READ"}),
-                 (self.cancel_as, {"LIFE-AUTH-NO-EFFECT"}), (self.cancel_variants, {"LIFE-ID-VARIANT"}),
-                 (self.other_methods, {"LIFE-METHOD-NO-EFFECT"}), (self.cancel_encoded, cancelled),
-                 (self.cancel_for, ISOLATION), (lambda _: self.isolation(), ISOLATION),
-                 (self.burst, {"LIFE-CONCURRENT", "LIFE-CONCURRENT-422"}), (self._burst_two, {"LIFE-CANCEL-ACTIVE"})]
+    def _witness(self, step: Callable[[Session], object], judged: set[str]) -> None:
+        """One witness step on the first ACTIVE session. When a MUST finding set its session aside before the step
+        judged its checks, once more on a fresh one."""
+        wanted = judged & self.run.selected
+        for _ in range(2):
+            session = self._active() if wanted else None
+            if session is None:
+                return
+            step(session)
+            if session.id not in self.model.quarantined or all(self.run.ledger.judged[c] for c in wanted):
+                return
+
+    def _witnesses(self) -> Steps:
+        """The witness steps, with the checks each judges (a step none of whose checks is selected is left out). The
+        cancel under test comes first: a finding sets its session aside, and on a target that gives every session
+        one id (a mock answering its example) nothing after it can be judged."""
+        steps = [(self._cancel_read_cancel, CANCELLED), (self._reads, {"LIFE-READ"}),
+                 (self._refused_keys, {"LIFE-AUTH-NO-EFFECT"}),
+                 (lambda session: self.cancel_variants(session, WITNESS_VARIANTS), {"LIFE-ID-VARIANT"}),
+                 (self.other_methods, {"LIFE-METHOD-NO-EFFECT"}), (self.cancel_encoded, CANCELLED),
+                 (self._isolation, ISOLATION), (self.burst, {"LIFE-CONCURRENT", "LIFE-CONCURRENT-422"}),
+                 (self._burst_two, {"LIFE-CANCEL-ACTIVE"})]
         if self.run.test_control:
             steps += [(lambda session, action=action: (self.get(session, "key", "owner"),
                                                        self.control(session, action)), {check})
                       for action, check in (("complete", "LIFE-COMPLETED"), ("expire", "LIFE-EXPIRED"))]
         return steps
 
+    def _sweeps(self) -> Steps:
+        """What the witnesses sampled, whole: every credential, every id variant, every direction of isolation."""
+        return [(self.cancel_as, {"LIFE-AUTH-NO-EFFECT"}), (self.cancel_variants, {"LIFE-ID-VARIANT"}),
+                (self.cancel_for, ISOLATION), (lambda _: self.isolation(), ISOLATION)]
+
     def _cancel_read_cancel(self, session: Session) -> None:
         self.cancel(session)
         self.get(session, "key", "owner")
         self.cancel(session)
 
-    def closing(self, expiring: Session) -> None:
-        """Cancel the opening's expiring session, unread since its creation (its frame was the exploration: other
-        sequences' requests, so no frame condition here)."""
-        self.model.set(expiring)
-        self._cancel_expired(expiring, frame=False)
+    def _refused_keys(self, session: Session) -> None:
+        """Cancels with no key, an unknown one, the key altered and another scheme, as one step (each is refused
+        alike: one read after them all); then one with the key and a password."""
+        if not self._usable(session):
+            return
+        current = self._at(session)
+        sent, expectation = [], None
+        for kind in REFUSED_KEYS:
+            actor, headers = self._actor(kind, "owner", current)
+            expectation = expect_cancel(current, actor, self.run.now(), MARGIN_SECONDS)
+            sent.append(self._send(f"cancel ({kind}, for-user-id owner)", "POST",
+                                   f"/sessions/{segment(current.id)}/cancel", current.id, headers, expectation.text,
+                                   actor=actor))
+        self._settle(expectation, sent)
+        self._cancels(session, [("key-password", "owner")])
+
+    def _isolation(self, session: Session) -> None:
+        """A cancel for another sub-account, and one with the other business's key."""
+        if self._usable(session):
+            self._cancels(session, [("key", "another")] + [("other-key", "none")] * bool(self.run.other_key))
+
+    def closing(self) -> None:
+        """Cancel the expiring session, unread since its creation (its frame was the exploration: other sequences'
+        requests, so no frame condition here)."""
+        if self.expiring is not None:
+            self.model.set(self.expiring)
+            self._cancel_expired(self.expiring, frame=False)
 
     def _reads(self, session: Session) -> None:
         """GETs by the owner, with the key altered, for another sub-account and by the other business."""
@@ -69,15 +134,25 @@ class Opening(LifecycleMachine):
             self.get(session, key, sub)
 
     def _burst_two(self, session: Session) -> None:
-        others = [other for other in self.model.others({session.id}) if other.status == ACTIVE]
+        others = [other for other in self.model.others({session.id}) if other.status == ACTIVE and
+                  self._verified(other)]
         self.burst_distinct([session, *others[:1]])
 
     def _active(self) -> Session | None:
-        """An ACTIVE session of the main owner the model still vouches for; a new one if there is none."""
+        """An ACTIVE session of the main owner the model still vouches for, read back first (the witnesses' frame
+        condition: a session is read before it is used again); a new one if there is none."""
         now = self.run.now()
         for session in self.model.others(set()):
-            if session.owner == self.run.main and self.model.at(session.id, now).status == ACTIVE:
+            if session.owner == self.run.main and self.model.at(session.id, now).status == ACTIVE and \
+                    self._verified(session):
                 return self.model.sessions[session.id]
         if not self._begin():
             return None
         return self._create(self.run.main, plain_body(f"{self.run.sessions.tag}-opening"), "create a session")
+
+    def _verified(self, session: Session) -> bool:
+        """Whether `session` reads back as the model holds it, if steps since it was last read could have changed
+        it (the witnesses read the frame condition lazily); a session that does not is set aside."""
+        if not self.framed and (self.last is None or self.last[0].session.id != session.id):
+            self._frame([session])
+        return session.id not in self.model.quarantined

@@ -41,18 +41,28 @@ def _pass(run: Exploration, seed: int, shrink: bool) -> None:
             raise
 
 
-def explore(run: Exploration, seed: int, *, shrink_seconds: float) -> Ledger:
-    """The opening sequence, then Hypothesis's sequences within the step budget, judging every step and raising
-    nothing; then, for each check that failed
-    (in the order found, while `shrink_seconds` last), run the same sequences again raising that check's failures,
-    so that Hypothesis shrinks them to a minimal sequence (on fresh sessions each time)."""
-    explored = run.budget
+def witness(run: Exploration) -> Opening:
+    """The opening's witnesses: every selected lifecycle check judged, whatever the step or time budget."""
     opening = type("Opening", (Opening,), {"run": run})()
-    expiring = opening.opening()
+    opening.witness()
+    return opening
+
+
+def explore(run: Exploration, seed: int, *, shrink_seconds: float, opening: Opening | None = None) -> Ledger:
+    """After the witnesses (`opening`'s, or run now), the sweeps and Hypothesis's sequences within the budget
+    (--max-steps, the exploration's deadline), judging every step and raising nothing; then, for each check that
+    failed (in the order found, while `shrink_seconds` last and the deadline allows), run the same sequences again
+    raising that check's failures, so that Hypothesis shrinks them to a minimal sequence (on fresh sessions each
+    time)."""
+    opening = opening or witness(run)
+    explored = run.budget
+    opening.sweep()
     _pass(run, seed, shrink=False)
-    if expiring is not None:
-        opening.closing(expiring)
-    deadline = time.monotonic() + shrink_seconds
+    if explored.steps < explored.max_steps and not explored.live():
+        run.cut_short = (f"the lifecycle exploration stopped after {explored.steps} of {explored.max_steps} steps "
+                         "(--max-steps): its share of --max-time was spent")
+    opening.closing()
+    deadline = min(time.monotonic() + shrink_seconds, explored.deadline or float("inf"))
     for check_id in list(run.ledger.detected):
         if time.monotonic() >= deadline:
             break

@@ -97,15 +97,17 @@ class LifecycleMachine(Steps):
         exchange = self._send(f"get ({key}, for-user-id {sub})", "GET", f"/sessions/{segment(current.id)}",
                               current.id, headers, expectation.text, actor=actor)
         found = self._judge(Step(expectation, [exchange]))
-        if actor.owner == current.owner and actor.credential == KEY:
+        owner = actor.owner == current.owner and actor.credential == KEY
+        if owner:
             self.model.set(self._learn(current, exchange))
-        self._conclude(found, [current])
+        self._conclude(found, [current], not owner or self._confirms(exchange))
 
     @precondition(lambda self: "variants" not in self.swept)
     @rule(session=sessions)
-    def cancel_variants(self, session):
+    def cancel_variants(self, session, kinds=VARIANTS):
         """Cancels of every variant of the session's id (each an unknown id, sent once the safety rule allows), then
-        one read of the session and the frame. Once a sequence: it is many requests."""
+        one read of the session and the frame. Once a sequence: it is many requests. (`kinds`: the opening's
+        witnesses take a few.)"""
         if not self._usable(session):
             return
         self.swept.add("variants")
@@ -114,7 +116,7 @@ class LifecycleMachine(Steps):
         headers = self._headers(current.owner)
         expectation = expect_variant(current, actor)
         exchanges = []
-        for kind in VARIANTS:
+        for kind in kinds:
             variant = id_variant(current.id, *kind)
             if variant.session_id == current.id:  # not a variant of this id (nothing to change in it)
                 continue

@@ -11,6 +11,7 @@ import time
 
 from hypothesis.stateful import RuleBasedStateMachine
 
+from conformance.checks.catalogue import BY_ID, MUST
 from conformance.checks.lifecycle import JUDGEMENTS, NA, Finding, Step, accepted, body, status
 from conformance.generation.explore import failure_type
 from conformance.generation.probe import segment
@@ -35,6 +36,9 @@ class Steps(RuleBasedStateMachine):
         self.trace: Trace = []
         self.steps = 0
         self.swept: set[str] = set()  # the sweeps done in this sequence (each at most once)
+        self.framed = True  # every request on the cancel path is followed by the frame condition (the opening's
+        # witnesses read it at checkpoints instead)
+        self.last: tuple[Expectation, list[Exchange]] | None = None  # the last step settled
         self.run.ledger.sequences += 1
 
     # --- plumbing -------------------------------------------------------------------------------------------------
@@ -76,14 +80,14 @@ class Steps(RuleBasedStateMachine):
         return self._send(f"GET {why}", "GET", f"/sessions/{segment(session.id)}", session.id,
                           self._headers(session.owner), f"200, {session.status}, every field as before")
 
-    def _judge(self, step: Step) -> list[tuple[str, Finding]]:
-        """Apply the step's judgements; record and return the findings."""
+    def _judge(self, step: Step, only: str | None = None) -> list[tuple[str, Finding]]:
+        """Apply the step's judgements (`only` that one); record and return the findings."""
         step.profile = self.run.profile
         if not any(not exchange.skipped for exchange in step.exchanges):
             return []
         found = []
         for check_id in step.expectation.checks:
-            if check_id not in self.run.selected:
+            if check_id not in self.run.selected or only not in (None, check_id):
                 continue
             finding = JUDGEMENTS[check_id](step)
             if finding != NA:
@@ -96,12 +100,16 @@ class Steps(RuleBasedStateMachine):
                 found.append((check_id, finding))
         return found
 
-    def _conclude(self, found: list[tuple[str, Finding]], sessions: list[Session]) -> None:
-        """After findings, set the sessions involved aside (the model no longer knows them, so one fault is not
-        charged again to every step after it); raise the failure being shrunk, if found."""
+    def _conclude(self, found: list[tuple[str, Finding]], sessions: list[Session], confirmed: bool = True) -> None:
+        """After findings, set the sessions involved aside when the model can no longer vouch for them: after a MUST
+        finding (so one fault is not charged again to every step after it), or a SHOULD one whose session the
+        owner's read no longer shows as the model holds it (`confirmed`: it does). A session with a SHOULD finding
+        alone stays in use, so a warning never keeps a MUST check from being judged. Raise the failure being shrunk,
+        if found."""
         if not found:
             return
-        if not self.run.fixed_corpus:
+        doubtful = not confirmed or any(BY_ID[check_id].level == MUST for check_id, _ in found)
+        if doubtful and not self.run.fixed_corpus:
             self.model.quarantined.update(session.id for session in sessions)
         for check_id, finding in found:
             if check_id == self.run.shrinking:
@@ -109,31 +117,62 @@ class Steps(RuleBasedStateMachine):
                 raise failure_type(check_id)(finding.exchange, finding.violation)
 
     def _settle(self, expectation: Expectation, exchanges: list[Exchange], frame: bool = True) -> None:
-        """After a request on the cancel path: read the session and (frame) every other one back, judge, advance."""
+        """After a request on the cancel path: read the session and (frame) every other one back, judge, advance.
+        Only answers move the model: a step none of whose requests was answered (not sent, or rate limited beyond
+        patience) is neither judged nor followed."""
+        if all(exchange.skipped for exchange in exchanges):
+            return
         session = expectation.session
         reread = self._read(session, "the session after the step")
-        others = []
-        if frame:
-            now = self.run.now()
-            for other in self.model.others({session.id}):
-                current = self.model.at(other.id, now)
-                others.append((current, current.statuses_at(now, MARGIN_SECONDS),
-                               self._read(current, "another session (frame condition)")))
+        others = self._frame_reads({session.id}) if frame and self.framed else []
         found = self._judge(Step(expectation, exchanges, reread, others))
+        self.last = expectation, exchanges
         acted = any(accepted(exchange) for exchange in exchanges if not exchange.skipped)
-        after = expectation.after(acted) or session.status
-        advanced = session if after == session.status else session.ended(after)
+        after = expectation.after(True) if acted else None
+        advanced = session.ended(after) if after and after != session.status else session
         if advanced is not session and not found:
             found += self._judge(Step(expect_get(advanced, self._owner(session),
                                                  self.run.now(), MARGIN_SECONDS), [reread]))
         if advanced.status == CANCELED != session.status:
             found += self._follow_link(session, advanced)
         self.model.set(self._learn(advanced, reread))
+        changed = self._learn_frame(expectation, exchanges, others)
+        involved = [session, *changed] if any(check_id != "LIFE-FRAME" for check_id, _ in found) else changed
+        self._conclude(found, involved, self._confirms(reread))
+
+    def _frame_reads(self, besides: set[str], sessions: list[Session] | None = None) -> \
+            list[tuple[Session, frozenset[str], Exchange]]:
+        """Every other session of the sequence (or `sessions`) read back by its owner, with the statuses the model
+        allows it now."""
+        now = self.run.now()
+        chosen = self.model.others(besides) if sessions is None else sessions
+        return [(current, current.statuses_at(now, MARGIN_SECONDS),
+                 self._read(current, "another session (frame condition)"))
+                for current in (self.model.at(other.id, now) for other in chosen)]
+
+    def _learn_frame(self, expectation: Expectation, exchanges: list[Exchange],
+                     others: list[tuple[Session, frozenset[str], Exchange]]) -> list[Session]:
+        """The model learns from the frame's reads; the sessions they show changed (LIFE-FRAME)."""
         for other, _, exchange in others:
             self.model.set(self._learn(other, exchange))
-        changed = [other for other, _, exchange in others if isinstance(JUDGEMENTS["LIFE-FRAME"](
-            Step(expectation, exchanges, frame=[(other, _, exchange)])), Finding)]
-        self._conclude(found, [session, *changed] if any(c != "LIFE-FRAME" for c, _ in found) else changed)
+        return [other for other, statuses, exchange in others if isinstance(JUDGEMENTS["LIFE-FRAME"](
+            Step(expectation, exchanges, frame=[(other, statuses, exchange)])), Finding)]
+
+    def _frame(self, sessions: list[Session]) -> None:
+        """The frame condition on `sessions`, read back after the last step (their reads judged by LIFE-FRAME
+        alone): a step that changed another session shows here if not at once."""
+        if self.last is None or not sessions:
+            return
+        expectation, exchanges = self.last
+        others = self._frame_reads(set(), sessions)
+        found = self._judge(Step(expectation, exchanges, frame=others), only="LIFE-FRAME")
+        self._conclude(found, self._learn_frame(expectation, exchanges, others))
+
+    def _confirms(self, read: Exchange) -> bool:
+        """Whether the owner's read shows its session with the status the model holds."""
+        data = body(read)
+        session = self.model.sessions.get(data.get("payment_session_id"))
+        return status(read) == 200 and session is not None and data.get("status") == session.status
 
     @staticmethod
     def _learn(session: Session, exchange: Exchange) -> Session:

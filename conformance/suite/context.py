@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 
@@ -11,10 +13,10 @@ from conformance.checks.catalogue import Check
 from conformance.checks.recorder import Failure, Recorder
 from conformance.checks.verdict import CheckContext, ContractViolation, Violation
 from conformance.config import RunConfig
-from conformance.generation.probe import Credentials
+from conformance.generation.probe import Credentials, Probe
 from conformance.results.model import NOT_RUN, CheckResult, RunResult, Withheld
 from conformance.results.text import render_failure
-from conformance.safety import default_rate
+from conformance.safety import default_rate, to_confirm
 from conformance.spec.schemas import Schemas
 from conformance.spec.stage import StageResult
 from conformance.stateful.sessions import Sessions
@@ -22,6 +24,8 @@ from conformance.target.client import Target
 from conformance.target.exchange import Exchange
 from conformance.target.redact import Redactor
 from conformance.target.traffic import Limits, Traffic
+
+EXPLORATION_SPENT = "not sent: the exploration's time budget (--max-time) is spent"
 
 
 class NotApplicable(pytest.skip.Exception):
@@ -41,6 +45,14 @@ class RunContext:
     redactor: Redactor
     results: dict[str, CheckResult] = field(default_factory=dict)
     current_stage: str = ""  # the stage whose checks are running, for the live display
+    deadline: float | None = None  # monotonic: when exploring stops (--max-time; none under compare)
+    cut_short: list[str] = field(default_factory=list)  # what the exploration's time budget left undone
+    retried: set[str] = field(default_factory=set)  # checks whose first failure was sent again (flakiness)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.config.max_time and not self.config.fixed_corpus:
+            self.deadline = time.monotonic() + self.config.max_time
 
     @classmethod
     def build(cls, config: RunConfig, stage: StageResult, checks: list[Check], base_url: str, api_key: str,
@@ -62,6 +74,31 @@ class RunContext:
     def no_real_sessions(self) -> bool:
         """The target holds no session but the run's (the bundled emulator, or --no-real-sessions)."""
         return self.sessions.no_real_sessions
+
+    def exploring(self) -> bool:
+        """Whether the exploration may still send (its time budget, --max-time, is not spent)."""
+        return self.deadline is None or time.monotonic() < self.deadline
+
+    def send_probe(self, probe: Probe, target: Target, exploring: bool = True) -> Exchange:
+        """Send a generated request (on `target`, a connection of this thread's), unless the safety rule withholds
+        it or, `exploring`, the exploration's time is spent; the first failure of each check is sent again, to
+        tell a flaky one."""
+        intent = self.credentials.probe_intent(probe)
+        if exploring and not self.exploring():
+            return target.skip(intent, probe.method, probe.path, probe.headers, EXPLORATION_SPENT)
+        for session_id in sorted(to_confirm(probe.method, probe.session_id)):
+            withholding = self.sessions.unsafe(session_id)
+            if withholding:
+                return target.skip(intent, probe.method, probe.path, probe.headers, withholding.reason,
+                                   withholding.status)
+        exchange = target.send(intent, probe.method, probe.path, probe.headers, probe.body)
+        with self.lock:
+            fresh = set(exchange.violations) - self.retried
+            self.retried.update(fresh)
+        if fresh:
+            again = target.send(replace(intent, family="retry"), probe.method, probe.path, probe.headers, probe.body)
+            self.recorder.mark_flaky(exchange, fresh - set(again.violations))
+        return exchange
 
     def violation(self, failures: list[Failure]) -> ContractViolation:
         return ContractViolation(failures, "\n\n".join(render_failure(item, self.redactor) for item in failures))

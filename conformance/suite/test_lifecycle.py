@@ -3,36 +3,37 @@ run creates (or was given), judging each step against the reference model; then 
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from conformance.checks.catalogue import CATALOGUE, LIFECYCLE
-from conformance.stateful.exploration import WAIT, Exploration
-from conformance.stateful.ledger import Budget
+from conformance.stateful.exploration import Exploration
+from conformance.stateful.opening import Opening
 from conformance.stateful.passes import explore
 from conformance.suite.context import RunContext
 
 LIFECYCLE_CHECKS = [check for check in CATALOGUE if check.stage == LIFECYCLE]
 SHRINK_SECONDS = 4.0  # after the first failure, for shrinking every distinct one
-WAIT_SECONDS = WAIT  # one wait for a session to expire (two while shrinking)
 NEEDS = {  # what a check needs beyond the run's own sessions, and why it may not have judged
     "LIFE-OTHER-BUSINESS": "needs the key of another business: pass --other-api-key",
     "LIFE-COMPLETED": "no COMPLETED session: pass --completed-session-id, or --test-control if the target implements "
                       "the emulator's test-control extension",
-    "LIFE-CHECKOUT": "no session's checkout link (payment_link_url) on the target's origin served it while ACTIVE",
+    "LIFE-CHECKOUT": "no session's checkout link (payment_link_url) could be fetched while it was ACTIVE",
 }
 
 
 @pytest.fixture(scope="session")
-def lifecycle(conformance: RunContext):
-    """Explore the lifecycle (the default budget: --max-steps model-checked steps)."""
-    config = conformance.config
-    run = Exploration(conformance.sessions, conformance.credentials, conformance.other_key, config.profile,
-              {check.id for check in conformance.checks},
-              Budget(config.max_steps, WAIT_SECONDS),
-              test_control=conformance.sessions.test_control,
-              no_real_sessions=conformance.no_real_sessions, fixed_corpus=config.fixed_corpus)
+def lifecycle(conformance: RunContext, witnessed: Opening):
+    """After the witnesses, explore the lifecycle: --max-steps model-checked steps, within half the time
+    --max-time leaves (the generated inputs get the rest)."""
+    config, run = conformance.config, witnessed.run
+    if conformance.deadline is not None:
+        run.budget.deadline = time.monotonic() + max(0.0, conformance.deadline - time.monotonic()) / 2
     shrink = config.shrink and not config.fixed_corpus  # compare: every target the same requests, unshrunk
-    explore(run, config.seed, shrink_seconds=SHRINK_SECONDS if shrink else 0.0)
+    explore(run, config.seed, shrink_seconds=SHRINK_SECONDS if shrink else 0.0, opening=witnessed)
+    if run.cut_short:
+        conformance.cut_short.append(run.cut_short)
     return run
 
 
@@ -49,7 +50,8 @@ def _not_judged(conformance: RunContext, run: Exploration, check_id: str) -> str
         return (f"not judged in {run.budget.steps} steps: POST /sessions answered {run.reused_ids} creates with an "
                 "id it had already given another session (a mock answering its example?), and a finding about a "
                 "session sets aside every session of its id")
-    return f"not judged in {run.budget.steps} steps" + (f" ({reason})" if reason else "; raise --max-steps")
+    return f"not judged in {run.budget.steps} steps" + (
+        f" ({reason})" if reason else ": findings of other checks set aside the sessions its witness steps used")
 
 
 def _report(conformance: RunContext, run: Exploration, check_id: str) -> None:

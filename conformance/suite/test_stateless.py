@@ -2,70 +2,47 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 
 import pytest
 
 from conformance.checks.catalogue import CATALOGUE, MUST, STATELESS
 from conformance.generation.explore import explore
 from conformance.generation.from_schema import fuzz_probes
-from conformance.generation.probe import Probe
-from conformance.generation.strategies import auth_probes, id_probes, sub_account_probes
-from conformance.safety import to_confirm
-from conformance.suite.context import NotApplicable
-from conformance.target.client import Target
-from conformance.target.exchange import Exchange
+from conformance.generation.strategies import auth_probes, find_simplest, id_probes, sub_account_probes
+from conformance.suite.context import EXPLORATION_SPENT, NotApplicable
 
 STATELESS_CHECKS = [check for check in CATALOGUE if check.stage == STATELESS]
 
 
 @pytest.fixture(scope="session")
-def explored(conformance):
-    """Send every generated input once (each family's explicit examples first); shrink each distinct MUST failure
-    to a minimal input. With --workers N, N families explore at once, each on its own connections."""
+def explored(conformance, witnessed):
+    """After the witnesses, send every generated input once (each family's explicit examples first) while
+    --max-time lasts; shrink each distinct MUST failure to a minimal input. --workers families explore at once, each
+    on its own connections."""
     config, credentials, recorder = conformance.config, conformance.credentials, conformance.recorder
-    document = conformance.stage.repaired
-    sessions = conformance.sessions
-    retried: set[str] = set()
-    retried_lock = threading.Lock()
-
-    def sender(target: Target) -> Callable[[Probe], Exchange]:
-        def send(probe: Probe) -> Exchange:
-            intent = credentials.probe_intent(probe)
-            for session_id in sorted(to_confirm(probe.method, probe.session_id)):
-                withholding = sessions.unsafe(session_id)
-                if withholding:
-                    return target.skip(intent, probe.method, probe.path, probe.headers, withholding.reason,
-                                       withholding.status)
-            exchange = target.send(intent, probe.method, probe.path, probe.headers, probe.body)
-            with retried_lock:
-                fresh = set(exchange.violations) - retried
-                retried.update(fresh)
-            if fresh:  # once per check: does the failure reproduce on the same request?
-                again = target.send(replace(intent, family="retry"), probe.method, probe.path, probe.headers,
-                                    probe.body)
-                recorder.mark_flaky(exchange, fresh - set(again.violations))
-            return exchange
-
-        return send
-
     # with a fixed corpus (compare) nothing is shrunk, so every target gets every generated input
     must = set() if config.fixed_corpus else {check.id for check in conformance.checks if check.level == MUST}
 
     def run_family(family) -> list:
         examples, strategy = family
-        return explore(strategy, sender(conformance.target.fork()), examples=examples,
+        target = conformance.target.fork()
+        return explore(strategy, lambda probe: conformance.send_probe(probe, target), examples=examples,
                        max_examples=config.max_examples, seed_value=config.seed, shrink=config.shrink, must=must)
 
-    families = [fuzz_probes(document, credentials, config.seed), id_probes(credentials),
+    families = [fuzz_probes(conformance.stage.repaired, credentials, config.seed), id_probes(credentials),
                 auth_probes(credentials), sub_account_probes(credentials)]
+    for _, strategy in families:  # a first draw here imports what drawing needs, so the families' threads do not
+        find_simplest(strategy)  # import it at once (pytest's rewriting of imports is not thread-safe on 3.11)
     with ThreadPoolExecutor(max_workers=config.workers) as pool:
         for found_in_family in pool.map(run_family, families):
             for found in found_in_family:
                 recorder.mark_minimal(found.check_id, found.exchange, found.violation)
+    spent = Counter(exchange.intent.family for exchange in recorder.exchanges
+                    if exchange.skipped == EXPLORATION_SPENT)
+    conformance.cut_short += [f"{count} generated request(s) of the {family} family not sent: --max-time was spent"
+                              for family, count in sorted(spent.items())]
     return recorder
 
 

@@ -115,6 +115,8 @@ class Target:
             self._exchange(exchange)
             if self.traffic.outcome(exchange):
                 self._breaker()
+            if exchange.response is None and self.traffic.gone:  # in flight when the target was found dead
+                exchange.skipped = self.traffic.stopped
             if exchange.response is None or exchange.response.status != 429:
                 break
             if not self.traffic.wait_for_429(exchange.response.headers):

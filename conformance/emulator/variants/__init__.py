@@ -135,6 +135,9 @@ CATALOGUE = [
     fault("cancel-touches-siblings", bad.CancelTouchesSiblings, "LIFE-FRAME"),
     fault("cancel-by-reference-id", bad.CancelByReferenceId, "LIFE-FRAME"),
     fault("rejected-cancel-bumps-updated", bad.RejectedCancelBumpsUpdated, "LIFE-COMPLETED", "LIFE-RECANCEL"),
+    # a warning never keeps a MUST check from being judged (before issue 19, the sessions a SHOULD finding involved
+    # were set aside: LIFE-GET-CANCELED and LIFE-RECANCEL went unjudged, INCOMPLETE)
+    fault("updated-moves-backwards", bad.UpdatedMovesBackwards, "LIFE-UPDATED", options=FAIL_ON_SHOULD),
     # caching
     fault("get-caches-first-read", bad.GetCachesFirstRead, "LIFE-COMPLETED", "LIFE-EXPIRED", "LIFE-GET-CANCELED"),
     fault("cancel-trusts-read-cache", bad.CancelTrustsReadCache, "LIFE-COMPLETED", "LIFE-EXPIRED"),

@@ -499,6 +499,19 @@ class CancelByReferenceId(AfterCancel):
                 self.store.cancel(owner, other.id, now_ms())
 
 
+class UpdatedMovesBackwards(Api):
+    """A cancel sets the session's `updated` a second before its previous value (a clock that went backwards)."""
+
+    async def cancel(self, request: Request) -> Response:
+        owner, session_id = self.owner(request), self.session_id(request)
+        before = self.store.find(session_id, now_ms())
+        session, changed = self.store.cancel(owner, session_id, now_ms())
+        if changed:
+            _force(self, session_id, "updated = :updated", updated=before.updated - 1000)
+            session = self.store.find(session_id, now_ms())
+        return self.settled(request, owner, (session, changed), 422)
+
+
 class RejectedCancelBumpsUpdated(Api):
     """A refused cancel (422, the session not ACTIVE) still moves the session's `updated`."""
 
