@@ -12,8 +12,7 @@ from contextlib import contextmanager
 
 import requests
 
-from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
-from conformance.emulator.config import Sandbox
+from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, Sandbox, running
 from conformance.emulator.variants import VARIANTS
 
 KEY_A, KEY_B = DEFAULT_KEYS

@@ -17,8 +17,7 @@ from contextlib import contextmanager
 import pytest
 import requests
 
-from conformance.emulator import DEFAULT_KEYS, ConfigError, EmulatorConfig, running
-from conformance.emulator.config import Sandbox
+from conformance.emulator import DEFAULT_KEYS, ConfigError, EmulatorConfig, Sandbox, running
 from conformance.emulator.sandbox import accepts_gzip, other_origin
 from conformance.emulator.variants import VARIANTS
 from tests.cli import command, environment, invoke
