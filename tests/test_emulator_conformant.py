@@ -96,6 +96,9 @@ def test_extra_nested_fields_inside_items_and_subscription_only(client_of, docum
         assert subscribed["subscription"].pop("x_trace") == "nested-extra"
         assert subscribed["subscription"]["schedule"].pop("x_trace") == "nested-extra"
         assert subscribed["subscription"] == SUBSCRIPTION
+        origins = {"origins": ["https://shop.example"]}
+        components = client.new(mode="COMPONENTS", components_configuration=origins)
+        assert components["components_configuration"] == {**origins, "x_trace": "nested-extra"}
 
 
 def test_numbers_of_number_fields_carry_an_exponent_or_a_fraction_on_the_wire(client_of, documented):

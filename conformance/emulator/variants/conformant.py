@@ -223,7 +223,7 @@ def with_nested_extras(document: dict, schema: dict, value: object, nested: bool
 
 
 class ExtraNestedFields(Api):
-    """Objects nested in session bodies (each of items, subscription and its schedule) carry an undocumented field."""
+    """Nested objects (each item, subscription, its schedule, components_configuration) carry an undocumented field."""
 
     def body(self, request: Request, session: Session) -> dict:
         document, schema = response_schema()
