@@ -11,12 +11,13 @@ or from the command line: ``conformance emulator --port 8080 --db sessions.db``.
 
 Modules: ``config`` (settings, keys), ``formats`` (ids, timestamps), ``store`` (SQLite, atomic transitions, derived
 expiry), ``create`` (request validation and business rules), ``view`` (response bodies), ``errors`` (the error
-envelope), ``app`` (routes, auth, ownership), ``protocol`` (the HTTP layer: bounds, JSON refusals), ``server``
-(uvicorn), ``command`` (the CLI). Each states the choices it makes where Xendit's documentation is silent. See
+envelope), ``app`` (routes, auth, ownership), ``protocol`` (the HTTP layer: bounds, JSON refusals), ``sandbox``
+(the sandbox mode's layers: rate limit, latency, link origin, gzip, charset), ``server`` (uvicorn), ``command`` (the
+CLI). Each states the choices it makes where Xendit's documentation is silent. See
 README.md beside this file for why Starlette on uvicorn.
 """
 
-from conformance.emulator.config import DEFAULT_KEYS, ConfigError, EmulatorConfig
+from conformance.emulator.config import DEFAULT_KEYS, ConfigError, EmulatorConfig, Sandbox
 from conformance.emulator.server import running
 
-__all__ = ["DEFAULT_KEYS", "ConfigError", "EmulatorConfig", "running"]
+__all__ = ["DEFAULT_KEYS", "ConfigError", "EmulatorConfig", "Sandbox", "running"]

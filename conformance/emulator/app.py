@@ -16,14 +16,16 @@ Documented choices:
 - A request with a live key (``xnd_production_…``, ``xnd_public_production_…``, any case) is 401 like any unknown key,
   and logged as a warning (client, method, path; never the key).
 - Links (``payment_link_url``) start with ``public_url`` if configured, else with the scheme and Host header the
-  client used (the HTTP layer has already refused a Host that is not ``host[:port]``).
+  client used (the HTTP layer has already refused a Host that is not ``host[:port]``); in sandbox mode, with another
+  host name of it (``sandbox.other_origin``).
 - Cancel ignores any request body, even one that is not JSON.
 - The checkout page needs no auth (the end customer opens it): 200 HTML while ACTIVE, 404 JSON otherwise.
 - Unknown paths: 404 ``NOT_FOUND``; wrong methods: 405 ``METHOD_NOT_ALLOWED`` with ``Allow`` (404 if the path's
   session id is malformed); both JSON.
   Any internal failure: 500 ``SERVER_ERROR`` with the documented body (the traceback goes to the server log only).
 
-Every step of a request is a method of :class:`Api`, so a variant of the emulator can replace exactly one.
+Every step of a request is a method of :class:`Api`, so a variant of the emulator can replace exactly one. In sandbox
+mode (``config.sandbox``) the routes are served behind the layers of ``sandbox`` (:meth:`Api.layers`).
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ from conformance.emulator.errors import (
     session_not_found,
 )
 from conformance.emulator.formats import SESSION_ID, now_ms, payment_reference
+from conformance.emulator.sandbox import other_origin, sandboxed
 from conformance.emulator.store import ACTIVE, Owner, Session, Store
 from conformance.emulator.view import session_body
 
@@ -74,8 +77,8 @@ def error_response(error: ApiError, headers: dict | None = None) -> Response:
     return json_response(error.status, error.body(), headers)
 
 
-def basic_username(header: str | None) -> str | None:
-    """The username of ``Basic base64(user:)``; None for anything else (including a non-empty password)."""
+def basic_credentials(header: str | None) -> tuple[str, str] | None:
+    """(username, password) of ``Basic base64(user:password)``; None for anything else."""
     scheme, _, encoded = (header or "").partition(" ")
     if scheme.lower() != "basic":
         return None
@@ -84,7 +87,13 @@ def basic_username(header: str | None) -> str | None:
     except (binascii.Error, UnicodeDecodeError):
         return None
     username, colon, password = decoded.partition(":")
-    return username if colon and not password else None
+    return (username, password) if colon else None
+
+
+def basic_username(header: str | None) -> str | None:
+    """The username of ``Basic base64(user:)``; None for anything else (including a non-empty password)."""
+    credentials = basic_credentials(header)
+    return credentials[0] if credentials and not credentials[1] else None
 
 
 def completion(session: Session) -> dict:
@@ -110,7 +119,12 @@ class Api:
             ApiError: self.api_error, HTTPException: self.unrouted, Exception: self.crashed,
         })
         app.router.redirect_slashes = False
-        return Envelope(app, self.config.log_requests)
+        return Envelope(self.layers(app), self.config.log_requests)
+
+    def layers(self, app: Starlette) -> ASGIApp:
+        """What stands between the envelope and the routes: nothing, or in sandbox mode the sandbox's layers."""
+        sandbox = self.config.sandbox
+        return app if sandbox is None else sandboxed(app, app.routes, self.account, sandbox)
 
     def routes(self) -> list[Route]:
         routes = [
@@ -128,9 +142,17 @@ class Api:
 
     # --- steps --------------------------------------------------------------------------------------------------
 
+    def api_key(self, request: Request) -> str:
+        """The API key a request carries: the username of HTTP Basic with an empty password; "" for anything else."""
+        return basic_username(request.headers.get("authorization")) or ""
+
+    def account(self, scope: Scope) -> str | None:
+        """The business whose (sandbox) rate limit a request spends: its key's; None without a valid key."""
+        return self.config.api_keys.get(self.api_key(Request(scope)))
+
     def owner(self, request: Request) -> Owner:
         """Who is asking: the business of the API key, and the ``for-user-id`` sub-account if any."""
-        key = basic_username(request.headers.get("authorization")) or ""
+        key = self.api_key(request)
         business = self.config.api_keys.get(key)
         if business is None:
             if is_live(key):
@@ -165,8 +187,14 @@ class Api:
         return json_response(status, self.body(request, session))
 
     def body(self, request: Request, session: Session) -> dict:
-        """The session's public fields; its links use the public URL, else the origin the client reached us at."""
-        return session_body(session, self.config.public_url or self.origin(request))
+        """The session's public fields; its links use the public URL, else :meth:`link_origin`."""
+        return session_body(session, self.config.public_url or self.link_origin(request))
+
+    def link_origin(self, request: Request) -> str:
+        """The origin the client reached us at; in sandbox mode, another host name of it (the sandbox's checkout
+        lives on another host than its API)."""
+        sandbox = self.config.sandbox
+        return self.origin(request) if sandbox is None else other_origin(self.origin(request), sandbox.link_host)
 
     @staticmethod
     def origin(request: Request) -> str:

@@ -4,12 +4,14 @@ Keys come from ``--api-key`` (repeatable; or the environment variable ``CONFORMA
 whitespace-separated, which keeps them out of ``ps`` and CI logs) and from ``--keys-file`` (one ``KEY[=BUSINESS_ID]`` a
 line, ``#`` comments); both add up, and with neither the two built-in test keys serve. Keys are only ever printed
 masked. Logging: one line per request to stderr (``--quiet``: warnings only); uvicorn's own lines are kept to errors.
+``--sandbox`` serves the sandbox mode; its ``--sandbox-…`` options are read here (one ``error:`` line for a bad one).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -24,6 +26,7 @@ from conformance.emulator.config import (
     ConfigError,
     EmulatorConfig,
     Limits,
+    Sandbox,
     keys_file_lines,
     masked,
     parse_api_key,
@@ -55,6 +58,46 @@ def _chosen(fault: str | None, variant: str | None) -> Variant | None:
 
 
 KEYS_VARIABLE = "CONFORMANCE_EMULATOR_API_KEYS"
+MILLISECONDS_RANGE = re.compile(r"(\d+(?:\.\d*)?)-(\d+(?:\.\d*)?)")
+
+
+def _number(option: str, text: str, kind: type[int] | type[float]) -> int | float:
+    try:
+        return kind(text)
+    except ValueError:
+        raise ConfigError(f"{option} takes a {'whole ' if kind is int else ''}number: not {text!r}") from None
+
+
+def sandbox_of(enabled: bool, rate_limit: str | None, window: str | None, latency: str | None,
+               link_host: str | None) -> Sandbox | None:
+    """The sandbox mode the options ask for (None without ``--sandbox``); ConfigError for a bad value, or for a
+    ``--sandbox-…`` option without ``--sandbox``."""
+    given = {"rate_limit": rate_limit, "window_seconds": window, "latency": latency, "link_host": link_host}
+    if not enabled:
+        if any(value is not None for value in given.values()):
+            raise ConfigError("the --sandbox-… options need --sandbox")
+        return None
+    fields: dict = {}
+    if rate_limit is not None:
+        fields["rate_limit"] = _number("--sandbox-rate-limit", rate_limit, int)
+    if window is not None:
+        fields["window_seconds"] = _number("--sandbox-window", window, float)
+    if latency is not None:
+        bounds = MILLISECONDS_RANGE.fullmatch(latency.strip())
+        if bounds is None:
+            raise ConfigError(f"--sandbox-latency takes MIN-MAX milliseconds (e.g. 150-400, or 0-0): not {latency!r}")
+        fields["latency"] = (float(bounds[1]) / 1000, float(bounds[2]) / 1000)
+    if link_host is not None:
+        fields["link_host"] = link_host
+    return Sandbox(**fields)
+
+
+def sandbox_line(sandbox: Sandbox) -> str:
+    """The start-up line that says the sandbox mode is on, with its settings."""
+    low, high = (round(seconds * 1000) for seconds in sandbox.latency)
+    links = sandbox.link_host or "localhost for 127.0.0.1 and the other way round"
+    return (f"  sandbox mode: on; rate limit {sandbox.rate_limit} per {sandbox.window_seconds:g} s per account and "
+            f"endpoint; latency {low}-{high} ms; checkout links on {links}; gzip when asked; JSON charset=utf-8")
 
 
 def limit_options(command: Callable) -> Callable:
@@ -117,9 +160,22 @@ def catalogue_text(catalogue: list[Variant]) -> str:
 @click.option("--variant", metavar="NAME", help="Serve a conformant variant (differs where the contract allows). "
               "See --list-variants.")
 @click.option("--list-variants", is_flag=True, help="Print the catalogue of faults and conformant variants, and exit.")
+@click.option("--sandbox", is_flag=True, help="Serve as Xendit's hosted test mode does: a rate limit per account and "
+              "endpoint (429 RATE_LIMIT_EXCEEDED), latency, checkout links on another host name, gzip when asked, "
+              "JSON charset=utf-8. Combines with --fault and --variant.")
+@click.option("--sandbox-rate-limit", metavar="N", help=f"Sandbox: requests per window per account and endpoint "
+              f"[default: {Sandbox.rate_limit}].")
+@click.option("--sandbox-window", metavar="SECONDS", help=f"Sandbox: the sliding window of the rate limit "
+              f"[default: {Sandbox.window_seconds:g}].")
+@click.option("--sandbox-latency", metavar="MIN-MAX", help="Sandbox: milliseconds each answer waits, uniformly "
+              "random in MIN-MAX; 0-0 for none [default: {:g}-{:g}].".format(*(s * 1000 for s in Sandbox.latency)))
+@click.option("--sandbox-link-host", metavar="HOST", help="Sandbox: the host name of checkout links [default: "
+              "localhost when the API is reached at 127.0.0.1, 127.0.0.1 when at localhost, else localhost].")
 def emulator(host: str, port: int, db_path: str | None, given_keys: tuple[str, ...], keys_file: str | None,
              public_url: str | None, min_expiry_seconds: float, test_control: bool, quiet: bool, fault: str | None,
-             variant: str | None, list_variants: bool, **limits: float) -> None:
+             variant: str | None, list_variants: bool, sandbox: bool, sandbox_rate_limit: str | None,
+             sandbox_window: str | None, sandbox_latency: str | None, sandbox_link_host: str | None,
+             **limits: float) -> None:
     """Run the reference emulator of Xendit's Payment Sessions API (test mode only) until interrupted."""
     from conformance.emulator.app import Api  # uvicorn and the spec load only when the command runs
     from conformance.emulator.server import serve
@@ -135,6 +191,7 @@ def emulator(host: str, port: int, db_path: str | None, given_keys: tuple[str, .
             host=host, port=port, db_path=db_path, min_expiry_seconds=min_expiry_seconds, test_control=test_control,
             api_keys=api_keys(given_keys, keys_file), log_requests=not quiet, public_url=public_url,
             limits=Limits(**limits),
+            sandbox=sandbox_of(sandbox, sandbox_rate_limit, sandbox_window, sandbox_latency, sandbox_link_host),
         )
     except (ConfigError, OSError, UnicodeDecodeError) as error:
         _fail(str(error))
@@ -145,6 +202,8 @@ def emulator(host: str, port: int, db_path: str | None, given_keys: tuple[str, .
         for key, business in config.api_keys.items():
             click.echo(f"  API key {masked(key)} -> business {business}")
         click.echo(f"  storage: {db_path or 'in memory'}; test control: {'on' if test_control else 'off'}")
+        if config.sandbox:
+            click.echo(sandbox_line(config.sandbox))
         if chosen:
             click.echo(f"  {'FAULT' if chosen.is_fault else 'variant'} {chosen.name}: {chosen.description}")
 

@@ -1,4 +1,5 @@
-"""How an emulator is set up: address, storage, accepted API keys, expiry floor, extensions, bounds, logging.
+"""How an emulator is set up: address, storage, accepted API keys, expiry floor, extensions, bounds, logging, and
+the sandbox mode (``Sandbox``: what Xendit's hosted test mode does to a client, see ``sandbox``).
 
 API keys map to businesses (24 lowercase hex ids, like Xendit's ``business_id``). A key given without a business
 gets one derived from the key itself, so the same key owns the same sessions after a restart on the same database.
@@ -9,6 +10,7 @@ is refused. Keys are never printed in full: :func:`masked` shows the prefix and 
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -19,7 +21,9 @@ from conformance.keys import LIVE_PREFIXES, is_live  # noqa: F401 - the emulator
 
 KEY_PREFIX = re.compile(r"(?i)xnd_(?:public_)?[a-z]+_")
 BUSINESS_ID = re.compile(r"[0-9a-f]{24}")
-HOST = re.compile(rb"(?:[A-Za-z0-9._-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
+HOST_NAME = rb"(?:[A-Za-z0-9._-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])"
+HOST = re.compile(HOST_NAME + rb"(?::[0-9]{1,5})?")
+LINK_HOST = re.compile(HOST_NAME)
 DEFAULT_MIN_EXPIRY_SECONDS = 600.0
 
 DEFAULT_KEYS: Mapping[str, str] = MappingProxyType({
@@ -113,9 +117,35 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class Sandbox:
+    """Xendit's hosted test mode as a client meets it (``sandbox``): a sliding-window rate limit of `rate_limit`
+    requests per `window_seconds` per account and endpoint, a random `latency` (min, max seconds) on every response,
+    checkout links on another host name (`link_host`; None: ``localhost`` for ``127.0.0.1``, ``127.0.0.1`` for
+    ``localhost``, ``localhost`` for any other), gzip when the client allows it, ``charset=utf-8`` on JSON."""
+
+    rate_limit: int = 60
+    window_seconds: float = 60.0
+    latency: tuple[float, float] = (0.15, 0.4)
+    link_host: str | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.rate_limit, bool) or not isinstance(self.rate_limit, int) or self.rate_limit < 1:
+            raise ConfigError(f"sandbox rate limit {self.rate_limit!r} must be a whole number of requests, at least 1")
+        if not 0 < self.window_seconds < math.inf:
+            raise ConfigError(f"sandbox window {self.window_seconds!r} must be a positive number of seconds")
+        latency = tuple(self.latency)
+        if len(latency) != 2 or not 0 <= latency[0] <= latency[1] < math.inf:
+            raise ConfigError(f"sandbox latency {self.latency!r} must be (min, max) seconds, 0 <= min <= max")
+        if self.link_host is not None and not (self.link_host.isascii() and LINK_HOST.fullmatch(
+                self.link_host.encode())):
+            raise ConfigError(f"sandbox link host {self.link_host!r} is not a host name, IPv4 or [IPv6] address")
+
+
+@dataclass(frozen=True)
 class EmulatorConfig:
     """Everything an emulator needs; ``port=0`` picks a free port, ``db_path=None`` keeps sessions in memory,
-    ``public_url`` (e.g. ``https://emulator.example:8443``) replaces the request's own origin in links."""
+    ``public_url`` (e.g. ``https://emulator.example:8443``) replaces the request's own origin in links, ``sandbox``
+    turns on the sandbox mode."""
 
     host: str = "127.0.0.1"
     port: int = 0
@@ -126,6 +156,7 @@ class EmulatorConfig:
     log_requests: bool = False
     public_url: str | None = None
     limits: Limits = field(default_factory=Limits)
+    sandbox: Sandbox | None = None
 
     def __post_init__(self) -> None:
         _check_keys(self.api_keys)

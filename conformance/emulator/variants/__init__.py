@@ -123,6 +123,15 @@ CATALOGUE = [
     conformant("foreign-sub-account-403", ok.ForeignSubAccount403, "strict", "LIFE-OTHER-SUBACCOUNT-404"),
     conformant("race-loser-409", ok.RaceLoser409, "strict", "LIFE-CONCURRENT-422"),
     conformant("checkout-link-nulled-on-cancel", ok.CheckoutLinkNulledOnCancel),
+    conformant("key-password-accepted", ok.KeyPasswordAccepted),
+    conformant("checkout-links-other-origin", ok.CheckoutLinksOtherOrigin),
+    conformant("extra-nested-fields", ok.ExtraNestedFields),
+    conformant("numbers-exponent", ok.NumbersExponent),
+    # the HTTP of the answers: framing, connections, encodings, media type parameters
+    conformant("chunked-responses", ok.ChunkedResponses),
+    conformant("connection-close", ok.ConnectionClose),
+    conformant("json-charset", ok.JsonCharsetDeclared),
+    conformant("gzip-responses", ok.GzipResponses),
     # an earlier Xendit specification's answers: lenient passes them
     conformant("malformed-id-400", ok.MalformedId400, "lenient", "CANCEL-NOT-FOUND", "CANCEL-OUT-OF-BOUNDS-404"),
     conformant("session-not-found-code", ok.SessionNotFoundCode, "lenient", "CANCEL-NOT-FOUND", "CANCEL-4XX-SCHEMA",

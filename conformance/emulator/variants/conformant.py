@@ -1,20 +1,29 @@
 """Conformant emulators that differ from the reference one where the contract leaves room: the suite must pass them.
 Each class overrides one step of :class:`Api`; the first line of its docstring is its description in the catalogue.
+Those that change the HTTP of every answer add one ASGI layer (their own, or the sandbox mode's) in ``Api.layers``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import math
 import re
+from decimal import Decimal
 
+from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from conformance.emulator.app import Api, json_response
+from conformance.emulator.app import Api, ASGIApp, basic_credentials, json_response
+from conformance.emulator.create import schemas
 from conformance.emulator.errors import ApiError
 from conformance.emulator.formats import SESSION_ID
+from conformance.emulator.sandbox import Gzip, JsonCharset, Message, Scope, other_origin
 from conformance.emulator.store import CANCELED, Owner, Session
+from conformance.emulator.view import RESPONSE
+from conformance.spec.pointer import resolve
 
 MILLISECONDS = re.compile(r"\.\d{3}Z$")
 SESSION_ID_LENGTH = 27  # the document's minLength and maxLength of session_id
@@ -22,6 +31,9 @@ CORS_HEADERS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Method
                 "Access-Control-Allow-Headers": "Authorization, Content-Type, for-user-id",
                 "Access-Control-Max-Age": "600"}
 SETTLE_SECONDS = 0.3  # how long a cancel holds its session after writing: racing cancels arrive meanwhile
+NESTED_EXTRA = {"x_trace": "nested-extra"}  # what ExtraNestedFields adds to each nested object the schema describes
+CHUNKS = 3  # the pieces ChunkedResponses sends a body in
+CLOSE_EVERY = 3  # ConnectionClose closes after every third response (and every error)
 
 
 class OptionalFieldsOmitted(Api):
@@ -167,3 +179,158 @@ class CheckoutLinkNulledOnCancel(Api):
     def body(self, request: Request, session: Session) -> dict:
         body = super().body(request, session)
         return {**body, "payment_link_url": None} if session.status == CANCELED else body
+
+
+class KeyPasswordAccepted(Api):
+    """A key sent with any password (Basic base64(KEY:secret)) is accepted as that key."""
+
+    def api_key(self, request: Request) -> str:
+        credentials = basic_credentials(request.headers.get("authorization"))
+        return credentials[0] if credentials else ""
+
+
+class CheckoutLinksOtherOrigin(Api):
+    """payment_link_url is on another origin than the API (localhost for 127.0.0.1 and the other way round)."""
+
+    def link_origin(self, request: Request) -> str:
+        return super().link_origin(request) if self.config.sandbox else other_origin(self.origin(request))
+
+
+def response_schema() -> tuple[dict, dict]:
+    """(the repaired document, the session response schema in it)."""
+    document = schemas().document
+    return document, document["components"]["schemas"][RESPONSE]
+
+
+def resolved(document: dict, schema: dict) -> dict:
+    return resolve(document, schema["$ref"]) if "$ref" in schema else schema
+
+
+def with_nested_extras(document: dict, schema: dict, value: object, nested: bool = False) -> object:
+    """`value` with NESTED_EXTRA in each object below the top that the schema describes property by property and
+    does not close (``additionalProperties: false``); free-form objects (metadata, channel_properties: the client's
+    own data) are left as they are."""
+    schema = resolved(document, schema)
+    if isinstance(value, dict) and "properties" in schema:
+        properties = schema["properties"]
+        shown = {name: with_nested_extras(document, properties.get(name, {}), item, True)
+                 for name, item in value.items()}
+        open_ = schema.get("additionalProperties", True) is not False
+        return {**shown, **NESTED_EXTRA} if nested and open_ else shown
+    if isinstance(value, list) and "items" in schema:
+        return [with_nested_extras(document, schema["items"], item, True) for item in value]
+    return value
+
+
+class ExtraNestedFields(Api):
+    """Nested objects (each item, subscription, its schedule, components_configuration) carry an undocumented field."""
+
+    def body(self, request: Request, session: Session) -> dict:
+        document, schema = response_schema()
+        return with_nested_extras(document, schema, super().body(request, session))  # type: ignore[return-value]
+
+
+def spelled_number(name: str, value: int | float) -> str:
+    """A number as a JSON ``number`` may be written: ``amount`` in exponent form (10000 → ``1E+4``), any other with
+    a fraction (``10000.0``)."""
+    if name == "amount":
+        return format(Decimal(repr(value)).normalize(), "E")
+    return f"{value}.0" if isinstance(value, int) else repr(value)
+
+
+def json_text(document: dict, schema: dict, value: object, name: str = "") -> str:
+    """`value` as JSON text, the numbers of fields the schema types ``number`` spelled by :func:`spelled_number`;
+    ``integer`` fields (a JSON number without fraction or exponent in OpenAPI 3.0) and untyped ones as json writes
+    them."""
+    schema = resolved(document, schema)
+    if isinstance(value, dict):
+        properties = schema.get("properties", {})
+        return "{" + ",".join(f"{json.dumps(key)}:{json_text(document, properties.get(key, {}), item, key)}"
+                              for key, item in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(json_text(document, schema.get("items", {}), item, name) for item in value) + "]"
+    if schema.get("type") == "number" and isinstance(value, int | float) and not isinstance(value, bool) and \
+            math.isfinite(value):
+        return spelled_number(name, value)
+    return json.dumps(value, allow_nan=False)
+
+
+class NumbersExponent(Api):
+    """Numbers of number-typed fields are written with an exponent or a fraction (amount 1E+4, 10000.0 for others)."""
+
+    def present(self, request: Request, session: Session, status: int = 200) -> Response:
+        document, schema = response_schema()
+        return Response(json_text(document, schema, self.body(request, session)), status,
+                        media_type="application/json")
+
+
+class Chunked:
+    """ASGI layer: each response body sent with ``Transfer-Encoding: chunked`` (its Content-Length dropped) in
+    CHUNKS pieces."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive, send) -> None:
+        async def chunked(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                await send({**message, "headers": [(name, value) for name, value in message.get("headers", ())
+                                                   if name.lower() != b"content-length"]})
+                return
+            body, more = message.get("body", b""), message.get("more_body", False)
+            if message["type"] != "http.response.body" or not body:
+                await send(message)
+                return
+            size = -(-len(body) // CHUNKS)
+            for start in range(0, len(body), size):
+                await send({"type": "http.response.body", "body": body[start:start + size], "more_body": True})
+            if not more:
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+        await self.app(scope, receive, chunked)
+
+
+class ChunkedResponses(Api):
+    """Every response is sent with Transfer-Encoding: chunked (no Content-Length), in several chunks."""
+
+    def layers(self, app: Starlette) -> ASGIApp:
+        return Chunked(super().layers(app))
+
+
+class Closing:
+    """ASGI layer: ``Connection: close`` on every CLOSE_EVERY-th response and on every error (status 400 or more);
+    the server then closes the connection."""
+
+    def __init__(self, app: ASGIApp):
+        self.app, self.answered = app, 0
+
+    async def __call__(self, scope: Scope, receive, send) -> None:
+        async def closing(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                self.answered += 1
+                if message["status"] >= 400 or self.answered % CLOSE_EVERY == 0:
+                    message = {**message, "headers": [*message.get("headers", ()), (b"connection", b"close")]}
+            await send(message)
+
+        await self.app(scope, receive, closing)
+
+
+class ConnectionClose(Api):
+    """Connection: close (and the connection closed) after every third response and after every error."""
+
+    def layers(self, app: Starlette) -> ASGIApp:
+        return Closing(super().layers(app))
+
+
+class JsonCharsetDeclared(Api):
+    """JSON responses are declared application/json; charset=utf-8."""
+
+    def layers(self, app: Starlette) -> ASGIApp:
+        return JsonCharset(super().layers(app))
+
+
+class GzipResponses(Api):
+    """JSON responses are gzip-encoded whenever the request's Accept-Encoding allows gzip."""
+
+    def layers(self, app: Starlette) -> ASGIApp:
+        return Gzip(super().layers(app))
