@@ -4,7 +4,9 @@ same seed the same sequence, a fault's failing sequence shrunk and replayable as
 from __future__ import annotations
 
 import itertools
+import re
 import subprocess
+from collections import Counter
 
 import pytest
 
@@ -23,6 +25,15 @@ from conformance.target.redact import Redactor
 KEY, OTHER_KEY = list(DEFAULT_KEYS)[:2]
 EMULATOR = EmulatorConfig(api_keys=DEFAULT_KEYS, min_expiry_seconds=1)
 LIFECYCLE_IDS = {check.id for check in CATALOGUE if check.stage == LIFECYCLE}
+
+
+def ENDPOINT(exchange) -> str:
+    method, path = exchange.request.method, exchange.request.path
+    if (method, path) == ("POST", "/sessions"):
+        return "create"
+    if re.fullmatch(r"/sessions/[^/]*", path):
+        return "get" if method == "GET" else "other"
+    return "cancel" if method == "POST" and re.fullmatch(r"/sessions/[^/]*/cancel", path) else "other"
 
 
 def explored(base_url: str, *, steps: int, seed: int = 1, shrink: float = 0.0) -> tuple[Exploration, list]:
@@ -72,6 +83,44 @@ def test_the_opening_judges_every_lifecycle_check_within_a_small_budget(emulator
     each kind of step once. The wait for an expiry is the only one left out (budget 0 s): test control expires."""
     run, _ = explored(emulator, steps=25, seed=seed)
     assert set(run.ledger.judged) == LIFECYCLE_IDS and not run.ledger.failures
+
+
+def test_the_witnesses_judge_every_check_within_xendits_limit_per_endpoint(emulator):
+    """The opening's witnesses judge every lifecycle check whatever the budget (--max-steps 1 cuts only what comes
+    after), within Xendit's test-mode limit of 60 requests a minute to each endpoint, safety GETs included."""
+    run, sent = explored(emulator, steps=1)
+    assert set(run.ledger.judged) == LIFECYCLE_IDS and not run.ledger.failures
+    assert run.budget.steps > 15
+    per_endpoint = Counter(ENDPOINT(exchange) for exchange in sent if not exchange.skipped)
+    assert all(per_endpoint[endpoint] <= 60 for endpoint in ("create", "get", "cancel")), per_endpoint
+
+
+def test_a_warning_never_keeps_a_must_check_from_being_judged():
+    """`updated` moved backwards on cancel (a SHOULD): its session stays in use, and every check is judged."""
+    with running(EMULATOR, api=VARIANTS["updated-moves-backwards"].api) as base_url:
+        run, _ = explored(base_url, steps=1)
+    assert set(run.ledger.failures) == {"LIFE-UPDATED"} and set(run.ledger.judged) == LIFECYCLE_IDS
+
+
+class FirstCancelMisspelled(VARIANTS["status-misspelled"].api):
+    """Only the first session canceled comes back misspelled, as long as it lives (a cold cache)."""
+
+    def altered(self, body: dict) -> dict:
+        if body["status"] != "CANCELED" or getattr(self, "first", body["payment_session_id"]) != \
+                body["payment_session_id"]:
+            return body
+        self.first = body["payment_session_id"]
+        return super().altered(body)
+
+
+def test_a_witness_whose_session_a_must_finding_set_aside_runs_again_on_a_fresh_one():
+    """The first cancel fails (a MUST) and its session is set aside before the read and the second cancel: the
+    witness step runs once more, on a fresh session, and judges them."""
+    with running(EMULATOR, api=FirstCancelMisspelled) as base_url:
+        run, _ = explored(base_url, steps=1)
+    assert "LIFE-CANCEL-ACTIVE" in run.ledger.failures
+    assert run.ledger.judged["LIFE-RECANCEL"] and run.ledger.judged["LIFE-GET-CANCELED"]
+    assert "LIFE-RECANCEL" not in run.ledger.failures
 
 
 def test_the_same_seed_sends_the_same_sequence(emulator):
