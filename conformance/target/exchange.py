@@ -9,6 +9,8 @@ from urllib.parse import unquote, urlsplit
 
 from requests.structures import CaseInsensitiveDict
 
+from conformance.target.endpoints import endpoint_of
+
 
 @dataclass(frozen=True)
 class Intent:
@@ -35,10 +37,13 @@ class Request:
     headers: dict[str, str | bytes] = field(default_factory=dict, repr=False)  # may carry credentials
     body: bytes | None = None
     path: str = ""  # the path of the API as the suite built it (without the base URL's prefix, without a query)
+    endpoint: str = ""  # create, get, cancel or other, from method and path (endpoints.endpoint_of)
 
     def __post_init__(self) -> None:
         if not self.path:
             object.__setattr__(self, "path", urlsplit(self.url).path)
+        if not self.endpoint:
+            object.__setattr__(self, "endpoint", endpoint_of(self.method, self.path))
 
 
 @dataclass
