@@ -1,11 +1,65 @@
-"""The traffic the suite sends: each request named by its endpoint."""
+"""The traffic the suite sends: each endpoint paced by its own limit (known, or learned from the target's Rate-Limit
+headers), and 429s waited out and never judged. Every request goes to a real server on a loopback port."""
 
 from __future__ import annotations
 
-import pytest
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
+import pytest
+from junitparser import JUnitXml
+from requests.structures import CaseInsensitiveDict
+
+from conformance.checks.catalogue import CATALOGUE
+from conformance.checks.recorder import Recorder
+from conformance.checks.verdict import CheckContext
+from conformance.safety import endpoint_quota
+from conformance.spec.schemas import Schemas
+from conformance.spec.stage import load_repaired
+from conformance.target.client import Target
 from conformance.target.endpoints import CANCEL, CREATE, GET, OTHER, endpoint_of
-from conformance.target.exchange import Request
+from conformance.target.exchange import Intent, PlannedRequest, Request
+from conformance.target.rate_limits import Announced, Quota, announced, retry_after
+from conformance.target.traffic import RETRIES_429, Limits, Traffic
+from tests.cli import invoke
+from tests.fakes import (
+    AUTHORIZED,
+    KEY,
+    RATE_LIMITED,
+    RateLimiter,
+    every_nth,
+    refuses_first,
+    reply,
+    serve,
+)
+
+HEADERS = {"Authorization": AUTHORIZED}
+CANCEL_ROUTE = "POST /sessions/{id}/cancel"
+
+
+def planned(method: str = "POST", index: int = 0, family: str = "ids") -> PlannedRequest:
+    """A cancel (POST), a read (GET) or a create (POST /sessions, index -1) of the index-th unknown id."""
+    session = f"/sessions/ps-{index:024x}"
+    path = {"POST": f"{session}/cancel", "GET": session}[method] if index >= 0 else "/sessions"
+    return PlannedRequest(Intent(family, "a request", f"ps-{index:024x}"), method, path, HEADERS)
+
+
+def target(base_url: str, timeout: float = 5.0, **limits) -> tuple[Target, list]:
+    """A target with the run's limits and the exchanges it records."""
+    recorded: list = []
+    return Target(base_url, timeout=timeout, traffic=Traffic(Limits(**limits)), on_exchange=recorded.append), recorded
+
+
+def send(client: Target, item: PlannedRequest):
+    return client.send(item.intent, item.method, item.path, item.headers)
+
+
+def figures(client: Target) -> dict:
+    traffic = client.traffic.figures()
+    return {item.endpoint: item for item in traffic.endpoints} | {"all": traffic.total}
+
 
 # --- endpoints -----------------------------------------------------------------------------------------------------
 
@@ -21,3 +75,163 @@ from conformance.target.exchange import Request
 def test_each_request_names_its_endpoint(method, path, endpoint):
     assert endpoint_of(method, path) == endpoint
     assert Request(method, "http://127.0.0.1:8080/xendit" + path, path=path).endpoint == endpoint  # not the prefix
+
+
+# --- what a target announces ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("headers", "said"), [
+    ({"Rate-Limit-Limit": "60", "Rate-Limit-Remaining": "59", "Rate-Limit-Reset": "58.37"}, Announced(60, 59, 58.37)),
+    ({"rate-limit-limit": "60", "RATE-LIMIT-REMAINING": "0", "Rate-limit-reset": "1"}, Announced(60, 0, 1.0)),
+    ({"RateLimit-Limit": "10, 10;w=1", "RateLimit-Remaining": "3", "RateLimit-Reset": "0"}, Announced(10, 3, 0.0)),
+    ({"X-RateLimit-Limit": "5000", "X-RateLimit-Reset": "1700000000"}, Announced(5000, None, None)),  # an epoch
+    ({"Rate-Limit-Limit": "sixty", "Rate-Limit-Remaining": "-1", "Rate-Limit-Reset": "nan"}, Announced()),
+    ({"Rate-Limit-Limit": "0", "Rate-Limit-Remaining": "1.5", "Rate-Limit-Reset": "inf"}, Announced()),
+    ({"Rate-Limit-Limit": "", "Rate-Limit-Reset": "soon"}, Announced()),
+    ({}, Announced()),
+])
+def test_rate_limit_headers_are_read_whatever_their_case_and_tolerated_when_malformed(headers, said):
+    assert announced(CaseInsensitiveDict(headers)) == said
+
+
+def test_retry_after_is_seconds_or_an_http_date():
+    ahead = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    assert 28 <= retry_after(CaseInsensitiveDict({"Retry-After": ahead})) <= 30
+    assert retry_after(CaseInsensitiveDict({"Retry-After": "2.5"})) == 2.5
+    assert retry_after(CaseInsensitiveDict({"Retry-After": "tomorrow"})) is None
+    assert retry_after(CaseInsensitiveDict({})) is None
+
+
+def test_xendit_hosts_start_with_its_documented_limit_for_each_endpoint():
+    assert endpoint_quota("https://api.xendit.co") == Quota(60, 60.0)
+    assert endpoint_quota("http://127.0.0.1:8080") is None
+
+
+# --- pacing --------------------------------------------------------------------------------------------------------
+
+def test_a_known_limit_paces_each_endpoint_on_its_own():
+    """Two cancels fill the cancel endpoint's window: the reads go at once, the third cancel waits for the window."""
+    limiter = RateLimiter(2, 0.5, announce=False)
+    with serve(limiter) as base_url:
+        client, _ = target(base_url, quota=Quota(2, 0.5))
+        answers = [send(client, item) for item in [planned("POST", 0), planned("POST", 1), planned("GET", 2),
+                                                    planned("GET", 3), planned("POST", 4)]]
+    assert [exchange.response.status for exchange in answers] == [404] * 5
+    assert not limiter.refused
+    seen = figures(client)
+    assert seen[CANCEL].paced >= 0.5 and seen[GET].paced == 0
+    assert (seen[CANCEL].requests, seen[GET].requests, seen["all"].requests) == (3, 2, 5)
+
+
+def test_limits_are_learned_from_the_targets_answers():
+    """Nothing known at first: the first answer announces 3 a second, and the suite keeps within it (no 429)."""
+    limiter = RateLimiter(3, 1.0)
+    with serve(limiter) as base_url:
+        client, _ = target(base_url)
+        answers = [send(client, planned("POST", index)) for index in range(7)]
+    assert [exchange.response.status for exchange in answers] == [404] * 7
+    assert not limiter.refused
+    assert figures(client)[CANCEL].paced >= 1.0
+
+
+def test_no_request_before_the_reset_once_none_remain():
+    times: list = []
+    remaining = iter(["0", "5", "5"])
+
+    def announces(handler) -> None:
+        times.append(time.monotonic())
+        reply(handler, 404, {"error_code": "NOT_FOUND", "message": "no"},
+              headers={"Rate-Limit-Limit": "100", "Rate-Limit-Remaining": next(remaining), "Rate-Limit-Reset": "0.4"})
+
+    with serve(announces) as base_url:
+        client, _ = target(base_url)
+        for index in range(3):
+            send(client, planned("POST", index))
+    assert times[1] - times[0] >= 0.4
+    assert times[2] - times[1] < times[1] - times[0]  # remaining again: no wait beyond the window's
+
+
+def test_malformed_rate_limit_headers_hold_nothing_back():
+    def garbage(handler) -> None:
+        reply(handler, 404, {"error_code": "NOT_FOUND", "message": "no"},
+              headers={"Rate-Limit-Limit": "lots", "Rate-Limit-Remaining": "0", "Rate-Limit-Reset": "-3"})
+
+    with serve(garbage) as base_url:
+        client, _ = target(base_url)
+        answers = [send(client, planned("POST", index)) for index in range(4)]
+    assert [exchange.response.status for exchange in answers] == [404] * 4
+    assert figures(client)["all"].paced == 0
+
+
+# --- 429s ----------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("headers", "refusals", "wait"), [
+    ({"Retry-After": "0.3"}, 2, 0.6),
+    ({"Rate-Limit-Limit": "10", "Rate-Limit-Remaining": "0", "Rate-Limit-Reset": "0.3"}, 2, 0.6),
+    ({}, 1, 1.0),  # not told how long: one second, doubling
+], ids=["retry-after", "rate-limit-reset", "unsaid"])
+def test_a_429_is_waited_out_as_asked_and_the_request_sent_again(headers, refusals, wait):
+    log: list = []
+    with serve(refuses_first(refusals, headers), log=log) as base_url:
+        client, recorded = target(base_url)
+        exchange = send(client, planned())
+    assert exchange.response.status == 404 and not exchange.skipped
+    assert recorded == [exchange] and len(log) == refusals + 1
+    seen = figures(client)[CANCEL]
+    assert (seen.rate_limited, seen.requests) == (refusals, refusals + 1)
+    assert wait - 0.01 <= seen.waited <= wait + 0.01
+
+
+def test_an_answer_that_stays_429_is_never_judged():
+    """Resent RETRIES_429 times, then skipped: the stateless checks never see it."""
+    log: list = []
+    checks = [check for check in CATALOGUE if check.stage == "stateless"]
+    recorder = Recorder(checks, CheckContext("strict", Schemas(load_repaired("cancel")), set()))
+    with serve(lambda handler: reply(handler, 429, RATE_LIMITED, headers={"Retry-After": "0"}), log=log) as base_url:
+        client = Target(base_url, traffic=Traffic(Limits()), on_exchange=recorder.evaluate)
+        exchange = send(client, planned())
+    assert len(log) == RETRIES_429 + 1
+    assert exchange.response.status == 429
+    assert exchange.skipped == f"rate limited: {RETRIES_429 + 1} answers 429 in a row to this request (not judged)"
+    assert recorder.exchanges == [exchange] and not recorder.applied and not exchange.violations
+    assert figures(client)[CANCEL].rate_limited == RETRIES_429 + 1
+
+
+def test_429s_beyond_the_runs_patience_stop_the_sending():
+    log: list = []
+    with serve(lambda handler: reply(handler, 429, RATE_LIMITED, headers={"Retry-After": "0.3"}), log=log) as url:
+        client, _ = target(url, patience_429=0.5)
+        first, second = send(client, planned("POST", 0)), send(client, planned("GET", 1))
+    assert len(log) == 2  # the second wait would pass the patience: nothing more is sent
+    assert first.skipped.startswith("the target kept answering 429") and client.traffic.stopped == first.skipped
+    assert second.skipped == first.skipped and second.response is None
+
+
+# --- reports -------------------------------------------------------------------------------------------------------
+
+def test_every_report_counts_429s_per_endpoint_and_none_is_judged(tmp_path):
+    """Every 7th request answered 429: the run waits them out, judges the answers that follow (CONFORMANT), and the
+    terminal, report.json, report.html and the JUnit properties give the same figures per endpoint."""
+    refusals = []
+
+    def refuse(handler) -> None:
+        refusals.append(handler.path)
+        reply(handler, 429, RATE_LIMITED, headers={"Retry-After": "0.05"})
+
+    with serve(every_nth(7, refuse)) as base_url:
+        done = invoke("run", "--base-url", base_url, "--api-key", KEY, "--max-examples", "5", "--checks",
+                      "CANCEL-NOT-FOUND,CANCEL-AUTH,CANCEL-STATUS", "--junit-xml", str(tmp_path / "j.xml"),
+                      "--json-report", str(tmp_path / "r.json"), "--html-report", str(tmp_path / "r.html"))
+    assert done.returncode == 0, done.stdout
+    traffic = json.loads((tmp_path / "r.json").read_text())["run"]["traffic"]
+    assert traffic["total"]["rate_limited"] == len(refusals) > 0
+    assert sum(item["rate_limited"] for item in traffic["endpoints"].values()) == len(refusals)
+    assert traffic["endpoints"]["cancel"]["rate_limited"] > 0 and traffic["total"]["waited_s"] > 0
+    assert f"rate limits: {len(refusals)} answer(s) 429 (never judged)" in done.stdout
+    assert f"  cancel: {traffic['endpoints']['cancel']['requests']} requests, " \
+           f"{traffic['endpoints']['cancel']['rate_limited']} answered 429" in done.stdout
+    properties = {prop.name: prop.value for suite in JUnitXml.fromfile(str(tmp_path / "j.xml"))
+                  for prop in suite.properties()}
+    assert properties["traffic.total.rate_limited"] == str(len(refusals))
+    assert properties["traffic.cancel.rate_limited"] == str(traffic["endpoints"]["cancel"]["rate_limited"])
+    html = (tmp_path / "r.html").read_text()
+    assert 'id="traffic-table"' in html and f"{len(refusals)} answered 429 (never judged)" in html

@@ -21,6 +21,7 @@ from conformance.exitcodes import ExitCode
 from conformance.spec.stage import StageResult
 from conformance.target.exchange import Exchange
 from conformance.target.redact import Redactor
+from conformance.target.traffic import TrafficFigures
 
 PASSED, FAILED, WARNED, NOT_APPLICABLE, NOT_RUN, ERROR = (
     "passed", "failed", "warned", "not_applicable", "not_run", "error")
@@ -79,8 +80,7 @@ class RunResult:
     redactor: Redactor = field(repr=False)
     seconds: float = 0.0
     requests: int = 0
-    rate_limited: int = 0
-    waited: float = 0.0
+    traffic: TrafficFigures = field(default_factory=TrafficFigures)  # per endpoint: requests, 429s, waits
     stopped: str | None = None  # why sending stopped early (a budget, the target stopped answering)
     interrupted: bool = False
     target_gone: bool = False

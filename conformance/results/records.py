@@ -9,6 +9,7 @@ from conformance.checks.recorder import Failure
 from conformance.results.model import SpecFinding
 from conformance.target.exchange import Exchange
 from conformance.target.redact import Redactor
+from conformance.target.traffic import EndpointFigures, TrafficFigures
 
 BODY_LIMIT = 4000  # characters of a body kept in a report; the transcript and evidence keep no more
 _UNSHOWABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -34,6 +35,7 @@ def exchange_record(exchange: Exchange, redactor: Redactor) -> dict:
         "intent": {"family": intent.family, "input": intent.description, "session_id": redactor.text(intent.session_id),
                    "credentials": intent.credentials, "sub_account": intent.sub_account, "known": intent.known},
         "request": {"method": request.method, "url": redactor.text(request.url), "path": redactor.text(request.path),
+                    "endpoint": request.endpoint,
                     "headers": {name: redactor.header(name, value) for name, value in request.headers.items()},
                     "body": body_text(request.body, redactor)},
         "response": None if response is None else {
@@ -61,3 +63,14 @@ def failure_record(index: int, failure: Failure, redactor: Redactor) -> dict:
 def finding_record(index: int, finding: SpecFinding) -> dict:
     return {"id": f"{finding.check_id}#{index}", "kind": "spec", "pointer": finding.pointer,
             "message": finding.message, "expected": finding.expected}
+
+
+def figures_record(figures: EndpointFigures) -> dict:
+    return {"requests": figures.requests, "rate_limited": figures.rate_limited, "waited_s": round(figures.waited, 1),
+            "paced_s": round(figures.paced, 1)}
+
+
+def traffic_record(traffic: TrafficFigures) -> dict:
+    """Requests, 429s (never judged), seconds waited out after 429s and seconds paced: in all, and per endpoint."""
+    return {"total": figures_record(traffic.total),
+            "endpoints": {item.endpoint: figures_record(item) for item in traffic.endpoints}}

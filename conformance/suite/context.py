@@ -14,7 +14,7 @@ from conformance.config import RunConfig
 from conformance.generation.probe import Credentials
 from conformance.results.model import NOT_RUN, CheckResult, RunResult, Withheld
 from conformance.results.text import render_failure
-from conformance.safety import default_rate
+from conformance.safety import endpoint_quota
 from conformance.spec.schemas import Schemas
 from conformance.spec.stage import StageResult
 from conformance.stateful.sessions import Sessions
@@ -47,8 +47,8 @@ class RunContext:
               other_key: str | None) -> RunContext:
         known: set[str] = set()
         recorder = Recorder(checks, CheckContext(config.profile, Schemas(stage.repaired), known))
-        rate = config.rate_limit if config.rate_limit is not None else default_rate(base_url)
-        traffic = Traffic(Limits(config.max_requests, config.timeout_total, rate or None))
+        traffic = Traffic(Limits(config.max_requests, config.timeout_total, config.rate_limit,
+                                 endpoint_quota(base_url)))
         target = Target(base_url, timeout=config.request_timeout, verify=config.verify, on_exchange=recorder.evaluate,
                         traffic=traffic, on_retract=recorder.retract)
         credentials = Credentials(api_key, config.for_user_id, (other_key,) if other_key else ())
@@ -93,7 +93,7 @@ class RunContext:
             target=self.redactor.text(self.target.base_url), embedded=config.embedded, profile=config.profile,
             seed=config.seed, max_examples=config.max_examples, spec=self.stage, checks=checks,
             exchanges=list(self.recorder.exchanges), redactor=self.redactor, seconds=seconds, requests=traffic.sent,
-            rate_limited=traffic.rate_limited, waited=traffic.waited, stopped=traffic.stopped,
-            interrupted=interrupted, target_gone=traffic.gone, withheld=self.withheld(),
+            traffic=traffic.figures(), stopped=traffic.stopped, interrupted=interrupted, target_gone=traffic.gone,
+            withheld=self.withheld(),
             safety_note=self.sessions.safety_note(), dropped_sessions=list(self.sessions.dropped),
             selected=config.checks, fail_on_should=config.fail_on_should)

@@ -18,7 +18,7 @@ from requests.structures import CaseInsensitiveDict
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from conformance import __version__
-from conformance.target.exchange import Exchange, Intent, Request, Response
+from conformance.target.exchange import Exchange, Intent, PlannedRequest, Request, Response
 from conformance.target.traffic import Limits, Traffic
 
 MAX_BODY = 1024 * 1024
@@ -110,25 +110,11 @@ class Target:
     def send(self, intent: Intent, method: str, path: str, headers: dict[str, str | bytes] | None = None,
              body: bytes | None = None, *, admitted: bool = False) -> Exchange:
         """Send one request to ``base_url + path`` byte for byte (within the run's limits) and record it.
-        `admitted`: the request already has its slot (a burst's)."""
-        request = Request(method, self.url(path), dict(headers or {}), body, path=path)
-        exchange = Exchange(intent, request, sent_at=time.time())
-        while True:
-            exchange.skipped = None if admitted else self.traffic.admit()
-            admitted = False  # a retry after a 429 waits for a slot of its own
-            if exchange.skipped:
-                break
-            self._exchange(exchange)
-            if self.traffic.outcome(exchange):
-                self._breaker()
-            if exchange.response is None or exchange.response.status != 429:
-                break
-            if not self.traffic.wait_for_429(exchange.response.headers):
-                exchange.skipped = "rate limited (429) beyond the run's patience for waiting"
-                break
-        if self.on_exchange:
-            self.on_exchange(exchange)
-        return exchange
+        `admitted`: the caller took the request's slot (released with others): it is counted, not paced."""
+        exchange = self._planned(PlannedRequest(intent, method, path, headers or {}, body))
+        if admitted:
+            self.traffic.count(exchange.request.endpoint)
+        return self._deliver(exchange, admitted=admitted)
 
     def burst(self, intent: Intent, method: str, path: str, headers: dict[str, str | bytes], count: int) -> \
             list[Exchange]:
@@ -160,13 +146,41 @@ class Target:
             self.on_exchange(exchange)
         return exchange
 
-    def _exchange(self, exchange: Exchange) -> None:
+    def _planned(self, item: PlannedRequest) -> Exchange:
+        request = Request(item.method, self.url(item.path), dict(item.headers), item.body, path=item.path)
+        return Exchange(item.intent, request, sent_at=time.time())
+
+    def _deliver(self, exchange: Exchange, admitted: bool = False) -> Exchange:
+        """Send (unless already skipped) within the run's limits, waiting out 429s, and record the exchange; an answer
+        that stays 429 leaves it skipped, never judged. `admitted`: its slot is taken already."""
+        request, resends = exchange.request, 0
+        while not exchange.skipped:
+            exchange.skipped = None if admitted else self.traffic.admit(1, [request.endpoint])
+            admitted = False  # a resend after a 429 waits for a slot of its own
+            if exchange.skipped:
+                break
+            self._transfer(exchange)
+            if exchange.response is not None:
+                self.traffic.learn(request.endpoint, exchange.response.headers)
+            if self.traffic.outcome(exchange):
+                self._breaker()
+            if exchange.response is None or exchange.response.status != 429:
+                break
+            exchange.skipped = self.traffic.wait_out_429(request.endpoint, exchange.response.headers, resends)
+            resends += 1
+        if self.on_exchange:
+            self.on_exchange(exchange)
+        return exchange
+
+    def _transfer(self, exchange: Exchange) -> None:
+        """One request on the wire, its answer read (up to MAX_BODY) or its transport error described."""
         request = exchange.request
-        prepared = self._session.prepare_request(
-            requests.Request(request.method, request.url, headers=request.headers, data=request.body))
-        prepared.url = request.url
+        exchange.sent_at = time.time()
         started = time.perf_counter()
         try:
+            prepared = self._session.prepare_request(
+                requests.Request(request.method, request.url, headers=request.headers, data=request.body))
+            prepared.url = request.url
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
                 with self._session.send(prepared, timeout=self.timeout, allow_redirects=False, stream=True) as raw:
@@ -175,7 +189,7 @@ class Target:
                                                  time.perf_counter() - started, truncated=len(content) > MAX_BODY)
                     exchange.error = None
         except requests.RequestException as error:
-            exchange.error = _describe(error)
+            exchange.response, exchange.error = None, _describe(error)
 
     def _breaker(self) -> None:
         """Several requests in a row got no answer: a target that still answers a plain request had trouble with

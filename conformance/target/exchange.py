@@ -46,6 +46,17 @@ class Request:
             object.__setattr__(self, "endpoint", endpoint_of(self.method, self.path))
 
 
+@dataclass(frozen=True)
+class PlannedRequest:
+    """A request to the target as the suite plans it, before the run's limits let it go."""
+
+    intent: Intent
+    method: str
+    path: str
+    headers: dict[str, str | bytes] = field(default_factory=dict, repr=False)  # may carry credentials
+    body: bytes | None = None
+
+
 @dataclass
 class Response:
     status: int
