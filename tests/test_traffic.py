@@ -1,5 +1,6 @@
 """The traffic the suite sends: each endpoint paced by its own limit (known, or learned from the target's Rate-Limit
-headers), and 429s waited out and never judged. Every request goes to a real server on a loopback port."""
+headers), 429s waited out and never judged, and concurrent sends (burst_many, gather). Every request goes to a real
+server on a loopback port."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from tests.fakes import (
     KEY,
     RATE_LIMITED,
     RateLimiter,
+    conformant_404,
     every_nth,
     refuses_first,
     reply,
@@ -59,6 +61,14 @@ def send(client: Target, item: PlannedRequest):
 def figures(client: Target) -> dict:
     traffic = client.traffic.figures()
     return {item.endpoint: item for item in traffic.endpoints} | {"all": traffic.total}
+
+
+def arrivals(times: list):
+    """A behaviour that answers as conformant_404 and notes when each request arrived."""
+    def behaviour(handler) -> None:
+        times.append((handler.path, time.monotonic()))
+        conformant_404(handler)
+    return behaviour
 
 
 # --- endpoints -----------------------------------------------------------------------------------------------------
@@ -162,6 +172,30 @@ def test_malformed_rate_limit_headers_hold_nothing_back():
     assert figures(client)["all"].paced == 0
 
 
+def test_concurrent_sends_learn_the_limit_and_rarely_meet_a_429():
+    """Eight workers against 5 a second: only the first wave, sent before any answer, can overrun; each 429 is
+    waited out, and every request ends answered, in the order planned."""
+    limiter = RateLimiter(5, 1.0)
+    items = [planned("POST", index) for index in range(20)]
+    with serve(limiter) as base_url:
+        client, _ = target(base_url)
+        answers = client.gather(items, workers=8)
+    assert [exchange.request.path for exchange in answers] == [item.path for item in items]
+    assert all(exchange.response.status == 404 and not exchange.skipped for exchange in answers)
+    assert limiter.refused[CANCEL_ROUTE] <= 8 - 5
+    assert figures(client)[CANCEL].rate_limited == limiter.refused[CANCEL_ROUTE]
+
+
+def test_a_known_limit_keeps_concurrent_sends_clear_of_429s():
+    limiter = RateLimiter(5, 1.0, announce=False)
+    with serve(limiter) as base_url:
+        client, _ = target(base_url, quota=Quota(5, 1.0))
+        answers = client.gather([planned("POST", index) for index in range(15)], workers=8)
+    assert all(exchange.response.status == 404 for exchange in answers)
+    assert limiter.refused[CANCEL_ROUTE] <= 1  # a request overtaken on the way in, at most
+    assert figures(client)[CANCEL].paced >= 2.0  # 15 requests at 5 a second: two windows waited for
+
+
 # --- 429s ----------------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("headers", "refusals", "wait"), [
@@ -204,6 +238,62 @@ def test_429s_beyond_the_runs_patience_stop_the_sending():
     assert len(log) == 2  # the second wait would pass the patience: nothing more is sent
     assert first.skipped.startswith("the target kept answering 429") and client.traffic.stopped == first.skipped
     assert second.skipped == first.skipped and second.response is None
+
+
+def test_every_way_of_sending_waits_out_429s():
+    """Each path's first request is answered 429: send, gather and burst_many all wait and send again."""
+    with serve(refuses_first(1, {"Retry-After": "0.1"})) as base_url:
+        client, recorded = target(base_url)
+        exchanges = [send(client, planned("POST", 0)), *client.gather([planned("POST", 1), planned("GET", 2)]),
+                     *client.burst_many([planned("POST", 3), planned("GET", 4)])]
+    assert [exchange.response.status for exchange in exchanges] == [404] * 5
+    assert not any(exchange.skipped for exchange in exchanges) and len(recorded) == 5
+    seen = figures(client)
+    assert (seen[CANCEL].rate_limited, seen[GET].rate_limited) == (3, 2)
+
+
+# --- concurrent sends ----------------------------------------------------------------------------------------------
+
+def test_burst_many_releases_different_requests_together_as_one_paced_event():
+    """Under a cap of 2 requests a second, a burst of four goes out at once (pacing a race would serialise it);
+    gathered, the same four are paced."""
+    items = [planned("POST", 0), planned("POST", 1), planned("GET", 2), planned("POST", -1)]
+    burst_times: list = []
+    gather_times: list = []
+    with serve(arrivals(burst_times)) as base_url:
+        client, recorded = target(base_url, rate_limit=2.0)
+        burst = client.burst_many(items)
+    with serve(arrivals(gather_times)) as base_url:
+        gathered = target(base_url, rate_limit=2.0)[0].gather(items)
+    assert [exchange.request.path for exchange in burst] == [item.path for item in items]
+    assert [exchange.request.endpoint for exchange in burst] == [CANCEL, CANCEL, GET, CREATE]
+    assert [exchange.response.status for exchange in burst + gathered] == [404] * 8 and len(recorded) == 4
+    span = [max(at for _, at in times) - min(at for _, at in times) for times in (burst_times, gather_times)]
+    assert span[0] < 1.0 <= 1.4 <= span[1]
+    assert client.traffic.sent == 4
+
+
+def test_a_burst_is_one_admission_for_the_budget():
+    log: list = []
+    with serve(conformant_404, log=log) as base_url:
+        short, recorded = target(base_url, max_requests=3)
+        refused = short.burst_many([planned("POST", index) for index in range(4)])
+        enough = target(base_url, max_requests=3)[0].burst(planned().intent, "POST", planned().path, HEADERS, 3)
+    assert all(exchange.skipped == "the request budget (--max-requests 3) is spent" for exchange in refused)
+    assert len(recorded) == 4 and [exchange.response.status for exchange in enough] == [404] * 3
+    assert len(log) == 3
+
+
+def test_gather_returns_the_exchanges_in_the_order_planned():
+    def later_ones_faster(handler) -> None:
+        time.sleep(0.02 * (12 - int(handler.path.split("/")[2][3:], 16)))
+        conformant_404(handler)
+
+    items = [planned("GET", index) for index in range(12)]
+    with serve(later_ones_faster) as base_url:
+        answers = target(base_url)[0].gather(items, workers=4)
+    assert [exchange.request.path for exchange in answers] == [item.path for item in items]
+    assert [exchange.response.status for exchange in answers] == [404] * 12
 
 
 # --- reports -------------------------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ import re
 import threading
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from urllib.parse import urlsplit
 
@@ -118,24 +119,48 @@ class Target:
 
     def burst(self, intent: Intent, method: str, path: str, headers: dict[str, str | bytes], count: int) -> \
             list[Exchange]:
-        """The same request `count` times at once, each on its own connection, released together: one event for
-        the rate limit and the budget (pacing a race would serialise it)."""
-        skipped = self.traffic.admit(count)
-        if skipped:
-            return [self.skip(intent, method, path, headers, skipped) for _ in range(count)]
-        start = threading.Barrier(count)
-        results: list[Exchange] = []
+        """The same request `count` times at once (a race): see burst_many."""
+        return self.burst_many([PlannedRequest(intent, method, path, headers)] * count)
 
-        def one(target: Target) -> None:
+    def burst_many(self, planned: Sequence[PlannedRequest]) -> list[Exchange]:
+        """Several requests released together, each on its own connection: one event for the pacing and the budget
+        (pacing a race would serialise it); their exchanges in the order planned."""
+        exchanges = [self._planned(item) for item in planned]
+        going = list(exchanges)
+        refused = self.traffic.admit(len(going), [exchange.request.endpoint for exchange in going]) if going else None
+        if refused:
+            for exchange in going:
+                exchange.skipped = refused
+            going = []
+        start = threading.Barrier(len(going) or 1)
+
+        def one(target: Target, exchange: Exchange) -> None:
             start.wait()
-            results.append(target.send(intent, method, path, headers, admitted=True))
+            target._deliver(exchange, admitted=True)
 
-        threads = [threading.Thread(target=one, args=(self.fork(),)) for _ in range(count)]
+        threads = [threading.Thread(target=one, args=(self.fork(), exchange)) for exchange in going]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        return results
+        released = {id(exchange) for exchange in going}
+        for exchange in exchanges:
+            if id(exchange) not in released:
+                self._deliver(exchange)  # not sent: recorded with why
+        return exchanges
+
+    def gather(self, planned: Sequence[PlannedRequest], workers: int = 8) -> list[Exchange]:
+        """Independent requests sent concurrently, at most `workers` at a time, each on its worker's own connection
+        and within the pacing (not released together: see burst_many); their exchanges in the order planned."""
+        local = threading.local()
+
+        def one(item: PlannedRequest) -> Exchange:
+            if not hasattr(local, "target"):
+                local.target = self.fork()
+            return local.target.send(item.intent, item.method, item.path, item.headers, item.body)
+
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(planned)))) as pool:
+            return list(pool.map(one, planned))
 
     def skip(self, intent: Intent, method: str, path: str, headers: dict | None, reason: str,
              withheld: str | None = None) -> Exchange:

@@ -48,7 +48,8 @@ class Request:
 
 @dataclass(frozen=True)
 class PlannedRequest:
-    """A request to the target as the suite plans it, before the run's limits let it go."""
+    """A request to the target as the suite plans it, to go out alone or with others (``Target.burst_many``,
+    ``Target.gather``)."""
 
     intent: Intent
     method: str
