@@ -1,6 +1,6 @@
 """The traffic the suite sends: each endpoint paced by its own limit (known, or learned from the target's Rate-Limit
-headers), 429s waited out and never judged, and concurrent sends (burst_many, gather). Every request goes to a real
-server on a loopback port."""
+headers), 429s waited out and never judged, concurrent sends (burst_many, gather) and links fetched on any origin.
+Every request goes to a real server on a loopback port."""
 
 from __future__ import annotations
 
@@ -16,13 +16,16 @@ from requests.structures import CaseInsensitiveDict
 from conformance.checks.catalogue import CATALOGUE
 from conformance.checks.recorder import Recorder
 from conformance.checks.verdict import CheckContext
+from conformance.report.sequence import sequence_script
+from conformance.results.records import exchange_record
 from conformance.safety import endpoint_quota
 from conformance.spec.schemas import Schemas
 from conformance.spec.stage import load_repaired
 from conformance.target.client import Target
-from conformance.target.endpoints import CANCEL, CREATE, GET, OTHER, endpoint_of
+from conformance.target.endpoints import CANCEL, CHECKOUT, CREATE, GET, OTHER, endpoint_of
 from conformance.target.exchange import Intent, PlannedRequest, Request
 from conformance.target.rate_limits import Announced, Quota, announced, retry_after
+from conformance.target.redact import Redactor
 from conformance.target.traffic import RETRIES_429, Limits, Traffic
 from tests.cli import invoke
 from tests.fakes import (
@@ -241,15 +244,16 @@ def test_429s_beyond_the_runs_patience_stop_the_sending():
 
 
 def test_every_way_of_sending_waits_out_429s():
-    """Each path's first request is answered 429: send, gather and burst_many all wait and send again."""
+    """Each path's first request is answered 429: send, gather, burst_many and fetch all wait and send again."""
     with serve(refuses_first(1, {"Retry-After": "0.1"})) as base_url:
         client, recorded = target(base_url)
         exchanges = [send(client, planned("POST", 0)), *client.gather([planned("POST", 1), planned("GET", 2)]),
-                     *client.burst_many([planned("POST", 3), planned("GET", 4)])]
-    assert [exchange.response.status for exchange in exchanges] == [404] * 5
-    assert not any(exchange.skipped for exchange in exchanges) and len(recorded) == 5
+                     *client.burst_many([planned("POST", 3), planned("GET", 4)]),
+                     client.fetch(Intent("lifecycle", "checkout link", "ps-1"), base_url + "/checkout/ps-1")]
+    assert [exchange.response.status for exchange in exchanges] == [404] * 5 + [401]
+    assert not any(exchange.skipped for exchange in exchanges) and len(recorded) == 6
     seen = figures(client)
-    assert (seen[CANCEL].rate_limited, seen[GET].rate_limited) == (3, 2)
+    assert (seen[CANCEL].rate_limited, seen[GET].rate_limited, seen[CHECKOUT].rate_limited) == (3, 2, 1)
 
 
 # --- concurrent sends ----------------------------------------------------------------------------------------------
@@ -294,6 +298,64 @@ def test_gather_returns_the_exchanges_in_the_order_planned():
         answers = target(base_url)[0].gather(items, workers=4)
     assert [exchange.request.path for exchange in answers] == [item.path for item in items]
     assert [exchange.response.status for exchange in answers] == [404] * 12
+
+
+# --- links ---------------------------------------------------------------------------------------------------------
+
+def test_a_link_is_fetched_byte_for_byte_without_credentials_on_its_own_origin():
+    api_log: list = []
+    link_log: list = []
+    link_path = f"/checkout/ps-1?x=%zz&y=a%2fb&q=%E2%82%AC&key={KEY}"
+    with serve(conformant_404, log=api_log) as api, serve(conformant_404, log=link_log) as checkout:
+        client, recorded = target(api)
+        exchange = client.fetch(Intent("lifecycle", "checkout link", "ps-1"), checkout + link_path)
+    assert not api_log and [(method, path) for method, path, _ in link_log] == [("GET", link_path)]
+    sent = {name.lower() for name in link_log[0][2]}
+    assert "authorization" not in sent and "for-user-id" not in sent
+    assert exchange.response.status == 401 and recorded == [exchange]
+    assert exchange.request.endpoint == CHECKOUT and exchange.raw_id is None
+    record = exchange_record(exchange, Redactor({KEY: "XENDIT_API_KEY"}))
+    assert record["request"]["endpoint"] == "checkout" and KEY not in json.dumps(record)
+    assert record["request"]["url"] == checkout + link_path.replace(KEY, "$XENDIT_API_KEY")
+
+
+def test_a_link_that_redirects_is_not_followed():
+    log: list = []
+    with serve(lambda handler: reply(handler, 302, b"", "text/plain", {"Location": "/elsewhere"}), log=log) as url:
+        exchange = target(url)[0].fetch(Intent("lifecycle", "checkout link", "ps-1"), url + "/checkout/ps-1")
+    assert exchange.response.status == 302 and len(log) == 1
+
+
+@pytest.mark.parametrize("link", ["ftp://127.0.0.1/checkout", "javascript:alert(1)", "/checkout/ps-1",
+                                  "http://[::1/checkout", "http://127.0.0.1:port/x", "mailto:a@example.com"])
+def test_a_link_that_is_not_http_is_recorded_not_fetched(link):
+    client, recorded = target("http://127.0.0.1:1")
+    exchange = client.fetch(Intent("lifecycle", "checkout link", "ps-1"), link)
+    assert exchange.skipped.startswith("not fetched: ") and exchange.response is None and exchange.error is None
+    assert recorded == [exchange] and client.traffic.sent == 0
+
+
+def test_links_are_paced_by_their_own_answers_not_the_apis_limit():
+    """With the API held to 1 request a minute, links go at once; a link whose answer says none remain waits for its
+    reset."""
+    links = RateLimiter(1, 0.4)
+    with serve(conformant_404) as api, serve(links) as checkout:
+        client, _ = target(api, quota=Quota(1, 60.0))
+        send(client, planned("POST", 0))
+        fetched = [client.fetch(Intent("lifecycle", "checkout link", "ps-1"), checkout + "/checkout/ps-1")
+                   for _ in range(2)]
+    assert [exchange.response.status for exchange in fetched] == [401, 401] and not links.refused
+    assert 0.3 <= figures(client)[CHECKOUT].paced < 30
+
+
+def test_a_sequence_script_sends_a_link_as_recorded_not_through_the_base_url():
+    with serve(conformant_404) as api, serve(conformant_404) as checkout:
+        client, _ = target(api + "/xendit")
+        steps = [(send(client, planned("GET", 1)), "a read"),
+                 (client.fetch(Intent("lifecycle", "checkout link", "ps-1"), checkout + "/c/ps-1?t=%zz"), "a link")]
+    script = sequence_script(steps, Redactor({}))
+    assert f'"$BASE_URL/sessions/ps-{1:024x}"' in script and f"BASE_URL=${{BASE_URL:-{api}/xendit}}" in script
+    assert f'-X "GET" "{checkout}/c/ps-1?t=%zz" -w' in script and "$BASE_URL/c/" not in script
 
 
 # --- reports -------------------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from requests.structures import CaseInsensitiveDict
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from conformance import __version__
+from conformance.target.endpoints import CHECKOUT
 from conformance.target.exchange import Exchange, Intent, PlannedRequest, Request, Response
 from conformance.target.traffic import Limits, Traffic
 
@@ -162,6 +163,14 @@ class Target:
         with ThreadPoolExecutor(max_workers=max(1, min(workers, len(planned)))) as pool:
             return list(pool.map(one, planned))
 
+    def fetch(self, intent: Intent, url: str) -> Exchange:
+        """GET a link the target handed out for a browser (a checkout page, perhaps on another origin): the URL
+        exactly as given, without credentials or for-user-id, redirects not followed; only http and https. Its
+        endpoint is ``checkout``: paced only by what its own answers announce."""
+        exchange = Exchange(intent, Request("GET", url, {}, path=url, endpoint=CHECKOUT), sent_at=time.time())
+        exchange.skipped = _unfetchable(url)
+        return self._deliver(exchange)
+
     def skip(self, intent: Intent, method: str, path: str, headers: dict | None, reason: str,
              withheld: str | None = None) -> Exchange:
         """Record a request the suite decided not to send (`withheld`: by the safety rule, after this GET answer)."""
@@ -208,13 +217,20 @@ class Target:
             prepared.url = request.url
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
-                with self._session.send(prepared, timeout=self.timeout, allow_redirects=False, stream=True) as raw:
+                with self._session.send(prepared, timeout=self.timeout, allow_redirects=False, stream=True,
+                                        proxies=self._proxies(request)) as raw:
                     content = _read_capped(raw)
                     exchange.response = Response(raw.status_code, CaseInsensitiveDict(raw.headers), content,
                                                  time.perf_counter() - started, truncated=len(content) > MAX_BODY)
                     exchange.error = None
         except requests.RequestException as error:
             exchange.response, exchange.error = None, _describe(error)
+
+    def _proxies(self, request: Request) -> dict:
+        """The target's proxies; a link on another origin gets its own (NO_PROXY may list one and not the other)."""
+        if request.endpoint == CHECKOUT:
+            return requests.utils.get_environ_proxies(request.url)
+        return self._session.proxies
 
     def _breaker(self) -> None:
         """Several requests in a row got no answer: a target that still answers a plain request had trouble with
@@ -250,6 +266,18 @@ def _describe(error: requests.RequestException) -> str:
     elif isinstance(error, requests.exceptions.ProxyError):
         text += " (through the proxy in HTTP_PROXY/HTTPS_PROXY)"
     return text
+
+
+def _unfetchable(url: str) -> str | None:
+    """Why a link is not fetched: not an absolute http(s) URL."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError as error:
+        return f"not fetched: {url!r} is not a URL ({error})"
+    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
+        return f"not fetched: only absolute http and https links are followed, not {url!r}"
+    return None
 
 
 def _read_capped(raw: requests.Response) -> bytes:

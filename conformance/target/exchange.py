@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlsplit
 
 from requests.structures import CaseInsensitiveDict
 
-from conformance.target.endpoints import endpoint_of
+from conformance.target.endpoints import CHECKOUT, endpoint_of
 
 
 @dataclass(frozen=True)
@@ -33,11 +33,11 @@ class Intent:
 @dataclass(frozen=True)
 class Request:
     method: str
-    url: str  # the target's base URL (which may have a path prefix) + `path`
+    url: str  # the target's base URL (which may have a path prefix) + `path`; a link: as the target gave it
     headers: dict[str, str | bytes] = field(default_factory=dict, repr=False)  # may carry credentials
     body: bytes | None = None
-    path: str = ""  # the path of the API as the suite built it (without the base URL's prefix, without a query)
-    endpoint: str = ""  # create, get, cancel or other, from method and path (endpoints.endpoint_of)
+    path: str = ""  # the path of the API as the suite built it (without the base URL's prefix); a link: its URL
+    endpoint: str = ""  # create, get, cancel, other (from method and path), or checkout (a link the target handed out)
 
     def __post_init__(self) -> None:
         if not self.path:
@@ -100,7 +100,9 @@ class Exchange:
 
     @property
     def raw_id(self) -> str | None:
-        """The id segment of ``/sessions/{id}/cancel`` as sent on the wire."""
+        """The id segment of ``/sessions/{id}/cancel`` as sent on the wire (never in a link's URL)."""
+        if self.request.endpoint == CHECKOUT:
+            return None
         parts = self.request.path.split("?", 1)[0].split("/")
         if len(parts) == 4 and parts[1] == "sessions" and parts[3] == "cancel":
             return parts[2]
