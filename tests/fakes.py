@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 KEY = "xnd_development_fake_key"
 AUTHORIZED = "Basic " + base64.b64encode(f"{KEY}:".encode()).decode()
 NOT_FOUND = {"error_code": "NOT_FOUND", "message": "Session not found"}
+UNAUTHORIZED = {"error_code": "INVALID_API_KEY", "message": "API key is not authorized for this API"}
 Behaviour = Callable[[BaseHTTPRequestHandler], None]
 
 
@@ -37,13 +38,16 @@ def reply(handler: BaseHTTPRequestHandler, status: int, body: bytes | dict, cont
     handler.wfile.write(data)
 
 
-def conformant_404(handler: BaseHTTPRequestHandler, headers: dict | None = None) -> None:
+def conformant(handler: BaseHTTPRequestHandler) -> tuple[int, dict]:
     """What a correct target answers for sessions it does not have: 401 without the key, else 404."""
     if handler.headers.get("Authorization") != AUTHORIZED:
-        reply(handler, 401, {"error_code": "INVALID_API_KEY", "message": "API key is not authorized for this API"},
-              headers=headers)
-    else:
-        reply(handler, 404, NOT_FOUND, headers=headers)
+        return 401, UNAUTHORIZED
+    return 404, NOT_FOUND
+
+
+def conformant_404(handler: BaseHTTPRequestHandler, headers: dict | None = None) -> None:
+    """The conformant answer (with `headers`, if given)."""
+    reply(handler, *conformant(handler), headers=headers)
 
 
 def fixed(status: int, body: bytes | dict, content_type: str = "application/json") -> Behaviour:
@@ -108,14 +112,14 @@ def every_nth(n: int, odd: Behaviour, normal: Behaviour = conformant_404) -> Beh
 
 
 def dies_after(n: int, normal: Behaviour = conformant_404) -> Behaviour:
-    """Answers the first n requests, then hangs on every one."""
+    """Answers the first n requests, then nothing at all (not even a status line) to every one."""
     count = iter(range(1, 10**9))
     lock = threading.Lock()
 
     def behaviour(handler: BaseHTTPRequestHandler) -> None:
         with lock:
             number = next(count)
-        (normal if number <= n else hang)(handler)
+        (normal if number <= n else mute)(handler)
 
     return behaviour
 
@@ -176,12 +180,30 @@ def refuses_first(n: int, headers: dict | None = None) -> Behaviour:
     return behaviour
 
 
+def stalled_errors(handler: BaseHTTPRequestHandler) -> None:
+    """conformant_404, except that every answer (all errors) declares a body longer than it sends, then stalls."""
+    status, answer = conformant(handler)
+    body = json.dumps(answer).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(body) + 100))
+    handler.end_headers()
+    handler.wfile.write(body)
+    handler.wfile.flush()
+    time.sleep(30)
+
+
 def reset(handler: BaseHTTPRequestHandler) -> None:
     """Start a response, then drop the connection."""
     handler.wfile.write(b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"er")
     handler.wfile.flush()
     handler.close_connection = True
     handler.connection.shutdown(2)
+
+
+def mute(handler: BaseHTTPRequestHandler) -> None:
+    """Takes the request, then sends nothing for a long time."""
+    time.sleep(30)
 
 
 def hang(handler: BaseHTTPRequestHandler) -> None:
@@ -212,9 +234,9 @@ def redirect_loop(handler: BaseHTTPRequestHandler) -> None:
 
 def chunked(handler: BaseHTTPRequestHandler) -> None:
     """The conformant answer, with Transfer-Encoding: chunked."""
-    ok = handler.headers.get("Authorization") == AUTHORIZED
-    body = json.dumps(NOT_FOUND if ok else {"error_code": "INVALID_API_KEY", "message": "no"}).encode()
-    handler.send_response(404 if ok else 401)
+    status, answer = conformant(handler)
+    body = json.dumps(answer).encode()
+    handler.send_response(status)
     handler.send_header("Content-Type", "application/json")
     handler.send_header("Transfer-Encoding", "chunked")
     handler.end_headers()

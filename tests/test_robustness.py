@@ -8,6 +8,7 @@ import json
 import signal
 import subprocess
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -15,7 +16,7 @@ import requests
 from junitparser import Error, Failure, JUnitXml
 from rich.console import Console
 
-from tests.cli import command, environment, invoke
+from tests.cli import command, conformance, environment, invoke
 from tests.fakes import (
     KEY,
     chunked,
@@ -25,10 +26,12 @@ from tests.fakes import (
     fixed,
     hang,
     huge,
+    mute,
     redirect_loop,
     reset,
     serve,
     slow,
+    stalled_errors,
 )
 
 QUICK = ["--max-examples", "5", "--request-timeout", "1"]
@@ -67,7 +70,7 @@ def test_broken_target_is_a_failing_check(tmp_path, name, behaviour, failing, op
 
 
 def test_a_target_that_never_answers_is_a_startup_error(tmp_path):
-    with serve(hang) as base_url:
+    with serve(mute) as base_url:
         done, _ = run_against(base_url, tmp_path, *WAITS)
     assert done.returncode == 3 and "does not answer HTTP" in done.stdout
 
@@ -202,6 +205,30 @@ def test_interrupt_writes_the_partial_report_and_exits_130(tmp_path):
     assert "the run was interrupted (Ctrl-C)" in report["reasons"]
     assert 'class="verdict conformant"' not in (tmp_path / "r.html").read_text()
     assert "CONFORMANT" not in out.replace("NON-CONFORMANT", "")
+
+
+def test_a_target_whose_errors_all_stall_costs_bounded_time_and_says_so(tmp_path):
+    """Every error response declares a longer body than it sends: after STALL timeouts of a family at an endpoint
+    the rest of them are not sent, so the run ends with a verdict, well within two minutes more than against a
+    correct target, and says which families stalled."""
+    budgets = ["--max-examples", "5", "--max-steps", "20", "--request-timeout", "1"]
+    seconds = {}
+    for behaviour in (conformant_404, stalled_errors):
+        with serve(behaviour) as base_url:
+            started = time.monotonic()
+            done = conformance("run", "--base-url", base_url, "--api-key", KEY, *budgets, "--junit-xml",
+                               str(tmp_path / "j.xml"), "--json-report", str(tmp_path / "r.json"),
+                               "--html-report", str(tmp_path / "r.html"))
+            seconds[behaviour] = time.monotonic() - started
+    assert seconds[stalled_errors] - seconds[conformant_404] < 120
+    assert done.returncode in (1, 4) and "Traceback" not in done.stdout + done.stderr, done.stdout
+    report = json.loads((tmp_path / "r.json").read_text())
+    stalls = report["run"]["stalls"]
+    assert {"family": "ids", "endpoint": "cancel",
+            "reason": "3 requests of family ids to endpoint cancel timed out: the rest are not sent"} in stalls
+    assert all(stall["reason"] in report["reasons"] and stall["reason"] in done.stdout for stall in stalls)
+    assert not report["run"]["target_gone"]
+    assert "timed out: the rest are not sent" in (tmp_path / "r.html").read_text()
 
 
 def test_a_check_that_raises_is_that_checks_error_and_the_run_goes_on(tmp_path, monkeypatch):

@@ -1,6 +1,6 @@
 """The traffic the suite sends: each endpoint paced by its own limit (known, or learned from the target's Rate-Limit
-headers), 429s waited out and never judged, concurrent sends (burst_many, gather) and links fetched on any origin.
-Every request goes to a real server on a loopback port."""
+headers), 429s waited out and never judged, concurrent sends (burst_many, gather), links fetched on any origin, and
+families whose requests stall cut short. Every request goes to a real server on a loopback port."""
 
 from __future__ import annotations
 
@@ -21,12 +21,12 @@ from conformance.results.records import exchange_record
 from conformance.safety import endpoint_quota
 from conformance.spec.schemas import Schemas
 from conformance.spec.stage import load_repaired
-from conformance.target.client import Target
+from conformance.target.client import Target, TargetUnreachable
 from conformance.target.endpoints import CANCEL, CHECKOUT, CREATE, GET, OTHER, endpoint_of
-from conformance.target.exchange import Intent, PlannedRequest, Request
+from conformance.target.exchange import BODY_STALLED, NO_STATUS_LINE, Intent, PlannedRequest, Request
 from conformance.target.rate_limits import Announced, Quota, announced, retry_after
 from conformance.target.redact import Redactor
-from conformance.target.traffic import RETRIES_429, Limits, Traffic
+from conformance.target.traffic import RETRIES_429, STALL, Limits, Stall, Traffic
 from tests.cli import invoke
 from tests.fakes import (
     AUTHORIZED,
@@ -35,6 +35,8 @@ from tests.fakes import (
     RateLimiter,
     conformant_404,
     every_nth,
+    hang,
+    mute,
     refuses_first,
     reply,
     serve,
@@ -356,6 +358,30 @@ def test_a_sequence_script_sends_a_link_as_recorded_not_through_the_base_url():
     script = sequence_script(steps, Redactor({}))
     assert f'"$BASE_URL/sessions/ps-{1:024x}"' in script and f"BASE_URL=${{BASE_URL:-{api}/xendit}}" in script
     assert f'-X "GET" "{checkout}/c/ps-1?t=%zz" -w' in script and "$BASE_URL/c/" not in script
+
+
+# --- stalls --------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("behaviour", "kind"), [(hang, BODY_STALLED), (mute, NO_STATUS_LINE)])
+def test_a_family_whose_requests_time_out_is_cut_short_at_that_endpoint(behaviour, kind):
+    log: list = []
+    with serve(behaviour, log=log) as base_url:
+        client, _ = target(base_url, timeout=0.3)
+        cut = [send(client, planned("POST", index)) for index in range(STALL + 2)]
+        others = [send(client, planned("POST", 9, family="auth")), send(client, planned("GET", 9))]
+    reason = f"{STALL} requests of family ids to endpoint cancel timed out: the rest are not sent"
+    assert [exchange.timed_out for exchange in cut[:STALL]] == [kind] * STALL
+    assert [exchange.skipped for exchange in cut[STALL:]] == [reason, reason] and cut[-1].error is None
+    assert all(exchange.timed_out == kind for exchange in others)  # another family, another endpoint: sent
+    assert client.traffic.stalls == [Stall("ids", CANCEL)] and Stall("ids", CANCEL).reason == reason
+    assert len([entry for entry in log if entry[1] != "/sessions/ps-000000000000000000000000/probe"]) == STALL + 2
+
+
+def test_a_target_whose_bodies_stall_answers_http_one_that_says_nothing_does_not():
+    with serve(hang) as base_url:
+        target(base_url, timeout=0.3)[0].probe()
+    with serve(mute) as base_url, pytest.raises(TargetUnreachable, match="does not answer HTTP"):
+        target(base_url, timeout=0.3)[0].probe()
 
 
 # --- reports -------------------------------------------------------------------------------------------------------

@@ -133,6 +133,7 @@ def _gaps(report: dict) -> list[str]:
             f"{escape(_first_line(check['reason']))}"
             for check in report["checks"] if check["outcome"] in (NOT_RUN, NOT_APPLICABLE)]
     gaps += ["the run was interrupted (Ctrl-C): the report is partial"] * bool(run["interrupted"])
+    gaps += [escape(stall["reason"]) for stall in run["stalls"]]
     gaps += [f"sending stopped early: {escape(run['stopped_early'])}"] * bool(run["stopped_early"])
     gaps += [f"{item['count']} {escape(item['family'])} request(s) withheld by the safety rule (the GET for their id "
              f"answered {escape(item['get_status'])})" for item in safety["withheld"]]

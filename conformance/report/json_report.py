@@ -34,6 +34,8 @@ def build_report(run: RunResult) -> dict:
                 "max_examples": run.max_examples, "requests": run.requests, "seconds": round(run.seconds, 2),
                 "stopped_early": run.stopped, "interrupted": run.interrupted, "target_gone": run.target_gone,
                 "traffic": traffic_record(run.traffic),
+                "stalls": [{"family": stall.family, "endpoint": stall.endpoint, "reason": stall.reason}
+                           for stall in run.stalls],
                 "selected_checks": run.selected, "fail_on_should": run.fail_on_should,
                 "accepted_skips": [result.check.id for result in run.checks if result.accepted_skip]},
         "safety": {"withheld": [{"family": item.family, "get_status": item.get_status, "count": item.count}

@@ -8,7 +8,7 @@ broke).
 
 Verdicts: NON-CONFORMANT when a MUST check failed (or a SHOULD check of the target, with ``--fail-on-should``);
 otherwise INCOMPLETE when a selected MUST check was not judged (unless accepted with ``--allow-skip``), a check broke,
-or the run stopped early; otherwise CONFORMANT.
+the run stopped early (or left a stalled family's requests unsent) or was interrupted; otherwise CONFORMANT.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from conformance.exitcodes import ExitCode
 from conformance.spec.stage import StageResult
 from conformance.target.exchange import Exchange
 from conformance.target.redact import Redactor
-from conformance.target.traffic import TrafficFigures
+from conformance.target.traffic import Stall, TrafficFigures
 
 PASSED, FAILED, WARNED, NOT_APPLICABLE, NOT_RUN, ERROR = (
     "passed", "failed", "warned", "not_applicable", "not_run", "error")
@@ -81,6 +81,7 @@ class RunResult:
     seconds: float = 0.0
     requests: int = 0
     traffic: TrafficFigures = field(default_factory=TrafficFigures)  # per endpoint: requests, 429s, waits
+    stalls: list[Stall] = field(default_factory=list)  # families whose requests to an endpoint timed out: not sent
     stopped: str | None = None  # why sending stopped early (a budget, the target stopped answering)
     interrupted: bool = False
     target_gone: bool = False
@@ -101,7 +102,7 @@ class RunResult:
     def verdict(self) -> str:
         if any(self._fails(result) for result in self.checks):
             return NON_CONFORMANT
-        if self.interrupted or self.stopped or any(result.blocks for result in self.checks):
+        if self.interrupted or self.stopped or self.stalls or any(result.blocks for result in self.checks):
             return INCOMPLETE
         return CONFORMANT
 
@@ -114,6 +115,7 @@ class RunResult:
             reasons.append("the run was interrupted (Ctrl-C)")
         if self.stopped:
             reasons.append(f"the run stopped early: {self.stopped}")
+        reasons += [stall.reason for stall in self.stalls]
         reasons += [f"{r.check.id} (MUST) {'errored' if r.outcome == ERROR else 'was not judged'}: "
                     f"{first_line(r.reason)}" for r in self.checks if r.blocks]
         reasons += [f"{r.check.id} (MUST) was not judged, accepted with --allow-skip: {first_line(r.reason)}"

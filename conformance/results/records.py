@@ -43,6 +43,7 @@ def exchange_record(exchange: Exchange, redactor: Redactor) -> dict:
             "headers": {name: redactor.text(value) for name, value in response.headers.items()},
             "body": body_text(response.body, redactor), "elapsed_ms": round(response.elapsed * 1000, 3)},
         "error": redactor.text(exchange.error) if exchange.error else None,
+        "timed_out": exchange.timed_out,
         "skipped": exchange.skipped,
         "withheld": exchange.withheld,
         "at": exchange.sent_at,

@@ -93,7 +93,7 @@ class RunContext:
             target=self.redactor.text(self.target.base_url), embedded=config.embedded, profile=config.profile,
             seed=config.seed, max_examples=config.max_examples, spec=self.stage, checks=checks,
             exchanges=list(self.recorder.exchanges), redactor=self.redactor, seconds=seconds, requests=traffic.sent,
-            traffic=traffic.figures(), stopped=traffic.stopped, interrupted=interrupted, target_gone=traffic.gone,
-            withheld=self.withheld(),
+            traffic=traffic.figures(), stalls=list(traffic.stalls), stopped=traffic.stopped, interrupted=interrupted,
+            target_gone=traffic.gone, withheld=self.withheld(),
             safety_note=self.sessions.safety_note(), dropped_sessions=list(self.sessions.dropped),
             selected=config.checks, fail_on_should=config.fail_on_should)

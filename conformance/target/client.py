@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import re
 import threading
 import time
@@ -20,7 +21,15 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from conformance import __version__
 from conformance.target.endpoints import CHECKOUT
-from conformance.target.exchange import Exchange, Intent, PlannedRequest, Request, Response
+from conformance.target.exchange import (
+    BODY_STALLED,
+    NO_STATUS_LINE,
+    Exchange,
+    Intent,
+    PlannedRequest,
+    Request,
+    Response,
+)
 from conformance.target.traffic import Limits, Traffic
 
 MAX_BODY = 1024 * 1024
@@ -115,7 +124,9 @@ class Target:
         `admitted`: the caller took the request's slot (released with others): it is counted, not paced."""
         exchange = self._planned(PlannedRequest(intent, method, path, headers or {}, body))
         if admitted:
-            self.traffic.count(exchange.request.endpoint)
+            exchange.skipped = self.traffic.stalled(intent.family, exchange.request.endpoint)
+            if not exchange.skipped:
+                self.traffic.count(exchange.request.endpoint)
         return self._deliver(exchange, admitted=admitted)
 
     def burst(self, intent: Intent, method: str, path: str, headers: dict[str, str | bytes], count: int) -> \
@@ -127,7 +138,9 @@ class Target:
         """Several requests released together, each on its own connection: one event for the pacing and the budget
         (pacing a race would serialise it); their exchanges in the order planned."""
         exchanges = [self._planned(item) for item in planned]
-        going = list(exchanges)
+        for exchange in exchanges:
+            exchange.skipped = self.traffic.stalled(exchange.intent.family, exchange.request.endpoint)
+        going = [exchange for exchange in exchanges if not exchange.skipped]
         refused = self.traffic.admit(len(going), [exchange.request.endpoint for exchange in going]) if going else None
         if refused:
             for exchange in going:
@@ -185,9 +198,11 @@ class Target:
         return Exchange(item.intent, request, sent_at=time.time())
 
     def _deliver(self, exchange: Exchange, admitted: bool = False) -> Exchange:
-        """Send (unless already skipped) within the run's limits, waiting out 429s, and record the exchange; an answer
-        that stays 429 leaves it skipped, never judged. `admitted`: its slot is taken already."""
+        """Send (unless already skipped, or the request's family stalled at its endpoint) within the run's limits,
+        waiting out 429s, and record the exchange; an answer that stays 429 leaves it skipped, never judged.
+        `admitted`: its slot is taken already."""
         request, resends = exchange.request, 0
+        exchange.skipped = exchange.skipped or self.traffic.stalled(exchange.intent.family, request.endpoint)
         while not exchange.skipped:
             exchange.skipped = None if admitted else self.traffic.admit(1, [request.endpoint])
             admitted = False  # a resend after a 429 waits for a slot of its own
@@ -210,7 +225,7 @@ class Target:
         """One request on the wire, its answer read (up to MAX_BODY) or its transport error described."""
         request = exchange.request
         exchange.sent_at = time.time()
-        started = time.perf_counter()
+        started, reading = time.perf_counter(), False
         try:
             prepared = self._session.prepare_request(
                 requests.Request(request.method, request.url, headers=request.headers, data=request.body))
@@ -219,12 +234,14 @@ class Target:
                 warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
                 with self._session.send(prepared, timeout=self.timeout, allow_redirects=False, stream=True,
                                         proxies=self._proxies(request)) as raw:
+                    reading = True
                     content = _read_capped(raw)
                     exchange.response = Response(raw.status_code, CaseInsensitiveDict(raw.headers), content,
                                                  time.perf_counter() - started, truncated=len(content) > MAX_BODY)
-                    exchange.error = None
+                    exchange.error = exchange.timed_out = None
         except requests.RequestException as error:
             exchange.response, exchange.error = None, _describe(error)
+            exchange.timed_out = _timed_out(error, reading)
 
     def _proxies(self, request: Request) -> dict:
         """The target's proxies; a link on another origin gets its own (NO_PROXY may list one and not the other)."""
@@ -244,17 +261,20 @@ class Target:
                 self.on_retract(exchange)
 
     def _answers(self) -> bool:
+        """Whether the target answers a plain request: a status line will do (its body is read, but may stall)."""
         try:
-            self._session.get(self.url(PROBE_PATH), timeout=min(self.timeout, 5.0), allow_redirects=False).close()
+            with self._session.get(self.url(PROBE_PATH), timeout=min(self.timeout, 5.0), allow_redirects=False,
+                                   stream=True) as answer, contextlib.suppress(requests.RequestException):
+                _read_capped(answer)
         except requests.RequestException:
             return False
         return True
 
     def probe(self) -> None:
-        """Raise TargetUnreachable unless the target answers HTTP (any status)."""
+        """Raise TargetUnreachable unless the target answers HTTP (any status, even if its body then stalls)."""
         intent = Intent("probe", "reachability probe", "")
         exchange = self.send(intent, "GET", PROBE_PATH)
-        if exchange.response is None:
+        if exchange.response is None and exchange.timed_out != BODY_STALLED:
             raise TargetUnreachable(f"{self.base_url} does not answer HTTP ({exchange.error})")
 
 
@@ -266,6 +286,17 @@ def _describe(error: requests.RequestException) -> str:
     elif isinstance(error, requests.exceptions.ProxyError):
         text += " (through the proxy in HTTP_PROXY/HTTPS_PROXY)"
     return text
+
+
+def _timed_out(error: requests.RequestException, reading: bool) -> str | None:
+    """How the request timed out, if it did: the target took it (a connection was made) and its answer did not
+    complete within the timeout (requests reports a timeout while reading the body as a ConnectionError)."""
+    if isinstance(error, requests.ConnectTimeout):
+        return None
+    cause = error.args[0] if error.args else None
+    if isinstance(error, requests.Timeout) or isinstance(cause, urllib3.exceptions.ReadTimeoutError):
+        return BODY_STALLED if reading else NO_STATUS_LINE
+    return None
 
 
 def _unfetchable(url: str) -> str | None:

@@ -11,6 +11,8 @@ from requests.structures import CaseInsensitiveDict
 
 from conformance.target.endpoints import CHECKOUT, endpoint_of
 
+NO_STATUS_LINE, BODY_STALLED = "no status line", "body stalled"  # how a request timed out (Exchange.timed_out)
+
 
 @dataclass(frozen=True)
 class Intent:
@@ -92,6 +94,8 @@ class Exchange:
     sent_at: float = 0.0  # time.time() when the request went out
     skipped: str | None = None  # why it was not sent, or why its answer is not judged (budget, 429s, breaker)
     withheld: str | None = None  # not sent by the safety rule: what the GET for its id answered ("200", "405")
+    timed_out: str | None = None  # the target took the request, its answer did not complete in time: NO_STATUS_LINE
+    # (nothing came back) or BODY_STALLED (the status line and headers came, the body did not)
 
     @property
     def requested_id(self) -> str:

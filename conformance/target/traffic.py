@@ -1,5 +1,5 @@
 """What the suite may send, and when: the request budget, the deadline, an optional cap over all requests, each
-endpoint's rate limit, patience with 429s and the breaker. Shared by every connection of one run
+endpoint's rate limit, patience with 429s, the stall rule and the breaker. Shared by every connection of one run
 (thread-safe: several threads send at once).
 
 Each endpoint is paced by its own sliding window (``rate_limits.Window``): on Xendit hosts its documented test-mode
@@ -23,6 +23,7 @@ from conformance.target.endpoints import API_ENDPOINTS, ENDPOINTS
 from conformance.target.rate_limits import Quota, Window, announced, retry_after
 
 BREAKER = 5  # consecutive transport errors after which the suite asks whether the target still answers at all
+STALL = 3  # timeouts of one family's requests to one endpoint, after which the rest of them are not sent
 RETRIES_429 = 5  # resends of one request after 429s: the sixth 429 in a row leaves it unjudged
 BACKOFF_429 = 1.0  # seconds before the first resend when a 429 does not say how long (doubled each time)
 ALL = "all"  # the figures of every endpoint together
@@ -52,6 +53,18 @@ class EndpointFigures:
 class TrafficFigures:
     endpoints: tuple[EndpointFigures, ...] = ()  # in ENDPOINTS order, those the run sent to
     total: EndpointFigures = field(default_factory=lambda: EndpointFigures(ALL))
+
+
+@dataclass(frozen=True)
+class Stall:
+    """STALL requests of one family to one endpoint timed out: the rest of them are not sent."""
+
+    family: str
+    endpoint: str
+
+    @property
+    def reason(self) -> str:
+        return f"{STALL} requests of family {self.family} to endpoint {self.endpoint} timed out: the rest are not sent"
 
 
 class _Overlap:
@@ -86,10 +99,12 @@ class Traffic:
         self.stopped: str | None = None  # why nothing more may be sent (a budget, 429s beyond patience, a dead target)
         self.gone = False  # the target stopped answering during the run
         self.streak: list = []  # the exchanges of the current run of transport errors
+        self.stalls: list[Stall] = []
         self._deadline = time.monotonic() + limits.timeout_total if limits.timeout_total else None
         self._next_slot = 0.0
         self._windows: dict[str, Window] = {}
         self._tallies: dict[str, _Tally] = {ALL: _Tally()}
+        self._timeouts: Counter[tuple[str, str]] = Counter()
         self._lock = threading.Lock()
 
     def admit(self, count: int = 1, endpoints: Sequence[str] = ()) -> str | None:
@@ -161,13 +176,24 @@ class Traffic:
         return None
 
     def outcome(self, exchange) -> bool:
-        """Count consecutive transport errors; True when they reach BREAKER (the caller then asks the target)."""
+        """Count timeouts (the stall rule) and consecutive transport errors; True when those reach BREAKER (the
+        caller then asks the target)."""
         with self._lock:
+            if exchange.timed_out:
+                key = (exchange.intent.family, exchange.request.endpoint)
+                self._timeouts[key] += 1
+                if self._timeouts[key] == STALL:
+                    self.stalls.append(Stall(*key))
             if exchange.response is not None:
                 self.streak = []
                 return False
             self.streak.append(exchange)
             return len(self.streak) == BREAKER and not self.stopped
+
+    def stalled(self, family: str, endpoint: str) -> str | None:
+        """Why a request of `family` to `endpoint` is not sent (STALL of them timed out), or None."""
+        with self._lock:
+            return Stall(family, endpoint).reason if self._timeouts[(family, endpoint)] >= STALL else None
 
     def resume(self) -> None:
         """The target still answers: the errors were the inputs' (their failures stand), the run goes on."""
