@@ -207,6 +207,30 @@ def test_interrupt_writes_the_partial_report_and_exits_130(tmp_path):
     assert "CONFORMANT" not in out.replace("NON-CONFORMANT", "")
 
 
+def test_sigterm_writes_the_partial_report_and_exits_143(tmp_path):
+    """A CI job's timeout or a container stopping sends SIGTERM: the run ends as on Ctrl-C, with its own code."""
+    with serve(slow(0.3)) as base_url:
+        process = subprocess.Popen(
+            command("run", "--base-url", base_url, "--api-key", KEY, "--junit-xml", str(tmp_path / "j.xml"),
+                    "--json-report", str(tmp_path / "r.json"), "--html-report", str(tmp_path / "r.html")),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment({"PYTHONUNBUFFERED": "1"}))
+        for line in process.stdout:
+            if line.startswith("target: "):  # the run is under way
+                break
+        time.sleep(2)
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=60)
+    reason = "the run was terminated (SIGTERM: a CI job's timeout, a container stopping)"
+    assert process.returncode == 143, out + err
+    assert "Traceback" not in out + err and f"interrupted: {reason}" in out and "INCOMPLETE (exit 143)" in out
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert (report["verdict"], report["exit_code"], report["run"]["signal"]) == ("incomplete", 143, "SIGTERM")
+    assert reason in report["reasons"]
+    junit = JUnitXml.fromfile(str(tmp_path / "j.xml"))
+    properties = [(prop.name, prop.value) for suite in junit for prop in suite.properties()]
+    assert ("verdict", "incomplete") in properties and ("reason", reason) in properties
+
+
 def test_a_target_whose_errors_all_stall_costs_bounded_time_and_says_so(tmp_path):
     """Every error response declares a longer body than it sends: after STALL timeouts of a family at an endpoint
     the rest of them are not sent, so the run ends with a verdict, well within two minutes more than against a

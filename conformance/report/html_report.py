@@ -16,7 +16,16 @@ from pathlib import Path
 from conformance.checks.registry import FAMILIES, MUST, SHOULD
 from conformance.report.sequence import records_text, sequence_files
 from conformance.report.traceability import Row
-from conformance.results.model import ERROR, FAILED, NOT_APPLICABLE, NOT_RUN, OUTCOMES, PASSED, WARNED
+from conformance.results.model import (
+    ERROR,
+    FAILED,
+    INTERRUPTIONS,
+    NOT_APPLICABLE,
+    NOT_RUN,
+    OUTCOMES,
+    PASSED,
+    WARNED,
+)
 from conformance.results.records import displayable
 
 LABELS = {FAILED: "failed", ERROR: "errored", WARNED: "warned", NOT_RUN: "not run", NOT_APPLICABLE: "not applicable",
@@ -132,7 +141,7 @@ def _gaps(report: dict) -> list[str]:
             f"{' (accepted with --allow-skip)' if check['accepted_skip'] else ''}: "
             f"{escape(_first_line(check['reason']))}"
             for check in report["checks"] if check["outcome"] in (NOT_RUN, NOT_APPLICABLE)]
-    gaps += ["the run was interrupted (Ctrl-C): the report is partial"] * bool(run["interrupted"])
+    gaps += [f"{escape(INTERRUPTIONS[run['signal']])}: the report is partial"] if run["interrupted"] else []
     gaps += [escape(stall["reason"]) for stall in run["stalls"]]
     gaps += [f"sending stopped early: {escape(run['stopped_early'])}"] * bool(run["stopped_early"])
     gaps += [f"{item['count']} {escape(item['family'])} request(s) withheld by the safety rule (the GET for their id "

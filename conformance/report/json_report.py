@@ -32,8 +32,8 @@ def build_report(run: RunResult) -> dict:
         "counts": run.counts(),
         "run": {"target": run.target, "embedded": run.embedded, "profile": run.profile, "seed": run.seed,
                 "max_examples": run.max_examples, "requests": run.requests, "seconds": round(run.seconds, 2),
-                "stopped_early": run.stopped, "interrupted": run.interrupted, "target_gone": run.target_gone,
-                "traffic": traffic_record(run.traffic),
+                "stopped_early": run.stopped, "interrupted": bool(run.interrupted), "signal": run.interrupted,
+                "target_gone": run.target_gone, "traffic": traffic_record(run.traffic),
                 "stalls": [{"family": stall.family, "endpoint": stall.endpoint, "reason": stall.reason}
                            for stall in run.stalls],
                 "selected_checks": run.selected, "fail_on_should": run.fail_on_should,

@@ -27,6 +27,8 @@ PASSED, FAILED, WARNED, NOT_APPLICABLE, NOT_RUN, ERROR = (
     "passed", "failed", "warned", "not_applicable", "not_run", "error")
 OUTCOMES = (FAILED, ERROR, WARNED, NOT_RUN, NOT_APPLICABLE, PASSED)  # the order reports list them in
 CONFORMANT, NON_CONFORMANT, INCOMPLETE = "conformant", "non-conformant", "incomplete"
+INTERRUPTIONS = {"SIGINT": "the run was interrupted (Ctrl-C)",
+                 "SIGTERM": "the run was terminated (SIGTERM: a CI job's timeout, a container stopping)"}
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ class RunResult:
     traffic: TrafficFigures = field(default_factory=TrafficFigures)  # per endpoint: requests, 429s, waits
     stalls: list[Stall] = field(default_factory=list)  # families whose requests to an endpoint timed out: not sent
     stopped: str | None = None  # why sending stopped early (a budget, the target stopped answering)
-    interrupted: bool = False
+    interrupted: str | None = None  # the signal that ended the run early: SIGINT (Ctrl-C) or SIGTERM
     target_gone: bool = False
     withheld: list[Withheld] = field(default_factory=list)
     safety_note: str | None = None  # said once when the safety GET could not tell real sessions from unknown ones
@@ -112,7 +114,7 @@ class RunResult:
         reasons = [f"{r.check.id} ({r.check.level}) failed" + (f" on {r.failing} response(s)" if r.failing else "")
                    for r in self.checks if self._fails(r)]
         if self.interrupted:
-            reasons.append("the run was interrupted (Ctrl-C)")
+            reasons.append(INTERRUPTIONS[self.interrupted])
         if self.stopped:
             reasons.append(f"the run stopped early: {self.stopped}")
         reasons += [stall.reason for stall in self.stalls]
@@ -125,7 +127,7 @@ class RunResult:
     @property
     def exit_code(self) -> ExitCode:
         if self.interrupted:
-            return ExitCode.INTERRUPTED
+            return ExitCode.TERMINATED if self.interrupted == "SIGTERM" else ExitCode.INTERRUPTED
         verdict = self.verdict
         if verdict == NON_CONFORMANT:
             return ExitCode.FAILED

@@ -78,9 +78,9 @@ class RunContext:
                          if exchange.withheld)
         return [Withheld(family, status, count) for (family, status), count in sorted(counts.items())]
 
-    def result(self, seconds: float, interrupted: bool = False) -> RunResult:
+    def result(self, seconds: float, interrupted: str | None = None) -> RunResult:
         """The run's result: one CheckResult per selected check, in catalogue order (a check that never reported
-        was not run, and says why)."""
+        was not run, and says why). `interrupted`: the signal that ended the run early."""
         traffic, config = self.target.traffic, self.config
         reason = traffic.stopped or ("the run was interrupted" if interrupted else "the suite did not reach it")
         accepted = set(config.allow_skip)

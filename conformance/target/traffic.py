@@ -97,6 +97,7 @@ class Traffic:
         self.limits = limits
         self.sent = 0
         self.stopped: str | None = None  # why nothing more may be sent (a budget, 429s beyond patience, a dead target)
+        self.interrupted: str | None = None  # why a signal ended the run: nothing more is sent, every wait ends
         self.gone = False  # the target stopped answering during the run
         self.streak: list = []  # the exchanges of the current run of transport errors
         self.stalls: list[Stall] = []
@@ -105,6 +106,7 @@ class Traffic:
         self._windows: dict[str, Window] = {}
         self._tallies: dict[str, _Tally] = {ALL: _Tally()}
         self._timeouts: Counter[tuple[str, str]] = Counter()
+        self._halt = threading.Event()
         self._lock = threading.Lock()
 
     def admit(self, count: int = 1, endpoints: Sequence[str] = ()) -> str | None:
@@ -114,7 +116,7 @@ class Traffic:
         with self._lock:
             now = time.monotonic()
             if self._closed(count, now):
-                return self.stopped
+                return self.interrupted or self.stopped
             at = max([now, *(self._window(endpoint).earliest(now, n) for endpoint, n in Counter(endpoints).items())])
             if self.limits.rate_limit:
                 at = max(at, self._next_slot)
@@ -130,8 +132,8 @@ class Traffic:
             if at > now:  # a burst's wait is charged once, to its first request's endpoint
                 for tally in [self._tallies[ALL], *map(self._tally, endpoints[:1])]:
                     tally.paced.add(now, at)
-        if at > now:
-            time.sleep(at - now)
+        if at > now and self._halt.wait(at - now):
+            return self.interrupted
         return None
 
     def count(self, endpoint: str) -> None:
@@ -158,8 +160,8 @@ class Traffic:
             now, total = time.monotonic(), self._tallies[ALL]
             for tally in (total, self._tally(endpoint)):
                 tally.rate_limited += 1
-            if self.stopped:
-                return self.stopped
+            if self.interrupted or self.stopped:
+                return self.interrupted or self.stopped
             if resends >= RETRIES_429:
                 return f"rate limited: {resends + 1} answers 429 in a row to this request (not judged)"
             if total.waited.seconds + total.waited.extra(now, now + asked) > self.limits.patience_429:
@@ -172,7 +174,8 @@ class Traffic:
             self._window(endpoint).block(now + asked)
             for tally in (total, self._tally(endpoint)):
                 tally.waited.add(now, now + asked)
-        time.sleep(asked)
+        if self._halt.wait(asked):
+            return self.interrupted
         return None
 
     def outcome(self, exchange) -> bool:
@@ -209,6 +212,12 @@ class Traffic:
             streak, self.streak = self.streak, []
             return streak
 
+    def interrupt(self, reason: str) -> None:
+        """Send nothing more and end every wait now (a signal ends the run; its reports are still to be written)."""
+        with self._lock:
+            self.interrupted = reason
+        self._halt.set()
+
     def figures(self) -> TrafficFigures:
         with self._lock:
             return TrafficFigures(tuple(self._tallies[endpoint].figures(endpoint) for endpoint in ENDPOINTS
@@ -221,7 +230,7 @@ class Traffic:
             self.stopped = f"the request budget (--max-requests {self.limits.max_requests}) is spent"
         if not self.stopped and self._deadline is not None and now >= self._deadline:
             self.stopped = self._out_of_time()
-        return bool(self.stopped)
+        return bool(self.interrupted or self.stopped)
 
     def _out_of_time(self) -> str:
         return f"the time budget (--timeout-total {self.limits.timeout_total:g} s) is spent"
