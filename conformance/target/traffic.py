@@ -112,7 +112,7 @@ class Traffic:
     def admit(self, count: int = 1, endpoints: Sequence[str] = ()) -> str | None:
         """Wait until `count` requests may go out together (one event: pacing a race would serialise it); None to go
         ahead, or why nothing more may be sent. `endpoints`: each request's endpoint, whose window it waits for and
-        is counted in; a caller that names none has `count` each request as it sends it."""
+        is counted in; a caller that names none has each request counted as it sends it (Traffic.count)."""
         with self._lock:
             now = time.monotonic()
             if self._closed(count, now):
