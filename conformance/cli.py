@@ -79,7 +79,7 @@ def run_command(**options) -> None:
 
     Exit 0: CONFORMANT; 1: NON-CONFORMANT; 2: usage or configuration error (found before any request); 3: the
     target does not answer, or stopped answering; 4: INCOMPLETE (a MUST check was not judged: see the reasons);
-    130: interrupted.
+    130: interrupted (Ctrl-C); 143: terminated (SIGTERM). Both write the reports first.
     """
     from conformance.run import UsageError, run
 

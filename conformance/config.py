@@ -45,7 +45,8 @@ class RunConfig:
     allow_live: bool = False
     no_real_sessions: bool = False  # the target holds no real sessions (a mock): no safety GET before a cancel
     dry_run: bool = False
-    rate_limit: float | None = None  # requests per second; None: the target's default (see safety.default_rate)
+    rate_limit: float | None = None  # requests per second over all endpoints; None: no such cap (each endpoint is
+    # paced by its own limit: see safety.endpoint_quota and target.traffic)
     max_requests: int | None = None
     timeout_total: float | None = None
     ca_bundle: str | None = None

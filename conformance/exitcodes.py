@@ -14,3 +14,4 @@ class ExitCode(IntEnum):
     UNREACHABLE = 3  # the target does not answer HTTP, or stopped answering during the run
     INCOMPLETE = 4  # run: INCOMPLETE: a selected MUST check was not judged (see the reasons in every report)
     INTERRUPTED = 130  # Ctrl-C: the reports written are partial
+    TERMINATED = 143  # SIGTERM (128 + 15: a CI job's timeout, a container stopping): the reports written are partial

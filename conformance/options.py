@@ -137,7 +137,8 @@ OPTIONS: dict[str, Callable] = {  # by parameter name, in the order --help lists
         "--no-progress", is_flag=True, help="Plain line-per-check output even on a terminal."),
     "rate_limit": click.option(
         "--rate-limit", callback=_rate, metavar="N/s|N/m",
-        help="Throttle requests. Default: none for local targets, 1/s for Xendit hosts (60 per minute)."),
+        help="A cap over all requests. Each endpoint is paced anyway: within 60 a minute on Xendit hosts (its "
+        "test-mode limit) and within what any target announces in Rate-Limit headers."),
     "max_requests": click.option(
         "--max-requests", type=click.IntRange(1), help="Stop sending after N requests (partial report)."),
     "timeout_total": click.option(

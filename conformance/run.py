@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import signal
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -31,17 +33,19 @@ from conformance.report.sequence import write_sequences
 from conformance.report.summary import summary
 from conformance.report.traceability import matrix
 from conformance.report.transcript import render_transcript
-from conformance.results.model import CheckResult, RunResult
+from conformance.results.model import INTERRUPTIONS, CheckResult, RunResult
 from conformance.safety import live_risk
 from conformance.spec.load import InputError
 from conformance.spec.stage import StageResult, bundled_path, run_stage
 from conformance.suite.context import RunContext
 from conformance.suite.plugin import ConformancePlugin
 from conformance.target.client import TargetUnreachable
+from conformance.target.traffic import Traffic
 
 SUITE = Path(__file__).resolve().parent / "suite"
 CANCEL_OPERATION = ("/sessions/{session_id}/cancel", "post")
 EMBEDDED_MIN_EXPIRY_SECONDS = 1
+INTERRUPTING = (signal.SIGINT, signal.SIGTERM)
 
 
 class UsageError(Exception):
@@ -164,15 +168,47 @@ def prepare(config: RunConfig, checked: Checked | None = None) -> Iterator[RunCo
         yield context
 
 
-def run_suite(context: RunContext, on_result: Callable[[CheckResult], None] | None = None) -> bool:
-    """The suite's pytest session over a prepared context; True when it was interrupted (Ctrl-C)."""
+@contextmanager
+def _interrupts(traffic: Traffic) -> Iterator[list[str]]:
+    """While the suite runs, Ctrl-C and SIGTERM (a CI job's timeout, a container stopping) both interrupt it: the
+    first stops the sending at once (every thread's) and the suite after the check under way (the plugin sees it),
+    and the caller writes the reports; a second raises KeyboardInterrupt where the run is. Nothing is raised at the
+    first: an exception thrown at an arbitrary point can be swallowed (a gc callback, Hypothesis's engine). Yields
+    the names of the signals received; the previous handlers are restored after."""
+    received: list[str] = []
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may handle signals
+        yield received
+        return
+
+    def interrupt(signum: int, frame) -> None:
+        if received:
+            raise KeyboardInterrupt
+        name = signal.Signals(signum).name
+        received.append(name)
+        # the code this handler interrupted may hold the traffic's locks: another thread takes them
+        threading.Thread(target=traffic.interrupt, args=(f"not sent: {INTERRUPTIONS[name]}",), daemon=True).start()
+
+    previous = {signum: signal.signal(signum, interrupt) for signum in INTERRUPTING}
     try:
-        code = pytest.main(_pytest_args(), plugins=[ConformancePlugin(context, progress=on_result)])
-    except KeyboardInterrupt:
-        return True
+        yield received
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def run_suite(context: RunContext, on_result: Callable[[CheckResult], None] | None = None) -> str | None:
+    """The suite's pytest session over a prepared context; the signal that interrupted it (SIGINT: Ctrl-C, or
+    SIGTERM), or None."""
+    with _interrupts(context.target.traffic) as received:
+        try:
+            code = pytest.main(_pytest_args(), plugins=[ConformancePlugin(context, progress=on_result)])
+        except KeyboardInterrupt:
+            code = pytest.ExitCode.INTERRUPTED
     if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         raise RuntimeError(f"the suite could not run (pytest exit {int(code)})")
-    return code == pytest.ExitCode.INTERRUPTED
+    if received:
+        return received[0]
+    return "SIGINT" if code == pytest.ExitCode.INTERRUPTED else None  # a KeyboardInterrupt no handler of ours saw
 
 
 def run(config: RunConfig, console: Console) -> int:
@@ -220,7 +256,8 @@ def _execute(context: RunContext, console: Console, started: float, signing_key)
         console.print(f"[bold red]error:[/] {error}", highlight=False)
         return ExitCode.USAGE
     if interrupted:
-        console.print("[bold yellow]interrupted:[/] the reports are partial", highlight=False)
+        console.print(f"[bold yellow]interrupted:[/] {INTERRUPTIONS[interrupted]}; the reports are partial",
+                      highlight=False)
     return result.exit_code
 
 

@@ -13,12 +13,13 @@ import re
 from urllib.parse import urlsplit
 
 from conformance.keys import is_live, is_test
+from conformance.target.rate_limits import Quota
 
 XENDIT_HOST = re.compile(r"(^|\.)xendit\.co$", re.IGNORECASE)
 REAL_LOOKING_ID = re.compile(r"ps-[0-9a-f]{24}", re.IGNORECASE)
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 LOOPBACK = re.compile(r"^(localhost|127\.\d+\.\d+\.\d+|::1|\[::1\])$", re.IGNORECASE)
-XENDIT_RATE = 1.0  # requests per second: Xendit's test mode allows 60 per minute per endpoint
+XENDIT_TEST_QUOTA = Quota(60, 60.0)  # Xendit's test mode: 60 requests a minute per endpoint (sliding window)
 
 
 def is_xendit(base_url: str) -> bool:
@@ -35,9 +36,10 @@ def live_risk(base_url: str, keys: list[str | None]) -> str | None:
     return None
 
 
-def default_rate(base_url: str) -> float | None:
-    """Unthrottled for local targets, within Xendit's documented test-mode limit for Xendit hosts."""
-    return XENDIT_RATE if is_xendit(base_url) else None
+def endpoint_quota(base_url: str) -> Quota | None:
+    """Each endpoint's limit before the target announces one: Xendit's documented test-mode limit on Xendit hosts
+    (429s are then rare rather than routine), none elsewhere."""
+    return XENDIT_TEST_QUOTA if is_xendit(base_url) else None
 
 
 def to_confirm(method: str, session_id: str) -> set[str]:

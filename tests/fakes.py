@@ -9,10 +9,12 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import re
 import socket
 import ssl
 import threading
 import time
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 KEY = "xnd_development_fake_key"
 AUTHORIZED = "Basic " + base64.b64encode(f"{KEY}:".encode()).decode()
 NOT_FOUND = {"error_code": "NOT_FOUND", "message": "Session not found"}
+UNAUTHORIZED = {"error_code": "INVALID_API_KEY", "message": "API key is not authorized for this API"}
 Behaviour = Callable[[BaseHTTPRequestHandler], None]
 
 
@@ -35,12 +38,16 @@ def reply(handler: BaseHTTPRequestHandler, status: int, body: bytes | dict, cont
     handler.wfile.write(data)
 
 
-def conformant_404(handler: BaseHTTPRequestHandler) -> None:
+def conformant(handler: BaseHTTPRequestHandler) -> tuple[int, dict]:
     """What a correct target answers for sessions it does not have: 401 without the key, else 404."""
     if handler.headers.get("Authorization") != AUTHORIZED:
-        reply(handler, 401, {"error_code": "INVALID_API_KEY", "message": "API key is not authorized for this API"})
-    else:
-        reply(handler, 404, NOT_FOUND)
+        return 401, UNAUTHORIZED
+    return 404, NOT_FOUND
+
+
+def conformant_404(handler: BaseHTTPRequestHandler, headers: dict | None = None) -> None:
+    """The conformant answer (with `headers`, if given)."""
+    reply(handler, *conformant(handler), headers=headers)
 
 
 def fixed(status: int, body: bytes | dict, content_type: str = "application/json") -> Behaviour:
@@ -105,16 +112,85 @@ def every_nth(n: int, odd: Behaviour, normal: Behaviour = conformant_404) -> Beh
 
 
 def dies_after(n: int, normal: Behaviour = conformant_404) -> Behaviour:
-    """Answers the first n requests, then hangs on every one."""
+    """Answers the first n requests, then nothing at all (not even a status line) to every one."""
     count = iter(range(1, 10**9))
     lock = threading.Lock()
 
     def behaviour(handler: BaseHTTPRequestHandler) -> None:
         with lock:
             number = next(count)
-        (normal if number <= n else hang)(handler)
+        (normal if number <= n else mute)(handler)
 
     return behaviour
+
+
+RATE_LIMITED = {"error_code": "RATE_LIMIT_EXCEEDED", "message": "Too many requests"}
+
+
+def route(handler: BaseHTTPRequestHandler) -> str:
+    """The request's method and route, ids replaced: ``POST /sessions/{id}/cancel``."""
+    return f"{handler.command} {re.sub(r'^/sessions/[^/]+', '/sessions/{id}', handler.path.split('?')[0])}"
+
+
+class RateLimiter:
+    """A rate limit as Xendit's test mode keeps one: a sliding window of `limit` requests per `period` seconds for
+    each route, announced on every answer (Rate-Limit-Limit, -Remaining, -Reset: seconds until the oldest request
+    leaves the window) unless `announce` is off; a request beyond gets 429 RATE_LIMIT_EXCEEDED, the others
+    conformant_404. ``accepted``: each route's answered requests (monotonic times); ``refused``: its 429s."""
+
+    def __init__(self, limit: int, period: float, *, announce: bool = True):
+        self.limit, self.period, self.announce = limit, period, announce
+        self.accepted: defaultdict[str, list[float]] = defaultdict(list)
+        self.refused: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def __call__(self, handler: BaseHTTPRequestHandler) -> None:
+        key = route(handler)
+        with self._lock:
+            now = time.monotonic()
+            window = [at for at in self.accepted[key] if at > now - self.period]
+            allowed = len(window) < self.limit
+            if allowed:
+                self.accepted[key].append(now)
+                window.append(now)
+            else:
+                self.refused[key] += 1
+        headers = {"Rate-Limit-Limit": str(self.limit), "Rate-Limit-Remaining": str(self.limit - len(window)),
+                   "Rate-Limit-Reset": f"{window[0] + self.period - now:.2f}"} if self.announce else {}
+        if allowed:
+            conformant_404(handler, headers)
+        else:
+            reply(handler, 429, RATE_LIMITED, headers=headers)
+
+
+def refuses_first(n: int, headers: dict | None = None) -> Behaviour:
+    """429 RATE_LIMIT_EXCEEDED (with `headers`) to the first n requests of each path, then conformant_404."""
+    seen: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def behaviour(handler: BaseHTTPRequestHandler) -> None:
+        with lock:
+            seen[handler.path] += 1
+            refused = seen[handler.path] <= n
+        if refused:
+            reply(handler, 429, RATE_LIMITED, headers=headers)
+        else:
+            conformant_404(handler)
+
+    return behaviour
+
+
+def stalled_errors(handler: BaseHTTPRequestHandler) -> None:
+    """conformant_404, except that every answer (all errors) declares a body longer than it sends, then stalls."""
+    status, answer = conformant(handler)
+    body = json.dumps(answer).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(body) + 100))
+    handler.end_headers()
+    handler.wfile.write(body)
+    handler.wfile.flush()
+    time.sleep(30)
 
 
 def reset(handler: BaseHTTPRequestHandler) -> None:
@@ -123,6 +199,11 @@ def reset(handler: BaseHTTPRequestHandler) -> None:
     handler.wfile.flush()
     handler.close_connection = True
     handler.connection.shutdown(2)
+
+
+def mute(handler: BaseHTTPRequestHandler) -> None:
+    """Takes the request, then sends nothing for a long time."""
+    time.sleep(30)
 
 
 def hang(handler: BaseHTTPRequestHandler) -> None:
@@ -153,9 +234,9 @@ def redirect_loop(handler: BaseHTTPRequestHandler) -> None:
 
 def chunked(handler: BaseHTTPRequestHandler) -> None:
     """The conformant answer, with Transfer-Encoding: chunked."""
-    ok = handler.headers.get("Authorization") == AUTHORIZED
-    body = json.dumps(NOT_FOUND if ok else {"error_code": "INVALID_API_KEY", "message": "no"}).encode()
-    handler.send_response(404 if ok else 401)
+    status, answer = conformant(handler)
+    body = json.dumps(answer).encode()
+    handler.send_response(status)
     handler.send_header("Content-Type", "application/json")
     handler.send_header("Transfer-Encoding", "chunked")
     handler.end_headers()

@@ -8,6 +8,7 @@ import json
 import signal
 import subprocess
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -15,7 +16,7 @@ import requests
 from junitparser import Error, Failure, JUnitXml
 from rich.console import Console
 
-from tests.cli import command, environment, invoke
+from tests.cli import command, conformance, environment, invoke
 from tests.fakes import (
     KEY,
     chunked,
@@ -25,10 +26,12 @@ from tests.fakes import (
     fixed,
     hang,
     huge,
+    mute,
     redirect_loop,
     reset,
     serve,
     slow,
+    stalled_errors,
 )
 
 QUICK = ["--max-examples", "5", "--request-timeout", "1"]
@@ -67,7 +70,7 @@ def test_broken_target_is_a_failing_check(tmp_path, name, behaviour, failing, op
 
 
 def test_a_target_that_never_answers_is_a_startup_error(tmp_path):
-    with serve(hang) as base_url:
+    with serve(mute) as base_url:
         done, _ = run_against(base_url, tmp_path, *WAITS)
     assert done.returncode == 3 and "does not answer HTTP" in done.stdout
 
@@ -202,6 +205,54 @@ def test_interrupt_writes_the_partial_report_and_exits_130(tmp_path):
     assert "the run was interrupted (Ctrl-C)" in report["reasons"]
     assert 'class="verdict conformant"' not in (tmp_path / "r.html").read_text()
     assert "CONFORMANT" not in out.replace("NON-CONFORMANT", "")
+
+
+def test_sigterm_writes_the_partial_report_and_exits_143(tmp_path):
+    """A CI job's timeout or a container stopping sends SIGTERM: the run ends as on Ctrl-C, with its own code."""
+    with serve(slow(0.3)) as base_url:
+        process = subprocess.Popen(
+            command("run", "--base-url", base_url, "--api-key", KEY, "--junit-xml", str(tmp_path / "j.xml"),
+                    "--json-report", str(tmp_path / "r.json"), "--html-report", str(tmp_path / "r.html")),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment({"PYTHONUNBUFFERED": "1"}))
+        for line in process.stdout:
+            if line.startswith("target: "):  # the run is under way
+                break
+        time.sleep(2)
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=60)
+    reason = "the run was terminated (SIGTERM: a CI job's timeout, a container stopping)"
+    assert process.returncode == 143, out + err
+    assert "Traceback" not in out + err and f"interrupted: {reason}" in out and "INCOMPLETE (exit 143)" in out
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert (report["verdict"], report["exit_code"], report["run"]["signal"]) == ("incomplete", 143, "SIGTERM")
+    assert reason in report["reasons"]
+    junit = JUnitXml.fromfile(str(tmp_path / "j.xml"))
+    properties = [(prop.name, prop.value) for suite in junit for prop in suite.properties()]
+    assert ("verdict", "incomplete") in properties and ("reason", reason) in properties
+
+
+def test_a_target_whose_errors_all_stall_costs_bounded_time_and_says_so(tmp_path):
+    """Every error response declares a longer body than it sends: after STALL timeouts of a family at an endpoint
+    the rest of them are not sent, so the run ends with a verdict, well within two minutes more than against a
+    correct target, and says which families stalled."""
+    budgets = ["--max-examples", "5", "--max-steps", "20", "--request-timeout", "1"]
+    seconds = {}
+    for behaviour in (conformant_404, stalled_errors):
+        with serve(behaviour) as base_url:
+            started = time.monotonic()
+            done = conformance("run", "--base-url", base_url, "--api-key", KEY, *budgets, "--junit-xml",
+                               str(tmp_path / "j.xml"), "--json-report", str(tmp_path / "r.json"),
+                               "--html-report", str(tmp_path / "r.html"))
+            seconds[behaviour] = time.monotonic() - started
+    assert seconds[stalled_errors] - seconds[conformant_404] < 120
+    assert done.returncode in (1, 4) and "Traceback" not in done.stdout + done.stderr, done.stdout
+    report = json.loads((tmp_path / "r.json").read_text())
+    stalls = report["run"]["stalls"]
+    assert {"family": "ids", "endpoint": "cancel",
+            "reason": "3 requests of family ids to endpoint cancel timed out: the rest are not sent"} in stalls
+    assert all(stall["reason"] in report["reasons"] and stall["reason"] in done.stdout for stall in stalls)
+    assert not report["run"]["target_gone"]
+    assert "timed out: the rest are not sent" in (tmp_path / "r.html").read_text()
 
 
 def test_a_check_that_raises_is_that_checks_error_and_the_run_goes_on(tmp_path, monkeypatch):

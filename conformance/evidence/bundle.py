@@ -79,7 +79,7 @@ def manifest(run: RunResult, files: dict[str, bytes], created: datetime, signer:
         "run": {"target": run.target, "embedded": run.embedded, "profile": run.profile, "seed": run.seed,
                 "max_examples": run.max_examples, "checks": [result.check.id for result in run.checks],
                 "fail_on_should": run.fail_on_should, "requests": run.requests, "stopped_early": run.stopped,
-                "interrupted": run.interrupted},
+                "interrupted": bool(run.interrupted), "signal": run.interrupted},
         "spec": {"document": next(name for name in files if name.startswith("spec/")),
                  "bundled": stage.path.resolve() == bundled_path("cancel").resolve(),
                  "published_sha256": stage.published_sha256, "repaired_sha256": stage.repaired_sha256,

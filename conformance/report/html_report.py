@@ -16,7 +16,16 @@ from pathlib import Path
 from conformance.checks.registry import FAMILIES, MUST, SHOULD
 from conformance.report.sequence import records_text, sequence_files
 from conformance.report.traceability import Row
-from conformance.results.model import ERROR, FAILED, NOT_APPLICABLE, NOT_RUN, OUTCOMES, PASSED, WARNED
+from conformance.results.model import (
+    ERROR,
+    FAILED,
+    INTERRUPTIONS,
+    NOT_APPLICABLE,
+    NOT_RUN,
+    OUTCOMES,
+    PASSED,
+    WARNED,
+)
 from conformance.results.records import displayable
 
 LABELS = {FAILED: "failed", ERROR: "errored", WARNED: "warned", NOT_RUN: "not run", NOT_APPLICABLE: "not applicable",
@@ -132,7 +141,8 @@ def _gaps(report: dict) -> list[str]:
             f"{' (accepted with --allow-skip)' if check['accepted_skip'] else ''}: "
             f"{escape(_first_line(check['reason']))}"
             for check in report["checks"] if check["outcome"] in (NOT_RUN, NOT_APPLICABLE)]
-    gaps += ["the run was interrupted (Ctrl-C): the report is partial"] * bool(run["interrupted"])
+    gaps += [f"{escape(INTERRUPTIONS[run['signal']])}: the report is partial"] if run["interrupted"] else []
+    gaps += [escape(stall["reason"]) for stall in run["stalls"]]
     gaps += [f"sending stopped early: {escape(run['stopped_early'])}"] * bool(run["stopped_early"])
     gaps += [f"{item['count']} {escape(item['family'])} request(s) withheld by the safety rule (the GET for their id "
              f"answered {escape(item['get_status'])})" for item in safety["withheld"]]
@@ -151,6 +161,17 @@ def _not_run(report: dict) -> str:
             f'<ul>{"".join(f"<li>{gap}</li>" for gap in gaps)}</ul></details>')
 
 
+def _traffic(traffic: dict) -> str:
+    """Requests per endpoint and what rate limits cost them (open when the target answered 429)."""
+    total = traffic["total"]
+    rows = [_row(escape(scope), str(item["requests"]), str(item["rate_limited"]), f"{item['waited_s']:g}",
+                 f"{item['paced_s']:g}") for scope, item in [*traffic["endpoints"].items(), ("all", total)]]
+    table = _table(["endpoint", "requests", "answered 429", "s waiting out 429s", "s paced"], rows, "traffic-table")
+    return (f'<details id="traffic"{" open" * bool(total["rate_limited"])}><summary>Requests by endpoint: '
+            f'{total["requests"]} in all, {total["rate_limited"]} answered 429 (never judged), {total["waited_s"]:g} s '
+            f'waiting them out, {total["paced_s"]:g} s paced within the limits</summary>{table}</details>')
+
+
 def _summary(report: dict) -> str:
     run, verdict = report["run"], report["verdict"]
     return (f'<header id="summary"><h1>POST /sessions/{{session_id}}/cancel — conformance report</h1>'
@@ -160,7 +181,7 @@ def _summary(report: dict) -> str:
             f'{_reasons(report["reasons"])}{_level_table(report["checks"])}'
             f'<p>Target <code>{escape(run["target"])}</code> · profile {escape(run["profile"])} · seed {run["seed"]}'
             f' · max examples {run["max_examples"]} · suite {escape(report["suite"]["version"])}</p>'
-            f"{_not_run(report)}</header>")
+            f"{_traffic(run['traffic'])}{_not_run(report)}</header>")
 
 
 def _first_line(text: str | None) -> str:

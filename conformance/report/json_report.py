@@ -6,7 +6,7 @@ import json
 
 from conformance import __version__
 from conformance.results.model import CheckResult, RunResult
-from conformance.results.records import failure_record, finding_record
+from conformance.results.records import failure_record, finding_record, traffic_record
 
 
 def check_record(result: CheckResult, run: RunResult) -> dict:
@@ -32,8 +32,10 @@ def build_report(run: RunResult) -> dict:
         "counts": run.counts(),
         "run": {"target": run.target, "embedded": run.embedded, "profile": run.profile, "seed": run.seed,
                 "max_examples": run.max_examples, "requests": run.requests, "seconds": round(run.seconds, 2),
-                "stopped_early": run.stopped, "interrupted": run.interrupted, "target_gone": run.target_gone,
-                "rate_limited": run.rate_limited, "rate_limit_wait_s": round(run.waited, 1),
+                "stopped_early": run.stopped, "interrupted": bool(run.interrupted), "signal": run.interrupted,
+                "target_gone": run.target_gone, "traffic": traffic_record(run.traffic),
+                "stalls": [{"family": stall.family, "endpoint": stall.endpoint, "reason": stall.reason}
+                           for stall in run.stalls],
                 "selected_checks": run.selected, "fail_on_should": run.fail_on_should,
                 "accepted_skips": [result.check.id for result in run.checks if result.accepted_skip]},
         "safety": {"withheld": [{"family": item.family, "get_status": item.get_status, "count": item.count}

@@ -6,7 +6,8 @@ Outcomes: a MUST failure is ``<failure>``, a check that broke ``<error>``; every
 failure shows as ``<skipped>`` with a ``type`` (``warning``: a SHOULD check failed; ``not-run``; ``not-applicable``), so
 no consumer shows it as a green pass. The schema has no properties on a testcase: each testcase's ``<system-out>``
 opens with ``name: value`` lines (check_id, level, family, basis, statement, outcome), then the details. Each
-testsuite's properties carry the run's verdict and its reasons.
+testsuite's properties carry the run's verdict and its reasons, and what rate limits cost (``traffic.SCOPE.FIGURE``:
+requests, 429s, seconds waited and paced, in all and per endpoint).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from xml.etree import ElementTree as ET
 from conformance.checks.catalogue import LIFECYCLE, SPEC, STATELESS
 from conformance.report.sequence import sequence_text
 from conformance.results.model import ERROR, FAILED, NOT_APPLICABLE, NOT_RUN, WARNED, CheckResult, RunResult
-from conformance.results.records import displayable
+from conformance.results.records import displayable, traffic_record
 
 MESSAGE_LIMIT = 300
 SKIPPED_TYPE = {WARNED: "warning", NOT_RUN: "not-run", NOT_APPLICABLE: "not-applicable"}
@@ -31,6 +32,14 @@ def _properties(parent: ET.Element, pairs: list[tuple[str, str]]) -> None:
     properties = ET.SubElement(parent, "properties")
     for name, value in pairs:
         ET.SubElement(properties, "property", name=name, value=displayable(value))
+
+
+def _traffic(run: RunResult) -> list[tuple[str, str]]:
+    """``traffic.total.rate_limited``, ``traffic.cancel.waited_s``, ...: the report.json figures, as properties."""
+    record = traffic_record(run.traffic)
+    scopes = {"total": record["total"], **record["endpoints"]}
+    return [(f"traffic.{scope}.{name}", str(value)) for scope, figures in scopes.items()
+            for name, value in figures.items()]
 
 
 def _facts(result: CheckResult) -> str:
@@ -76,7 +85,7 @@ def render_junit(run: RunResult) -> str:
         _properties(suite, [("verdict", run.verdict), ("target", run.target), ("profile", run.profile),
                             ("seed", str(run.seed)), ("requests", str(run.requests))]
                     + [("reason", run.redactor.text(reason)) for reason in run.reasons]
-                    + ([("stopped_early", run.stopped)] if run.stopped else []))
+                    + ([("stopped_early", run.stopped)] if run.stopped else []) + _traffic(run))
         for result in results:
             _testcase(suite, result, run)
         if stage == SPEC:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from conformance.report.files import ReportError, save
 from conformance.results.model import RunResult
 from conformance.results.records import exchange_record
+from conformance.target.endpoints import CHECKOUT
 from conformance.target.exchange import Exchange
 from conformance.target.redact import Redactor
 
@@ -115,8 +116,11 @@ def sequence_script(steps: Steps, redactor: Redactor) -> str:
         if exchange.skipped and exchange.response is None:
             lines.append(f"# {number}. not sent by the suite: {exchange.skipped}")
             continue
-        curl = redactor.curl(request.method, "SEQUENCE_URL", request.headers, request.body)
-        curl = curl.replace('"SEQUENCE_URL"', _url(request.path, ids), 1)
+        if request.endpoint == CHECKOUT:  # a link the target handed out, on its own origin: as recorded
+            curl = redactor.curl(request.method, request.url, request.headers, request.body)
+        else:
+            curl = redactor.curl(request.method, "SEQUENCE_URL", request.headers, request.body)
+            curl = curl.replace('"SEQUENCE_URL"', _url(request.path, ids), 1)
         lines.append(f"# {number}. {exchange.intent.description}; the model expects: {expected}")
         created = next((name for session_id, name in ids.items()
                         if exchange.response and session_id in exchange.response.body.decode("utf-8", "replace")

@@ -25,6 +25,7 @@ from conformance.results.model import (
     first_line,
 )
 from conformance.results.text import one_line
+from conformance.target.traffic import TrafficFigures
 
 STYLE = {PASSED: "green", WARNED: "yellow", NOT_APPLICABLE: "dim", NOT_RUN: "cyan", FAILED: "bold red",
          ERROR: "bold magenta"}
@@ -79,11 +80,22 @@ def _sequences(console: Console, run: RunResult, folder: Path) -> None:
                       markup=False)
 
 
+def _traffic(traffic: TrafficFigures) -> list[str]:
+    """What rate limits cost, in all and per endpoint; nothing when they cost nothing."""
+    total = traffic.total
+    if not (total.rate_limited or total.waited or total.paced):
+        return []
+    lines = [f"rate limits: {total.rate_limited} answer(s) 429 (never judged), {total.waited:.1f} s waiting them out "
+             f"as the target asked, {total.paced:.1f} s paced to stay within the limits"]
+    lines += [f"  {item.endpoint}: {item.requests} requests, {item.rate_limited} answered 429, {item.waited:.1f} s "
+              f"waited, {item.paced:.1f} s paced" for item in traffic.endpoints]
+    return lines
+
+
 def _gaps(console: Console, run: RunResult) -> None:
     """What the run could not do, said out loud."""
-    if run.rate_limited:
-        console.print(f"rate limited: {run.rate_limited} answer(s) 429, {run.waited:.0f} s spent waiting as the "
-                      "target asked (not counted as failures)", highlight=False)
+    for line in _traffic(run.traffic):
+        console.print(line, highlight=False, markup=False)
     if run.withheld:
         shown = ", ".join(f"{item.family} {item.count} (GET answered {item.get_status})" for item in run.withheld)
         console.print(f"safety: {run.withheld_total()} request(s) withheld, their id could name a real session: "

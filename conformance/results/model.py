@@ -8,7 +8,7 @@ broke).
 
 Verdicts: NON-CONFORMANT when a MUST check failed (or a SHOULD check of the target, with ``--fail-on-should``);
 otherwise INCOMPLETE when a selected MUST check was not judged (unless accepted with ``--allow-skip``), a check broke,
-or the run stopped early; otherwise CONFORMANT.
+the run stopped early (or left a stalled family's requests unsent) or was interrupted; otherwise CONFORMANT.
 """
 
 from __future__ import annotations
@@ -21,11 +21,14 @@ from conformance.exitcodes import ExitCode
 from conformance.spec.stage import StageResult
 from conformance.target.exchange import Exchange
 from conformance.target.redact import Redactor
+from conformance.target.traffic import Stall, TrafficFigures
 
 PASSED, FAILED, WARNED, NOT_APPLICABLE, NOT_RUN, ERROR = (
     "passed", "failed", "warned", "not_applicable", "not_run", "error")
 OUTCOMES = (FAILED, ERROR, WARNED, NOT_RUN, NOT_APPLICABLE, PASSED)  # the order reports list them in
 CONFORMANT, NON_CONFORMANT, INCOMPLETE = "conformant", "non-conformant", "incomplete"
+INTERRUPTIONS = {"SIGINT": "the run was interrupted (Ctrl-C)",
+                 "SIGTERM": "the run was terminated (SIGTERM: a CI job's timeout, a container stopping)"}
 
 
 @dataclass(frozen=True)
@@ -79,10 +82,10 @@ class RunResult:
     redactor: Redactor = field(repr=False)
     seconds: float = 0.0
     requests: int = 0
-    rate_limited: int = 0
-    waited: float = 0.0
+    traffic: TrafficFigures = field(default_factory=TrafficFigures)  # per endpoint: requests, 429s, waits
+    stalls: list[Stall] = field(default_factory=list)  # families whose requests to an endpoint timed out: not sent
     stopped: str | None = None  # why sending stopped early (a budget, the target stopped answering)
-    interrupted: bool = False
+    interrupted: str | None = None  # the signal that ended the run early: SIGINT (Ctrl-C) or SIGTERM
     target_gone: bool = False
     withheld: list[Withheld] = field(default_factory=list)
     safety_note: str | None = None  # said once when the safety GET could not tell real sessions from unknown ones
@@ -101,7 +104,7 @@ class RunResult:
     def verdict(self) -> str:
         if any(self._fails(result) for result in self.checks):
             return NON_CONFORMANT
-        if self.interrupted or self.stopped or any(result.blocks for result in self.checks):
+        if self.interrupted or self.stopped or self.stalls or any(result.blocks for result in self.checks):
             return INCOMPLETE
         return CONFORMANT
 
@@ -111,9 +114,10 @@ class RunResult:
         reasons = [f"{r.check.id} ({r.check.level}) failed" + (f" on {r.failing} response(s)" if r.failing else "")
                    for r in self.checks if self._fails(r)]
         if self.interrupted:
-            reasons.append("the run was interrupted (Ctrl-C)")
+            reasons.append(INTERRUPTIONS[self.interrupted])
         if self.stopped:
             reasons.append(f"the run stopped early: {self.stopped}")
+        reasons += [stall.reason for stall in self.stalls]
         reasons += [f"{r.check.id} (MUST) {'errored' if r.outcome == ERROR else 'was not judged'}: "
                     f"{first_line(r.reason)}" for r in self.checks if r.blocks]
         reasons += [f"{r.check.id} (MUST) was not judged, accepted with --allow-skip: {first_line(r.reason)}"
@@ -123,7 +127,7 @@ class RunResult:
     @property
     def exit_code(self) -> ExitCode:
         if self.interrupted:
-            return ExitCode.INTERRUPTED
+            return ExitCode.TERMINATED if self.interrupted == "SIGTERM" else ExitCode.INTERRUPTED
         verdict = self.verdict
         if verdict == NON_CONFORMANT:
             return ExitCode.FAILED

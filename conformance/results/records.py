@@ -10,6 +10,7 @@ from conformance.results.model import SpecFinding
 from conformance.target.exchange import Exchange
 from conformance.target.identity import Actor
 from conformance.target.redact import Redactor
+from conformance.target.traffic import EndpointFigures, TrafficFigures
 
 BODY_LIMIT = 4000  # characters of a body kept in a report; the transcript and evidence keep no more
 _UNSHOWABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -39,6 +40,7 @@ def exchange_record(exchange: Exchange, redactor: Redactor) -> dict:
         "intent": {"family": intent.family, "input": intent.description, "session_id": redactor.text(intent.session_id),
                    "actor": actor_record(intent.actor), "configured": intent.configured, "known": intent.known},
         "request": {"method": request.method, "url": redactor.text(request.url), "path": redactor.text(request.path),
+                    "endpoint": request.endpoint,
                     "headers": {name: redactor.header(name, value) for name, value in request.headers.items()},
                     "body": body_text(request.body, redactor)},
         "response": None if response is None else {
@@ -46,6 +48,7 @@ def exchange_record(exchange: Exchange, redactor: Redactor) -> dict:
             "headers": {name: redactor.text(value) for name, value in response.headers.items()},
             "body": body_text(response.body, redactor), "elapsed_ms": round(response.elapsed * 1000, 3)},
         "error": redactor.text(exchange.error) if exchange.error else None,
+        "timed_out": exchange.timed_out,
         "skipped": exchange.skipped,
         "withheld": exchange.withheld,
         "at": exchange.sent_at,
@@ -66,3 +69,14 @@ def failure_record(index: int, failure: Failure, redactor: Redactor) -> dict:
 def finding_record(index: int, finding: SpecFinding) -> dict:
     return {"id": f"{finding.check_id}#{index}", "kind": "spec", "pointer": finding.pointer,
             "message": finding.message, "expected": finding.expected}
+
+
+def figures_record(figures: EndpointFigures) -> dict:
+    return {"requests": figures.requests, "rate_limited": figures.rate_limited, "waited_s": round(figures.waited, 1),
+            "paced_s": round(figures.paced, 1)}
+
+
+def traffic_record(traffic: TrafficFigures) -> dict:
+    """Requests, 429s (never judged), seconds waited out after 429s and seconds paced: in all, and per endpoint."""
+    return {"total": figures_record(traffic.total),
+            "endpoints": {item.endpoint: figures_record(item) for item in traffic.endpoints}}

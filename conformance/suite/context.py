@@ -16,7 +16,7 @@ from conformance.config import RunConfig
 from conformance.generation.probe import Credentials, Probe
 from conformance.results.model import NOT_RUN, CheckResult, RunResult, Withheld
 from conformance.results.text import render_failure
-from conformance.safety import default_rate, to_confirm
+from conformance.safety import endpoint_quota, to_confirm
 from conformance.spec.schemas import Schemas
 from conformance.spec.stage import StageResult
 from conformance.stateful.sessions import Sessions
@@ -59,8 +59,8 @@ class RunContext:
               other_key: str | None) -> RunContext:
         known: set[str] = set()
         recorder = Recorder(checks, CheckContext(config.profile, Schemas(stage.repaired), known))
-        rate = config.rate_limit if config.rate_limit is not None else default_rate(base_url)
-        traffic = Traffic(Limits(config.max_requests, config.timeout_total, rate or None))
+        traffic = Traffic(Limits(config.max_requests, config.timeout_total, config.rate_limit,
+                                 endpoint_quota(base_url)))
         target = Target(base_url, timeout=config.request_timeout, verify=config.verify, on_exchange=recorder.evaluate,
                         traffic=traffic, on_retract=recorder.retract)
         credentials = Credentials(api_key, config.for_user_id, other_key)
@@ -115,9 +115,9 @@ class RunContext:
                          if exchange.withheld)
         return [Withheld(family, status, count) for (family, status), count in sorted(counts.items())]
 
-    def result(self, seconds: float, interrupted: bool = False) -> RunResult:
+    def result(self, seconds: float, interrupted: str | None = None) -> RunResult:
         """The run's result: one CheckResult per selected check, in catalogue order (a check that never reported
-        was not run, and says why)."""
+        was not run, and says why). `interrupted`: the signal that ended the run early."""
         traffic, config = self.target.traffic, self.config
         reason = traffic.stopped or ("the run was interrupted" if interrupted else "the suite did not reach it")
         accepted = set(config.allow_skip)
@@ -130,7 +130,7 @@ class RunContext:
             target=self.redactor.text(self.target.base_url), embedded=config.embedded, profile=config.profile,
             seed=config.seed, max_examples=config.max_examples, spec=self.stage, checks=checks,
             exchanges=list(self.recorder.exchanges), redactor=self.redactor, seconds=seconds, requests=traffic.sent,
-            rate_limited=traffic.rate_limited, waited=traffic.waited, stopped=traffic.stopped,
-            interrupted=interrupted, target_gone=traffic.gone, withheld=self.withheld(),
+            traffic=traffic.figures(), stalls=list(traffic.stalls), stopped=traffic.stopped, interrupted=interrupted,
+            target_gone=traffic.gone, withheld=self.withheld(),
             safety_note=self.sessions.safety_note(), dropped_sessions=list(self.sessions.dropped),
             selected=config.checks, fail_on_should=config.fail_on_should)

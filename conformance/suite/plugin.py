@@ -71,6 +71,14 @@ class ConformancePlugin:
                 report.conformance_warned = True
         return report
 
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self._session = session
+
+    def pytest_runtest_logfinish(self, nodeid: str, location) -> None:
+        """A signal interrupted the run (Ctrl-C, SIGTERM: see run.run_suite): no check after this one."""
+        if self.context.target.traffic.interrupted:
+            self._session.shouldstop = self.context.target.traffic.interrupted
+
     def pytest_runtest_logstart(self, nodeid: str, location) -> None:
         check_id = self._checks.get(nodeid)
         if check_id:

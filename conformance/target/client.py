@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from urllib.parse import urlsplit
 
@@ -17,7 +19,16 @@ from requests.structures import CaseInsensitiveDict
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from conformance import __version__
-from conformance.target.exchange import Exchange, Intent, Request, Response
+from conformance.target.endpoints import CHECKOUT
+from conformance.target.exchange import (
+    BODY_STALLED,
+    NO_STATUS_LINE,
+    Exchange,
+    Intent,
+    PlannedRequest,
+    Request,
+    Response,
+)
 from conformance.target.traffic import Limits, Traffic
 
 MAX_BODY = 1024 * 1024
@@ -104,48 +115,68 @@ class Target:
     def send(self, intent: Intent, method: str, path: str, headers: dict[str, str | bytes] | None = None,
              body: bytes | None = None, *, admitted: bool = False) -> Exchange:
         """Send one request to ``base_url + path`` byte for byte (within the run's limits) and record it.
-        `admitted`: the request already has its slot (a burst's)."""
-        request = Request(method, self.url(path), dict(headers or {}), body, path=path)
-        exchange = Exchange(intent, request, sent_at=time.time())
-        while True:
-            exchange.skipped = None if admitted else self.traffic.admit()
-            admitted = False  # a retry after a 429 waits for a slot of its own
-            if exchange.skipped:
-                break
-            self._exchange(exchange)
-            if self.traffic.outcome(exchange):
-                self._breaker()
-            if exchange.response is None and self.traffic.gone:  # in flight when the target was found dead
-                exchange.skipped = self.traffic.stopped
-            if exchange.response is None or exchange.response.status != 429:
-                break
-            if not self.traffic.wait_for_429(exchange.response.headers):
-                exchange.skipped = "rate limited (429) beyond the run's patience for waiting"
-                break
-        if self.on_exchange:
-            self.on_exchange(exchange)
-        return exchange
+        `admitted`: the caller took the request's slot (released with others): it is counted, not paced."""
+        exchange = self._planned(PlannedRequest(intent, method, path, headers or {}, body))
+        if admitted:
+            exchange.skipped = self.traffic.stalled(intent.family, exchange.request.endpoint)
+            if not exchange.skipped:
+                self.traffic.count(exchange.request.endpoint)
+        return self._deliver(exchange, admitted=admitted)
 
     def burst(self, intent: Intent, method: str, path: str, headers: dict[str, str | bytes], count: int) -> \
             list[Exchange]:
-        """The same request `count` times at once, each on its own connection, released together: one event for
-        the rate limit and the budget (pacing a race would serialise it)."""
-        skipped = self.traffic.admit(count)
-        if skipped:
-            return [self.skip(intent, method, path, headers, skipped) for _ in range(count)]
-        start = threading.Barrier(count)
-        results: list[Exchange] = []
+        """The same request `count` times at once (a race): see burst_many."""
+        return self.burst_many([PlannedRequest(intent, method, path, headers)] * count)
 
-        def one(target: Target) -> None:
+    def burst_many(self, planned: Sequence[PlannedRequest]) -> list[Exchange]:
+        """Several requests released together, each on its own connection: one event for the pacing and the budget
+        (pacing a race would serialise it); their exchanges in the order planned."""
+        exchanges = [self._planned(item) for item in planned]
+        for exchange in exchanges:
+            exchange.skipped = self.traffic.stalled(exchange.intent.family, exchange.request.endpoint)
+        going = [exchange for exchange in exchanges if not exchange.skipped]
+        refused = self.traffic.admit(len(going), [exchange.request.endpoint for exchange in going]) if going else None
+        if refused:
+            for exchange in going:
+                exchange.skipped = refused
+            going = []
+        start = threading.Barrier(len(going) or 1)
+
+        def one(target: Target, exchange: Exchange) -> None:
             start.wait()
-            results.append(target.send(intent, method, path, headers, admitted=True))
+            target._deliver(exchange, admitted=True)
 
-        threads = [threading.Thread(target=one, args=(self.fork(),)) for _ in range(count)]
+        threads = [threading.Thread(target=one, args=(self.fork(), exchange)) for exchange in going]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        return results
+        released = {id(exchange) for exchange in going}
+        for exchange in exchanges:
+            if id(exchange) not in released:
+                self._deliver(exchange)  # not sent: recorded with why
+        return exchanges
+
+    def gather(self, planned: Sequence[PlannedRequest], workers: int = 8) -> list[Exchange]:
+        """Independent requests sent concurrently, at most `workers` at a time, each on its worker's own connection
+        and within the pacing (not released together: see burst_many); their exchanges in the order planned."""
+        local = threading.local()
+
+        def one(item: PlannedRequest) -> Exchange:
+            if not hasattr(local, "target"):
+                local.target = self.fork()
+            return local.target.send(item.intent, item.method, item.path, item.headers, item.body)
+
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(planned)))) as pool:
+            return list(pool.map(one, planned))
+
+    def fetch(self, intent: Intent, url: str) -> Exchange:
+        """GET a link the target handed out for a browser (a checkout page, perhaps on another origin): the URL
+        exactly as given, without credentials or for-user-id, redirects not followed; only http and https. Its
+        endpoint is ``checkout``: paced only by what its own answers announce."""
+        exchange = Exchange(intent, Request("GET", url, {}, path=url, endpoint=CHECKOUT), sent_at=time.time())
+        exchange.skipped = _unfetchable(url)
+        return self._deliver(exchange)
 
     def skip(self, intent: Intent, method: str, path: str, headers: dict | None, reason: str,
              withheld: str | None = None) -> Exchange:
@@ -156,22 +187,63 @@ class Target:
             self.on_exchange(exchange)
         return exchange
 
-    def _exchange(self, exchange: Exchange) -> None:
+    def _planned(self, item: PlannedRequest) -> Exchange:
+        request = Request(item.method, self.url(item.path), dict(item.headers), item.body, path=item.path)
+        return Exchange(item.intent, request, sent_at=time.time())
+
+    def _deliver(self, exchange: Exchange, admitted: bool = False) -> Exchange:
+        """Send (unless already skipped, or the request's family stalled at its endpoint) within the run's limits,
+        waiting out 429s, and record the exchange; an answer that stays 429 leaves it skipped, never judged.
+        `admitted`: its slot is taken already."""
+        request, resends = exchange.request, 0
+        exchange.skipped = exchange.skipped or self.traffic.stalled(exchange.intent.family, request.endpoint)
+        while not exchange.skipped:
+            exchange.skipped = None if admitted else self.traffic.admit(1, [request.endpoint])
+            admitted = False  # a resend after a 429 waits for a slot of its own
+            if exchange.skipped:
+                break
+            self._transfer(exchange)
+            if exchange.response is not None:
+                self.traffic.learn(request.endpoint, exchange.response.headers)
+            if self.traffic.outcome(exchange):
+                self._breaker()
+            if exchange.response is None and self.traffic.gone:  # in flight when the target was found dead
+                exchange.skipped = self.traffic.stopped
+            if exchange.response is None or exchange.response.status != 429:
+                break
+            exchange.skipped = self.traffic.wait_out_429(request.endpoint, exchange.response.headers, resends)
+            resends += 1
+        if self.on_exchange:
+            self.on_exchange(exchange)
+        return exchange
+
+    def _transfer(self, exchange: Exchange) -> None:
+        """One request on the wire, its answer read (up to MAX_BODY) or its transport error described."""
         request = exchange.request
-        prepared = self._session.prepare_request(
-            requests.Request(request.method, request.url, headers=request.headers, data=request.body))
-        prepared.url = request.url
-        started = time.perf_counter()
+        exchange.sent_at = time.time()
+        started, reading = time.perf_counter(), False
         try:
+            prepared = self._session.prepare_request(
+                requests.Request(request.method, request.url, headers=request.headers, data=request.body))
+            prepared.url = request.url
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
-                with self._session.send(prepared, timeout=self.timeout, allow_redirects=False, stream=True) as raw:
+                with self._session.send(prepared, timeout=self.timeout, allow_redirects=False, stream=True,
+                                        proxies=self._proxies(request)) as raw:
+                    reading = True
                     content = _read_capped(raw)
                     exchange.response = Response(raw.status_code, CaseInsensitiveDict(raw.headers), content,
                                                  time.perf_counter() - started, truncated=len(content) > MAX_BODY)
-                    exchange.error = None
+                    exchange.error = exchange.timed_out = None
         except requests.RequestException as error:
-            exchange.error = _describe(error)
+            exchange.response, exchange.error = None, _describe(error)
+            exchange.timed_out = _timed_out(error, reading)
+
+    def _proxies(self, request: Request) -> dict:
+        """The target's proxies; a link on another origin gets its own (NO_PROXY may list one and not the other)."""
+        if request.endpoint == CHECKOUT:
+            return requests.utils.get_environ_proxies(request.url)
+        return self._session.proxies
 
     def _breaker(self) -> None:
         """Several requests in a row got no answer: a target that still answers a plain request had trouble with
@@ -185,17 +257,20 @@ class Target:
                 self.on_retract(exchange)
 
     def _answers(self) -> bool:
+        """Whether the target answers a plain request: a status line will do (its body is read, but may stall)."""
         try:
-            self._session.get(self.url(PROBE_PATH), timeout=min(self.timeout, 5.0), allow_redirects=False).close()
+            with self._session.get(self.url(PROBE_PATH), timeout=min(self.timeout, 5.0), allow_redirects=False,
+                                   stream=True) as answer, contextlib.suppress(requests.RequestException):
+                _read_capped(answer)
         except requests.RequestException:
             return False
         return True
 
     def probe(self) -> None:
-        """Raise TargetUnreachable unless the target answers HTTP (any status)."""
+        """Raise TargetUnreachable unless the target answers HTTP (any status, even if its body then stalls)."""
         intent = Intent("probe", "reachability probe", "")
         exchange = self.send(intent, "GET", PROBE_PATH)
-        if exchange.response is None:
+        if exchange.response is None and exchange.timed_out != BODY_STALLED:
             raise TargetUnreachable(f"{self.base_url} does not answer HTTP ({exchange.error})")
 
 
@@ -207,6 +282,29 @@ def _describe(error: requests.RequestException) -> str:
     elif isinstance(error, requests.exceptions.ProxyError):
         text += " (through the proxy in HTTP_PROXY/HTTPS_PROXY)"
     return text
+
+
+def _timed_out(error: requests.RequestException, reading: bool) -> str | None:
+    """How the request timed out, if it did: the target took it (a connection was made) and its answer did not
+    complete within the timeout (requests reports a timeout while reading the body as a ConnectionError)."""
+    if isinstance(error, requests.ConnectTimeout):
+        return None
+    cause = error.args[0] if error.args else None
+    if isinstance(error, requests.Timeout) or isinstance(cause, urllib3.exceptions.ReadTimeoutError):
+        return BODY_STALLED if reading else NO_STATUS_LINE
+    return None
+
+
+def _unfetchable(url: str) -> str | None:
+    """Why a link is not fetched: not an absolute http(s) URL."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError as error:
+        return f"not fetched: {url!r} is not a URL ({error})"
+    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
+        return f"not fetched: only absolute http and https links are followed, not {url!r}"
+    return None
 
 
 def _read_capped(raw: requests.Response) -> bytes:

@@ -9,7 +9,10 @@ from urllib.parse import unquote, urlsplit
 
 from requests.structures import CaseInsensitiveDict
 
+from conformance.target.endpoints import CHECKOUT, endpoint_of
 from conformance.target.identity import KEY, MAIN, Actor
+
+NO_STATUS_LINE, BODY_STALLED = "no status line", "body stalled"  # how a request timed out (Exchange.timed_out)
 
 
 @dataclass(frozen=True)
@@ -37,14 +40,29 @@ class Intent:
 @dataclass(frozen=True)
 class Request:
     method: str
-    url: str  # the target's base URL (which may have a path prefix) + `path`
+    url: str  # the target's base URL (which may have a path prefix) + `path`; a link: as the target gave it
     headers: dict[str, str | bytes] = field(default_factory=dict, repr=False)  # may carry credentials
     body: bytes | None = None
-    path: str = ""  # the path of the API as the suite built it (without the base URL's prefix, without a query)
+    path: str = ""  # the path of the API as the suite built it (without the base URL's prefix); a link: its URL
+    endpoint: str = ""  # create, get, cancel, other (from method and path), or checkout (a link the target handed out)
 
     def __post_init__(self) -> None:
         if not self.path:
             object.__setattr__(self, "path", urlsplit(self.url).path)
+        if not self.endpoint:
+            object.__setattr__(self, "endpoint", endpoint_of(self.method, self.path))
+
+
+@dataclass(frozen=True)
+class PlannedRequest:
+    """A request to the target as the suite plans it, to go out alone or with others (``Target.burst_many``,
+    ``Target.gather``)."""
+
+    intent: Intent
+    method: str
+    path: str
+    headers: dict[str, str | bytes] = field(default_factory=dict, repr=False)  # may carry credentials
+    body: bytes | None = None
 
 
 @dataclass
@@ -81,6 +99,8 @@ class Exchange:
     sent_at: float = 0.0  # time.time() when the request went out
     skipped: str | None = None  # why it was not sent, or why its answer is not judged (budget, 429s, breaker)
     withheld: str | None = None  # not sent by the safety rule: what the GET for its id answered ("200", "405")
+    timed_out: str | None = None  # the target took the request, its answer did not complete in time: NO_STATUS_LINE
+    # (nothing came back) or BODY_STALLED (the status line and headers came, the body did not)
 
     @property
     def requested_id(self) -> str:
@@ -89,7 +109,9 @@ class Exchange:
 
     @property
     def raw_id(self) -> str | None:
-        """The id segment of ``/sessions/{id}/cancel`` as sent on the wire."""
+        """The id segment of ``/sessions/{id}/cancel`` as sent on the wire (never in a link's URL)."""
+        if self.request.endpoint == CHECKOUT:
+            return None
         parts = self.request.path.split("?", 1)[0].split("/")
         if len(parts) == 4 and parts[1] == "sessions" and parts[3] == "cancel":
             return parts[2]
