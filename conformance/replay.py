@@ -24,6 +24,7 @@ from conformance.spec.schemas import Schemas
 from conformance.spec.stage import load_repaired
 from conformance.stateful.sessions import Sessions
 from conformance.target.client import Target, TargetUnreachable
+from conformance.target.endpoints import CHECKOUT
 from conformance.target.exchange import Exchange, Intent
 from conformance.target.identity import Actor
 from conformance.target.redact import MASKED_FIELDS, Redactor
@@ -34,6 +35,7 @@ STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 SESSION_IN_PATH = re.compile(r"/sessions/([^/?#]+)")
 DOT_SEGMENT = re.compile(r"/(?:\.|%2e){1,2}(?=[/?#]|$)", re.IGNORECASE)  # a server may resolve it to another path
 MASKED = re.compile(r'"(' + "|".join(MASKED_FIELDS) + r')"(\s*:\s*)"\*\*\*"')  # customer details the report masks
+LINK = re.compile(r'"payment_link_url"\s*:\s*("(?:[^"\\]|\\.)*")')  # a create's checkout link, as JSON text
 STAND_INS = {"email": "customer@example.com", "given_names": "Nguyen", "surname": "Tran",
              "mobile_number": "+6281234567890", "phone_number": "+6281234567890"}  # sent in their place
 
@@ -162,6 +164,12 @@ def _intent(record: dict) -> Intent:
                   record["known"])
 
 
+def _link(body: str | None) -> str:
+    """The checkout link a create answered."""
+    found = LINK.search(body or "")
+    return json.loads(found.group(1)) if found else ""
+
+
 def _answer(status: int, body: str | None) -> str:
     """An answer as the verdict compares it: the status code, and the body's ``status`` and ``error_code``."""
     try:
@@ -191,6 +199,7 @@ def _replay_sequence(check_id: str, steps: list[dict], target: Target,
     prepared = [{name: _header(value) for name, value in step["exchange"]["request"]["headers"].items()}
                 for step in steps]  # every key the sequence needs, before anything is sent
     ids: dict[str, tuple[str, str, str]] = {}
+    links: dict[str, str] = {}  # each recorded session's checkout link → the link the new one has
     now = ""
     for number, (step, headers) in enumerate(zip(steps, prepared, strict=True), 1):
         record, request = step["exchange"], step["exchange"]["request"]
@@ -206,7 +215,11 @@ def _replay_sequence(check_id: str, steps: list[dict], target: Target,
             continue
         body = MASKED.sub(lambda found: f'"{found[1]}"{found[2]}"{STAND_INS[found[1]]}"', _secret(request["body"]))\
             .encode() if request["body"] else None
-        exchange = target.send(_intent(record["intent"]), method, _secret(path), headers, body)
+        if request["endpoint"] == CHECKOUT:  # a link the target handed out: the new session's own
+            path = links.get(request["path"], path)
+            exchange = target.fetch(_intent(record["intent"]), path)
+        else:
+            exchange = target.send(_intent(record["intent"]), method, _secret(path), headers, body)
         if exchange.response is None:
             raise ReplayError(f"{target.base_url} does not answer ({exchange.error or exchange.skipped})",
                               ExitCode.UNREACHABLE)
@@ -215,6 +228,7 @@ def _replay_sequence(check_id: str, steps: list[dict], target: Target,
         new_id = created_id(method, path, text)
         if recorded_id and new_id:
             ids[recorded_id] = (new_id, new_id[3:], new_id[3:].upper())
+            links[_link((record["response"] or {}).get("body"))] = _link(text)
         if number == len(steps):
             now = _answer(exchange.response.status, text)
         on_step(f"{number:3}. {method} {path} → {exchange.response.status}")

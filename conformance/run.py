@@ -158,7 +158,6 @@ def prepare(config: RunConfig, checked: Checked | None = None) -> Iterator[RunCo
     """Everything a run needs, started: usage checked (unless already), target (the emulator unless given),
     reachability probed. Raises UsageError, or TargetUnreachable (its message redacted)."""
     checked = checked or check_usage(config)
-    set_hypothesis_home_dir(_cache_dir() / "hypothesis")
     with _target(config) as (config, base_url, api_key, other_key):
         context = RunContext.build(config, checked.stage, checked.checks, base_url, api_key, other_key)
         try:
@@ -217,6 +216,7 @@ def run(config: RunConfig, console: Console) -> int:
     stage = checked.stage
     console.print(f"spec: {stage.path.name}: {len(stage.published_problems)} errors as published, "
                   f"{len(stage.repairs)} repairs, valid after repair, {len(stage.warnings)} warnings", highlight=False)
+    set_hypothesis_home_dir(_cache_dir() / "hypothesis")
     if config.dry_run:
         console.print(render_plan(config, stage, checked.checks, config.base_url or "the bundled emulator"),
                       highlight=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 
 import pytest
@@ -27,6 +28,12 @@ def test_xendit_host_needs_a_test_key_and_allow_live_overrides():
     planned = invoke("run", "--base-url", "https://api.xendit.co", "--api-key", "sk_something",
                      "--allow-live", "--dry-run")
     assert planned.returncode == 0 and "Dry run: nothing is sent" in planned.stdout
+    # the plan counts the witnesses (on an emulator of its own) and sizes them against Xendit's test-mode limit
+    text = " ".join(planned.stdout.split())  # as the terminal wrapped it
+    counts = dict(re.findall(r"(create|get|cancel|other|checkout) (\d+)", text.split("Witnesses first")[1]
+                             .split(" in all")[0]))
+    assert {"create", "get", "cancel"} <= counts.keys() and max(int(counts[name]) for name in counts) <= 60, counts
+    assert "at the known limit of 60 per 60 s per endpoint they wait 0 s" in text
 
 
 def test_dry_run_sends_nothing():

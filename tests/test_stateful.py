@@ -58,8 +58,9 @@ def shape(sent: list) -> list[tuple[str, str, str]]:
             names.setdefault(created.get("payment_session_id"), f"S{len(names)}")
     steps = [(exchange.request.method, exchange.intent.description, names.get(exchange.intent.session_id, "-"))
              for exchange in sent]
-    return [step for concurrent, block in itertools.groupby(steps, key=lambda step: step[1].startswith("one of "))
-            for step in (sorted(block) if concurrent else block)]  # concurrent requests: in the threads' order
+    concurrent = ("one of ", "GET another session")  # a burst's requests, the frame condition's reads
+    return [step for together, block in itertools.groupby(steps, key=lambda step: step[1].startswith(concurrent))
+            for step in (sorted(block) if together else block)]  # sent side by side: in the threads' order
 
 
 @pytest.fixture(scope="module")

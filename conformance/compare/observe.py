@@ -12,8 +12,10 @@ import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from conformance.results.model import RunResult
+from conformance.target.endpoints import CHECKOUT
 from conformance.target.exchange import Exchange
 
 IGNORED_FAMILIES = {"retry", "safety"}  # the suite's own repeats of a failing request (as many as the target's
@@ -140,7 +142,8 @@ class Normaliser:
 
     def case(self, exchange: Exchange) -> Case:
         request = exchange.request
-        path = request.path.split("?", 1)[0]
+        path = urlsplit(request.path).path if request.endpoint == CHECKOUT else request.path.split("?", 1)[0]
+        # (a checkout link's origin is each target's own)
         for pattern, name in self.sessions:
             path = pattern.sub(name, path)
         if exchange.intent.family == "lifecycle":  # what is left of a session id is a variant of one (cut, prefixed,

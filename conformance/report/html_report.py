@@ -149,7 +149,7 @@ def _gaps(report: dict) -> list[str]:
     gaps += [escape(safety["note"])] * bool(safety["note"])
     gaps += [f"--session-id {escape(item['id'])} not used: {escape(item['reason'])}"
              for item in safety["dropped_sessions"]]
-    return gaps
+    return gaps + [escape(note) for note in run["notes"]]
 
 
 def _not_run(report: dict) -> str:

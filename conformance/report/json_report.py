@@ -34,6 +34,7 @@ def build_report(run: RunResult) -> dict:
                 "max_examples": run.max_examples, "requests": run.requests, "seconds": round(run.seconds, 2),
                 "stopped_early": run.stopped, "interrupted": bool(run.interrupted), "signal": run.interrupted,
                 "target_gone": run.target_gone, "traffic": traffic_record(run.traffic),
+                "notes": [run.redactor.text(note) for note in run.notes],
                 "stalls": [{"family": stall.family, "endpoint": stall.endpoint, "reason": stall.reason}
                            for stall in run.stalls],
                 "selected_checks": run.selected, "fail_on_should": run.fail_on_should,

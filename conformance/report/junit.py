@@ -85,7 +85,8 @@ def render_junit(run: RunResult) -> str:
         _properties(suite, [("verdict", run.verdict), ("target", run.target), ("profile", run.profile),
                             ("seed", str(run.seed)), ("requests", str(run.requests))]
                     + [("reason", run.redactor.text(reason)) for reason in run.reasons]
-                    + ([("stopped_early", run.stopped)] if run.stopped else []) + _traffic(run))
+                    + ([("stopped_early", run.stopped)] if run.stopped else [])
+                    + [("note", run.redactor.text(note)) for note in run.notes] + _traffic(run))
         for result in results:
             _testcase(suite, result, run)
         if stage == SPEC:

@@ -105,6 +105,8 @@ def _gaps(console: Console, run: RunResult) -> None:
     for session_id, reason in run.dropped_sessions:
         console.print(f"--session-id {run.redactor.text(session_id)} not used: {reason}", highlight=False,
                       markup=False)
+    for note in run.notes:
+        console.print(f"note: {run.redactor.text(note)}", highlight=False, markup=False)
 
 
 def summary(console: Console, run: RunResult, folder: Path, verbosity: int = 0) -> None:

@@ -90,6 +90,8 @@ class RunResult:
     withheld: list[Withheld] = field(default_factory=list)
     safety_note: str | None = None  # said once when the safety GET could not tell real sessions from unknown ones
     dropped_sessions: list[tuple[str, str]] = field(default_factory=list)  # --session-id values not used, and why
+    notes: list[str] = field(default_factory=list)  # what the run did or left that the verdict does not turn on:
+    # exploration --max-time cut short (after the witnesses judged every check), where checkout links were fetched
     selected: list[str] | None = None  # --checks, if the run was limited to some checks
     fail_on_should: bool = False
 

@@ -36,6 +36,7 @@ class Exploration:
     ledger: Ledger = field(default_factory=Ledger)
     skew: float | None = None  # the target's clock minus ours, seconds
     expiry_supported: bool = True  # the target accepted an expires_at EXPIRY_LEAD_SECONDS ahead
+    checkout_origins: set[str] = field(default_factory=set)  # where the checkout links fetched live
     checkout_served: bool | None = None  # a session's checkout link answered 2XX while it was ACTIVE (None: not
     # tried yet; without it a link that answers nothing proves nothing)
     other_business_id: str | None = None

@@ -31,9 +31,10 @@ RULES = [
 
 def lifecycle_plan(config: RunConfig, checks: list[Check]) -> list[str]:
     sequences = max(1, -(-config.max_steps // STEPS_PER_SEQUENCE))
-    lines = ["", f"Lifecycle: {config.max_steps} model-checked steps (--max-steps): an opening sequence that takes "
-             "each kind of step once on sessions with every optional field (so that every lifecycle check is "
-             f"judged), then random sequences of up to {STEPS_PER_SEQUENCE} (seed {config.seed}); after each "
+    lines = ["", f"Lifecycle: {config.max_steps} model-checked steps (--max-steps): an opening sequence whose "
+             "witnesses take each kind of step once on sessions with every optional field (they judge every "
+             "lifecycle check and are never cut), then sweeps of every credential, id variant and isolation "
+             f"direction, then random sequences of up to {STEPS_PER_SEQUENCE} (seed {config.seed}); after each "
              "request on the cancel path the session "
              "and every other session of the sequence are read back (GET). A failing sequence is shrunk for a few "
              "seconds more, on fresh sessions. Rules:"]
@@ -46,6 +47,6 @@ def lifecycle_plan(config: RunConfig, checks: list[Check]) -> list[str]:
               "tag>-...), four per sequence and at most one per step. The suite cancels only these sessions "
               "and the ids it was given" + (", completing and expiring some through test control." if
                                             config.test_control or config.embedded else ".") +
-              " Every request goes through the run's rate limit (1/s on Xendit hosts) and --max-requests: a step the "
-              "budget refuses is recorded as not sent, and a check with nothing sent is skipped with why."]
+              " Every request goes through the endpoints' rate limits and --max-requests: a step the budget refuses is "
+              "recorded as not sent, and a check with nothing sent is skipped with why."]
     return lines

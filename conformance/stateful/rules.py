@@ -218,6 +218,6 @@ class LifecycleMachine(Steps):
     def checkout(self, session):
         """The hosted checkout link, read at any time: served while ACTIVE; invalid once canceled (LIFE-CHECKOUT)."""
         current = self._at(session)
-        if self._link_path(current) is None or not self._usable(session):
+        if not isinstance(current.body.get("payment_link_url"), str) or not self._usable(session):
             return
         self._conclude(self._follow_link(current, current), [current])

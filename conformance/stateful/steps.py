@@ -6,8 +6,8 @@ sequence (the frame condition)."""
 from __future__ import annotations
 
 import json
-import threading
 import time
+from urllib.parse import urlsplit
 
 from hypothesis.stateful import RuleBasedStateMachine
 
@@ -21,7 +21,7 @@ from conformance.stateful.bodies import plain_body
 from conformance.stateful.exploration import EXPIRY_LEAD_SECONDS, MARGIN_SECONDS, WAIT, Exploration
 from conformance.stateful.ledger import Trace
 from conformance.stateful.variants import OTHER_SUB_ACCOUNT, SECOND_SUB_ACCOUNT, request_headers
-from conformance.target.exchange import Exchange
+from conformance.target.exchange import Exchange, PlannedRequest
 from conformance.target.identity import MAIN, OTHER, Actor, Owner
 
 
@@ -77,8 +77,17 @@ class Steps(RuleBasedStateMachine):
         return exchange
 
     def _read(self, session: Session, why: str) -> Exchange:
-        return self._send(f"GET {why}", "GET", f"/sessions/{segment(session.id)}", session.id,
-                          self._headers(session.owner), f"200, {session.status}, every field as before")
+        return self._read_all([session], why)[0]
+
+    def _read_all(self, sessions: list[Session], why: str) -> list[Exchange]:
+        """Each session read back by its owner; several side by side."""
+        planned = [PlannedRequest(self.run.sessions.intent(f"GET {why}", session.id, headers), "GET",
+                                  f"/sessions/{segment(session.id)}", headers)
+                   for session in sessions for headers in [self._headers(session.owner)]]
+        exchanges = self.run.sessions.target.gather(planned)
+        self.trace += [(exchange, f"200, {session.status}, every field as before")
+                       for exchange, session in zip(exchanges, sessions, strict=True)]
+        return exchanges
 
     def _judge(self, step: Step, only: str | None = None) -> list[tuple[str, Finding]]:
         """Apply the step's judgements (`only` that one); record and return the findings."""
@@ -142,13 +151,14 @@ class Steps(RuleBasedStateMachine):
 
     def _frame_reads(self, besides: set[str], sessions: list[Session] | None = None) -> \
             list[tuple[Session, frozenset[str], Exchange]]:
-        """Every other session of the sequence (or `sessions`) read back by its owner, with the statuses the model
-        allows it now."""
+        """Every other session of the sequence (or `sessions`) read back by its owner, side by side (independent
+        reads), with the statuses the model allows it now."""
         now = self.run.now()
-        chosen = self.model.others(besides) if sessions is None else sessions
-        return [(current, current.statuses_at(now, MARGIN_SECONDS),
-                 self._read(current, "another session (frame condition)"))
-                for current in (self.model.at(other.id, now) for other in chosen)]
+        chosen = [self.model.at(other.id, now) for other in (self.model.others(besides) if sessions is None
+                                                              else sessions)]
+        reads = self._read_all(chosen, "another session (frame condition)")
+        return [(current, current.statuses_at(now, MARGIN_SECONDS), read) for current, read in zip(chosen, reads,
+                                                                                                     strict=True)]
 
     def _learn_frame(self, expectation: Expectation, exchanges: list[Exchange],
                      others: list[tuple[Session, frozenset[str], Exchange]]) -> list[Session]:
@@ -277,27 +287,13 @@ class Steps(RuleBasedStateMachine):
 
     def _concurrently(self, sessions: list[Session]) -> list[Exchange]:
         """One cancel per session, released together (one event for the rate limit and the budget)."""
-        target = self.run.sessions.target
-        skipped = target.traffic.admit(len(sessions))
-        results: dict[int, Exchange] = {}
-        start = threading.Barrier(len(sessions))
-
-        def one(index: int, session: Session) -> None:
+        planned = []
+        for session in sessions:
             headers = self._headers(session.owner)
-            intent = self.run.sessions.intent("one of concurrent cancels of different sessions", session.id, headers)
-            path = f"/sessions/{segment(session.id)}/cancel"
-            if skipped:
-                results[index] = target.skip(intent, "POST", path, headers, skipped)
-                return
-            start.wait()
-            results[index] = target.fork().send(intent, "POST", path, headers, admitted=True)
-
-        threads = [threading.Thread(target=one, args=item) for item in enumerate(sessions)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        return [results[index] for index in range(len(sessions))]
+            planned.append(PlannedRequest(self.run.sessions.intent("one of concurrent cancels of different sessions",
+                                                                   session.id, headers),
+                                          "POST", f"/sessions/{segment(session.id)}/cancel", headers))
+        return self.run.sessions.target.burst_many(planned)
 
     def _expiring(self) -> Session | None:
         """A session of the main owner created to expire EXPIRY_LEAD_SECONDS from now; the wait is charged."""
@@ -322,21 +318,17 @@ class Steps(RuleBasedStateMachine):
 
     def _follow_link(self, before: Session, now: Session) -> list[tuple[str, Finding]]:
         """GET the checkout link `before` had (the session's link while ACTIVE: a cancel may null it) as the session
-        is `now`: while ACTIVE it shows that the target serves links; once canceled it must not (judged only if some
-        link was served)."""
-        path = self._link_path(before)
-        if path is None or (now.status != ACTIVE and not self.run.checkout_served):
+        is `now`, exactly as the target handed it out, without credentials (it is a browser's link, on any origin):
+        while ACTIVE it shows that the target serves links; once canceled it must not (judged only if some link was
+        served)."""
+        link = before.body.get("payment_link_url")
+        if not isinstance(link, str) or (now.status != ACTIVE and not self.run.checkout_served):
             return []
         expectation = Expectation("checkout", now, self.run.credentials.classify({}), (), ("LIFE-CHECKOUT",))
-        exchange = self._send("checkout link", "GET", path, now.id, {},
-                              "a 4XX once canceled" if now.status == CANCELED else "200 while ACTIVE")
+        exchange = self.run.sessions.target.fetch(self.run.sessions.intent("checkout link", now.id, {}), link)
+        self.trace.append((exchange, "a 4XX once canceled" if now.status == CANCELED else "200 while ACTIVE"))
         if now.status == ACTIVE:
             self.run.checkout_served = self.run.checkout_served or accepted(exchange)
+            self.run.checkout_origins.add("{0.scheme}://{0.netloc}".format(urlsplit(link)))
             return []
         return self._judge(Step(expectation, [exchange]))
-
-    def _link_path(self, session: Session) -> str | None:
-        """The session's checkout link as a path through the target (None: no link, or one not under the target's
-        base URL)."""
-        link = session.body.get("payment_link_url")
-        return self.run.sessions.target.path_of(link) if isinstance(link, str) else None

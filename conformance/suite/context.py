@@ -46,7 +46,7 @@ class RunContext:
     results: dict[str, CheckResult] = field(default_factory=dict)
     current_stage: str = ""  # the stage whose checks are running, for the live display
     deadline: float | None = None  # monotonic: when exploring stops (--max-time; none under compare)
-    cut_short: list[str] = field(default_factory=list)  # what the exploration's time budget left undone
+    notes: list[str] = field(default_factory=list)  # what the verdict does not turn on (RunResult.notes)
     retried: set[str] = field(default_factory=set)  # checks whose first failure was sent again (flakiness)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -133,4 +133,4 @@ class RunContext:
             traffic=traffic.figures(), stalls=list(traffic.stalls), stopped=traffic.stopped, interrupted=interrupted,
             target_gone=traffic.gone, withheld=self.withheld(),
             safety_note=self.sessions.safety_note(), dropped_sessions=list(self.sessions.dropped),
-            selected=config.checks, fail_on_should=config.fail_on_should)
+            notes=list(self.notes), selected=config.checks, fail_on_should=config.fail_on_should)

@@ -32,8 +32,9 @@ def lifecycle(conformance: RunContext, witnessed: Opening):
         run.budget.deadline = time.monotonic() + max(0.0, conformance.deadline - time.monotonic()) / 2
     shrink = config.shrink and not config.fixed_corpus  # compare: every target the same requests, unshrunk
     explore(run, config.seed, shrink_seconds=SHRINK_SECONDS if shrink else 0.0, opening=witnessed)
-    if run.cut_short:
-        conformance.cut_short.append(run.cut_short)
+    conformance.notes += [run.cut_short] * bool(run.cut_short)
+    conformance.notes += [f"checkout links (payment_link_url) fetched without credentials from {origin}"
+                          for origin in sorted(run.checkout_origins)]
     return run
 
 

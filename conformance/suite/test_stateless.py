@@ -41,7 +41,7 @@ def explored(conformance, witnessed):
                 recorder.mark_minimal(found.check_id, found.exchange, found.violation)
     spent = Counter(exchange.intent.family for exchange in recorder.exchanges
                     if exchange.skipped == EXPLORATION_SPENT)
-    conformance.cut_short += [f"{count} generated request(s) of the {family} family not sent: --max-time was spent"
+    conformance.notes += [f"{count} generated request(s) of the {family} family not sent: --max-time was spent"
                               for family, count in sorted(spent.items())]
     return recorder
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import queue
 import re
 import threading
 import time
@@ -91,9 +92,11 @@ class Target:
         self._session.trust_env = False  # no ~/.netrc credentials sneaking into unauthenticated requests
         self._session.proxies = requests.utils.get_environ_proxies(self.base_url)
         self._session.verify = verify
-        self._session.headers = CaseInsensitiveDict({"User-Agent": f"xendit-cancel-conformance/{__version__}"})
+        self._session.headers = CaseInsensitiveDict({"User-Agent": f"xendit-cancel-conformance/{__version__}",
+                                                     "Accept-Encoding": "gzip, deflate"})  # as HTTP clients do
         for scheme in ("http://", "https://"):
             self._session.mount(scheme, VerbatimAdapter())
+        self._idle: queue.SimpleQueue[Target] = queue.SimpleQueue()  # connections a gather keeps for the next
 
     def fork(self) -> Target:
         """Another connection pool to the same target, for use from another thread."""
@@ -102,15 +105,6 @@ class Target:
 
     def url(self, path: str) -> str:
         return self.base_url + path
-
-    def path_of(self, url: str) -> str | None:
-        """The path (and query) to send to reach `url` through this target, or None when `url` is not under its
-        base URL (another origin, or outside a path prefix): the suite sends requests to the target only."""
-        base, wanted = urlsplit(self.base_url), urlsplit(url)
-        prefix = base.path.rstrip("/")
-        if (wanted.scheme, wanted.netloc) != (base.scheme, base.netloc) or not wanted.path.startswith(prefix + "/"):
-            return None
-        return wanted.path[len(prefix):] + (f"?{wanted.query}" if wanted.query else "")
 
     def send(self, intent: Intent, method: str, path: str, headers: dict[str, str | bytes] | None = None,
              body: bytes | None = None, *, admitted: bool = False) -> Exchange:
@@ -158,16 +152,23 @@ class Target:
         return exchanges
 
     def gather(self, planned: Sequence[PlannedRequest], workers: int = 8) -> list[Exchange]:
-        """Independent requests sent concurrently, at most `workers` at a time, each on its worker's own connection
-        and within the pacing (not released together: see burst_many); their exchanges in the order planned."""
-        local = threading.local()
+        """Independent requests sent concurrently, at most `workers` at a time, each on a connection of its own (kept
+        for the next gather) and within the pacing (not released together: see burst_many); their exchanges in the
+        order planned."""
+        if len(planned) < 2:
+            return [self.send(item.intent, item.method, item.path, item.headers, item.body) for item in planned]
 
         def one(item: PlannedRequest) -> Exchange:
-            if not hasattr(local, "target"):
-                local.target = self.fork()
-            return local.target.send(item.intent, item.method, item.path, item.headers, item.body)
+            try:
+                target = self._idle.get_nowait()
+            except queue.Empty:
+                target = self.fork()
+            try:
+                return target.send(item.intent, item.method, item.path, item.headers, item.body)
+            finally:
+                self._idle.put(target)
 
-        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(planned)))) as pool:
+        with ThreadPoolExecutor(max_workers=min(workers, len(planned))) as pool:
             return list(pool.map(one, planned))
 
     def fetch(self, intent: Intent, url: str) -> Exchange:
