@@ -2,9 +2,9 @@
 
 Runs `conformance run` (the README's main job: the bundled emulator, default budget) as a subprocess, REPEAT
 times, and prints per run: wall time of the whole process, the run's own duration (from its summary line), the
-requests sent, requests per second, the time spent waiting on the target (the sum of the response times in the
-transcript) and the rest — the suite's own code (generation, shrinking, checks, reports). Python start-up and imports
-are the difference between the wall time and the run's duration.
+requests sent, requests per second, the time spent waiting on the target (when at least one request was waiting
+for its answer, from the transcript) and the rest — the suite's own code (generation, shrinking, checks,
+reports). Python start-up and imports are the difference between the wall time and the run's duration.
 
 Usage: python benchmarks/bench_run.py [REPEAT] [extra `conformance run` options...]
 """
@@ -33,8 +33,18 @@ def one_run(extra: list[str]) -> dict:
         records = [json.loads(line) for line in transcript.read_text().splitlines()]
     duration = float(re.search(r"(\d+) requests in ([\d.]+) s", done.stdout).group(2))
     sent = [record for record in records if not record["skipped"]]
-    waiting = sum(record["response"]["elapsed_ms"] for record in sent if record["response"]) / 1000
-    return {"wall": wall, "run": duration, "requests": len(sent), "waiting": waiting}
+    answered = sorted((record["at"], record["at"] + record["response"]["elapsed_ms"] / 1000) for record in sent
+                      if record["response"])
+    return {"wall": wall, "run": duration, "requests": len(sent), "waiting": covered(answered)}
+
+
+def covered(intervals: list[tuple[float, float]]) -> float:
+    """Seconds during which at least one request was waiting for its answer (requests sent side by side overlap)."""
+    total, until = 0.0, float("-inf")
+    for start, end in intervals:
+        total += max(0.0, end - max(start, until))
+        until = max(until, end)
+    return total
 
 
 def main() -> None:
