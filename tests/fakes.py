@@ -98,6 +98,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def every_other_time(odd: Behaviour, normal: Behaviour = conformant_404) -> Behaviour:
+    """`odd` the first time a request (method, path, credentials) comes, `normal` the next, and so on: an
+    intermittent fault that requests sent side by side do not disturb."""
+    seen: dict[tuple, int] = {}
+    lock = threading.Lock()
+
+    def behaviour(handler: BaseHTTPRequestHandler) -> None:
+        key = (handler.command, handler.path, handler.headers.get("Authorization"))
+        with lock:
+            seen[key] = seen.get(key, 0) + 1
+            odd_time = seen[key] % 2 == 1
+        (odd if odd_time else normal)(handler)
+
+    return behaviour
+
+
 def every_nth(n: int, odd: Behaviour, normal: Behaviour = conformant_404) -> Behaviour:
     """`odd` for every n-th request, `normal` otherwise."""
     count = iter(range(1, 10**9))

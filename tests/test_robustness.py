@@ -23,6 +23,7 @@ from tests.fakes import (
     conformant_404,
     dies_after,
     every_nth,
+    every_other_time,
     fixed,
     hang,
     huge,
@@ -105,7 +106,7 @@ def test_a_target_that_breaks_on_some_inputs_keeps_those_failures(tmp_path):
 
 
 def test_intermittent_failures_are_reported_as_flaky(tmp_path):
-    with serve(every_nth(2, fixed(500, {"error_code": "SERVER_ERROR", "message": "boom"}))) as base_url:
+    with serve(every_other_time(fixed(500, {"error_code": "SERVER_ERROR", "message": "boom"}))) as base_url:
         done, verdicts = run_against(base_url, tmp_path, "--checks", "CANCEL-NO-5XX")
     assert done.returncode == 1 and Failure in verdicts["CANCEL-NO-5XX"]
     assert "FLAKY: a retry of the same request did not reproduce it" in (tmp_path / "j.xml").read_text()
