@@ -43,6 +43,7 @@ class RunConfig:
     progress: bool = True  # a live display on a terminal; plain lines otherwise
     verbosity: int = 0  # -1 quiet: verdict only; 1: every failure in full
     allow_live: bool = False
+    checkout_hosts: list[str] = field(default_factory=list)  # hosts whose checkout links may be fetched, too
     no_real_sessions: bool = False  # the target holds no real sessions (a mock): no safety GET before a cancel
     dry_run: bool = False
     rate_limit: float | None = None  # requests per second over all endpoints; None: no such cap (each endpoint is

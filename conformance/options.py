@@ -150,6 +150,11 @@ OPTIONS: dict[str, Callable] = {  # by parameter name, in the order --help lists
     "allow_live": click.option(
         "--allow-live", is_flag=True, help="Run even with a live key or a non-test key on a Xendit host; only "
         "sessions the run created or was given are canceled."),
+    "checkout_hosts": click.option(
+        "--checkout-host", "checkout_hosts", multiple=True, metavar="HOST",
+        help="Also fetch checkout links (payment_link_url) on HOST (repeatable). Links are fetched with a plain GET, "
+        "no credentials, on the target's own host, on loopback when the target is there, and on Xendit's checkout "
+        "hosts when the target is Xendit's; a link elsewhere is not fetched (LIFE-CHECKOUT says so)."),
     "no_real_sessions": click.option(
         "--no-real-sessions", is_flag=True, help="The target holds no real sessions (a mock, a disposable "
         "emulator): send generated cancels without first confirming with a GET that their id is unknown."),
@@ -159,7 +164,7 @@ OPTIONS: dict[str, Callable] = {  # by parameter name, in the order --help lists
 }
 # what `compare` shares with `run`
 FOR_EVERY_TARGET = ("spec", "profile", "seed", "max_examples", "max_steps", "checks", "no_should", "for_user_id",
-                    "request_timeout", "rate_limit", "ca_bundle", "insecure", "allow_live")
+                    "request_timeout", "rate_limit", "ca_bundle", "insecure", "allow_live", "checkout_hosts")
 INVERTED = {"no_shrink": "shrink", "no_should": "should", "no_progress": "progress"}
 
 
@@ -178,8 +183,9 @@ def run_config(values: dict, base: RunConfig | None = None) -> RunConfig:
     fields = {field.name for field in dataclasses.fields(RunConfig)}
     config = {name: value for name, value in values.items() if name in fields}
     config.update({field: not values[name] for name, field in INVERTED.items() if name in values})
-    if "session_ids" in config:
-        config["session_ids"] = list(config["session_ids"])
+    for name in ("session_ids", "checkout_hosts"):
+        if name in config:
+            config[name] = list(config[name])
     if "verbose" in values:
         config["verbosity"] = -1 if values.get("quiet") else values["verbose"]
     return dataclasses.replace(base or RunConfig(), **config)

@@ -5,6 +5,9 @@
   is refused unless ``--allow-live`` is given.
 - Before a state-changing request to an id that contains a well-formed session id the suite did not create, a GET
   with the configured key must answer 404 for that id: a generated id could, in theory, be a real session.
+- A checkout link the target hands out is fetched (a GET, no credentials) only on the target's own host, on loopback
+  when the target is there, on Xendit's checkout hosts when the target is Xendit, or on a host the user names: a mock
+  answering the document's example (``https://xen.to/…``) does not send the suite onto the internet.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ XENDIT_HOST = re.compile(r"(^|\.)xendit\.co$", re.IGNORECASE)
 REAL_LOOKING_ID = re.compile(r"ps-[0-9a-f]{24}", re.IGNORECASE)
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 LOOPBACK = re.compile(r"^(localhost|127\.\d+\.\d+\.\d+|::1|\[::1\])$", re.IGNORECASE)
+XENDIT_LINK_HOST = re.compile(r"(^|\.)(xendit\.co|xen\.to)$", re.IGNORECASE)  # its checkout pages and short links
 XENDIT_TEST_QUOTA = Quota(60, 60.0)  # Xendit's test mode: 60 requests a minute per endpoint (sliding window)
 
 
@@ -49,3 +53,15 @@ def to_confirm(method: str, session_id: str) -> set[str]:
         return set()
     found = REAL_LOOKING_ID.findall(session_id)
     return set(found) | {match.lower() for match in found}
+
+
+def link_refusal(base_url: str, link: str, hosts: tuple[str, ...] = ()) -> str | None:
+    """Why a checkout link the target handed out is not fetched, or None: links are fetched on the target's own
+    host, on loopback when the target is on loopback, on Xendit's checkout hosts when the target is Xendit, and on
+    the `hosts` the user named (--checkout-host)."""
+    host, target = (urlsplit(link).hostname or "").lower(), (urlsplit(base_url).hostname or "").lower()
+    if host == target or host in {name.lower() for name in hosts} or (LOOPBACK.match(host) and LOOPBACK.match(target)) \
+            or (is_xendit(base_url) and XENDIT_LINK_HOST.search(host)):
+        return None
+    return (f"its checkout links are on {host or link!r}, neither the target's host nor a checkout host of Xendit's: "
+            f"the suite does not fetch them unless told to (--checkout-host {host})")

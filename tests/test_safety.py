@@ -6,9 +6,11 @@ import base64
 import json
 import re
 import time
+from urllib.parse import urlsplit
 
 import pytest
 
+from conformance.safety import link_refusal
 from tests.cli import invoke
 from tests.fakes import AUTHORIZED, KEY, NOT_FOUND, conformant_404, every_nth, reply, serve
 
@@ -137,3 +139,20 @@ def test_time_budget_stops_cleanly(tmp_path):
     assert done.returncode == 4, done.stdout
     assert (tmp_path / "j.xml").exists() and elapsed < 20
     assert NOT_FOUND  # the fake's conformant answer is what was judged
+
+
+@pytest.mark.parametrize(("base_url", "link", "hosts", "fetched"), [
+    ("http://127.0.0.1:8080", "http://127.0.0.1:8080/checkout/ps-1", (), True),  # the target's own host
+    ("http://127.0.0.1:8080", "http://localhost:8080/checkout/ps-1", (), True),  # loopback, from loopback
+    ("http://127.0.0.1:8080", "https://xen.to/kGxPCi60", (), False),  # a mock's example: not onto the internet
+    ("http://127.0.0.1:8080", "https://xen.to/kGxPCi60", ("XEN.TO",), True),  # unless told to
+    ("https://api.xendit.co", "https://checkout-staging.xendit.co/web/ps-1", (), True),  # Xendit's checkout host
+    ("https://api.xendit.co", "https://dev.xen.to/abc", (), True),  # and its short links
+    ("https://api.xendit.co", "https://evil.example/xendit.co", (), False),
+    ("https://emulator.example", "https://pay.example/ps-1", (), False),
+    ("https://emulator.example", "https://pay.example/ps-1", ("pay.example",), True),
+])
+def test_checkout_links_are_fetched_only_where_the_safety_rule_lets_them(base_url, link, hosts, fetched):
+    refusal = link_refusal(base_url, link, hosts)
+    assert (refusal is None) == fetched, refusal
+    assert fetched or f"--checkout-host {urlsplit(link).hostname}" in refusal

@@ -36,7 +36,9 @@ class Exploration:
     ledger: Ledger = field(default_factory=Ledger)
     skew: float | None = None  # the target's clock minus ours, seconds
     expiry_supported: bool = True  # the target accepted an expires_at EXPIRY_LEAD_SECONDS ahead
+    checkout_hosts: tuple[str, ...] = ()  # hosts besides the target's whose checkout links may be fetched
     checkout_origins: set[str] = field(default_factory=set)  # where the checkout links fetched live
+    checkout_refused: str | None = None  # why a checkout link was not fetched (safety.link_refusal)
     checkout_served: bool | None = None  # a session's checkout link answered 2XX while it was ACTIVE (None: not
     # tried yet; without it a link that answers nothing proves nothing)
     other_business_id: str | None = None

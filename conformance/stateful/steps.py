@@ -17,6 +17,7 @@ from conformance.generation.explore import failure_type
 from conformance.generation.probe import segment
 from conformance.model.expect import Expectation, expect_cancel, expect_get
 from conformance.model.state import ACTIVE, CANCELED, EXPIRED, Model, Session, instant
+from conformance.safety import link_refusal
 from conformance.stateful.bodies import plain_body
 from conformance.stateful.exploration import EXPIRY_LEAD_SECONDS, MARGIN_SECONDS, WAIT, Exploration
 from conformance.stateful.ledger import Trace
@@ -318,11 +319,15 @@ class Steps(RuleBasedStateMachine):
 
     def _follow_link(self, before: Session, now: Session) -> list[tuple[str, Finding]]:
         """GET the checkout link `before` had (the session's link while ACTIVE: a cancel may null it) as the session
-        is `now`, exactly as the target handed it out, without credentials (it is a browser's link, on any origin):
-        while ACTIVE it shows that the target serves links; once canceled it must not (judged only if some link was
-        served)."""
+        is `now`, exactly as the target handed it out, without credentials (it is a browser's link, perhaps on
+        another origin; only where the safety rule lets it go): while ACTIVE it shows that the target serves links;
+        once canceled it must not (judged only if some link was served)."""
         link = before.body.get("payment_link_url")
         if not isinstance(link, str) or (now.status != ACTIVE and not self.run.checkout_served):
+            return []
+        refusal = link_refusal(self.run.sessions.target.base_url, link, self.run.checkout_hosts)
+        if refusal:
+            self.run.checkout_refused = refusal
             return []
         expectation = Expectation("checkout", now, self.run.credentials.classify({}), (), ("LIFE-CHECKOUT",))
         exchange = self.run.sessions.target.fetch(self.run.sessions.intent("checkout link", now.id, {}), link)

@@ -46,6 +46,8 @@ def _not_judged(conformance: RunContext, run: Exploration, check_id: str) -> str
         return f"not judged: {run.create_error}; pass ACTIVE ids with --session-id"
     if check_id == "LIFE-EXPIRED" and not (run.expiry_supported or conformance.config.test_control):
         return "not judged: the target refused an expires_at a second ahead and test control is off"
+    if check_id == "LIFE-CHECKOUT" and run.checkout_refused and not run.checkout_served:
+        return f"not judged: {run.checkout_refused}"
     reason = NEEDS.get(check_id)
     if run.reused_ids and not reason:
         return (f"not judged in {run.budget.steps} steps: POST /sessions answered {run.reused_ids} creates with an "

@@ -24,7 +24,7 @@ def send_witnesses(context: RunContext) -> Opening | None:
             context.sessions, context.credentials, context.other_key, config.profile,
             {check.id for check in context.checks}, Budget(config.max_steps, WAIT),
             test_control=context.sessions.test_control, no_real_sessions=context.no_real_sessions,
-            fixed_corpus=config.fixed_corpus))
+            fixed_corpus=config.fixed_corpus, checkout_hosts=tuple(config.checkout_hosts)))
     if STATELESS in stages:
         probes = witness_probes(context.credentials)
         with ThreadPoolExecutor(len(probes)) as pool:
