@@ -16,6 +16,7 @@ import requests
 from junitparser import Error, Failure, JUnitXml
 from rich.console import Console
 
+from conformance.results.model import INTERRUPTIONS
 from tests.cli import command, conformance, environment, invoke
 from tests.fakes import (
     KEY,
@@ -187,29 +188,10 @@ def test_proxies_from_the_environment_are_honoured(tmp_path):
     assert any(path.startswith(base_url + "/sessions/") for path in _Proxy.seen)
 
 
-def test_interrupt_writes_the_partial_report_and_exits_130(tmp_path):
-    with serve(slow(0.1)) as base_url:
-        process = subprocess.Popen(
-            command("run", "--base-url", base_url, "--api-key", KEY, "--junit-xml", str(tmp_path / "j.xml"),
-                    "--json-report", str(tmp_path / "r.json"), "--html-report", str(tmp_path / "r.html")),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment({"PYTHONUNBUFFERED": "1"}))
-        for line in process.stdout:
-            if "CANCEL-" in line or "SKIP" in line:  # the run is under way
-                break
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=60)
-    assert process.returncode == 130, out + err
-    assert "Traceback" not in out + err and "interrupted" in out
-    assert "not run: the run was interrupted" in (tmp_path / "j.xml").read_text()
-    report = json.loads((tmp_path / "r.json").read_text())  # an interrupted run is never CONFORMANT, anywhere
-    assert report["verdict"] != "conformant" and report["run"]["interrupted"] and report["exit_code"] == 130
-    assert "the run was interrupted (Ctrl-C)" in report["reasons"]
-    assert 'class="verdict conformant"' not in (tmp_path / "r.html").read_text()
-    assert "CONFORMANT" not in out.replace("NON-CONFORMANT", "")
-
-
-def test_sigterm_writes_the_partial_report_and_exits_143(tmp_path):
-    """A CI job's timeout or a container stopping sends SIGTERM: the run ends as on Ctrl-C, with its own code."""
+@pytest.mark.parametrize(("sent", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"])
+def test_a_signal_writes_the_partial_report_and_exits_with_its_code(tmp_path, sent, code):
+    """Ctrl-C, or SIGTERM (a CI job's timeout, a container stopping): the run ends INCOMPLETE, never CONFORMANT, its
+    reports written and saying why, with the signal's own exit code."""
     with serve(slow(0.3)) as base_url:
         process = subprocess.Popen(
             command("run", "--base-url", base_url, "--api-key", KEY, "--junit-xml", str(tmp_path / "j.xml"),
@@ -219,14 +201,16 @@ def test_sigterm_writes_the_partial_report_and_exits_143(tmp_path):
             if line.startswith("target: "):  # the run is under way
                 break
         time.sleep(2)
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(sent)
         out, err = process.communicate(timeout=60)
-    reason = "the run was terminated (SIGTERM: a CI job's timeout, a container stopping)"
-    assert process.returncode == 143, out + err
-    assert "Traceback" not in out + err and f"interrupted: {reason}" in out and "INCOMPLETE (exit 143)" in out
+    reason = INTERRUPTIONS[sent.name]
+    assert process.returncode == code, out + err
+    assert "Traceback" not in out + err and f"interrupted: {reason}" in out and f"INCOMPLETE (exit {code})" in out
+    assert "not run: the run was interrupted" in (tmp_path / "j.xml").read_text()
     report = json.loads((tmp_path / "r.json").read_text())
-    assert (report["verdict"], report["exit_code"], report["run"]["signal"]) == ("incomplete", 143, "SIGTERM")
+    assert (report["verdict"], report["exit_code"], report["run"]["signal"]) == ("incomplete", code, sent.name)
     assert reason in report["reasons"]
+    assert 'class="verdict conformant"' not in (tmp_path / "r.html").read_text()
     junit = JUnitXml.fromfile(str(tmp_path / "j.xml"))
     properties = [(prop.name, prop.value) for suite in junit for prop in suite.properties()]
     assert ("verdict", "incomplete") in properties and ("reason", reason) in properties
