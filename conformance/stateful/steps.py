@@ -1,7 +1,7 @@
 """The plumbing every step of the lifecycle stage goes through: who asks (headers and their classification), sending
 and recording, judging a step against the model, advancing the model, and setting aside what a finding involves.
 After every request on the cancel path the session is read back by its owner, and so is every other session of the
-sequence (the frame condition)."""
+sequence, side by side (the frame condition; the opening's witnesses read it lazily)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ class Steps(RuleBasedStateMachine):
         self.steps = 0
         self.swept: set[str] = set()  # the sweeps done in this sequence (each at most once)
         self.framed = True  # every request on the cancel path is followed by the frame condition (the opening's
-        # witnesses read it at checkpoints instead)
+        # witnesses read it lazily instead: a session before it is used again, every session at the end)
         self.last: tuple[Expectation, list[Exchange]] | None = None  # the last step settled
         self.run.ledger.sequences += 1
 
