@@ -121,6 +121,7 @@ CATALOGUE = [
     conformant("cors-preflight", ok.CorsPreflight),
     conformant("method-405-text-plain", ok.MethodNotAllowedPlain, "strict", "CANCEL-METHOD-ALLOW"),
     conformant("foreign-sub-account-403", ok.ForeignSubAccount403, "strict", "LIFE-OTHER-SUBACCOUNT-404"),
+    conformant("master-acts-for-sub-accounts", ok.MasterActsForSubAccounts),
     conformant("race-loser-409", ok.RaceLoser409, "strict", "LIFE-CONCURRENT-422"),
     conformant("checkout-link-nulled-on-cancel", ok.CheckoutLinkNulledOnCancel),
     conformant("key-password-accepted", ok.KeyPasswordAccepted),

@@ -19,7 +19,7 @@ from starlette.responses import PlainTextResponse, Response
 from conformance.emulator.app import Api, ASGIApp, basic_credentials, json_response
 from conformance.emulator.create import schemas
 from conformance.emulator.errors import ApiError
-from conformance.emulator.formats import SESSION_ID
+from conformance.emulator.formats import SESSION_ID, now_ms
 from conformance.emulator.sandbox import Gzip, JsonCharset, Message, Scope, other_origin
 from conformance.emulator.store import CANCELED, Owner, Session
 from conformance.emulator.view import RESPONSE
@@ -150,6 +150,16 @@ class ForeignSubAccount403(Api):
         if session is not None and session.owner.business_id == owner.business_id and session.owner != owner:
             raise ApiError(403, "REQUEST_FORBIDDEN_ERROR", "for-user-id may not act on this session")
         return super().visible(session, owner)
+
+
+class MasterActsForSubAccounts(Api):
+    """A business's master account (no for-user-id) reads and cancels its sub-accounts' sessions as their owner."""
+
+    def owner(self, request: Request) -> Owner:
+        owner = super().owner(request)
+        session_id = request.path_params.get("session_id")
+        session = self.store.find(session_id, now_ms()) if session_id and not owner.sub_account else None
+        return session.owner if session is not None and session.owner.business_id == owner.business_id else owner
 
 
 class RaceLoser409(Api):
