@@ -162,12 +162,13 @@ def main() -> None:
             print(f"{name}: done", file=sys.stderr, flush=True)
         with running(EMULATOR) as base_url:
             reference = baseline(base_url, linked, *STATEFUL)
-    if rows:
-        print_faults([row for row in rows if row[0].is_fault])
-        print()
-        print_conformant([row for row in rows if not row[0].is_fault])
-        print()
-    print_lifecycle(stateful, reference)
+    for table, chosen in ((print_faults, [row for row in rows if row[0].is_fault]),
+                          (print_conformant, [row for row in rows if not row[0].is_fault])):
+        if chosen:
+            table(chosen)
+            print()
+    if stateful:
+        print_lifecycle(stateful, reference)
 
 
 def _codes(result: Baseline) -> set[str]:
