@@ -65,6 +65,8 @@ CASES = [  # (check, description, step, conforms: True, False, or NA)
     ("LIFE-RECANCEL", "422, unchanged", Step(cancel(CANCELED), [exchange(422, INVALID_STATUS)],
                                             exchange(200, {**BODY, "status": CANCELED})), True),
     ("LIFE-RECANCEL", "200 again", Step(cancel(CANCELED), [exchange(200, CANCELED_BODY)]), False),
+    ("LIFE-RECANCEL", "422; the read after it got no answer", Step(cancel(CANCELED), [exchange(422, INVALID_STATUS)],
+                                                                  exchange(None)), True),
     ("LIFE-RECANCEL", "422 but `updated` moved", Step(cancel(CANCELED), [exchange(422, INVALID_STATUS)], exchange(
         200, {**BODY, "status": CANCELED, "updated": "2026-11-26T05:00:00Z"})), False),
     ("LIFE-COMPLETED", "422", Step(cancel(COMPLETED), [exchange(422, INVALID_STATUS)]), True),
@@ -127,6 +129,10 @@ CASES = [  # (check, description, step, conforms: True, False, or NA)
     ("LIFE-FRAME", "the other session canceled too", Step(cancel(), [exchange(200, CANCELED_BODY)], frame=[
         (session(), frozenset({ACTIVE}), exchange(200, CANCELED_BODY))]), False),
     ("LIFE-FRAME", "no other session", Step(cancel(), [exchange(200, CANCELED_BODY)]), NA),
+    ("LIFE-FRAME", "a read with no answer shows no change", Step(cancel(), [exchange(200, CANCELED_BODY)], frame=[
+        (session(), frozenset({ACTIVE}), exchange(None))]), True),
+    ("LIFE-FRAME", "a read that shows the session gone", Step(cancel(), [exchange(200, CANCELED_BODY)], frame=[
+        (session(), frozenset({ACTIVE}), exchange(404, NOT_FOUND))]), False),
     ("LIFE-READ", "the owner reads it as it is", Step(expect_get(session(COMPLETED), KEY, NOW, MARGIN), [
         exchange(200, {**BODY, "status": COMPLETED})]), True),
     ("LIFE-READ", "another business reads it", Step(expect_get(session(), Actor(OTHER), NOW, MARGIN),

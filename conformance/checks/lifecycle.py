@@ -120,6 +120,11 @@ def taken(step: Step, exchange: Exchange) -> Outcome | None:
     return next((outcome for outcome in ordered if matches(outcome, exchange, step.profile)), None)
 
 
+def heard(exchange: Exchange | None) -> bool:
+    """A read that was answered: one not sent, rate limited or without a response shows nothing of the session."""
+    return exchange is not None and not exchange.skipped and exchange.response is not None
+
+
 def sent(step: Step) -> list[Exchange]:
     return [exchange for exchange in step.exchanges if not exchange.skipped]
 
@@ -140,7 +145,7 @@ def unchanged(step: Step, check_id: str) -> Finding | None:
     """After a refusal this check allows, the owner reads the session back exactly as before, `updated` included."""
     refused = [exchange for exchange in sent(step)
                if (outcome := taken(step, exchange)) and outcome.check_id == check_id and not outcome.accepted]
-    if not refused or step.reread is None or step.reread.skipped:
+    if not refused or not heard(step.reread):
         return None
     session = step.expectation.session
     after = body(step.reread)
@@ -284,10 +289,10 @@ def concurrent(step: Step) -> Verdict:
         return Finding(winners[-1], Violation(f"statuses {statuses}", "at most one 200: one session is canceled "
                                                                       "once"))
     after = body(step.reread).get("status")
-    if step.reread is not None and not step.reread.skipped and winners and after != CANCELED:
+    if heard(step.reread) and winners and after != CANCELED:
         return Finding(step.reread, Violation(f"statuses {statuses} and then {seen(step.reread)}",
                                               "the session CANCELED after the cancel that got 200"))
-    if step.reread is not None and not winners and after == CANCELED != step.expectation.session.status:
+    if heard(step.reread) and not winners and after == CANCELED != step.expectation.session.status:
         return Finding(step.reread, Violation(f"statuses {statuses} and then {seen(step.reread)}",
                                               "a CANCELED session only after a 200"))
     return None
@@ -361,7 +366,7 @@ def frame(step: Step) -> Verdict:
     if not step.frame:
         return NA
     for session, statuses, exchange in step.frame:
-        if exchange.skipped:
+        if not heard(exchange):
             continue
         data = body(exchange)
         window = len(statuses) > 1  # at the edge of its expiry: either status, and `updated` may move with it
