@@ -186,7 +186,8 @@ CATALOGUE = [
     # other methods, concurrency
     fault("delete-cancels", bad.DeleteCancels, "LIFE-METHOD-NO-EFFECT", options=FAIL_ON_SHOULD),
     fault("cancel-answers-racing-session", bad.CancelAnswersRacingSession, "CANCEL-200-ID", "LIFE-CANCEL-ACTIVE",
-          sometimes=("CANCEL-200-CANCELED",)),  # whether the racing session was already canceled
+          sometimes=("CANCEL-200-CANCELED", "LIFE-UPDATED")),  # whether the racing session was already canceled,
+    # and whether its `updated` is later than the one the canceled session had
 ]
 
 VARIANTS = {variant.name: variant for variant in CATALOGUE}
