@@ -98,7 +98,7 @@ def test_reads_variants_methods_and_bursts():
     assert answers(expect_method(session(), KEY)) == {("LIFE-METHOD-NO-EFFECT", False, None, None, ACTIVE)}
     burst = expect_burst(session(), KEY, EXPIRES - 600, 0.5)
     assert {"LIFE-CONCURRENT", "LIFE-FRAME"} <= set(burst.checks)
-    assert burst.after(True) == CANCELED
+    assert burst.accepted_after == CANCELED
 
 
 def test_fields_are_compared_by_meaning():

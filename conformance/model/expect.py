@@ -64,9 +64,11 @@ class Expectation:
     def text(self) -> str:
         return " or ".join(outcome.describe() for outcome in self.outcomes)
 
-    def after(self, accepted: bool) -> str | None:
-        """The session's status after an accepted (or refused) answer; None if no branch allows one."""
-        return next((outcome.after for outcome in self.outcomes if outcome.accepted == accepted), None)
+    @property
+    def accepted_after(self) -> str | None:
+        """The session's status after an accepted answer; None if no branch allows one. (A refused one leaves it as
+        it was: even a race's losers only find it canceled by the winner.)"""
+        return next((outcome.after for outcome in self.outcomes if outcome.accepted), None)
 
 
 def _owner_cancel(status: str) -> list[Outcome]:

@@ -138,7 +138,7 @@ class Steps(RuleBasedStateMachine):
         found = self._judge(Step(expectation, exchanges, reread, others))
         self.last = expectation, exchanges
         acted = any(accepted(exchange) for exchange in exchanges if not exchange.skipped)
-        after = expectation.after(True) if acted else None
+        after = expectation.accepted_after if acted else None
         advanced = session.ended(after) if after and after != session.status else session
         if advanced is not session and not found:
             found += self._judge(Step(expect_get(advanced, self._owner(session),
