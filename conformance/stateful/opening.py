@@ -2,19 +2,15 @@
 judges every lifecycle check with the fewest requests (refused cancels alike grouped under one read, a few id
 variants, one request per direction of isolation, the frame condition read lazily: a session is read back before it
 is used again, and every session at the end), never cut by --max-steps or --max-time, so that every run judges them
-all. Then
-the sweeps, within the exploration's budget: every credential, every id variant, every direction of isolation, each
-followed by the whole frame condition."""
+all. Then the sweeps, within the exploration's budget: every credential, every id variant, every direction of
+isolation, each followed by the whole frame condition."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from conformance.generation.probe import segment
-from conformance.model.expect import expect_cancel
 from conformance.model.state import ACTIVE, Session
 from conformance.stateful.bodies import plain_body, rich_body
-from conformance.stateful.exploration import MARGIN_SECONDS
 from conformance.stateful.rules import LifecycleMachine
 
 ISOLATION = {"LIFE-OTHER-BUSINESS", "LIFE-OTHER-SUBACCOUNT", "LIFE-OTHER-SUBACCOUNT-404"}
@@ -106,14 +102,8 @@ class Opening(LifecycleMachine):
         if not self._usable(session):
             return
         current = self._at(session)
-        sent, expectation = [], None
-        for kind in REFUSED_KEYS:
-            actor, headers = self._actor(kind, "owner", current)
-            expectation = expect_cancel(current, actor, self.run.now(), MARGIN_SECONDS)
-            sent.append(self._send(f"cancel ({kind}, for-user-id owner)", "POST",
-                                   f"/sessions/{segment(current.id)}/cancel", current.id, headers, expectation.text,
-                                   actor=actor))
-        self._settle(expectation, sent)
+        cancels = [self._send_cancel(current, kind, "owner") for kind in REFUSED_KEYS]  # one expectation for all
+        self._settle(cancels[0][0], [exchange for _, sent in cancels for exchange in sent])
         self._cancels(session, [("key-password", "owner")])
 
     def _isolation(self, session: Session) -> None:

@@ -258,12 +258,16 @@ class Steps(RuleBasedStateMachine):
         return found
 
     def _cancel(self, session: Session, key: str, sub: str, frame: bool = True) -> None:
-        current = self._at(session)
+        self._settle(*self._send_cancel(self._at(session), key, sub), frame)
+
+    def _send_cancel(self, current: Session, key: str, sub: str) -> tuple[Expectation, list[Exchange]]:
+        """A cancel of `current` with the credentials of `key` and the for-user-id of `sub`, and what the model
+        expects of it."""
         actor, headers = self._actor(key if key in self.run.key_kinds() else "key", sub, current)
         expectation = expect_cancel(current, actor, self.run.now(), MARGIN_SECONDS)
-        exchange = self._send(f"cancel ({key}, for-user-id {sub})", "POST", f"/sessions/{segment(current.id)}/cancel",
-                              current.id, headers, expectation.text, actor=actor)
-        self._settle(expectation, [exchange], frame)
+        return expectation, [self._send(f"cancel ({key}, for-user-id {sub})", "POST",
+                                        f"/sessions/{segment(current.id)}/cancel", current.id, headers,
+                                        expectation.text, actor=actor)]
 
     def _cancels(self, session: Session, whos: list[tuple[str, str]]) -> None:
         """A cancel by each of `whos` in turn, each followed by a read of the session; the frame after the last."""
