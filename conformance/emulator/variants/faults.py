@@ -24,7 +24,6 @@ from conformance.emulator.store import ACTIVE, CANCELED, COMPLETED, EXPIRED, Own
 
 TEST_KEY_PREFIX = "xnd_development_"
 RACE_WINDOW_SECONDS = 0.2
-RACE_STEP_SECONDS = 0.005
 
 
 def _raw_id(request: Request) -> str:
@@ -798,5 +797,5 @@ class CancelAnswersRacingSession(Api):
         owner = self.owner(request)
         self.current = self.session_id(request)
         self.settled(request, owner, self.store.cancel(owner, self.current, now_ms()), 422)
-        await asyncio.sleep(RACE_STEP_SECONDS)  # another cancel may set `current` meanwhile
+        await asyncio.sleep(RACE_WINDOW_SECONDS)  # another cancel may set `current` meanwhile
         return self.present(request, self.store.find(self.current, now_ms()))
