@@ -1,6 +1,7 @@
 """``python -m conformance`` and the ``conformance`` command: Ctrl-C at any moment (imports included) ends with
 exit 130 and one line, never a traceback."""
 
+import os
 import sys
 
 
@@ -10,8 +11,11 @@ def entry() -> None:
 
         main()
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        sys.exit(130)  # ExitCode.INTERRUPTED, without importing anything that a second Ctrl-C could interrupt
+        print("interrupted", file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        # ExitCode.INTERRUPTED, importing nothing a second Ctrl-C could interrupt; os._exit, as CPython exits by
+        # SIGINT itself (status -2) when the interrupt crossed an import's exec(), even once it was handled
+        os._exit(130)
 
 
 if __name__ == "__main__":
