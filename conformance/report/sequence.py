@@ -117,9 +117,9 @@ def sequence_script(steps: Steps, redactor: Redactor) -> str:
             lines.append(f"# {number}. not sent by the suite: {exchange.skipped}")
             continue
         if request.endpoint == CHECKOUT:  # a link the target handed out, on its own origin: as recorded
-            curl = redactor.curl(request.method, request.url, request.headers, request.body)
+            curl = redactor.curl(request.method, request.url, request.headers, request.body, request.version)
         else:
-            curl = redactor.curl(request.method, "SEQUENCE_URL", request.headers, request.body)
+            curl = redactor.curl(request.method, "SEQUENCE_URL", request.headers, request.body, request.version)
             curl = curl.replace('"SEQUENCE_URL"', _url(request.path, ids), 1)
         lines.append(f"# {number}. {exchange.intent.description}; the model expects: {expected}")
         created = next((name for session_id, name in ids.items()

@@ -53,7 +53,7 @@ def exchange_record(exchange: Exchange, redactor: Redactor) -> dict:
         "withheld": exchange.withheld,
         "at": exchange.sent_at,
         "failed_checks": sorted(exchange.violations),
-        "curl": redactor.curl(request.method, request.url, request.headers, request.body),
+        "curl": redactor.curl(request.method, request.url, request.headers, request.body, request.version),
     }
 
 

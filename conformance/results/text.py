@@ -28,7 +28,8 @@ def render_exchange(exchange: Exchange, redactor: Redactor) -> list[str]:
         lines += [f"  {name}: {redactor.text(value)}" for name, value in response.headers.items()
                   if name.lower() in {"content-type", "content-length", "allow", "location", "retry-after"}]
         lines.append(f"  body: {_body(response.body, redactor)}")
-    lines.append("Reproduce: " + redactor.curl(request.method, request.url, request.headers, request.body))
+    lines.append("Reproduce: " + redactor.curl(request.method, request.url, request.headers, request.body,
+                                               request.version))
     return lines
 
 

@@ -41,18 +41,29 @@ class TargetUnreachable(Exception):
 
 
 _REQUEST_TARGET: ContextVar[str] = ContextVar("request_target")  # per thread: what this request's line carries
+_VERSION: ContextVar[str] = ContextVar("version", default="HTTP/1.1")  # and the protocol version it names
 VISIBLE_ASCII = re.compile(r"[\x21-\x7e]*")  # what a request line can carry as it is
 
 
 class _Verbatim:
     """A connection pool that puts the adapter's request target on the request line as given: urllib3 would
     percent-encode a ``%`` that starts no valid escape (``%zz`` → ``%25zz``) and upper-case escapes. A target with a
-    character no request line can carry (a space, non-ASCII) keeps urllib3's encoding of those characters."""
+    character no request line can carry (a space, non-ASCII) keeps urllib3's encoding of those characters. The line
+    names the request's protocol version (HTTP/1.0 as some clients still send it; http.client reads either answer)."""
 
     def _make_request(self, conn, method: str, url: str, *args, **kwargs):
+        conn._http_vsn_str = _VERSION.get()
+        conn._http_vsn = 10 if conn._http_vsn_str == "HTTP/1.0" else 11
+        if conn._http_vsn == 10:  # http.client sends no Host then; clients do (and virtual hosts need it)
+            kwargs["headers"] = {"Host": _host(conn), **(kwargs.get("headers") or {})}
         target = _REQUEST_TARGET.get(url)
         return super()._make_request(conn, method, target if VISIBLE_ASCII.fullmatch(target) else url, *args,
                                      **kwargs)
+
+
+def _host(conn) -> str:
+    host = f"[{conn.host}]" if ":" in conn.host else conn.host
+    return host if conn.port in (None, conn.default_port) else f"{host}:{conn.port}"
 
 
 class _VerbatimHttp(_Verbatim, HTTPConnectionPool):
@@ -107,10 +118,10 @@ class Target:
         return self.base_url + path
 
     def send(self, intent: Intent, method: str, path: str, headers: dict[str, str | bytes] | None = None,
-             body: bytes | None = None, *, admitted: bool = False) -> Exchange:
+             body: bytes | None = None, *, admitted: bool = False, version: str = "HTTP/1.1") -> Exchange:
         """Send one request to ``base_url + path`` byte for byte (within the run's limits) and record it.
         `admitted`: the caller took the request's slot (released with others): it is counted, not paced."""
-        exchange = self._planned(PlannedRequest(intent, method, path, headers or {}, body))
+        exchange = self._planned(PlannedRequest(intent, method, path, headers or {}, body, version))
         if admitted:
             exchange.skipped = self.traffic.stalled(intent.family, exchange.request.endpoint)
             if not exchange.skipped:
@@ -156,7 +167,8 @@ class Target:
         for the next gather) and within the pacing (not released together: see burst_many); their exchanges in the
         order planned."""
         if len(planned) < 2:
-            return [self.send(item.intent, item.method, item.path, item.headers, item.body) for item in planned]
+            return [self.send(item.intent, item.method, item.path, item.headers, item.body, version=item.version)
+                    for item in planned]
 
         def one(item: PlannedRequest) -> Exchange:
             try:
@@ -164,7 +176,8 @@ class Target:
             except queue.Empty:
                 target = self.fork()
             try:
-                return target.send(item.intent, item.method, item.path, item.headers, item.body)
+                return target.send(item.intent, item.method, item.path, item.headers, item.body,
+                                   version=item.version)
             finally:
                 self._idle.put(target)
 
@@ -189,7 +202,8 @@ class Target:
         return exchange
 
     def _planned(self, item: PlannedRequest) -> Exchange:
-        request = Request(item.method, self.url(item.path), dict(item.headers), item.body, path=item.path)
+        request = Request(item.method, self.url(item.path), dict(item.headers), item.body, path=item.path,
+                          version=item.version)
         return Exchange(item.intent, request, sent_at=time.time())
 
     def _deliver(self, exchange: Exchange, admitted: bool = False) -> Exchange:
@@ -223,6 +237,7 @@ class Target:
         request = exchange.request
         exchange.sent_at = time.time()
         started, reading = time.perf_counter(), False
+        _VERSION.set(request.version)
         try:
             prepared = self._session.prepare_request(
                 requests.Request(request.method, request.url, headers=request.headers, data=request.body))
@@ -239,6 +254,9 @@ class Target:
         except requests.RequestException as error:
             exchange.response, exchange.error = None, _describe(error)
             exchange.timed_out = _timed_out(error, reading)
+        finally:
+            if _last_on_its_connection(request):
+                self._session.close()  # the pools empty: the next request opens a connection of its own
 
     def _proxies(self, request: Request) -> dict:
         """The target's proxies; a link on another origin gets its own (NO_PROXY may list one and not the other)."""
@@ -273,6 +291,13 @@ class Target:
         exchange = self.send(intent, "GET", PROBE_PATH)
         if exchange.response is None and exchange.timed_out != BODY_STALLED:
             raise TargetUnreachable(f"{self.base_url} does not answer HTTP ({exchange.error})")
+
+
+def _last_on_its_connection(request: Request) -> bool:
+    """A request that says its connection ends with it (``Connection: close``, or HTTP/1.0 without keep-alive): RFC
+    9112 §9.6, a client that sends close MUST NOT send further requests on that connection."""
+    options = ",".join(str(value).lower() for name, value in request.headers.items() if name.lower() == "connection")
+    return "close" in options or (request.version == "HTTP/1.0" and "keep-alive" not in options)
 
 
 def _describe(error: requests.RequestException) -> str:

@@ -30,6 +30,8 @@ class Intent:
     actor: Actor = Actor(MAIN)
     configured: bool = True
     known: bool = False
+    refusable: frozenset[int] = frozenset()  # statuses HTTP leaves the target free to refuse this request with
+    # (content on an operation that defines none: 400, 413, 415), besides the documented answers
 
     @property
     def as_configured(self) -> bool:
@@ -45,6 +47,7 @@ class Request:
     body: bytes | None = None
     path: str = ""  # the path of the API as the suite built it (without the base URL's prefix); a link: its URL
     endpoint: str = ""  # create, get, cancel, other (from method and path), or checkout (a link the target handed out)
+    version: str = "HTTP/1.1"  # the request line's protocol version
 
     def __post_init__(self) -> None:
         if not self.path:
@@ -63,6 +66,7 @@ class PlannedRequest:
     path: str
     headers: dict[str, str | bytes] = field(default_factory=dict, repr=False)  # may carry credentials
     body: bytes | None = None
+    version: str = "HTTP/1.1"
 
 
 @dataclass

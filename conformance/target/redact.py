@@ -120,10 +120,12 @@ class Redactor:
         scheme, decoded = credentials
         return f"{scheme}base64({self.text(decoded.decode('utf-8', 'backslashreplace'))})"
 
-    def curl(self, method: str, url: str, headers: dict[str, str | bytes], body: bytes | None) -> str:
+    def curl(self, method: str, url: str, headers: dict[str, str | bytes], body: bytes | None,
+             version: str = "HTTP/1.1") -> str:
         """A curl line that sends the same bytes when pasted into bash; each key is read from its environment
         variable (Basic credentials are encoded by the shell), never printed."""
-        parts = ["curl", "-sS", "-g", "--path-as-is", "-X", word([method]), word(self._parts(url))]
+        parts = ["curl", "-sS", "-g", "--path-as-is", *(["--http1.0"] if version == "HTTP/1.0" else []), "-X",
+                 word([method]), word(self._parts(url))]
         for name, value in headers.items():
             parts += self._curl_header(name, value)
         if body:
