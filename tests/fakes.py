@@ -38,9 +38,15 @@ def reply(handler: BaseHTTPRequestHandler, status: int, body: bytes | dict, cont
     handler.wfile.write(data)
 
 
+def authorized(handler: BaseHTTPRequestHandler) -> bool:
+    """Whether the request carries the key as HTTP reads Basic credentials: the scheme in any case, 1*SP."""
+    scheme, _, token = (handler.headers.get("Authorization") or "").strip(" \t").partition(" ")
+    return scheme.lower() == "basic" and token.lstrip(" ") == AUTHORIZED.split(" ", 1)[1]
+
+
 def conformant(handler: BaseHTTPRequestHandler) -> tuple[int, dict]:
     """What a correct target answers for sessions it does not have: 401 without the key, else 404."""
-    if handler.headers.get("Authorization") != AUTHORIZED:
+    if not authorized(handler):
         return 401, UNAUTHORIZED
     return 404, NOT_FOUND
 

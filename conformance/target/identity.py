@@ -12,8 +12,8 @@ from dataclasses import dataclass
 MAIN, OTHER = "main", "other"  # the run's two businesses: --api-key's and --other-api-key's
 KEY = "key"  # a business's key as Xendit documents it: Basic, the key as username, an empty password
 PASSWORD = "password"  # a business's key with a password: the document is silent (its answer or a 401)
-UNUSUAL = "unusual"  # a business's key in a form the document does not pin down (the scheme in another case, an
-# empty for-user-id): no documented answer
+UNUSUAL = "unusual"  # a business's key in a form the document does not pin down (an empty for-user-id): no
+# documented answer
 INVALID = "invalid"  # no key, an unknown or altered key, another scheme, bad base64: 401 expected
 
 
@@ -50,8 +50,10 @@ def documented(actor: Actor) -> bool:
 
 
 def header(headers: Mapping[str, str | bytes], name: str) -> str | bytes | None:
-    """A header's value, its name matched in any case."""
-    return next((value for key, value in headers.items() if key.lower() == name), None)
+    """A header's value as HTTP reads it: its name matched in any case (RFC 9110 §5.1), the whitespace around the
+    value not part of it (§5.5)."""
+    value = next((value for key, value in headers.items() if key.lower() == name), None)
+    return value.strip(b" \t" if isinstance(value, bytes) else " \t") if value is not None else None
 
 
 def classify(headers: Mapping[str, str | bytes], keys: Mapping[str, str]) -> Actor:
@@ -65,19 +67,18 @@ def classify(headers: Mapping[str, str | bytes], keys: Mapping[str, str]) -> Act
 
 
 def _credential(value: str | bytes | None, keys: Mapping[str, str]) -> tuple[str, str]:
+    """Basic credentials as HTTP reads them (the document's security scheme is ``http``/``basic``): the scheme in
+    any case (RFC 9110 §11.1), one or more spaces before the token (§11.4)."""
     if not isinstance(value, str):
         return "", INVALID
-    for business, key in keys.items():
-        if value == basic(key):
-            return business, KEY
     scheme, _, encoded = value.partition(" ")
     if scheme.lower() != "basic":
         return "", INVALID
     try:
-        username, colon, password = base64.b64decode(encoded, validate=True).decode().partition(":")
+        username, colon, password = base64.b64decode(encoded.lstrip(" "), validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
         return "", INVALID
     business = next((business for business, key in keys.items() if key == username), "")
     if not business or not colon:
         return "", INVALID
-    return business, PASSWORD if scheme == "Basic" and password else UNUSUAL
+    return business, PASSWORD if password else KEY
