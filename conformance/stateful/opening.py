@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from conformance.generation.clients import BY_NAME as CLIENT_BY_NAME
+from conformance.generation.clients import VARIANTS as CLIENT_VARIANTS
 from conformance.model.state import ACTIVE, Session
 from conformance.stateful.bodies import plain_body, rich_body
 from conformance.stateful.rules import LifecycleMachine
@@ -16,9 +18,10 @@ from conformance.stateful.rules import LifecycleMachine
 ISOLATION = {"LIFE-OTHER-BUSINESS", "LIFE-OTHER-SUBACCOUNT", "LIFE-OTHER-SUBACCOUNT-404"}
 CANCELLED = {"LIFE-CANCEL-ACTIVE", "LIFE-UPDATED", "LIFE-GET-CANCELED", "LIFE-RECANCEL", "LIFE-STATUS-MESSAGE",
              "LIFE-CHECKOUT", "LIFE-FRAME"}
+CLIENTS = {"LIFE-CANCEL-ACTIVE", "LIFE-RECANCEL", "LIFE-OTHER-SUBACCOUNT"}
 REFUSED_KEYS = ["no-key", "unknown-key", "key-upper", "key-spaces", "bearer"]  # each refused alike: one step
-WITNESS_VARIANTS = [("upper", 19, ""), ("truncated", 19, ""), ("encoded-twice", 19, ""),
-                    ("whitespace-around", 19, "\n"), ("extended", 19, ".json"), ("prefixed", 19, "ps-")]
+WITNESS_VARIANTS = [("upper", 19, ""), ("truncated", 26, ""), ("encoded-twice", 19, ""), ("appended", 19, "\n"),
+                    ("extended", 19, ".json"), ("prefixed", 19, "ps-")]
 Steps = list[tuple[Callable[[Session], object], set[str]]]
 
 
@@ -75,7 +78,7 @@ class Opening(LifecycleMachine):
         cancel under test comes first: a finding sets its session aside, and on a target that gives every session
         one id (a mock answering its example) nothing after it can be judged."""
         steps = [(self._cancel_read_cancel, CANCELLED), (self._reads, {"LIFE-READ"}),
-                 (self._refused_keys, {"LIFE-AUTH-NO-EFFECT"}),
+                 (self._refused_keys, {"LIFE-AUTH-NO-EFFECT"}), (self._clients, CLIENTS),
                  (lambda session: self.cancel_variants(session, WITNESS_VARIANTS), {"LIFE-ID-VARIANT"}),
                  (self.other_methods, {"LIFE-METHOD-NO-EFFECT"}), (self.cancel_encoded, CANCELLED),
                  (self._isolation, ISOLATION), (self.burst, {"LIFE-CONCURRENT", "LIFE-CONCURRENT-422"}),
@@ -102,9 +105,23 @@ class Opening(LifecycleMachine):
         if not self._usable(session):
             return
         current = self._at(session)
-        cancels = [self._send_cancel(current, kind, "owner") for kind in REFUSED_KEYS]  # one expectation for all
-        self._settle(cancels[0][0], [exchange for _, sent in cancels for exchange in sent])
+        self._settle_alike([self._send_cancel(current, kind, "owner") for kind in REFUSED_KEYS])
         self._cancels(session, [("key-password", "owner")])
+
+    def _clients(self, session: Session) -> None:
+        """Every client variant once: those that name the for-user-id of another sub-account on the ACTIVE session
+        (each refused, the session unchanged), one cancel by its owner that acts, then every variant on the session
+        it left CANCELED. Cancels owed the same answer are judged as one step (one read after them)."""
+        if not self._usable(session):
+            return
+        current = self._at(session)
+        self._settle_alike([self._send_cancel(current, "key", "another", CLIENT_BY_NAME[name])
+                            for name in ("names-upper", "names-mixed", "values-padded")])
+        if session.id not in self.model.quarantined:
+            self._settle(*self._send_cancel(self._at(session), "key", "owner", CLIENT_BY_NAME["names-upper"]))
+        if session.id not in self.model.quarantined:
+            current = self._at(session)
+            self._settle_alike([self._send_cancel(current, "key", "owner", variant) for variant in CLIENT_VARIANTS])
 
     def _isolation(self, session: Session) -> None:
         """A cancel for another sub-account, and one with the other business's key."""

@@ -36,13 +36,31 @@ def _fullwidth(text: str) -> str:
     return "".join(chr(ord(char) + 0xFEE0) if char.isalnum() or char == "-" else char for char in text)
 
 
+def _other(char: str) -> str:
+    """Another character of the same class: a digit for a digit, a letter for a letter, '_' for '-'."""
+    if char.isdigit():
+        return str((int(char) + 1) % 10)
+    if char.isalpha():
+        return "a" if char.lower() != "a" else "b"
+    return "_"
+
+
+def _letter(session_id: str, at: int) -> int:
+    """The first letter from `at` on, else the last one before it: a change of case then always changes the id
+    (random hex may have no letter there), so that a seed sends the same variants whatever the ids."""
+    after = [i for i in range(at, len(session_id)) if session_id[i].isalpha()]
+    before = [i for i in range(min(at, len(session_id))) if session_id[i].isalpha()]
+    return (after or before[-1:] or [at])[0]
+
+
 def id_variant(session_id: str, kind: str, at: int, extra: str) -> IdVariant:
     """The `kind` variant of `session_id`; `at` picks a position, `extra` a character where the kind needs one."""
     head, tail = session_id[:at], session_id[at:]
     if kind == "upper":
         return _plain("the id in upper case", session_id.upper())
     if kind == "upper-part":
-        return _plain(f"the id with characters {at}.. in upper case", head + tail.upper())
+        letter = _letter(session_id, at)
+        return _plain(f"the id with characters {at}.. in upper case", session_id[:letter] + session_id[letter:].upper())
     if kind == "title":
         return _plain("the id with its prefix in upper case", session_id[:2].upper() + session_id[2:])
     if kind == "whitespace-around":
@@ -53,6 +71,14 @@ def id_variant(session_id: str, kind: str, at: int, extra: str) -> IdVariant:
         return _plain(f"the id, then {extra!r} and more", session_id + extra + "x1")
     if kind == "truncated":
         return _plain(f"the id cut to {at} characters", head)
+    if kind == "appended":
+        return _plain(f"the id, then {extra!r}", session_id + extra)
+    if kind == "replaced":
+        return _plain(f"the id with character {at} replaced", head + _other(tail[:1]) + tail[1:])
+    if kind == "case-one":
+        letter = _letter(session_id, at)
+        return _plain(f"the id with the case of its first letter from character {at} on changed",
+                      session_id[:letter] + session_id[letter:letter + 1].swapcase() + session_id[letter + 1:])
     if kind == "encoded-once":
         return IdVariant("the id with '-' percent-encoded once", session_id, session_id.replace("-", "%2D", 1))
     if kind == "encoded-twice":
@@ -76,12 +102,15 @@ def id_variant(session_id: str, kind: str, at: int, extra: str) -> IdVariant:
 
 EXTRAS = {
     "whitespace-around": [" ", "\t", "\n", "\x00", "\u200b"], "whitespace-inside": ["\t", "\x00", "\u00a0", " "],
-    "truncated-special": [";", "@", "'", "+"], "prefixed": ["x", "ps-", " "], "extended": [".json", "0", "/", "%00"],
+    "truncated-special": [";", "@", "'", "+", "\x00", "\n"], "prefixed": ["x", "ps-", " "], "extended": [".json", "0"],
+    "appended": ["\n", "\x00", " ", "\t", "/", ".", "%00"],
 }
-PLAIN_KINDS = ["upper", "upper-part", "title", "truncated", "encoded-twice", "encoded-all", "fullwidth",
-               "compatibility-part", "long-s"]
-VARIANTS = [(kind, 19, "") for kind in PLAIN_KINDS]
-VARIANTS += [(kind, 19, extra) for kind, extras in EXTRAS.items() for extra in extras]  # (kind, position, extra)
+PLAIN_KINDS = ["upper", "upper-part", "title", "encoded-twice", "encoded-all", "fullwidth", "compatibility-part",
+               "long-s"]
+POSITIONS = {"truncated": [19, 26], "replaced": [0, 19, 26], "case-one": [1, 19, 26]}  # prefix, inside, the last
+VARIANTS = [(kind, 19, "") for kind in PLAIN_KINDS]  # (kind, position, extra)
+VARIANTS += [(kind, at, "") for kind, positions in POSITIONS.items() for at in positions]
+VARIANTS += [(kind, 19, extra) for kind, extras in EXTRAS.items() for extra in extras]
 
 
 # --- credentials --------------------------------------------------------------------------------------------------

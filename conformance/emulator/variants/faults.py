@@ -675,6 +675,41 @@ class IdPrefixCaseInsensitive(NormalizedId):
         return session_id[:3].lower() + session_id[3:]
 
 
+class IdTrailingNewlineAccepted(NormalizedId):
+    """An id followed by a newline is the id: validated with a "$" that matches before a final newline, then used."""
+
+    def normalized(self, session_id: str) -> str:
+        return session_id.removesuffix("\n")
+
+
+class IdCutAtNul(NormalizedId):
+    """An id ends at its first NUL, as a C string does: "<id>\\0x1" cancels the session."""
+
+    def normalized(self, session_id: str) -> str:
+        return session_id.split("\x00", 1)[0]
+
+
+class IdTrailingSpacesIgnored(NormalizedId):
+    """Trailing spaces in an id are ignored, as a PAD SPACE collation compares them: "<id> " cancels the session."""
+
+    def normalized(self, session_id: str) -> str:
+        return session_id.rstrip(" ")
+
+
+class IdOneShortCompleted(Api):
+    """An id one character short is completed from the session it begins (an off-by-one in a prefix lookup)."""
+
+    def session_id(self, request: Request) -> str:
+        raw = _raw_id(request)
+        if len(raw) == 26 and raw.startswith("ps-"):
+            owner = self.owner(request)
+            found = [session.id for session in _sessions_of(self, owner)
+                     if session.id.startswith(raw)]
+            if len(found) == 1:
+                return found[0]
+        return super().session_id(request)
+
+
 class ActsForAnother(Api):
     """Base: a cancel acts as the session's owner when `reaches(session, requester)` says the requester may."""
 
