@@ -1,7 +1,7 @@
 """Crafted responses for each stateless check, as data: (check ID, description, exchange, conforms?).
 
 An exchange is described by keyword overrides of ``exchange()`` below: method, path id, status, content
-type, body (a JSON value, or bytes sent as is), error, and the intent (actor, configured, known).
+type, body (a JSON value, or bytes sent as is), error, and the intent (actor, configured, known, refusable).
 """
 
 from conformance.target.identity import INVALID, Actor
@@ -124,6 +124,11 @@ CASES = [
     ("CANCEL-NOT-FOUND", "422 for an unknown id",
      {"status": 422, "body": {"error_code": "INVALID_SESSION_STATUS", "message": "m"}}, False),
     ("CANCEL-NOT-FOUND", "not applied to another sub-account", {"status": 403, "configured": False}, True),
+    ("CANCEL-NOT-FOUND", "400 for content, which this request's variant may be refused with",
+     {"status": 400, "body": {"error_code": "API_VALIDATION_ERROR", "message": "no body"},
+      "refusable": frozenset({400, 413, 415})}, True),
+    ("CANCEL-NOT-FOUND", "401 for a request whose variant allows only 400",
+     {"status": 401, "body": UNAUTHORIZED, "refusable": frozenset({400})}, False),
 
     ("CANCEL-AUTH", "401 for a missing key", {"status": 401, "body": UNAUTHORIZED, "actor": INVALID_ACTOR}, True),
     ("CANCEL-AUTH", "404 for a missing key", {"actor": INVALID_ACTOR}, False),

@@ -23,8 +23,9 @@ MAIN_KEY = Actor(MAIN)
 
 
 def exchange(method="POST", sid=SID, status=404, content_type="application/json", body=NOT_FOUND, headers=None,
-             error=None, actor=MAIN_KEY, configured=True, known=False, profile="strict", wire=None):
-    intent = Intent("test", "crafted", sid, actor, configured, known)
+             error=None, actor=MAIN_KEY, configured=True, known=False, profile="strict", wire=None,
+             refusable=frozenset()):
+    intent = Intent("test", "crafted", sid, actor, configured, known, refusable)
     request = Request(method, f"http://127.0.0.1:1/sessions/{segment(sid) if wire is None else wire}/cancel")
     if error:
         return Exchange(intent, request, error=error), profile

@@ -267,12 +267,16 @@ def no_phantom_session(exchange: Exchange, ctx: CheckContext) -> Verdict:
 
 
 def _expect_error(exchange: Exchange, ctx: CheckContext, check_id: str, status: int, code: str) -> Verdict:
+    """The documented error, or a refusal HTTP leaves the target free to give this request (its intent says)."""
     body = _body(exchange) or {}
     got_status, got_code = exchange.response.status, body.get("error_code")
-    if (got_status, got_code) == (status, code) or allowed(ctx.profile, check_id, got_status, got_code,
-                                                           exchange.requested_id):
+    if (got_status, got_code) == (status, code) or got_status in exchange.intent.refusable or \
+            allowed(ctx.profile, check_id, got_status, got_code, exchange.requested_id):
         return None
-    return Violation(f"status {got_status}, error_code {got_code!r}", f"status {status}, error_code {code}")
+    expected = f"status {status}, error_code {code}"
+    if exchange.intent.refusable:
+        expected += f" (or {', '.join(map(str, sorted(exchange.intent.refusable)))}, which HTTP leaves open here)"
+    return Violation(f"status {got_status}, error_code {got_code!r}", expected)
 
 
 def _valid_request_for_no_session(exchange: Exchange, ctx: CheckContext) -> bool:

@@ -23,6 +23,9 @@ connection is then closed:
 An idle connection (new, or between requests) is closed without a word after ``keep_alive_timeout``. If the refusal
 concerns a request whose answer has begun, or a pipelined request behind an unanswered one, the connection is only
 closed: a response is never interleaved with another.
+
+ASGI lowers field names; the names as sent are kept in the scope's extensions (``FIELD_NAMES``) for the emulator's
+variants that read them.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ logger = logging.getLogger("conformance.emulator")
 uvicorn_logger = logging.getLogger("conformance.emulator.uvicorn")  # uvicorn's own per-request warnings: our lines
 uvicorn_logger.setLevel(logging.ERROR)  # say the same, so only its errors are kept
 
+FIELD_NAMES = "conformance.field_names"  # scope["extensions"][FIELD_NAMES]: the request's field names as sent
 MALFORMED = (400, "API_VALIDATION_ERROR", "Invalid HTTP request received.")
 BAD_HOST = (400, "API_VALIDATION_ERROR", "The Host header must be sent once, as host[:port]")
 UPGRADE_WITH_BODY = (400, "API_VALIDATION_ERROR", "A protocol upgrade request cannot carry a body here")
@@ -129,6 +133,11 @@ class GuardedProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._in_head = True
+        self.scope["extensions"] = {FIELD_NAMES: []}
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.scope["extensions"][FIELD_NAMES].append(name)  # ASGI lowers them: a variant may want them as sent
+        super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
         self._in_head = False

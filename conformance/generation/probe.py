@@ -23,10 +23,14 @@ class Probe:
     headers: dict[str, str | bytes] = field(default_factory=dict, hash=False)
     method: str = "POST"
     body: bytes | None = None
+    query: str = ""
+    version: str = "HTTP/1.1"
+    refusable: frozenset[int] = frozenset()  # statuses HTTP leaves the target free to refuse it with
 
     @property
     def path(self) -> str:
-        return f"/sessions/{segment(self.session_id) if self.wire is None else self.wire}/cancel"
+        path = f"/sessions/{segment(self.session_id) if self.wire is None else self.wire}/cancel"
+        return f"{path}?{self.query}" if self.query else path
 
 
 @dataclass(frozen=True)
@@ -51,11 +55,12 @@ class Credentials:
         return classify(headers, self.keys)
 
     def intent(self, family: str, description: str, session_id: str, headers: dict[str, str | bytes],
-               known: bool = False, actor: Actor | None = None) -> Intent:
+               known: bool = False, actor: Actor | None = None, refusable: frozenset[int] = frozenset()) -> Intent:
         """The intent of a request with `headers` (`actor`: their classification, when the caller made it)."""
         actor = actor or self.classify(headers)
         configured = actor.business == MAIN and header(headers, "for-user-id") == (self.for_user_id or None)
-        return Intent(family, description, session_id, actor, configured, known)
+        return Intent(family, description, session_id, actor, configured, known, refusable)
 
     def probe_intent(self, probe: Probe, known: bool = False) -> Intent:
-        return self.intent(probe.family, probe.description, probe.session_id, probe.headers, known)
+        return self.intent(probe.family, probe.description, probe.session_id, probe.headers, known,
+                           refusable=probe.refusable)

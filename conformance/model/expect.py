@@ -82,9 +82,10 @@ def _unchanged(check_id: str, status: str, code: tuple[int, str] | None = None,
     return Outcome(check_id, MUST, False, status, *(code or (None, None)), should=should)
 
 
-def expect_cancel(session: Session, actor: Actor, now: float, margin: float, operation: str = "cancel") -> \
-        Expectation:
-    """A cancel of `session` by `actor` at `now`."""
+def expect_cancel(session: Session, actor: Actor, now: float, margin: float, operation: str = "cancel",
+                  refusable: frozenset[int] = frozenset()) -> Expectation:
+    """A cancel of `session` by `actor` at `now`; `refusable`: statuses HTTP leaves the target free to refuse this
+    form of the request with (content on an operation that defines none), which leave the session as it was."""
     statuses = sorted(session.statuses_at(now, margin))
     status = session.status
     if actor.credential == INVALID:
@@ -101,6 +102,7 @@ def expect_cancel(session: Session, actor: Actor, now: float, margin: float, ope
     if not documented(actor):  # the key with a password (or in another form): the document does not say; a 401 is
         # allowed, and an answer neither branch allows is charged to the credentials
         outcomes.insert(0, _unchanged("LIFE-AUTH-NO-EFFECT", status, (401, "INVALID_API_KEY")))
+    outcomes += [_unchanged(outcomes[0].check_id, status, (refusal, None)) for refusal in sorted(refusable)]
     also = ["LIFE-FRAME"]
     if any(outcome.accepted for outcome in outcomes):
         also.append("LIFE-UPDATED")

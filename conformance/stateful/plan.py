@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from conformance.checks.catalogue import LIFECYCLE, Check
 from conformance.config import RunConfig
+from conformance.generation.clients import VARIANTS as CLIENT_VARIANTS
 from conformance.stateful.exploration import BURST, STEPS_PER_SEQUENCE
 from conformance.stateful.variants import VARIANTS
 
@@ -17,8 +18,12 @@ RULES = [
     "cancel by the owner; cancels with no key, an unknown key, the key in upper case or with spaces, with a "
     "password, as Bearer; cancels with for-user-id absent, another sub-account's, the other business's id, and with "
     "the other business's key; GETs with any of these",
+    f"cancels as real clients vary them ({len(CLIENT_VARIANTS)} variants: field names and the auth scheme in another "
+    "case, whitespace HTTP allows, content, Content-Type alone, Accept with parameters, a query, Expect, "
+    "Connection: close, HTTP/1.0), each owed what the plain cancel is owed (or a refusal HTTP leaves open)",
     f"once a sequence, cancels of all {len(VARIANTS)} variants of a real id (case, whitespace and control "
-    "characters, special characters, percent-encoding, Unicode compatibility forms, prefixes, extensions): each only "
+    "characters, special characters, percent-encoding, Unicode compatibility forms, prefixes, extensions; a "
+    "character appended, removed, replaced or changed in case at its start, inside and at its end): each only "
     "once a GET shows the variant unknown (or one of the run's own sessions); a cancel with a needlessly "
     "percent-encoded id; once a sequence, every for-user-id and other-business variant on a session of each owner",
     "GET, PUT, PATCH, DELETE on the cancel path of a session of the run",

@@ -3,7 +3,8 @@ sub-accounts, each step judged against the reference model.
 
 Rules (see ``conformance.stateful.plan``): create (bodies from the create schema, for the main business, a
 sub-account or the other business); get and cancel with every credential variant and ``for-user-id`` (absent, the
-owner's, another sub-account's, the other business's id) and the other business's key; cancels of variants of a real
+owner's, another sub-account's, the other business's id) and the other business's key; cancels as real clients
+vary them (header and scheme case, whitespace, content, Accept, a query, HTTP/1.0); cancels of variants of a real
 id (sent only once the safety rule allows them); other methods on the cancel path; concurrent cancels of one session
 and of several; test-control complete/expire, then a cancel without reading; waiting past a session's
 ``expires_at`` and cancelling it without reading it first; the hosted checkout link.
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, initialize, multiple, precondition, rule
 
 from conformance.checks.lifecycle import Step, body, status
+from conformance.generation.clients import VARIANTS as CLIENT_VARIANTS
 from conformance.generation.probe import segment
 from conformance.model.expect import expect_burst, expect_cancel, expect_get, expect_method, expect_variant
 from conformance.model.state import ACTIVE, COMPLETED, EXPIRED
@@ -70,6 +72,14 @@ class LifecycleMachine(Steps):
         if self._usable(session):
             self._cancels(session, [("key", sub) for sub in ("another", "other-business", "none")] +
                           [("other-key", sub) for sub in SUB_KINDS if self.run.other_key])
+
+    @rule(session=sessions, variant=st.sampled_from(CLIENT_VARIANTS), sub=st.sampled_from(["owner", "another"]))
+    def cancel_like_clients(self, session, variant, sub):
+        """A cancel by the owner (or for another sub-account) as real clients vary it: field names and the auth
+        scheme in another case, extra whitespace, content, Accept with parameters, a query, Connection: close,
+        HTTP/1.0. The same request in HTTP's eyes: owed what the plain one is owed."""
+        if self._usable(session):
+            self._settle(*self._send_cancel(self._at(session), "key", sub, variant))
 
     @precondition(lambda self: "isolation" not in self.swept)
     @rule()

@@ -7,6 +7,7 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass
 
+from conformance.generation.clients import Varied
 from conformance.generation.probe import Credentials, segment
 from conformance.target.client import Target
 from conformance.target.exchange import Exchange, Intent
@@ -43,16 +44,22 @@ class Sessions:
         return given
 
     def intent(self, description: str, session_id: str, headers: dict, family: str = "lifecycle",
-               actor: Actor | None = None) -> Intent:
+               actor: Actor | None = None, refusable: frozenset[int] = frozenset()) -> Intent:
         """The intent of a request with `headers` about `session_id` (`actor`: their classification, if made)."""
-        return self.credentials.intent(family, description, session_id, headers, session_id in self.known_ids, actor)
+        return self.credentials.intent(family, description, session_id, headers, session_id in self.known_ids, actor,
+                                       refusable)
 
     def send(self, description: str, method: str, path: str, session_id: str, headers: dict | None = None,
-             body: bytes | None = None, family: str = "lifecycle", actor: Actor | None = None) -> Exchange:
-        """Send with the configured credentials unless `headers` are given."""
+             body: bytes | None = None, family: str = "lifecycle", actor: Actor | None = None,
+             varied: Varied | None = None, refusable: frozenset[int] = frozenset()) -> Exchange:
+        """Send with the configured credentials unless `headers` are given; `varied`: as a client variant sends it
+        (its headers, content, query and version replace `headers` and `body`)."""
         headers = self.credentials.headers() if headers is None else headers
-        return self.target.send(self.intent(description, session_id, headers, family, actor), method, path, headers,
-                                body)
+        if varied is not None:
+            headers, body = varied.headers, varied.body
+            path += f"?{varied.query}" if varied.query else ""
+        return self.target.send(self.intent(description, session_id, headers, family, actor, refusable), method, path,
+                                headers, body, version=varied.version if varied else "HTTP/1.1")
 
     def unsafe(self, session_id: str) -> Withholding | None:
         """Why a state-changing request to `session_id` must not be sent (a real session of the key may have this

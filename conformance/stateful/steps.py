@@ -13,6 +13,7 @@ from hypothesis.stateful import RuleBasedStateMachine
 
 from conformance.checks.catalogue import BY_ID, MUST
 from conformance.checks.lifecycle import JUDGEMENTS, NA, Finding, Step, accepted, body, status
+from conformance.generation.clients import ClientVariant
 from conformance.generation.explore import failure_type
 from conformance.generation.probe import segment
 from conformance.model.expect import Expectation, expect_cancel, expect_get
@@ -72,8 +73,12 @@ class Steps(RuleBasedStateMachine):
         return self.run.credentials.classify(headers), headers
 
     def _send(self, description: str, method: str, path: str, session_id: str, headers: dict, expected: str,
-              payload: bytes | None = None, family: str = "lifecycle", actor: Actor | None = None) -> Exchange:
-        exchange = self.run.sessions.send(description, method, path, session_id, headers, payload, family, actor)
+              payload: bytes | None = None, family: str = "lifecycle", actor: Actor | None = None,
+              variant: ClientVariant | None = None) -> Exchange:
+        """Send and trace a request (`variant`: as that client variant sends it)."""
+        varied, refusable = (variant.vary(headers), variant.refusable) if variant else (None, frozenset())
+        exchange = self.run.sessions.send(description, method, path, session_id, headers, payload, family, actor,
+                                          varied, refusable)
         self.trace.append((exchange, expected))
         return exchange
 
@@ -149,6 +154,16 @@ class Steps(RuleBasedStateMachine):
         changed = self._learn_frame(expectation, exchanges, others)
         involved = [session, *changed] if any(check_id != "LIFE-FRAME" for check_id, _ in found) else changed
         self._conclude(found, involved, self._confirms(reread))
+
+    def _settle_alike(self, sent: list[tuple[Expectation, list[Exchange]]]) -> None:
+        """Requests sent one after another about one session, settled as one step per set of allowed outcomes (one
+        read after each set): requests owed the same answer are judged alike."""
+        alike: dict[tuple, tuple[Expectation, list[Exchange]]] = {}
+        for expectation, exchanges in sent:
+            alike.setdefault(expectation.outcomes, (expectation, []))[1].extend(exchanges)
+        for expectation, exchanges in alike.values():
+            if expectation.session.id not in self.model.quarantined:  # a finding set it aside: judged no further
+                self._settle(expectation, exchanges)
 
     def _frame_reads(self, besides: set[str], sessions: list[Session] | None = None) -> \
             list[tuple[Session, frozenset[str], Exchange]]:
@@ -260,14 +275,18 @@ class Steps(RuleBasedStateMachine):
     def _cancel(self, session: Session, key: str, sub: str, frame: bool = True) -> None:
         self._settle(*self._send_cancel(self._at(session), key, sub), frame)
 
-    def _send_cancel(self, current: Session, key: str, sub: str) -> tuple[Expectation, list[Exchange]]:
-        """A cancel of `current` with the credentials of `key` and the for-user-id of `sub`, and what the model
-        expects of it."""
+    def _send_cancel(self, current: Session, key: str, sub: str, variant: ClientVariant | None = None) -> \
+            tuple[Expectation, list[Exchange]]:
+        """A cancel of `current` with the credentials of `key` and the for-user-id of `sub` (`variant`: as that
+        client variant sends it, classified as sent), and what the model expects of it."""
         actor, headers = self._actor(key if key in self.run.key_kinds() else "key", sub, current)
-        expectation = expect_cancel(current, actor, self.run.now(), MARGIN_SECONDS)
-        return expectation, [self._send(f"cancel ({key}, for-user-id {sub})", "POST",
-                                        f"/sessions/{segment(current.id)}/cancel", current.id, headers,
-                                        expectation.text, actor=actor)]
+        refusable = frozenset()
+        if variant is not None:
+            actor, refusable = self.run.credentials.classify(variant.vary(headers).headers), variant.refusable
+        expectation = expect_cancel(current, actor, self.run.now(), MARGIN_SECONDS, refusable=refusable)
+        described = f"cancel ({key}, for-user-id {sub})" + (f", {variant.description}" if variant else "")
+        return expectation, [self._send(described, "POST", f"/sessions/{segment(current.id)}/cancel", current.id,
+                                        headers, expectation.text, actor=actor, variant=variant)]
 
     def _cancels(self, session: Session, whos: list[tuple[str, str]]) -> None:
         """A cancel by each of `whos` in turn, each followed by a read of the session; the frame after the last."""

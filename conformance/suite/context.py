@@ -91,12 +91,13 @@ class RunContext:
             if withholding:
                 return target.skip(intent, probe.method, probe.path, probe.headers, withholding.reason,
                                    withholding.status)
-        exchange = target.send(intent, probe.method, probe.path, probe.headers, probe.body)
+        exchange = target.send(intent, probe.method, probe.path, probe.headers, probe.body, version=probe.version)
         with self.lock:
             fresh = set(exchange.violations) - self.retried
             self.retried.update(fresh)
         if fresh:
-            again = target.send(replace(intent, family="retry"), probe.method, probe.path, probe.headers, probe.body)
+            again = target.send(replace(intent, family="retry"), probe.method, probe.path, probe.headers, probe.body,
+                                version=probe.version)
             self.recorder.mark_flaky(exchange, fresh - set(again.violations))
         return exchange
 

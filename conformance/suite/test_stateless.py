@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from conformance.checks.catalogue import CATALOGUE, MUST, STATELESS
+from conformance.generation.clients import client_probes
 from conformance.generation.explore import explore
 from conformance.generation.from_schema import fuzz_probes
 from conformance.generation.strategies import auth_probes, find_simplest, id_probes, sub_account_probes
@@ -32,7 +33,7 @@ def explored(conformance, witnessed):
                        max_examples=config.max_examples, seed_value=config.seed, shrink=config.shrink, must=must)
 
     families = [fuzz_probes(conformance.stage.repaired, credentials, config.seed), id_probes(credentials),
-                auth_probes(credentials), sub_account_probes(credentials)]
+                auth_probes(credentials), sub_account_probes(credentials), client_probes(credentials)]
     for _, strategy in families:  # a first draw here imports what drawing needs, so the families' threads do not
         find_simplest(strategy)  # import it at once (pytest's rewriting of imports is not thread-safe on 3.11)
     with ThreadPoolExecutor(max_workers=config.workers) as pool:

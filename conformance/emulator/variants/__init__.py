@@ -18,10 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from conformance.emulator.app import Api
+from conformance.emulator.variants import clients
 from conformance.emulator.variants import conformant as ok
 from conformance.emulator.variants import faults as bad
 
 FAIL_ON_SHOULD = ("--fail-on-should",)
+CLIENT_CANCELS = ("LIFE-CANCEL-ACTIVE", "LIFE-OTHER-SUBACCOUNT-404")  # a client variant's fault met by an acting cancel
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,27 @@ CATALOGUE = [
           "LIFE-ID-VARIANT"),
     fault("id-truncated", bad.IdTruncated, "CANCEL-200-ID", "CANCEL-NO-PHANTOM", "CANCEL-OUT-OF-BOUNDS-404",
           "LIFE-ID-VARIANT"),
-    fault("unknown-id-canceled", bad.UnknownIdCanceled, "CANCEL-NO-PHANTOM", "CANCEL-NOT-FOUND"),
+    fault("unknown-id-canceled", bad.UnknownIdCanceled, "CANCEL-NO-PHANTOM", "CANCEL-NOT-FOUND", "LIFE-ID-VARIANT"),
+    *(fault(name, api, "CANCEL-200-ID", "CANCEL-NO-PHANTOM", "CANCEL-OUT-OF-BOUNDS-404", "LIFE-ID-VARIANT")
+      for name, api in (("id-trailing-newline-accepted", bad.IdTrailingNewlineAccepted),
+                        ("id-cut-at-nul", bad.IdCutAtNul), ("id-trailing-spaces-ignored", bad.IdTrailingSpacesIgnored),
+                        ("id-one-short-completed", bad.IdOneShortCompleted))),
+    # requests as real clients vary them: the same request in HTTP's eyes, answered differently (which cancel of
+    # the lifecycle meets the fault first, an acting one or a refused one, depends on the sequence)
+    fault("auth-field-name-exact", clients.AuthFieldNameExact, "CANCEL-NOT-FOUND", "LIFE-CANCEL-ACTIVE",
+          "LIFE-OTHER-SUBACCOUNT-404", sometimes=("LIFE-RECANCEL",)),
+    fault("auth-scheme-exact", clients.AuthSchemeExact, "CANCEL-NOT-FOUND", "LIFE-RECANCEL",
+          sometimes=CLIENT_CANCELS),
+    fault("auth-single-space", clients.AuthSingleSpace, "CANCEL-NOT-FOUND", "LIFE-RECANCEL",
+          sometimes=CLIENT_CANCELS),
+    fault("for-user-id-lower-case-only", clients.ForUserIdLowerCaseOnly, "LIFE-OTHER-SUBACCOUNT",
+          "LIFE-OTHER-SUBACCOUNT-404"),
+    fault("query-unrouted", clients.QueryUnrouted, "LIFE-RECANCEL", sometimes=CLIENT_CANCELS),
+    fault("content-type-without-body-400", clients.ContentTypeWithoutBody400, "CANCEL-NOT-FOUND", "LIFE-RECANCEL",
+          sometimes=CLIENT_CANCELS),
+    fault("accept-parameters-406", clients.AcceptParameters406, "CANCEL-NOT-FOUND", "LIFE-RECANCEL",
+          sometimes=CLIENT_CANCELS),
+    fault("http-1.0-refused", clients.Http10Refused, "CANCEL-NOT-FOUND", "LIFE-RECANCEL", sometimes=CLIENT_CANCELS),
     # robustness
     fault("crash-on-long-id", bad.CrashOnLongId, "CANCEL-NO-5XX", "CANCEL-OUT-OF-BOUNDS-404"),
     fault("crash-on-quote", bad.CrashOnQuote, "CANCEL-NO-5XX", "CANCEL-OUT-OF-BOUNDS-404"),
@@ -128,6 +150,8 @@ CATALOGUE = [
     conformant("checkout-links-other-origin", ok.CheckoutLinksOtherOrigin),
     conformant("extra-nested-fields", ok.ExtraNestedFields),
     conformant("numbers-exponent", ok.NumbersExponent),
+    conformant("content-refused-400", clients.ContentRefused),
+    conformant("query-refused-400", clients.QueryRefused),
     # the HTTP of the answers: framing, connections, encodings, media type parameters
     conformant("chunked-responses", ok.ChunkedResponses),
     conformant("connection-close", ok.ConnectionClose),
