@@ -151,7 +151,8 @@ def replay(report_path: Path, failure_id: str, base_url: str | None, allow_live:
     if not (intent.known and base_url is None):
         _confirm_unknown(target, intent, request["method"])
     body = _secret(request["body"]).encode() if request["body"] else None
-    exchange = target.send(intent, request["method"], _secret(path), headers, body)
+    exchange = target.send(intent, request["method"], _secret(path), headers, body,
+                           version=request.get("version", "HTTP/1.1"))
     spec = report["spec"]["path"] if Path(report["spec"]["path"]).is_file() else "cancel"
     context = CheckContext(report["run"]["profile"], Schemas(load_repaired(spec)),
                            {intent.session_id} if intent.known else set())
@@ -219,7 +220,8 @@ def _replay_sequence(check_id: str, steps: list[dict], target: Target,
             path = links.get(request["path"], path)
             exchange = target.fetch(_intent(record["intent"]), path)
         else:
-            exchange = target.send(_intent(record["intent"]), method, _secret(path), headers, body)
+            exchange = target.send(_intent(record["intent"]), method, _secret(path), headers, body,
+                                   version=request.get("version", "HTTP/1.1"))
         if exchange.response is None:
             raise ReplayError(f"{target.base_url} does not answer ({exchange.error or exchange.skipped})",
                               ExitCode.UNREACHABLE)

@@ -105,3 +105,15 @@ def test_fields_are_compared_by_meaning():
     assert same_value("2026-11-26T04:05:00Z", "2026-11-26T11:05:00.000+07:00") and same_value(10000, 10000.0)
     assert not same_value(True, 1) and not same_value("Café", "Caf?")
     assert changed_fields(BODY, {**BODY, "amount": 12, "updated": "x"}, frozenset({"updated"})) == ["amount"]
+
+
+@pytest.mark.parametrize(("written", "span"), [("2026-11-26T04:30:00Z", 1.0), ("2026-11-26T04:30:00.5Z", 0.1),
+                                               ("2026-11-26T04:30:00.000Z", 0.001)])
+def test_an_expiry_written_to_the_second_stands_for_the_whole_second(written, span):
+    """A server that shows whole seconds may keep the milliseconds it does not show: the session may still be
+    ACTIVE until the written instant's last digit has passed (then the margin)."""
+    model = Model(margin=0.25)
+    model.add(OWNER, {**BODY, "expires_at": written})
+    expires = model.sessions[SID].expires_at
+    assert model.sessions[SID].statuses_at(expires + span + 0.2, 0.25) == {ACTIVE, EXPIRED}
+    assert model.sessions[SID].statuses_at(expires + span + 0.3, 0.25) == {EXPIRED}

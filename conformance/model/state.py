@@ -7,6 +7,7 @@ latency) the model cannot tell, and allows both.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -32,7 +33,12 @@ class Session:
         """The statuses the session may have at `now`: EXPIRED once `expires_at` passed, both near it."""
         if self.status != ACTIVE or self.expires_at is None or now < self.expires_at - margin:
             return frozenset({self.status})
-        return frozenset({EXPIRED}) if now > self.expires_at + margin else frozenset({ACTIVE, EXPIRED})
+        return frozenset({EXPIRED}) if now > self.expired_by(margin) else frozenset({ACTIVE, EXPIRED})
+
+    def expired_by(self, margin: float) -> float:
+        """When the session has surely expired: `expires_at` as written stands for every instant of its last digit
+        (``…T10:00:05Z`` is a whole second: a server may keep the milliseconds it does not show), plus `margin`."""
+        return (self.expires_at or 0.0) + resolution(self.body.get("expires_at")) + margin
 
     def ended(self, status: str) -> Session:
         """The session once moved to `status` (canceled, completed, expired): its volatile fields are loose."""
@@ -91,6 +97,15 @@ def instant(value: object) -> float | None:
     except ValueError:
         return None
     return moment.timestamp() if moment.tzinfo is not None else None
+
+
+def resolution(value: object) -> float:
+    """The span of time the last digit of an RFC 3339 date-time covers (1 s without a fraction); 0 for anything
+    else (an instant the suite computed itself)."""
+    if instant(value) is None:
+        return 0.0
+    fraction = re.search(r"\.(\d+)", str(value))
+    return 10.0 ** -len(fraction[1]) if fraction else 1.0
 
 
 def same_value(before: object, after: object) -> bool:

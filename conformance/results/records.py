@@ -40,7 +40,7 @@ def exchange_record(exchange: Exchange, redactor: Redactor) -> dict:
         "intent": {"family": intent.family, "input": intent.description, "session_id": redactor.text(intent.session_id),
                    "actor": actor_record(intent.actor), "configured": intent.configured, "known": intent.known},
         "request": {"method": request.method, "url": redactor.text(request.url), "path": redactor.text(request.path),
-                    "endpoint": request.endpoint,
+                    "endpoint": request.endpoint, "version": request.version,
                     "headers": {name: redactor.header(name, value) for name, value in request.headers.items()},
                     "body": body_text(request.body, redactor)},
         "response": None if response is None else {

@@ -16,7 +16,8 @@ def _body(data: bytes | None, redactor: Redactor) -> str:
 def render_exchange(exchange: Exchange, redactor: Redactor) -> list[str]:
     request = exchange.request
     lines = [f"Input: {exchange.intent.description} [{exchange.intent.family}]",
-             f"Request: {request.method} {redactor.text(request.url)}"]
+             f"Request: {request.method} {redactor.text(request.url)}"
+             + (f" {request.version}" if request.version != "HTTP/1.1" else "")]
     lines += [f"  {name}: {redactor.header(name, value)}" for name, value in request.headers.items()]
     if request.body:
         lines.append(f"  body: {_body(request.body, redactor)}")

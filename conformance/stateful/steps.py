@@ -332,7 +332,7 @@ class Steps(RuleBasedStateMachine):
 
     def _cancel_expired(self, session: Session, frame: bool = True) -> None:
         """Wait out `session`'s expiry, then cancel it without reading it first."""
-        time.sleep(max(0.0, (session.expires_at or 0.0) + MARGIN_SECONDS + 0.05 - self.run.now()))
+        time.sleep(max(0.0, session.expired_by(MARGIN_SECONDS) + 0.05 - self.run.now()))
         current = self._at(session)
         expectation = expect_cancel(current, self._owner(current), self.run.now(), MARGIN_SECONDS)
         exchange = self._send("cancel the session after its expires_at, not read since its creation", "POST",
