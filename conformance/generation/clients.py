@@ -34,8 +34,8 @@ class ClientVariant:
     name: str
     description: str
     vary: Callable[[Headers], Varied]
-    refusable: frozenset[int] = frozenset()  # statuses the target may answer it with instead (why: `choice`)
-    choice: str = ""
+    refusable: frozenset[int] = frozenset()  # statuses the target may answer it with instead (the description
+    # says why)
 
 
 def _names(change: Callable[[str], str]) -> Callable[[Headers], Varied]:
@@ -71,24 +71,22 @@ VARIANTS = [
     ClientVariant("scheme-upper", "the auth scheme in upper case: BASIC (RFC 9110 §11.1)", _scheme("BASIC")),
     ClientVariant("scheme-spaces", "two spaces after the auth scheme (RFC 9110 §11.4: 1*SP)", _scheme("Basic", "  ")),
     ClientVariant("values-padded", "whitespace after each header value (RFC 9110 §5.5)", _padded),
-    ClientVariant("empty-json", "an empty JSON object {} as content, with Content-Type: application/json",
-                  _adding({"Content-Type": JSON}, b"{}"), CONTENT,
-                  "the document defines no request body for the cancel: content may be refused (400, 413, 415)"),
+    ClientVariant("empty-json", "an empty JSON object {} as content, with Content-Type: application/json (the "
+                  "document defines no request body: 400, 413 or 415 allowed)", _adding({"Content-Type": JSON}, b"{}"),
+                  CONTENT),
     ClientVariant("content-type-only", "Content-Type: application/json and no content",
                   _adding({"Content-Type": JSON})),
     ClientVariant("accept-q", "Accept with q-values: application/json;q=0.9, */*;q=0.1 (RFC 9110 §12.5.1)",
                   _adding({"Accept": "application/json;q=0.9, */*;q=0.1"})),
     ClientVariant("accept-charset", "Accept: application/json; charset=utf-8", _adding({"Accept": f"{JSON}; "
                                                                                                "charset=utf-8"})),
-    ClientVariant("query", "a query string the operation does not define (?source=conformance)",
-                  _adding({}, query="source=conformance"), frozenset({400}),
-                  "the document defines no query parameter: an unknown one may be refused (400)"),
-    ClientVariant("expect-continue", "Expect: 100-continue with {} as content (RFC 9110 §10.1.1)",
-                  _adding({"Content-Type": JSON, "Expect": "100-continue"}, b"{}"), CONTENT | {417},
-                  "content may be refused (400, 413, 415), and an expectation (417)"),
+    ClientVariant("query", "a query string the operation does not define: ?source=conformance (the document defines "
+                  "no query parameter: 400 allowed)", _adding({}, query="source=conformance"), frozenset({400})),
+    ClientVariant("expect-continue", "Expect: 100-continue with {} as content (RFC 9110 §10.1.1; 400, 413, 415 "
+                  "or 417 allowed)", _adding({"Content-Type": JSON, "Expect": "100-continue"}, b"{}"), CONTENT | {417}),
     ClientVariant("connection-close", "Connection: close (RFC 9112 §9.6)", _adding({"Connection": "close"})),
-    ClientVariant("http-1.0", "an HTTP/1.0 request, with Host (RFC 9112 §2.3)", _adding({}, version="HTTP/1.0"),
-                  frozenset({426}), "a server may ask for a later protocol version (426, RFC 9110 §15.5.22)"),
+    ClientVariant("http-1.0", "an HTTP/1.0 request, with Host (RFC 9112 §2.3; 426 Upgrade Required allowed, RFC 9110 "
+                  "§15.5.22)", _adding({}, version="HTTP/1.0"), frozenset({426})),
 ]
 BY_NAME = {variant.name: variant for variant in VARIANTS}
 
