@@ -23,11 +23,6 @@ from conformance.emulator.variants import faults as bad
 from conformance.emulator.variants import transport as wire
 
 FAIL_ON_SHOULD = ("--fail-on-should",)
-UNREADABLE_SESSION = ("LIFE-CANCEL-ACTIVE", "LIFE-UPDATED")  # a cancel's 200 whose session no client can read
-UNREADABLE_ERROR = ("CANCEL-AUTH", "CANCEL-NOT-FOUND", "CANCEL-OUT-OF-BOUNDS-404", "LIFE-AUTH-NO-EFFECT",
-                    "LIFE-COMPLETED", "LIFE-EXPIRED", "LIFE-OTHER-BUSINESS", "LIFE-OTHER-SUBACCOUNT-404",
-                    "LIFE-CONCURRENT-422")  # and an error answer whose error_code none can: every check it concerns
-UNREADABLE = ("CANCEL-CONTENT-TYPE", *UNREADABLE_SESSION, *UNREADABLE_ERROR)  # every answer to the cancel
 
 
 @dataclass(frozen=True)
@@ -58,6 +53,12 @@ def conformant(name: str, api: type[Api], profile: str = "strict", *fails_in_str
                sometimes: tuple[str, ...] = ()) -> Variant:
     return Variant(name, api, frozenset(fails_in_strict), frozenset(sometimes), passes_in=profile)
 
+
+UNREADABLE_SESSION = ("LIFE-CANCEL-ACTIVE", "LIFE-UPDATED")  # a cancel's 200 whose session no client can read
+UNREADABLE_ERROR = ("CANCEL-AUTH", "CANCEL-NOT-FOUND", "CANCEL-OUT-OF-BOUNDS-404", "LIFE-AUTH-NO-EFFECT",
+                    "LIFE-COMPLETED", "LIFE-EXPIRED", "LIFE-OTHER-BUSINESS", "LIFE-OTHER-SUBACCOUNT-404",
+                    "LIFE-CONCURRENT-422")  # and an error answer whose error_code none can: every check it concerns
+UNREADABLE = ("CANCEL-CONTENT-TYPE", *UNREADABLE_SESSION, *UNREADABLE_ERROR)  # every answer to the cancel
 
 CATALOGUE = [
     # the 200 body: types, lengths, formats, enums, nullability, the echoed id
