@@ -1,5 +1,6 @@
 """Stateless checks: small functions, one responsibility each, run on every response of the cancel path the suite
-receives (generated inputs and lifecycle requests alike). Each is declared here with its ID, level and basis.
+receives (generated inputs and lifecycle requests alike). Each is declared here with its ID, level and basis (those
+of what a client recovers from in a response's bytes: ``reading``).
 
 Each takes an exchange and the context and returns a Violation, None when the response conforms, or NA when the
 check does not apply to it. Scope, as the document declares one operation:
