@@ -8,8 +8,9 @@ import zlib
 
 import pytest
 
-from conformance.target import wire
-from conformance.target.wire import Wire, acceptable, decode, read_json, read_message
+from conformance.target import json_text, wire
+from conformance.target.json_text import read_json
+from conformance.target.wire import Wire, acceptable, decode, read_message
 
 JSON = b'{"error_code":"NOT_FOUND","message":"m"}'
 CT = "Content-Type: application/json"
@@ -120,24 +121,24 @@ DOCUMENTS = [  # (description, body, the value a strict client reads (None: none
     ("whitespace around the value", b' \t\r\n[1, 2.5, "\xc3\xa9"]\n', [1, 2.5, "é"], {}),
     ("numbers a double holds, in any spelling", b"[1E+4, 10000.000000000000000000, -9007199254740991, 0.1]",
      [10000.0, 10000.0, -9007199254740991, 0.1], {}),
-    ("a byte order mark", b"\xef\xbb\xbf" + JSON, None, {wire.BOM: True}),
-    ("UTF-16", JSON.decode().encode("utf-16"), None, {wire.UTF8: True}),
-    ("UTF-16 without a byte order mark", JSON.decode().encode("utf-16-le"), None, {wire.UTF8: True}),
-    ("UTF-32", JSON.decode().encode("utf-32-be"), None, {wire.UTF8: True}),
-    ("Latin-1", '{"d":"Café"}'.encode("latin-1"), None, {wire.UTF8: True}),
-    ("bytes after the value", JSON + b"{}", None, {wire.JSON_TEXT: True}),
-    ("NaN", b'{"amount":NaN}', None, {wire.JSON_TEXT: True}),
-    ("an empty body", b"", None, {wire.JSON_TEXT: True}),
+    ("a byte order mark", b"\xef\xbb\xbf" + JSON, None, {json_text.BOM: True}),
+    ("UTF-16", JSON.decode().encode("utf-16"), None, {json_text.UTF8: True}),
+    ("UTF-16 without a byte order mark", JSON.decode().encode("utf-16-le"), None, {json_text.UTF8: True}),
+    ("UTF-32", JSON.decode().encode("utf-32-be"), None, {json_text.UTF8: True}),
+    ("Latin-1", '{"d":"Café"}'.encode("latin-1"), None, {json_text.UTF8: True}),
+    ("bytes after the value", JSON + b"{}", None, {json_text.JSON_TEXT: True}),
+    ("NaN", b'{"amount":NaN}', None, {json_text.JSON_TEXT: True}),
+    ("an empty body", b"", None, {json_text.JSON_TEXT: True}),
     ("a name twice, different values", b'{"status":"ACTIVE","status":"CANCELED"}', {"status": "CANCELED"},
-     {wire.UNIQUE_NAMES: True}),
-    ("a name twice, 1 and true", b'[{"a":1,"a":true}]', [{"a": True}], {wire.UNIQUE_NAMES: True}),
+     {json_text.UNIQUE_NAMES: True}),
+    ("a name twice, 1 and true", b'[{"a":1,"a":true}]', [{"a": True}], {json_text.UNIQUE_NAMES: True}),
     ("a name twice, the same value", b'{"a":{"b":[1]},"a":{"b":[1]}}', {"a": {"b": [1]}},
-     {wire.UNIQUE_NAMES: False}),
-    ("a number beyond a double's range", b'{"amount":1e400}', {"amount": float("inf")}, {wire.NUMBERS: True}),
-    ("an integer beyond a double's range", b"[" + b"9" * 400 + b"]", [float("inf")], {wire.NUMBERS: True}),
-    ("an integer beyond 2^53", b"[9007199254740993]", [9007199254740993], {wire.NUMBERS: False}),
+     {json_text.UNIQUE_NAMES: False}),
+    ("a number beyond a double's range", b'{"amount":1e400}', {"amount": float("inf")}, {json_text.NUMBERS: True}),
+    ("an integer beyond a double's range", b"[" + b"9" * 400 + b"]", [float("inf")], {json_text.NUMBERS: True}),
+    ("an integer beyond 2^53", b"[9007199254740993]", [9007199254740993], {json_text.NUMBERS: False}),
     ("more precision than a double", b"[3.141592653589793238462643383279]", [3.141592653589793],
-     {wire.NUMBERS: False}),
+     {json_text.NUMBERS: False}),
 ]
 
 

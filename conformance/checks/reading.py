@@ -11,7 +11,8 @@ from conformance.checks.registry import SHOULD, STATELESS, Basis, Check, rfc
 from conformance.checks.stateless import NA, Verdict, _operation, check
 from conformance.checks.verdict import CheckContext, Violation
 from conformance.target.exchange import Exchange
-from conformance.target.wire import AFTER_END, CHARSET, FIELD_ONCE, NUMBERS, OBS_FOLD, UNIQUE_NAMES, Rule
+from conformance.target.json_text import NUMBERS, UNIQUE_NAMES
+from conformance.target.wire import AFTER_END, CHARSET, FIELD_ONCE, OBS_FOLD, Rule
 
 
 def _recovered(exchange: Exchange, rule: Rule, expected: str) -> Verdict:

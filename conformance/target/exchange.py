@@ -10,7 +10,8 @@ from requests.structures import CaseInsensitiveDict
 
 from conformance.target.endpoints import CHECKOUT, endpoint_of
 from conformance.target.identity import KEY, MAIN, Actor
-from conformance.target.wire import Document, Finding, Message, Wire, message_of, read_json, read_message
+from conformance.target.json_text import Document, read_json
+from conformance.target.wire import Finding, Message, Wire, message_of, read_message
 
 NO_STATUS_LINE, BODY_STALLED = "no status line", "body stalled"  # how a request timed out (Exchange.timed_out)
 
