@@ -1,8 +1,12 @@
 """Crafted responses for each stateless check, as data: (check ID, description, exchange, conforms?).
 
 An exchange is described by keyword overrides of ``exchange()`` below: method, path id, status, content
-type, body (a JSON value, or bytes sent as is), error, and the intent (actor, configured, known, refusable).
+type, body (a JSON value, or bytes sent as is), error, the intent (actor, configured, known, refusable), and the
+bytes the answer came off the wire as (``received``: what the strict reader reads).
 """
+
+import gzip
+import json
 
 from conformance.target.identity import INVALID, Actor
 
@@ -21,6 +25,23 @@ NOT_FOUND = {"error_code": "NOT_FOUND", "message": "Session not found"}
 UNAUTHORIZED = {"error_code": "INVALID_API_KEY", "message": "API key is not authorized for this API"}
 SERVER_ERROR = {"error_code": "SERVER_ERROR", "message": "Something unexpected happened."}
 KNOWN = {"known": True}
+NOT_FOUND_JSON = json.dumps(NOT_FOUND).encode()
+JSON_TYPE = "Content-Type: application/json"
+LENGTH = f"Content-Length: {len(NOT_FOUND_JSON)}"
+GZIPPED = gzip.compress(NOT_FOUND_JSON, mtime=0)
+
+
+def received(*fields: str, body: bytes = NOT_FOUND_JSON, status: str = "HTTP/1.1 404 Not Found") -> dict:
+    """The 404 as it came off the wire: its status line, `fields` as given, the empty line, `body` as given."""
+    return {"received": "\r\n".join([status, *fields, "", ""]).encode() + body}
+
+
+def chunked(body: bytes = NOT_FOUND_JSON, size: str = "%x") -> bytes:
+    return (size % len(body)).encode() + b"\r\n" + body + b"\r\n" + (size % 0).encode() + b"\r\n\r\n"
+
+
+def with_body(body: bytes) -> dict:
+    return {"body": body, **received(JSON_TYPE, f"Content-Length: {len(body)}", body=body)}
 
 CASES = [
     ("CANCEL-HTTP", "a response", {}, True),
@@ -38,6 +59,73 @@ CASES = [
     ("CANCEL-CONTENT-TYPE", "text/html", {"content_type": "text/html", "body": b"<h1>Not found</h1>"}, False),
     ("CANCEL-CONTENT-TYPE", "JSON type, body not JSON", {"body": b"{'error_code': 'NOT_FOUND'"}, False),
     ("CANCEL-CONTENT-TYPE", "missing Content-Type", {"content_type": None}, False),
+    ("CANCEL-CONTENT-TYPE", "as received: Content-Length", received(JSON_TYPE, LENGTH), True),
+    ("CANCEL-CONTENT-TYPE", "as received: chunked", received(JSON_TYPE, "Transfer-Encoding: chunked", body=chunked()),
+     True),
+    ("CANCEL-CONTENT-TYPE", "as received: gzip", received(JSON_TYPE, "Content-Encoding: gzip",
+                                                          f"Content-Length: {len(GZIPPED)}", body=GZIPPED), True),
+    ("CANCEL-CONTENT-TYPE", "as received: HTTP/1.0, upper-case names, read to the close",
+     received("CONTENT-TYPE: application/json", status="HTTP/1.0 404 Not Found"), True),
+    ("CANCEL-CONTENT-TYPE", "Content-Length beside chunked (RFC 9112 §6.2)",
+     received(JSON_TYPE, LENGTH, "Transfer-Encoding: chunked", body=chunked()), False),
+    ("CANCEL-CONTENT-TYPE", "chunk sizes written 0x38 (RFC 9112 §7.1)",
+     received(JSON_TYPE, "Transfer-Encoding: chunked", body=chunked(size="%#x")), False),
+    ("CANCEL-CONTENT-TYPE", "two Content-Lengths (RFC 9112 §6.3)", received(JSON_TYPE, LENGTH, "Content-Length: 7"),
+     False),
+    ("CANCEL-CONTENT-TYPE", "a body shorter than declared (RFC 9112 §6.3)",
+     received(JSON_TYPE, LENGTH, body=NOT_FOUND_JSON[:-1]), False),
+    ("CANCEL-CONTENT-TYPE", "a second Content-Type, text/html (RFC 9110 §5.3)",
+     received(JSON_TYPE, "Content-Type: text/html", LENGTH), False),
+    ("CANCEL-CONTENT-TYPE", "a space before a colon (RFC 9112 §5.1)",
+     received(JSON_TYPE, LENGTH, "Cache-Control : no-store"), False),
+    ("CANCEL-CONTENT-TYPE", "gzip claimed, the body plain (RFC 9110 §8.4)",
+     received(JSON_TYPE, LENGTH, "Content-Encoding: gzip"), False),
+    ("CANCEL-CONTENT-TYPE", "a coding the request did not accept (RFC 9110 §12.5.3)",
+     received(JSON_TYPE, LENGTH, "Content-Encoding: br"), False),
+    ("CANCEL-CONTENT-TYPE", "a UTF-8 byte order mark (RFC 8259 §8.1)", {"body": b"\xef\xbb\xbf" + NOT_FOUND_JSON},
+     False),
+    ("CANCEL-CONTENT-TYPE", "UTF-16 (RFC 8259 §8.1)", {"body": NOT_FOUND_JSON.decode().encode("utf-16")}, False),
+    ("CANCEL-CONTENT-TYPE", "a name twice, different values (RFC 8259 §4)",
+     {"body": b'{"error_code":"SERVER_ERROR",' + NOT_FOUND_JSON[1:]}, False),
+    ("CANCEL-CONTENT-TYPE", "a number beyond a double (RFC 7493 §2.2)", {"body": NOT_FOUND_JSON[:-1] + b',"n":1e400}'},
+     False),
+    ("CANCEL-CONTENT-TYPE", "a name twice, one value: CANCEL-JSON-NAMES's",
+     {"body": NOT_FOUND_JSON[:-1] + b',"error_code":"NOT_FOUND"}'}, True),
+    ("CANCEL-CONTENT-TYPE", "an integer beyond 2^53: CANCEL-JSON-NUMBERS's",
+     {"body": NOT_FOUND_JSON[:-1] + b',"n":9007199254740993}'}, True),
+    ("CANCEL-CONTENT-TYPE", "a newline after the body declared: CANCEL-BODY-LENGTH's",
+     received(JSON_TYPE, LENGTH, body=NOT_FOUND_JSON + b"\n"), True),
+
+    ("CANCEL-FIELDS-ONCE", "each once", received(JSON_TYPE, LENGTH), True),
+    ("CANCEL-FIELDS-ONCE", "Content-Type twice, one value", received(JSON_TYPE, JSON_TYPE, LENGTH), False),
+    ("CANCEL-FIELDS-ONCE", "Content-Length twice, one value", received(JSON_TYPE, LENGTH, LENGTH), False),
+    ("CANCEL-FIELDS-ONCE", "two values: CANCEL-CONTENT-TYPE's", received(JSON_TYPE, "Content-Type: text/html", LENGTH),
+     True),
+    ("CANCEL-NO-FOLDING", "each field on one line", received(JSON_TYPE, LENGTH, "Cache-Control: no-store, no-cache"),
+     True),
+    ("CANCEL-NO-FOLDING", "a folded field", received(JSON_TYPE, LENGTH, "Cache-Control: no-store,", " no-cache"),
+     False),
+    ("CANCEL-BODY-LENGTH", "as long as declared", received(JSON_TYPE, LENGTH), True),
+    ("CANCEL-BODY-LENGTH", "a newline after it", received(JSON_TYPE, LENGTH, body=NOT_FOUND_JSON + b"\n"), False),
+    ("CANCEL-BODY-LENGTH", "a byte after the last chunk",
+     received(JSON_TYPE, "Transfer-Encoding: chunked", body=chunked() + b"0"), False),
+    ("CANCEL-BODY-LENGTH", "another method is not the operation",
+     {"method": "GET", **received(JSON_TYPE, LENGTH, body=NOT_FOUND_JSON + b"\n")}, True),
+    ("CANCEL-JSON-NAMES", "each name once", {}, True),
+    ("CANCEL-JSON-NAMES", "a name twice, one value",
+     with_body(NOT_FOUND_JSON[:-1] + b',"message":"Session not found"}'), False),
+    ("CANCEL-JSON-NAMES", "a name twice, two values: CANCEL-CONTENT-TYPE's",
+     with_body(NOT_FOUND_JSON[:-1] + b',"message":"other"}'), True),
+    ("CANCEL-JSON-NUMBERS", "numbers a double holds", {"body": {**NOT_FOUND, "n": [9007199254740991, 0.1, 1e300]}},
+     True),
+    ("CANCEL-JSON-NUMBERS", "an integer beyond 2^53", {"body": {**NOT_FOUND, "request_id": 1311768467294899695}},
+     False),
+    ("CANCEL-JSON-NUMBERS", "more precision than a double",
+     with_body(NOT_FOUND_JSON[:-1] + b',"n":0.10000000000000000001}'), False),
+    ("CANCEL-JSON-CHARSET", "charset=utf-8", {"content_type": "application/json; charset=utf-8"}, True),
+    ("CANCEL-JSON-CHARSET", "charset=iso-8859-1", {"content_type": "application/json; charset=iso-8859-1"}, False),
+    ("CANCEL-JSON-CHARSET", "as received: charset=windows-1252",
+     received("Content-Type: application/json; charset=windows-1252", LENGTH), False),
 
     ("CANCEL-200-SCHEMA", "a full session", {"status": 200, "body": SESSION, **KNOWN}, True),
     ("CANCEL-200-SCHEMA", "optional fields omitted",

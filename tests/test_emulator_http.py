@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
+from conformance.emulator.app import Api, Scope
 from conformance.emulator.config import Limits
 from conformance.emulator.protocol import REFUSALS
 
@@ -185,3 +186,26 @@ def test_links_use_the_public_url_whatever_the_host():
     with running(config) as base_url:
         assert link(int(base_url.rsplit(":", 1)[1]), b"other.example").startswith(
             "https://emulator.example/base/checkout/ps-")
+
+
+class Rewritten(Api):
+    """A variant's rewrite of its answers' bytes (``Api.wire``): each whole answer, marked."""
+
+    seen: list[bytes] = []
+
+    def wire(self, scope: Scope, response: bytes) -> bytes:
+        self.seen.append(response)
+        return b"REWRITTEN " + response
+
+
+@pytest.mark.parametrize("close", [b"Connection: close\r\n", b""], ids=["connection closed", "kept alive"])
+def test_a_variants_rewrite_gets_each_whole_answer_and_sends_what_it_returns(close):
+    """Whether the answer ends the connection or not; a 100 Continue before it goes out as it is."""
+    Rewritten.seen.clear()
+    with running(EmulatorConfig(limits=LIMITS), api=Rewritten) as base_url:
+        reply, _ = exchange(int(base_url.rsplit(":", 1)[1]), post(b"/sessions", b"{}", b"Expect: 100-continue\r\n",
+                                                                 close))
+    [answered] = Rewritten.seen
+    head, _, body = answered.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ") and b"content-length: %d" % len(body) in head
+    assert reply == b"HTTP/1.1 100 Continue\r\n\r\nREWRITTEN " + answered

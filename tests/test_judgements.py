@@ -26,8 +26,10 @@ INVALID_STATUS = {"error_code": "INVALID_SESSION_STATUS", "message": "Session st
 
 
 def exchange(status: int | None, body: object = None, description: str = "cancel") -> Exchange:
+    """An exchange whose answer is `body` as JSON (bytes: as sent), or none when `status` is None."""
+    sent = body if isinstance(body, bytes) else json.dumps(body).encode()
     response = None if status is None else Response(status, CaseInsensitiveDict({"content-type": "application/json"}),
-                                                    json.dumps(body).encode(), 0.001)
+                                                    sent, 0.001)
     return Exchange(Intent("lifecycle", description, SID), Request("POST", f"http://t/sessions/{SID}/cancel"),
                     response, error=None if response else "ConnectionError")
 
@@ -54,6 +56,10 @@ CASES = [  # (check, description, step, conforms: True, False, or NA)
     ("LIFE-CANCEL-ACTIVE", "decimals lost", Step(cancel(), [exchange(200, {**CANCELED_BODY, "amount": 12})]), False),
     ("LIFE-CANCEL-ACTIVE", "non-ASCII mangled", Step(cancel(), [exchange(200, {**CANCELED_BODY,
                                                                               "description": "Caf?"})]), False),
+    ("LIFE-CANCEL-ACTIVE", "200 CANCELED behind a byte order mark: no strict client reads it", Step(cancel(), [
+        exchange(200, b"\xef\xbb\xbf" + json.dumps(CANCELED_BODY).encode())]), False),
+    ("LIFE-CANCEL-ACTIVE", "status twice, ACTIVE then CANCELED: which one a client keeps is its own", Step(cancel(), [
+        exchange(200, b'{"status":"ACTIVE",' + json.dumps(CANCELED_BODY).encode()[1:])]), False),
     ("LIFE-UPDATED", "moved forward", Step(cancel(), [exchange(200, CANCELED_BODY)]), True),
     ("LIFE-UPDATED", "not moved", Step(cancel(), [exchange(200, {**CANCELED_BODY, "updated": BODY["updated"]})]),
      False),

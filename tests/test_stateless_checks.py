@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from requests.structures import CaseInsensitiveDict
@@ -16,6 +17,7 @@ from conformance.spec.schemas import Schemas
 from conformance.spec.stage import load_repaired
 from conformance.target.exchange import Exchange, Intent, Request, Response
 from conformance.target.identity import MAIN, Actor
+from conformance.target.wire import Wire
 from tests.stateless_cases import CASES, NOT_FOUND, SID
 
 SCHEMAS = Schemas(load_repaired("cancel"))
@@ -24,7 +26,7 @@ MAIN_KEY = Actor(MAIN)
 
 def exchange(method="POST", sid=SID, status=404, content_type="application/json", body=NOT_FOUND, headers=None,
              error=None, actor=MAIN_KEY, configured=True, known=False, profile="strict", wire=None,
-             refusable=frozenset()):
+             refusable=frozenset(), received=None):
     intent = Intent("test", "crafted", sid, actor, configured, known, refusable)
     request = Request(method, f"http://127.0.0.1:1/sessions/{segment(sid) if wire is None else wire}/cancel")
     if error:
@@ -33,7 +35,8 @@ def exchange(method="POST", sid=SID, status=404, content_type="application/json"
     response_headers = CaseInsensitiveDict(headers or {})
     if content_type:
         response_headers["Content-Type"] = content_type
-    return Exchange(intent, request, Response(status, response_headers, raw, 0.001)), profile
+    received = None if received is None else Wire(received, accept_encoding="gzip, deflate")
+    return Exchange(intent, request, Response(status, response_headers, raw, 0.001, wire=received)), profile
 
 
 @pytest.mark.parametrize(("check_id", "description", "spec", "conforms"), CASES,
@@ -43,6 +46,8 @@ def test_check_on_crafted_response(check_id, description, spec, conforms):
     known = {SID} if spec.get("known") else set()
     verdict = IMPLEMENTED[check_id](crafted, CheckContext(profile, SCHEMAS, known))
     assert (verdict is None or verdict == NA) == conforms, verdict
+    cited = re.search(r"\((RFC \d+ §[\d.]+)\)$", description)  # a failure the case says a rule explains names it
+    assert conforms or cited is None or f"({cited.group(1)}: " in verdict.message, verdict
 
 
 def test_every_stateless_check_is_implemented_and_has_good_and_bad_cases():

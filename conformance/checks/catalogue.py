@@ -1,12 +1,12 @@
 """The catalogue: every check the suite runs, in declaration order, built from the registry.
 
-Checks are declared next to the code that judges them (``document``, ``stateless``, ``lifecycle``); importing this
-module declares them all.
+Checks are declared next to the code that judges them (``document``, ``stateless``, ``reading``, ``lifecycle``);
+importing this module declares them all.
 """
 
 from __future__ import annotations
 
-from conformance.checks import document, lifecycle, stateless  # noqa: F401 - importing declares their checks
+from conformance.checks import document, lifecycle, reading, stateless  # noqa: F401 - importing declares them
 from conformance.checks.registry import (  # noqa: F401 - re-exported: the catalogue's vocabulary
     ERROR_CODES,
     ERROR_RESPONSE,

@@ -1,5 +1,6 @@
 """Stateless checks: small functions, one responsibility each, run on every response of the cancel path the suite
-receives (generated inputs and lifecycle requests alike). Each is declared here with its ID, level and basis.
+receives (generated inputs and lifecycle requests alike). Each is declared here with its ID, level and basis (those
+of what a client recovers from in a response's bytes: ``reading``).
 
 Each takes an exchange and the context and returns a Violation, None when the response conforms, or NA when the
 check does not apply to it. Scope, as the document declares one operation:
@@ -42,6 +43,7 @@ from conformance.checks.verdict import CheckContext, Violation
 from conformance.spec.schemas import describe
 from conformance.target.exchange import Exchange
 from conformance.target.identity import INVALID
+from conformance.target.wire import Finding
 
 NA = "not applicable"
 Verdict = Violation | None | str
@@ -149,21 +151,31 @@ def status_declared(exchange: Exchange, ctx: CheckContext) -> Verdict:
 
 @check(Check("CANCEL-CONTENT-TYPE", STATELESS, MUST, "protocol",
              stated(f"{OPERATION}/responses/200/content", "application/json"),
-             "The response is Content-Type application/json and its body parses as JSON, for ids within the bounds.",
-             (f"{ERROR_RESPONSE}/content", f"{SERVER_ERROR_RESPONSE}/content")))
+             "The response is application/json as a compliant client reads it off the wire: framed as RFC 9112 "
+             "says (no Content-Length beside Transfer-Encoding, chunks as defined, no body shorter than declared), "
+             "one Content-Type, a Content-Encoding that was asked for and decodes, one JSON value in UTF-8 without "
+             "a byte order mark, no name twice with different values, no number beyond a double; for ids within "
+             "the bounds.", (f"{ERROR_RESPONSE}/content", f"{SERVER_ERROR_RESPONSE}/content")))
 def json_content(exchange: Exchange, ctx: CheckContext) -> Verdict:
     if not _bounded(exchange):
         return NA
-    if exchange.response.truncated:
+    response = exchange.response
+    if response.truncated:
         return Violation("the body is larger than the 1 MiB the suite reads", "a JSON body of a sensible size")
-    media_type = exchange.response.content_type.split(";")[0].strip().lower()
+    if misread := _misread(response.message.findings):
+        return misread
+    media_type = response.content_type.split(";")[0].strip().lower()
     if media_type != "application/json":
-        return Violation(f"Content-Type {exchange.response.content_type!r}", "Content-Type: application/json")
-    try:
-        exchange.response.json  # noqa: B018 - parsing is the check
-    except ValueError as error:
-        return Violation(f"the body is not JSON: {error}", "a JSON body")
-    return None
+        return Violation(f"Content-Type {response.content_type!r}", "Content-Type: application/json")
+    return _misread(response.document.findings)
+
+
+def _misread(findings: tuple[Finding, ...]) -> Violation | None:
+    """The first rule broken that makes a compliant client misread the response (or refuse it), with its section."""
+    misread = next((finding for finding in findings if finding.misread), None)
+    if misread is None:
+        return None
+    return Violation(misread.message, "a response a compliant client reads as the JSON the server meant")
 
 
 def _canceled_session(exchange: Exchange) -> dict | None:

@@ -110,6 +110,9 @@ def completion(session: Session) -> dict:
 class Api:
     """The emulator's HTTP API over one store."""
 
+    wire: Callable[[Scope, bytes], bytes] | None = None  # a variant's rewrite of each answer's bytes, as the HTTP
+    # layer would send them, for what an ASGI app cannot send (``protocol.Rewriting``)
+
     def __init__(self, config: EmulatorConfig, store: Store):
         self.config, self.store = config, store
 

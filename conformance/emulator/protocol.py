@@ -33,8 +33,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable
 
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol, RequestResponseCycle
 
 from conformance.emulator.config import Limits, valid_host
 
@@ -73,14 +74,53 @@ class _Refused(Exception):
     """Stops the parser once a refusal is decided."""
 
 
+Rewrite = Callable[[dict, bytes], bytes]  # (the request's ASGI scope, a response's bytes) → the bytes to send
+
+
+class Rewriting:
+    """A variant's hook on the bytes of its answers (``Api.wire``), for what an ASGI app cannot send: framing,
+    field lines, the status line. It is the transport as one request's cycle sees it: what uvicorn writes from the
+    response's status line on is held, and written once the response is complete (or the connection closes) as
+    `rewrite` returns it. A 100 Continue written before the response goes out as it is."""
+
+    def __init__(self, cycle: RequestResponseCycle, rewrite: Rewrite):
+        self.transport, self.cycle, self.rewrite, self.held = cycle.transport, cycle, rewrite, bytearray()
+        self.completed = cycle.on_response
+        cycle.transport, cycle.on_response = self, self._complete
+
+    def write(self, data: bytes) -> None:
+        if self.cycle.response_started:
+            self.held += data
+        else:
+            self.transport.write(data)
+
+    def close(self) -> None:
+        self._flush()
+        self.transport.close()
+
+    def _complete(self) -> None:
+        self._flush()
+        self.completed()
+
+    def _flush(self) -> None:
+        if self.held:
+            self.transport.write(self.rewrite(self.cycle.scope, bytes(self.held)))
+            self.held.clear()
+
+    def __getattr__(self, name: str):  # is_closing, get_extra_info, ...: the transport's own
+        return getattr(self.transport, name)
+
+
 class GuardedProtocol(HttpToolsProtocol):
-    """httptools protocol with `limits` (a class attribute: see :meth:`bounded`)."""
+    """httptools protocol with `limits`, and a variant's `rewrite` of its answers' bytes if it has one (class
+    attributes: see :meth:`bounded`)."""
 
     limits = Limits()
+    rewrite: Rewrite | None = None
 
     @classmethod
-    def bounded(cls, limits: Limits) -> type[GuardedProtocol]:
-        return type(cls.__name__, (cls,), {"limits": limits})
+    def bounded(cls, limits: Limits, rewrite: Rewrite | None = None) -> type[GuardedProtocol]:
+        return type(cls.__name__, (cls,), {"limits": limits, "rewrite": staticmethod(rewrite) if rewrite else None})
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -150,6 +190,8 @@ class GuardedProtocol(HttpToolsProtocol):
         super().on_headers_complete()
         if self.parser.should_upgrade():  # not served: the parser stops at the head, so the connection ends here
             self.cycle.keep_alive = False
+        if self.rewrite is not None and not isinstance(self.cycle.transport, Rewriting):
+            Rewriting(self.cycle, self.rewrite)
 
     def on_body(self, body: bytes) -> None:
         self._body_bytes += len(body)

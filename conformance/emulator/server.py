@@ -62,8 +62,9 @@ def ensure_descriptors(max_connections: int) -> None:
 def _server(config: EmulatorConfig, store: Store, api: type[Api]) -> uvicorn.Server:
     ensure_descriptors(config.limits.max_connections)
     schemas()  # load the spec before the first request, not during it
+    emulator = api(config, store)
     return uvicorn.Server(uvicorn.Config(
-        api(config, store).asgi(), http=GuardedProtocol.bounded(config.limits), ws="none", lifespan="off",
+        emulator.asgi(), http=GuardedProtocol.bounded(config.limits, emulator.wire), ws="none", lifespan="off",
         access_log=False, log_config=None, log_level=None, timeout_graceful_shutdown=2, server_header=False,
         proxy_headers=False,
     ))

@@ -11,6 +11,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 import requests
@@ -30,9 +31,12 @@ from conformance.target.exchange import (
     Request,
     Response,
 )
+from conformance.target.tap import TappedHTTPConnection, TappedHTTPSConnection, capturing
 from conformance.target.traffic import Limits, Traffic
+from conformance.target.wire import Wire, decoded
 
 MAX_BODY = 1024 * 1024
+MAX_WIRE = MAX_BODY + 64 * 1024  # the bytes of a response the strict reader keeps: a body the suite reads, its head
 PROBE_PATH = "/sessions/ps-000000000000000000000000/probe"  # a GET any target answers somehow (no session there)
 
 
@@ -67,11 +71,11 @@ def _host(conn) -> str:
 
 
 class _VerbatimHttp(_Verbatim, HTTPConnectionPool):
-    pass
+    ConnectionCls = TappedHTTPConnection  # each response's bytes as received, for the strict reader
 
 
 class _VerbatimHttps(_Verbatim, HTTPSConnectionPool):
-    pass
+    ConnectionCls = TappedHTTPSConnection
 
 
 class VerbatimAdapter(HTTPAdapter):
@@ -244,12 +248,14 @@ class Target:
             prepared.url = request.url
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
-                with self._session.send(prepared, timeout=self.timeout, allow_redirects=False, stream=True,
-                                        proxies=self._proxies(request)) as raw:
+                with capturing(MAX_WIRE) as capture, self._session.send(
+                        prepared, timeout=self.timeout, allow_redirects=False, stream=True,
+                        proxies=self._proxies(request)) as raw:
                     reading = True
                     content = _read_capped(raw)
-                    exchange.response = Response(raw.status_code, CaseInsensitiveDict(raw.headers), content,
-                                                 time.perf_counter() - started, truncated=len(content) > MAX_BODY)
+                    elapsed = time.perf_counter() - started
+                    exchange.response = _response(raw, content, elapsed, capture.wire(
+                        prepared.method, prepared.headers.get("Accept-Encoding")))
                     exchange.error = exchange.timed_out = None
         except requests.RequestException as error:
             exchange.response, exchange.error = None, _describe(error)
@@ -334,10 +340,33 @@ def _unfetchable(url: str) -> str | None:
 
 
 def _read_capped(raw: requests.Response) -> bytes:
+    """The body as framed (urllib3 undoes the chunking), up to MAX_BODY + 1 bytes, its content codings left on:
+    `_response` undoes them, as urllib3 would raise on a coding that does not decode and lose the response. urllib3's
+    errors come out as requests' own, as ``iter_content`` raises them."""
     chunks, size = [], 0
-    for chunk in raw.iter_content(65536):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > MAX_BODY:
-            break
+    try:
+        for chunk in raw.raw.stream(65536, decode_content=False):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_BODY:
+                break
+    except urllib3.exceptions.ProtocolError as error:
+        raise requests.exceptions.ChunkedEncodingError(error) from error
+    except urllib3.exceptions.ReadTimeoutError as error:
+        raise requests.exceptions.ConnectionError(error) from error
+    except urllib3.exceptions.SSLError as error:
+        raise requests.exceptions.SSLError(error) from error
     return b"".join(chunks)[: MAX_BODY + 1]
+
+
+def _response(raw: requests.Response, content: bytes, elapsed: float, wire: Wire | None) -> Response:
+    """The answer as requests read it, its body decoded (up to MAX_BODY + 1 bytes; a coding that does not decode
+    leaves it as sent, and the strict reader says why), with the bytes off the wire."""
+    try:
+        body = decoded(content, raw.headers.get("Content-Encoding"), MAX_BODY + 1)
+    except ValueError:
+        body = content
+    truncated = len(content) > MAX_BODY or len(body) > MAX_BODY
+    if wire is not None and truncated:
+        wire = replace(wire, complete=False)
+    return Response(raw.status_code, CaseInsensitiveDict(raw.headers), body, elapsed, truncated=truncated, wire=wire)

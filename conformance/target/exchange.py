@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import unquote, urlsplit
@@ -11,6 +10,8 @@ from requests.structures import CaseInsensitiveDict
 
 from conformance.target.endpoints import CHECKOUT, endpoint_of
 from conformance.target.identity import KEY, MAIN, Actor
+from conformance.target.json_text import Document, read_json
+from conformance.target.wire import Finding, Message, Wire, message_of, read_message
 
 NO_STATUS_LINE, BODY_STALLED = "no status line", "body stalled"  # how a request timed out (Exchange.timed_out)
 
@@ -71,20 +72,47 @@ class PlannedRequest:
 
 @dataclass
 class Response:
+    """An answer as requests read it (`headers`, `body` decoded), and as a strict client reads the bytes that came
+    off the wire (`message`, `document`): what every check and the model see of its body is the latter."""
+
     status: int
     headers: CaseInsensitiveDict
     body: bytes
     elapsed: float
     truncated: bool = False  # the body was longer than the suite reads (MAX_BODY)
+    wire: Wire | None = field(default=None, repr=False)  # its bytes as received (None: not read off the wire)
+
+    @cached_property
+    def message(self) -> Message:
+        """Framed and decoded as RFC 9112 and RFC 9110 say, from the bytes off the wire when the suite has them all;
+        else from what requests read."""
+        if self.wire is not None and self.wire.complete:
+            return read_message(self.wire)
+        return message_of(self.headers.items(), self.body)
+
+    @cached_property
+    def document(self) -> Document:
+        """The body as one JSON text, read strictly (RFC 8259); no value when the message has no body to read."""
+        body = self.message.body
+        return read_json(body) if body is not None else Document(None, ())
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """Every rule of HTTP and JSON the response breaks, as the strict reader found them."""
+        return self.message.findings + self.document.findings
 
     @property
     def content_type(self) -> str:
-        return self.headers.get("content-type", "")
+        return self.message.content_type
 
-    @cached_property
+    @property
     def json(self) -> object:
-        """The parsed body; raises ValueError when it is not JSON."""
-        return json.loads(self.body)
+        """The body as a strict, compliant client reads it; raises ValueError, naming the rule, when such a client
+        would not read the JSON the server meant (see CANCEL-CONTENT-TYPE)."""
+        misread = next((finding for finding in self.findings if finding.misread), None)
+        if misread is not None:
+            raise ValueError(misread.message)
+        return self.document.value
 
     def json_or_none(self) -> object | None:
         try:

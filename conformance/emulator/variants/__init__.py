@@ -21,6 +21,7 @@ from conformance.emulator.app import Api
 from conformance.emulator.variants import clients
 from conformance.emulator.variants import conformant as ok
 from conformance.emulator.variants import faults as bad
+from conformance.emulator.variants import transport as wire
 
 FAIL_ON_SHOULD = ("--fail-on-should",)
 CLIENT_CANCELS = ("LIFE-CANCEL-ACTIVE", "LIFE-OTHER-SUBACCOUNT-404")  # a client variant's fault met by an acting cancel
@@ -54,6 +55,12 @@ def conformant(name: str, api: type[Api], profile: str = "strict", *fails_in_str
                sometimes: tuple[str, ...] = ()) -> Variant:
     return Variant(name, api, frozenset(fails_in_strict), frozenset(sometimes), passes_in=profile)
 
+
+UNREADABLE_SESSION = ("LIFE-CANCEL-ACTIVE", "LIFE-UPDATED")  # a cancel's 200 whose session no client can read
+UNREADABLE_ERROR = ("CANCEL-AUTH", "CANCEL-NOT-FOUND", "CANCEL-OUT-OF-BOUNDS-404", "LIFE-AUTH-NO-EFFECT",
+                    "LIFE-COMPLETED", "LIFE-EXPIRED", "LIFE-OTHER-BUSINESS", "LIFE-OTHER-SUBACCOUNT-404",
+                    "LIFE-CONCURRENT-422")  # and an error answer whose error_code none can: every check it concerns
+UNREADABLE = ("CANCEL-CONTENT-TYPE", *UNREADABLE_SESSION, *UNREADABLE_ERROR)  # every answer to the cancel
 
 CATALOGUE = [
     # the 200 body: types, lengths, formats, enums, nullability, the echoed id
@@ -157,6 +164,9 @@ CATALOGUE = [
     conformant("connection-close", ok.ConnectionClose),
     conformant("json-charset", ok.JsonCharsetDeclared),
     conformant("gzip-responses", ok.GzipResponses),
+    conformant("connection-close-always", ok.ConnectionCloseAlways),
+    conformant("http-1.0-responses", ok.Http10Responses),
+    conformant("field-names-upper-case", ok.FieldNamesUpperCase),
     # an earlier Xendit specification's answers: lenient passes them
     conformant("malformed-id-400", ok.MalformedId400, "lenient", "CANCEL-NOT-FOUND", "CANCEL-OUT-OF-BOUNDS-404"),
     conformant("session-not-found-code", ok.SessionNotFoundCode, "lenient", "CANCEL-NOT-FOUND", "CANCEL-4XX-SCHEMA",
@@ -212,6 +222,28 @@ CATALOGUE = [
     fault("cancel-answers-racing-session", bad.CancelAnswersRacingSession, "CANCEL-200-ID", "LIFE-CANCEL-ACTIVE",
           sometimes=("CANCEL-200-CANCELED", "LIFE-UPDATED")),  # whether the racing session was already canceled,
     # and whether its `updated` is later than the one the canceled session had
+    # --- the bytes on the wire (issue 21): each rule a compliant client reads by, broken in the answers to the
+    # cancel; requests reads every one of them, and before the strict reader the suite passed each. One a client
+    # misreads fails CANCEL-CONTENT-TYPE, and every check that needs what that client cannot read (UNREADABLE)
+    # the JSON text
+    fault("json-bom", wire.JsonWithBom, *UNREADABLE),
+    fault("json-utf-16", wire.JsonInUtf16, *UNREADABLE),
+    fault("status-named-twice", wire.StatusNamedTwice, "CANCEL-CONTENT-TYPE", *UNREADABLE_SESSION),
+    fault("amount-beyond-double", wire.AmountBeyondDouble, "CANCEL-CONTENT-TYPE", *UNREADABLE_SESSION),
+    fault("first-name-repeated", wire.FirstNameRepeated, "CANCEL-JSON-NAMES", options=FAIL_ON_SHOULD),
+    fault("integer-beyond-double", wire.IntegerBeyondDouble, "CANCEL-JSON-NUMBERS", options=FAIL_ON_SHOULD),
+    # field lines and content codings
+    fault("gzip-claimed", wire.GzipClaimed, *UNREADABLE),
+    fault("raw-deflate", wire.RawDeflate, *UNREADABLE),
+    fault("content-type-twice", wire.ContentTypeTwice, *UNREADABLE),
+    fault("space-before-colon", wire.SpaceBeforeColon, *UNREADABLE),
+    fault("content-type-repeated", wire.ContentTypeRepeated, "CANCEL-FIELDS-ONCE", options=FAIL_ON_SHOULD),
+    fault("json-charset-latin-1", wire.JsonCharsetLatin1, "CANCEL-JSON-CHARSET", options=FAIL_ON_SHOULD),
+    fault("folded-field", wire.FoldedField, "CANCEL-NO-FOLDING", options=FAIL_ON_SHOULD),
+    # framing
+    fault("length-beside-chunked", wire.LengthBesideChunked, *UNREADABLE),
+    fault("chunk-sizes-python-hex", wire.ChunkSizesPythonHex, *UNREADABLE),
+    fault("newline-after-body", wire.NewlineAfterBody, "CANCEL-BODY-LENGTH", options=FAIL_ON_SHOULD),
 ]
 
 VARIANTS = {variant.name: variant for variant in CATALOGUE}

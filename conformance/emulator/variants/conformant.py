@@ -9,6 +9,7 @@ import asyncio
 import json
 import math
 import re
+from dataclasses import replace
 from decimal import Decimal
 
 from starlette.applications import Starlette
@@ -22,6 +23,7 @@ from conformance.emulator.errors import ApiError
 from conformance.emulator.formats import SESSION_ID, now_ms
 from conformance.emulator.sandbox import Gzip, JsonCharset, Message, Scope, other_origin
 from conformance.emulator.store import CANCELED, Owner, Session
+from conformance.emulator.variants.transport import Answer
 from conformance.emulator.view import RESPONSE
 from conformance.spec.pointer import resolve
 
@@ -308,17 +310,17 @@ class ChunkedResponses(Api):
 
 
 class Closing:
-    """ASGI layer: ``Connection: close`` on every CLOSE_EVERY-th response and on every error (status 400 or more);
-    the server then closes the connection."""
+    """ASGI layer: ``Connection: close`` on every `every`-th response and on every error (status 400 or more); the
+    server then closes the connection."""
 
-    def __init__(self, app: ASGIApp):
-        self.app, self.answered = app, 0
+    def __init__(self, app: ASGIApp, every: int = CLOSE_EVERY):
+        self.app, self.every, self.answered = app, every, 0
 
     async def __call__(self, scope: Scope, receive, send) -> None:
         async def closing(message: Message) -> None:
             if message["type"] == "http.response.start":
                 self.answered += 1
-                if message["status"] >= 400 or self.answered % CLOSE_EVERY == 0:
+                if message["status"] >= 400 or self.answered % self.every == 0:
                     message = {**message, "headers": [*message.get("headers", ()), (b"connection", b"close")]}
             await send(message)
 
@@ -330,6 +332,30 @@ class ConnectionClose(Api):
 
     def layers(self, app: Starlette) -> ASGIApp:
         return Closing(super().layers(app))
+
+
+class ConnectionCloseAlways(Api):
+    """Connection: close (and the connection closed) after every response."""
+
+    def layers(self, app: Starlette) -> ASGIApp:
+        return Closing(super().layers(app), every=1)
+
+
+class Http10Responses(ConnectionCloseAlways):
+    """Every response is HTTP/1.0 with no Content-Length: its body ends where the server closes the connection."""
+
+    def wire(self, scope: Scope, response: bytes) -> bytes:
+        answer = Answer.parse(response)
+        return replace(answer, status_line=answer.status_line.replace(b"HTTP/1.1", b"HTTP/1.0", 1)).head(
+            answer.without(b"content-length")) + answer.body
+
+
+class FieldNamesUpperCase(Api):
+    """Every response's field names are in upper case (CONTENT-TYPE, CONTENT-LENGTH): names are case-insensitive."""
+
+    def wire(self, scope: Scope, response: bytes) -> bytes:
+        answer = Answer.parse(response)
+        return answer.head(tuple((name.upper(), value) for name, value in answer.fields)) + answer.body
 
 
 class JsonCharsetDeclared(Api):
