@@ -255,7 +255,7 @@ class Target:
                     content = _read_capped(raw)
                     elapsed = time.perf_counter() - started
                     exchange.response = _response(raw, content, elapsed, capture.wire(
-                        prepared.method, prepared.headers.get("Accept-Encoding")))
+                        prepared.method, prepared.headers.get("Accept-Encoding"), request.version))
                     exchange.error = exchange.timed_out = None
         except requests.RequestException as error:
             exchange.response, exchange.error = None, _describe(error)

@@ -41,11 +41,11 @@ class Capture:
         self.overflowed = self.overflowed or len(chunk) > room
         self.data += chunk[:max(room, 0)]
 
-    def wire(self, method: str, accept_encoding: str | None) -> Wire | None:
+    def wire(self, method: str, accept_encoding: str | None, version: str = "HTTP/1.1") -> Wire | None:
         """The response's bytes for the strict reader, with what already waits after them; None if none came."""
         if not self.data:
             return None
-        return Wire(bytes(self.data) + self.pending(), not self.overflowed, method, accept_encoding)
+        return Wire(bytes(self.data) + self.pending(), not self.overflowed, method, accept_encoding, version)
 
     def pending(self) -> bytes:
         """What has already arrived on the socket beyond what http.client read, peeked at without waiting (a body

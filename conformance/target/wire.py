@@ -32,6 +32,8 @@ FIELD_LINE = Rule("RFC 9112 §5", 'field-line = field-name ":" OWS field-value O
 SPACE_BEFORE_COLON = Rule("RFC 9112 §5.1", "No whitespace is allowed between the field name and colon.")
 OBS_FOLD = Rule("RFC 9112 §5.2", "A sender MUST NOT generate a message that includes line folding (i.e., that has any "
                                  "field line value that contains a match to the obs-fold rule)")
+TE_TO_HTTP_1_0 = Rule("RFC 9112 §6.1", "A server MUST NOT send a response containing Transfer-Encoding unless the "
+                                       "corresponding request indicates HTTP/1.1 (or later minor revisions).")
 TE_IN_HTTP_1_0 = Rule("RFC 9112 §6.1", "A server or client that receives an HTTP/1.0 message containing a "
                                        "Transfer-Encoding header field MUST treat the message as if the framing is "
                                        "faulty")
@@ -87,6 +89,7 @@ class Wire:
     complete: bool = True  # False when the capture stopped at its cap: the framing is then not judged
     method: str = "POST"
     accept_encoding: str | None = None  # the request's Accept-Encoding; None: it sent none (any coding is acceptable)
+    request_version: str = "HTTP/1.1"  # the request line's: an HTTP/1.0 client reads no chunked framing
 
 
 @dataclass(frozen=True)
@@ -216,6 +219,8 @@ def _framed(wire: Wire, version: str, status: int, fields: tuple[tuple[str, str]
                                                 f"{', '.join(codings)}: a strict client refuses the response"))
         if version == "HTTP/1.0":
             findings.append(Finding(TE_IN_HTTP_1_0, "an HTTP/1.0 response with Transfer-Encoding"))
+        elif wire.request_version == "HTTP/1.0":
+            findings.append(Finding(TE_TO_HTTP_1_0, "Transfer-Encoding in the answer to an HTTP/1.0 request"))
         if codings != ["chunked"]:
             findings.append(Finding(TRANSFER_CODING, f"Transfer-Encoding {', '.join(codings)}: the request offered "
                                                      "no transfer coding but chunked (it sent no TE)"))
