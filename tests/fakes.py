@@ -255,8 +255,11 @@ def redirect_loop(handler: BaseHTTPRequestHandler) -> None:
 
 
 def chunked(handler: BaseHTTPRequestHandler) -> None:
-    """The conformant answer, with Transfer-Encoding: chunked."""
+    """The conformant answer, with Transfer-Encoding: chunked (to HTTP/1.1 requests: not to an HTTP/1.0 one)."""
     status, answer = conformant(handler)
+    if handler.request_version == "HTTP/1.0":
+        reply(handler, status, answer)
+        return
     body = json.dumps(answer).encode()
     handler.send_response(status)
     handler.send_header("Content-Type", "application/json")

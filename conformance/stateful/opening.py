@@ -78,7 +78,7 @@ class Opening(LifecycleMachine):
         cancel under test comes first: a finding sets its session aside, and on a target that gives every session
         one id (a mock answering its example) nothing after it can be judged."""
         steps = [(self._cancel_read_cancel, CANCELLED), (self._reads, {"LIFE-READ"}),
-                 (self._refused_keys, {"LIFE-AUTH-NO-EFFECT"}), (self._clients, CLIENTS),
+                 (self._refused_keys, {"LIFE-AUTH-NO-EFFECT"}),
                  (lambda session: self.cancel_variants(session, WITNESS_VARIANTS), {"LIFE-ID-VARIANT"}),
                  (self.other_methods, {"LIFE-METHOD-NO-EFFECT"}), (self.cancel_encoded, CANCELLED),
                  (self._isolation, ISOLATION), (self.burst, {"LIFE-CONCURRENT", "LIFE-CONCURRENT-422"}),
@@ -87,7 +87,8 @@ class Opening(LifecycleMachine):
             steps += [(lambda session, action=action: (self.get(session, "key", "owner"),
                                                        self.control(session, action)), {check})
                       for action, check in (("complete", "LIFE-COMPLETED"), ("expire", "LIFE-EXPIRED"))]
-        return steps
+        return [*steps, (self._clients, CLIENTS)]  # new requests for checks judged already: last, so that on a target
+        # that gives every session one id, their finding takes no other check's turn
 
     def _sweeps(self) -> Steps:
         """What the witnesses sampled, whole: every credential, every id variant, every direction of isolation."""

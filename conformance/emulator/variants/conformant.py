@@ -278,12 +278,17 @@ class NumbersExponent(Api):
 
 class Chunked:
     """ASGI layer: each response body sent with ``Transfer-Encoding: chunked`` (its Content-Length dropped) in
-    CHUNKS pieces."""
+    CHUNKS pieces; to an HTTP/1.0 request as it is (RFC 9112 §6.1: no chunked answer to one, and uvicorn would
+    chunk any answer without a Content-Length)."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
 
     async def __call__(self, scope: Scope, receive, send) -> None:
+        if scope.get("http_version") == "1.0":
+            await self.app(scope, receive, send)
+            return
+
         async def chunked(message: Message) -> None:
             if message["type"] == "http.response.start":
                 await send({**message, "headers": [(name, value) for name, value in message.get("headers", ())
@@ -303,7 +308,7 @@ class Chunked:
 
 
 class ChunkedResponses(Api):
-    """Every response is sent with Transfer-Encoding: chunked (no Content-Length), in several chunks."""
+    """Every response to HTTP/1.1 is sent with Transfer-Encoding: chunked (no Content-Length), in several chunks."""
 
     def layers(self, app: Starlette) -> ASGIApp:
         return Chunked(super().layers(app))
