@@ -309,3 +309,57 @@ def prefix_proxy(backend: str, prefix: str) -> Iterator[str]:
 
     with serve(forward, consume_body=False) as base_url:
         yield base_url + prefix
+
+
+NOT_FOUND_AND_CLOSE = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+
+
+class RawServer:
+    """A loopback HTTP/1.1 server on raw sockets, for what http.server would normalise: it keeps each request as
+    received (its head, and the content its Content-Length declares) and answers it with `respond(request)`, on a
+    kept-alive connection unless the answer says close. It counts the connections it accepted."""
+
+    def __init__(self, respond: Callable[[bytes], bytes] = lambda request: NOT_FOUND_AND_CLOSE):
+        self.respond, self.requests, self.connections = respond, [], 0
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.socket.getsockname()[1]}"
+
+    @property
+    def lines(self) -> list[bytes]:
+        """The request line of each request."""
+        return [request.split(b"\r\n", 1)[0] for request in self.requests]
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.socket.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
+
+    def _serve(self, connection: socket.socket) -> None:
+        with connection:
+            received = b""
+            while True:
+                while b"\r\n\r\n" not in received:
+                    if not (chunk := connection.recv(65536)):
+                        return
+                    received += chunk
+                head, _, received = received.partition(b"\r\n\r\n")
+                declared = re.search(rb"\r\ncontent-length: *(\d+)", head, re.IGNORECASE)
+                while declared and len(received) < int(declared[1]):
+                    if not (chunk := connection.recv(65536)):
+                        return
+                    received += chunk
+                length = int(declared[1]) if declared else 0
+                request, received = head + b"\r\n\r\n" + received[:length], received[length:]
+                self.requests.append(request)
+                answer = self.respond(request)
+                connection.sendall(answer)
+                if b"\r\nconnection: close" in answer.lower():
+                    return

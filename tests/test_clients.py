@@ -3,8 +3,6 @@ judge reads, says so), and each goes out on the wire as its description says."""
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -15,6 +13,7 @@ from conformance.model.expect import expect_cancel
 from conformance.model.state import ACTIVE, Session
 from conformance.target.client import Target
 from conformance.target.identity import MAIN, Actor, Owner, basic, classify
+from tests.fakes import RawServer
 
 KEY = "xnd_development_clients"
 HEADERS = {"Authorization": basic(KEY), "for-user-id": "sub-1"}
@@ -51,37 +50,11 @@ def test_every_variant_says_what_it_sends():
         assert all(str(status) in variant.description for status in variant.refusable), variant.name
 
 
-class HeadRecorder:
-    """A loopback server that keeps each request as received (head and declared content) and answers 404."""
-
-    def __init__(self) -> None:
-        self.socket = socket.create_server(("127.0.0.1", 0))
-        self.requests: list[bytes] = []
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                connection, _ = self.socket.accept()
-            except OSError:
-                return
-            with connection:
-                received = b""
-                while b"\r\n\r\n" not in received or (b"Content-Length: 2\r\n" in received and
-                                                      not received.endswith(b"{}")):
-                    chunk = connection.recv(65536)
-                    if not chunk:
-                        break
-                    received += chunk
-                self.requests.append(received)
-                connection.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-
-
 @pytest.fixture(scope="module")
 def sent() -> Iterator[dict[str, bytes]]:
     """Description → the request each client probe arrived as."""
-    recorder = HeadRecorder()
-    target = Target(f"http://127.0.0.1:{recorder.socket.getsockname()[1]}")
+    recorder = RawServer()
+    target = Target(recorder.base_url)
     credentials = Credentials(KEY, "sub-1")
     received = {}
     for probe in client_probes(credentials)[0]:

@@ -4,8 +4,6 @@ coding that does not decode, bytes after the declared end — is there for the s
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -13,6 +11,7 @@ import pytest
 from conformance.target import wire
 from conformance.target.client import MAX_BODY, Target
 from conformance.target.exchange import Intent, PlannedRequest
+from tests.fakes import RawServer
 
 JSON = b'{"error_code":"NOT_FOUND","message":"m"}'
 INTENT = Intent("test", "wire", "ps-000000000000000000000000")
@@ -22,47 +21,13 @@ def answer(*fields: bytes, body: bytes = JSON, tail: bytes = b"") -> bytes:
     return b"HTTP/1.1 404 Not Found\r\n" + b"".join(field + b"\r\n" for field in fields) + b"\r\n" + body + tail
 
 
-class Server:
-    """A loopback HTTP/1.1 server that answers each request (bodiless) with `respond(request line)`, keeping the
-    connection open; it counts the connections it accepted."""
-
-    def __init__(self, respond: Callable[[bytes], bytes]):
-        self.respond, self.connections = respond, 0
-        self.socket = socket.create_server(("127.0.0.1", 0))
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.socket.getsockname()[1]}"
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                connection, _ = self.socket.accept()
-            except OSError:
-                return
-            self.connections += 1
-            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
-
-    def _serve(self, connection: socket.socket) -> None:
-        with connection:
-            received = b""
-            while True:
-                while b"\r\n\r\n" not in received:
-                    chunk = connection.recv(65536)
-                    if not chunk:
-                        return
-                    received += chunk
-                head, _, received = received.partition(b"\r\n\r\n")
-                connection.sendall(self.respond(head.split(b"\r\n")[0]))
-
-
 @pytest.fixture
-def serve() -> Iterator[Callable[[Callable[[bytes], bytes]], Server]]:
-    servers: list[Server] = []
+def serve() -> Iterator[Callable[[Callable[[bytes], bytes]], RawServer]]:
+    """Start a raw server that answers each request with `respond(its request line)`."""
+    servers: list[RawServer] = []
 
-    def start(respond: Callable[[bytes], bytes]) -> Server:
-        servers.append(Server(respond))
+    def start(respond: Callable[[bytes], bytes]) -> RawServer:
+        servers.append(RawServer(lambda request: respond(request.split(b"\r\n", 1)[0])))
         return servers[-1]
 
     yield start

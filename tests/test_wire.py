@@ -7,8 +7,6 @@ slash…) are held to those bytes; every other probe to its id with each byte ou
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 from urllib.parse import unquote
 
@@ -18,6 +16,7 @@ from conformance.generation.probe import Credentials
 from conformance.generation.strategies import id_probes
 from conformance.target.client import Target
 from conformance.target.exchange import Intent
+from tests.fakes import RawServer
 
 ID = "ps-661f87c614802d6c402cd82d"
 PROMISED = {  # label → the id segment, byte for byte
@@ -40,39 +39,10 @@ UNRESERVED = set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345678
 PROBES = id_probes(Credentials("xnd_development_wire"))[0]
 
 
-class LineRecorder:
-    """A loopback HTTP/1.1 server that keeps each request line as received and answers 404 (connection closed)."""
-
-    def __init__(self) -> None:
-        self.socket = socket.create_server(("127.0.0.1", 0))
-        self.lines: list[bytes] = []
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.socket.getsockname()[1]}"
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                connection, _ = self.socket.accept()
-            except OSError:
-                return
-            with connection:
-                received = b""
-                while b"\r\n\r\n" not in received:
-                    chunk = connection.recv(65536)
-                    if not chunk:
-                        break
-                    received += chunk
-                self.lines.append(received.split(b"\r\n", 1)[0])
-                connection.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-
-
 @pytest.fixture(scope="module")
 def received() -> Iterator[dict[str, bytes]]:
     """Description → the request line each explicit probe arrived with (sent under a base URL with a prefix)."""
-    recorder = LineRecorder()
+    recorder = RawServer()
     target = Target(recorder.base_url + "/v2")
     lines = {}
     for probe in PROBES:
@@ -114,7 +84,7 @@ def test_other_ids_go_out_percent_encoded(received, probe):
 def test_a_target_no_request_line_can_carry_is_encoded_not_refused():
     """A path the target itself supplied (a checkout link) may hold a space or non-ASCII: those characters are
     percent-encoded, the rest kept as given."""
-    recorder = LineRecorder()
+    recorder = RawServer()
     target = Target(recorder.base_url)
     for path, line in [("/checkout/a b%zz", b"/checkout/a%20b%25zz"), ("/checkout/\u00e9", b"/checkout/%C3%A9")]:
         exchange = target.send(Intent("lifecycle", "checkout", ""), "GET", path)
