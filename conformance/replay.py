@@ -30,7 +30,7 @@ from conformance.target.identity import Actor
 from conformance.target.redact import MASKED_FIELDS, Redactor
 
 VARIABLES = ("XENDIT_API_KEY", "XENDIT_OTHER_API_KEY")
-BASIC = re.compile(r"(basic +)base64\((.*)\)", re.IGNORECASE)  # as Redactor.header shows Basic credentials
+BASIC = re.compile(r"(basic +)base64\((.*)\)([ \t]*)", re.IGNORECASE)  # as Redactor.header shows Basic credentials
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 SESSION_IN_PATH = re.compile(r"/sessions/([^/?#]+)")
 DOT_SEGMENT = re.compile(r"/(?:\.|%2e){1,2}(?=[/?#]|$)", re.IGNORECASE)  # a server may resolve it to another path
@@ -77,7 +77,9 @@ def _secret(text: str) -> str:
 
 def _header(value: str) -> str:
     match = BASIC.fullmatch(value)
-    return match.group(1) + base64.b64encode(_secret(match.group(2)).encode()).decode() if match else _secret(value)
+    if match is None:
+        return _secret(value)
+    return match.group(1) + base64.b64encode(_secret(match.group(2)).encode()).decode() + match.group(3)
 
 
 def find_failure(report: dict, failure_id: str) -> tuple[dict, dict]:

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import pytest
 
+from conformance.generation.clients import client_probes
 from conformance.generation.probe import Credentials
 from conformance.generation.strategies import auth_probes, id_probes, sub_account_probes
 from conformance.replay import _header as replayed_header
@@ -155,20 +156,23 @@ def _request(raw: bytes, names: set[str]) -> tuple[bytes, dict[bytes, bytes], by
     for field in fields:
         name, _, value = field.partition(b":")
         if name.lower() in wanted:
-            headers[name] = value.strip(b" \t")
+            headers[name] = value.lstrip(b" \t")  # whitespace after a value is sent as the request has it
     return line, headers, body
 
 
-def _probes() -> list[tuple[str, dict, bytes | None]]:
-    """(path, headers, body) of every auth variant, every id and for-user-id example, and odd bodies and paths."""
+def _probes() -> list[tuple[str, dict, bytes | None, str]]:
+    """(path, headers, body, version) of every auth variant, every id, for-user-id and client example, and odd bodies
+    and paths."""
     credentials = Credentials(KEY, other_key=OTHER)
-    probes = [probe for family in (auth_probes, id_probes, sub_account_probes) for probe in family(credentials)[0]]
+    probes = [probe for family in (auth_probes, id_probes, sub_account_probes, client_probes)
+              for probe in family(credentials)[0]]
     odd = {"Authorization": basic(KEY), "for-user-id": b"\xff\xfe not UTF-8 \x01\x7f"}
-    return [(probe.path, probe.headers, probe.body) for probe in probes] + [
-        ("/sessions/a'b\"c$d`e!f\\g%00h/cancel", odd, b"{\"a\": \"!x$y`z\\\"\"}\n\x00\xff\x01'"),
-        ("/sessions/ps-1/cancel", {"Authorization": basic(OTHER, "pa$$!`\"'")}, "é ! \t€".encode()),
+    return [(probe.path, probe.headers, probe.body, probe.version) for probe in probes] + [
+        ("/sessions/a'b\"c$d`e!f\\g%00h/cancel", odd, b"{\"a\": \"!x$y`z\\\"\"}\n\x00\xff\x01'", "HTTP/1.1"),
+        ("/sessions/ps-1/cancel", {"Authorization": basic(OTHER, "pa$$!`\"'")}, "é ! \t€".encode(), "HTTP/1.1"),
         ("/sessions/ps-1/cancel", {"authorization": "BASIC  " + base64.b64encode(f"{KEY.upper()}:".encode())
-                                   .decode(), "Content-Type": "text/plain"}, b"--\r\n" + KEY.lower().encode()),
+                                   .decode(), "Content-Type": "text/plain"}, b"--\r\n" + KEY.lower().encode(),
+         "HTTP/1.1"),
     ]
 
 
@@ -177,10 +181,12 @@ def test_curl_lines_send_the_same_bytes_when_pasted_into_bash(tmp_path):
     with recorder() as (base_url, seen):
         target = Target(base_url)
         intent = Intent("test", "curl reproduction", "")
-        sent = [target.send(intent, "POST", path, headers, body).request for path, headers, body in probes]
+        sent = [target.send(intent, "POST", path, headers, body, version=version).request
+                for path, headers, body, version in probes]
         by_suite = list(seen)
         seen.clear()
-        lines = [REDACTOR.curl(request.method, request.url, request.headers, request.body) for request in sent]
+        lines = [REDACTOR.curl(request.method, request.url, request.headers, request.body, request.version)
+                 for request in sent]
         script = tmp_path / "pasted.sh"
         script.write_text("set -o history -H\n" + "\n".join(lines) + "\n")  # as in an interactive shell
         env = {"PATH": os.environ["PATH"], "XENDIT_API_KEY": KEY, "XENDIT_OTHER_API_KEY": OTHER, "LC_ALL": "C.UTF-8"}
@@ -192,7 +198,7 @@ def test_curl_lines_send_the_same_bytes_when_pasted_into_bash(tmp_path):
         names = set(request.headers)
         _, headers, body = _request(suite_raw, names)
         # the request line as recorded: urllib3 re-encodes some targets on the wire (`%` as `%25`), see the report
-        line = f"POST {request.url.removeprefix(base_url)} HTTP/1.1".encode("utf-8", "surrogateescape")
+        line = f"POST {request.url.removeprefix(base_url)} {request.version}".encode("utf-8", "surrogateescape")
         differs = [part for part, got, wanted in zip(("request line", "headers", "body"), _request(curl_raw, names),
                                                      (line, headers, body), strict=True) if got != wanted]
         assert not differs, f"probe {index} ({probes[index][0][:60]}): curl sent another {differs}"

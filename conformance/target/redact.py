@@ -20,7 +20,7 @@ MASKED_FIELDS = ("email", "mobile_number", "given_names", "surname", "phone_numb
 _MASK = re.compile(r'("(?:' + "|".join(MASKED_FIELDS) + r')"\s*:\s*")[^"]*(")')
 _RUN_TAIL = re.compile(r"[A-Za-z0-9+/_-]*=*")  # the rest of a run of base64 characters, padding included
 _BEFORE_RUN = re.compile(r"(?s:.*)[^A-Za-z0-9+/_-]")  # everything up to the last character outside the alphabet
-_BASIC = re.compile(r"(basic +)(\S*)", re.IGNORECASE)
+_BASIC = re.compile(r"(basic +)(\S*)([ \t]*)", re.IGNORECASE)  # scheme, token, whitespace after it (RFC 9110 §5.5)
 CORE_MIN = 4  # shorter base64 fragments would match ordinary text everywhere
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
@@ -117,8 +117,8 @@ class Redactor:
         credentials = self._secret_credentials(name, text)
         if credentials is None:
             return self.text(text)
-        scheme, decoded = credentials
-        return f"{scheme}base64({self.text(decoded.decode('utf-8', 'backslashreplace'))})"
+        scheme, decoded, tail = credentials
+        return f"{scheme}base64({self.text(decoded.decode('utf-8', 'backslashreplace'))}){tail}"
 
     def curl(self, method: str, url: str, headers: dict[str, str | bytes], body: bytes | None,
              version: str = "HTTP/1.1") -> str:
@@ -144,15 +144,16 @@ class Redactor:
         credentials = self._secret_credentials(name, text)
         if credentials is None:
             return ["-H", word([name, ": ", *self._parts(text)])]
-        scheme, decoded = credentials
+        scheme, decoded, tail = credentials
         for secret, variable in self.secrets.items():
-            if name == "Authorization" and scheme == "Basic " and decoded == f"{secret}:".encode():
+            if (name, scheme, tail) == ("Authorization", "Basic ", "") and decoded == f"{secret}:".encode():
                 return ["-u", word([Expansion(f"${variable}"), ":"])]
         encode = Expansion(f"$(printf '%s' {word(self._parts(decoded))} | base64 | tr -d '\\n')")
-        return ["-H", word([name, ": ", scheme, encode])]
+        return ["-H", word([name, ": ", scheme, encode, tail])]
 
-    def _secret_credentials(self, name: str, value: str) -> tuple[str, bytes] | None:
-        """The scheme and decoded credentials of a Basic ``Authorization`` value that carries a secret, or None."""
+    def _secret_credentials(self, name: str, value: str) -> tuple[str, bytes, str] | None:
+        """The scheme, decoded credentials and trailing whitespace of a Basic ``Authorization`` value that carries a
+        secret, or None."""
         credentials = _basic_credentials(value) if name.lower() == "authorization" else None
         if credentials is None or not self.leaks(credentials[1].decode("utf-8", "surrogateescape")):
             return None
@@ -195,12 +196,13 @@ def _merged(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     return merged
 
 
-def _basic_credentials(value: str) -> tuple[str, bytes] | None:
-    """The scheme as written and the decoded ``user:password`` bytes of a Basic Authorization value, or None."""
+def _basic_credentials(value: str) -> tuple[str, bytes, str] | None:
+    """The scheme as written, the decoded ``user:password`` bytes and the whitespace after them of a Basic
+    Authorization value, or None."""
     match = _BASIC.fullmatch(value)
     if match is None:
         return None
     try:
-        return match.group(1), base64.b64decode(match.group(2), validate=True)
+        return match.group(1), base64.b64decode(match.group(2), validate=True), match.group(3)
     except binascii.Error:
         return None
