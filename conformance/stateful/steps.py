@@ -13,7 +13,7 @@ from hypothesis.stateful import RuleBasedStateMachine
 
 from conformance.checks.catalogue import BY_ID, MUST
 from conformance.checks.lifecycle import JUDGEMENTS, NA, Finding, Step, accepted, body, status
-from conformance.generation.clients import ClientVariant
+from conformance.generation.clients import ClientVariant, Varied
 from conformance.generation.explore import failure_type
 from conformance.generation.probe import segment
 from conformance.model.expect import Expectation, expect_cancel, expect_get
@@ -74,9 +74,8 @@ class Steps(RuleBasedStateMachine):
 
     def _send(self, description: str, method: str, path: str, session_id: str, headers: dict, expected: str,
               payload: bytes | None = None, family: str = "lifecycle", actor: Actor | None = None,
-              variant: ClientVariant | None = None) -> Exchange:
-        """Send and trace a request (`variant`: as that client variant sends it)."""
-        varied, refusable = (variant.vary(headers), variant.refusable) if variant else (None, frozenset())
+              varied: Varied | None = None, refusable: frozenset[int] = frozenset()) -> Exchange:
+        """Send and trace a request (`varied`: as a client variant sends it, refused perhaps with `refusable`)."""
         exchange = self.run.sessions.send(description, method, path, session_id, headers, payload, family, actor,
                                           varied, refusable)
         self.trace.append((exchange, expected))
@@ -280,13 +279,13 @@ class Steps(RuleBasedStateMachine):
         """A cancel of `current` with the credentials of `key` and the for-user-id of `sub` (`variant`: as that
         client variant sends it, classified as sent), and what the model expects of it."""
         actor, headers = self._actor(key if key in self.run.key_kinds() else "key", sub, current)
-        refusable = frozenset()
-        if variant is not None:
-            actor, refusable = self.run.credentials.classify(variant.vary(headers).headers), variant.refusable
+        varied, refusable = (variant.vary(headers), variant.refusable) if variant else (None, frozenset())
+        if varied is not None:
+            actor = self.run.credentials.classify(varied.headers)
         expectation = expect_cancel(current, actor, self.run.now(), MARGIN_SECONDS, refusable=refusable)
         described = f"cancel ({key}, for-user-id {sub})" + (f", {variant.description}" if variant else "")
         return expectation, [self._send(described, "POST", f"/sessions/{segment(current.id)}/cancel", current.id,
-                                        headers, expectation.text, actor=actor, variant=variant)]
+                                        headers, expectation.text, actor=actor, varied=varied, refusable=refusable)]
 
     def _cancels(self, session: Session, whos: list[tuple[str, str]]) -> None:
         """A cancel by each of `whos` in turn, each followed by a read of the session; the frame after the last."""
