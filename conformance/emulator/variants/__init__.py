@@ -159,6 +159,8 @@ CATALOGUE = [
     conformant("numbers-exponent", ok.NumbersExponent),
     conformant("content-refused-400", clients.ContentRefused),
     conformant("query-refused-400", clients.QueryRefused),
+    conformant("expectation-refused-417", clients.ExpectationRefused),
+    conformant("http-1.0-upgrade-426", clients.Http10Upgrade426),
     # the HTTP of the answers: framing, connections, encodings, media type parameters
     conformant("chunked-responses", ok.ChunkedResponses),
     conformant("connection-close", ok.ConnectionClose),

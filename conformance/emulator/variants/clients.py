@@ -109,3 +109,24 @@ class QueryRefused(Api):
             self.owner(request)
             return error_response(bad_request("API_VALIDATION_ERROR", "Unknown query parameter"))
         return await super().cancel(request)
+
+
+class ExpectationRefused(Api):
+    """A cancel carrying an Expect field is refused, 417 EXPECTATION_FAILED, before its content is read."""
+
+    async def cancel(self, request: Request) -> Response:
+        if "expect" in request.headers:
+            self.owner(request)
+            return error_response(ApiError(417, "EXPECTATION_FAILED", "Expectations are not supported"))
+        return await super().cancel(request)
+
+
+class Http10Upgrade426(Api):
+    """An HTTP/1.0 cancel is refused, 426 UPGRADE_REQUIRED with Upgrade: HTTP/1.1."""
+
+    async def cancel(self, request: Request) -> Response:
+        if request.scope.get("http_version") == "1.0":
+            self.owner(request)
+            error = ApiError(426, "UPGRADE_REQUIRED", "Use HTTP/1.1")
+            return error_response(error, {"Upgrade": "HTTP/1.1", "Connection": "Upgrade"})
+        return await super().cancel(request)
