@@ -8,6 +8,7 @@ from pathlib import Path
 DEFAULT_JUNIT = Path("reports/junit.xml")
 DEFAULT_JSON = Path("reports/report.json")
 DEFAULT_HTML = Path("reports/report.html")
+DEFAULT_EXPIRY_LAG = 2.0  # seconds a target's expiry may run late (the document does not say how soon: facts §5)
 
 
 @dataclass
@@ -24,6 +25,7 @@ class RunConfig:
     expired_session_id: str | None = None
     max_examples: int = 50
     max_steps: int = 210  # lifecycle: model-checked steps of the state machine
+    expiry_lag: float = DEFAULT_EXPIRY_LAG  # lifecycle: how late after expires_at a session may still be ACTIVE
     max_time: float | None = 150.0  # seconds the exploration may take (the witnesses always run whole)
     workers: int = 4  # generated families explored at once
     seed: int = 1

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from conformance.checks.profiles import PROFILES
-from conformance.config import DEFAULT_HTML, DEFAULT_JSON, DEFAULT_JUNIT, RunConfig
+from conformance.config import DEFAULT_EXPIRY_LAG, DEFAULT_HTML, DEFAULT_JSON, DEFAULT_JUNIT, RunConfig
 
 
 def parse_rate(text: str | None) -> float | None:
@@ -80,6 +80,11 @@ OPTIONS: dict[str, Callable] = {  # by parameter name, in the order --help lists
     "max_steps": click.option(
         "--max-steps", type=click.IntRange(1, 100000), default=210, show_default=True,
         help="Lifecycle: model-checked steps of the state machine (random sequences of operations)."),
+    "expiry_lag": click.option(
+        "--expiry-lag", type=click.FloatRange(0, 600), default=DEFAULT_EXPIRY_LAG, show_default=True,
+        help="Lifecycle: seconds after a session's expires_at during which the target may still show or treat it as "
+        "ACTIVE (the document says EXPIRED at expires_at, not how soon; an expiry job runs late). Sessions are "
+        "watched across their expiry, and cancelled unread after it, past this lag."),
     "max_time": click.option(
         "--max-time", type=click.FloatRange(1), default=150.0, show_default=True,
         help="Seconds the run may spend exploring. The witnesses come first and always run whole (the fewest "
@@ -163,8 +168,9 @@ OPTIONS: dict[str, Callable] = {  # by parameter name, in the order --help lists
         "cancel) and send nothing."),
 }
 # what `compare` shares with `run`
-FOR_EVERY_TARGET = ("spec", "profile", "seed", "max_examples", "max_steps", "checks", "no_should", "for_user_id",
-                    "request_timeout", "rate_limit", "ca_bundle", "insecure", "allow_live", "checkout_hosts")
+FOR_EVERY_TARGET = ("spec", "profile", "seed", "max_examples", "max_steps", "expiry_lag", "checks", "no_should",
+                    "for_user_id", "request_timeout", "rate_limit", "ca_bundle", "insecure", "allow_live",
+                    "checkout_hosts")
 INVERTED = {"no_shrink": "shrink", "no_should": "should", "no_progress": "progress"}
 
 

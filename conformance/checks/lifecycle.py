@@ -115,8 +115,10 @@ def matches(outcome: Outcome, exchange: Exchange, profile: str) -> bool:
 
 
 def taken(step: Step, exchange: Exchange) -> Outcome | None:
-    """The outcome the target took, if the model allows its answer: those with a documented status first."""
-    ordered = sorted(step.expectation.outcomes, key=lambda outcome: outcome.status is None)
+    """The outcome the target took, if the model allows its answer: those with a documented status first, then
+    those that leave the session with the status the answer shows (a read at the edge of an expiry)."""
+    shown = body(exchange).get("status")
+    ordered = sorted(step.expectation.outcomes, key=lambda outcome: (outcome.status is None, outcome.after != shown))
     return next((outcome for outcome in ordered if matches(outcome, exchange, step.profile)), None)
 
 
@@ -147,7 +149,7 @@ def unchanged(step: Step, check_id: str) -> Finding | None:
                if (outcome := taken(step, exchange)) and outcome.check_id == check_id and not outcome.accepted]
     if not refused or not heard(step.reread):
         return None
-    session = step.expectation.session
+    session = as_after(step.expectation.session, taken(step, refused[0]))
     after = body(step.reread)
     changed = changed_fields(session.body, after, session.loose)
     if status(step.reread) == 200 and not changed:
@@ -175,18 +177,23 @@ def refined(step: Step, check_id: str) -> Verdict:
     return verdict
 
 
+def as_after(session: Session, outcome: Outcome | None) -> Session:
+    """The session as the outcome leaves it: moved to its status (the fields that move with it loose), if another."""
+    if outcome is None or outcome.after == session.status:
+        return session
+    return session.ended(outcome.after)
+
+
 def shows(step: Step, check_id: str) -> Finding | None:
     """A read (or an accepted cancel) that the model says shows the session: its status and every field as the
     model holds them (fields a state change may set excepted)."""
-    session = step.expectation.session
     for exchange in sent(step):
         outcome = taken(step, exchange)
         if outcome is None or outcome.check_id != check_id or not outcome.accepted:
             continue
         data = body(exchange)
-        ignore = VOLATILE_ON_CANCEL if outcome.after == CANCELED else session.loose | {"status"}
-        if outcome.after != session.status:
-            ignore = ignore | session.loose | {"updated", "status"}
+        session = as_after(step.expectation.session, outcome)
+        ignore = session.loose | {"status"} | (VOLATILE_ON_CANCEL if outcome.after == CANCELED else frozenset())
         changed = changed_fields(session.body, data, ignore)
         if data.get("status") != outcome.after or changed:
             return Finding(exchange, Violation(f"status {data.get('status')!r}; fields not as the model holds them: "
@@ -369,9 +376,10 @@ def frame(step: Step) -> Verdict:
         if not heard(exchange):
             continue
         data = body(exchange)
-        window = len(statuses) > 1  # at the edge of its expiry: either status, and `updated` may move with it
-        changed = changed_fields(session.body, data, session.loose | ({"status", "updated"} if window else set()))
-        if status(exchange) != 200 or (window and data.get("status") not in statuses) or changed:
+        moved = data.get("status") in statuses - {session.status}  # at the edge of its expiry: either status, and
+        expected = session.ended(data["status"]) if moved else session  # the fields that move with it
+        changed = changed_fields(expected.body, data, expected.loose)
+        if status(exchange) != 200 or changed:
             cause = step.exchanges[0].intent.description if step.exchanges else step.expectation.operation
             return Finding(exchange, Violation(
                 f"after {cause} on {step.expectation.session.id}, another session {session.id} reads: "

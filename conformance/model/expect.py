@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conformance.model.state import ACTIVE, CANCELED, COMPLETED, EXPIRED, Session
+from conformance.model.state import ACTIVE, CANCELED, COMPLETED, EXPIRED, Margin, Session
 from conformance.target.identity import INVALID, Actor, documented
 
 MUST, SHOULD = "MUST", "SHOULD"
@@ -82,7 +82,7 @@ def _unchanged(check_id: str, status: str, code: tuple[int, str] | None = None,
     return Outcome(check_id, MUST, False, status, *(code or (None, None)), should=should)
 
 
-def expect_cancel(session: Session, actor: Actor, now: float, margin: float, operation: str = "cancel",
+def expect_cancel(session: Session, actor: Actor, now: float, margin: Margin, operation: str = "cancel",
                   refusable: frozenset[int] = frozenset()) -> Expectation:
     """A cancel of `session` by `actor` at `now`; `refusable`: statuses HTTP leaves the target free to refuse this
     form of the request with (content on an operation that defines none), which leave the session as it was."""
@@ -111,7 +111,7 @@ def expect_cancel(session: Session, actor: Actor, now: float, margin: float, ope
     return Expectation(operation, session, actor, tuple(outcomes), tuple(also))
 
 
-def expect_burst(session: Session, actor: Actor, now: float, margin: float) -> Expectation:
+def expect_burst(session: Session, actor: Actor, now: float, margin: Margin) -> Expectation:
     """Concurrent cancels of `session` by its owner: at most one acts; the others find it CANCELED."""
     single = expect_cancel(session, actor, now, margin, "burst")
     losers = tuple(Outcome("LIFE-CONCURRENT", MUST, False, CANCELED,
@@ -131,7 +131,7 @@ def expect_method(session: Session, actor: Actor) -> Expectation:
                        ("LIFE-FRAME",))
 
 
-def expect_get(session: Session, actor: Actor, now: float, margin: float) -> Expectation:
+def expect_get(session: Session, actor: Actor, now: float, margin: Margin) -> Expectation:
     """A GET of `session` by `actor`: its owner sees it as the model holds it; nobody else sees it (a business's
     master account may or may not see its sub-account's sessions, a key with a password may or may not work)."""
     statuses = sorted(session.statuses_at(now, margin))

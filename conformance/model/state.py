@@ -1,8 +1,8 @@
 """The model's state: who owns each session, its status, when it expires, and every field the API returned.
 
 Time is the target's clock in seconds (``now`` is always passed in): an ACTIVE session whose ``expires_at`` has
-passed *is* EXPIRED, whether or not anyone read it. Within ``margin`` seconds of ``expires_at`` (clock skew, request
-latency) the model cannot tell, and allows both.
+passed *is* EXPIRED, whether or not anyone read it. Around ``expires_at`` (a ``Margin``: clock skew and latency on
+both sides, and after it the lag the target's expiry may run late by) the model cannot tell, and allows both.
 """
 
 from __future__ import annotations
@@ -17,6 +17,18 @@ ACTIVE, CANCELED, COMPLETED, EXPIRED = "ACTIVE", "CANCELED", "COMPLETED", "EXPIR
 VOLATILE_ON_CANCEL = frozenset({"status", "updated", "payment_link_url"})  # "The Xendit Hosted Checkout URL will be
 # invalid" lets payment_link_url change or go null on cancel
 VOLATILE_ON_END = VOLATILE_ON_CANCEL | {"payment_request_id", "payment_id", "payment_token_id"}
+
+
+@dataclass(frozen=True)
+class Margin:
+    """How long around ``expires_at`` either status is allowed: `skew` on both sides (the clocks' difference, request
+    latency), and `lag` after it: how late the target may still show or treat a session as ACTIVE (the document
+    says EXPIRED "at expires_at" and not how soon; an expiry job runs late: ``--expiry-lag``)."""
+
+    skew: float = 0.5
+    lag: float = 0.0
+
+
 @dataclass(frozen=True)
 class Session:
     """One session as the model holds it. `loose`: fields whose next value the model cannot know (the ones a state
@@ -29,16 +41,17 @@ class Session:
     expires_at: float | None = None  # seconds, the target's clock
     loose: frozenset[str] = frozenset()
 
-    def statuses_at(self, now: float, margin: float) -> frozenset[str]:
+    def statuses_at(self, now: float, margin: Margin) -> frozenset[str]:
         """The statuses the session may have at `now`: EXPIRED once `expires_at` passed, both near it."""
-        if self.status != ACTIVE or self.expires_at is None or now < self.expires_at - margin:
+        if self.status != ACTIVE or self.expires_at is None or now < self.expires_at - margin.skew:
             return frozenset({self.status})
         return frozenset({EXPIRED}) if now > self.expired_by(margin) else frozenset({ACTIVE, EXPIRED})
 
-    def expired_by(self, margin: float) -> float:
+    def expired_by(self, margin: Margin) -> float:
         """When the session has surely expired: `expires_at` as written stands for every instant of its last digit
-        (``…T10:00:05Z`` is a whole second: a server may keep the milliseconds it does not show), plus `margin`."""
-        return (self.expires_at or 0.0) + resolution(self.body.get("expires_at")) + margin
+        (``…T10:00:05Z`` is a whole second: a server may keep the milliseconds it does not show), plus the margin
+        after it."""
+        return (self.expires_at or 0.0) + resolution(self.body.get("expires_at")) + margin.skew + margin.lag
 
     def ended(self, status: str) -> Session:
         """The session once moved to `status` (canceled, completed, expired): its volatile fields are loose."""
@@ -60,7 +73,7 @@ class Session:
 class Model:
     """The sessions of one sequence of operations, by id."""
 
-    def __init__(self, margin: float = 0.5):
+    def __init__(self, margin: Margin = Margin()):
         self.margin = margin
         self.sessions: dict[str, Session] = {}
         self.quarantined: set[str] = set()  # sessions a finding involved: the model no longer vouches for them

@@ -1,5 +1,5 @@
 """What every sequence of one exploration of the lifecycle shares: the target, keys, budget and findings; and the
-figures the stage is built on (steps per sequence, the margin around an expiry)."""
+figures the stage is built on (steps per sequence, the margin around an expiry, the size of a crowd)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 
 from conformance.generation.probe import Credentials
+from conformance.model.state import Margin
 from conformance.stateful.ledger import Budget, Ledger
 from conformance.stateful.sessions import Sessions
 from conformance.stateful.variants import KEY_KINDS
@@ -16,7 +17,11 @@ STEPS_PER_SEQUENCE = 20
 BURST = 4
 MARGIN_SECONDS = 0.25  # clock skew (estimated from `created`) and latency around expires_at
 EXPIRY_LEAD_SECONDS = 1.0  # how far ahead the expiring session expires (the bundled emulator's floor is 1 s)
-WAIT = EXPIRY_LEAD_SECONDS + 2 * MARGIN_SECONDS  # what one wait for an expiry is charged
+
+
+def expiry_wait(margin: Margin) -> float:
+    """What one wait for a session to expire is charged: its lead, and the margin on both sides of its expiry."""
+    return EXPIRY_LEAD_SECONDS + 2 * margin.skew + margin.lag
 
 
 @dataclass
@@ -30,12 +35,14 @@ class Exploration:
     selected: set[str]
     budget: Budget
     test_control: bool
+    margin: Margin = field(default_factory=lambda: Margin(MARGIN_SECONDS))
     shrinking: str | None = None  # the check whose failures are raised (and so shrunk) in this pass
     no_real_sessions: bool = False
     sub_accounts: bool = True  # the target lets the run create sessions as an arbitrary sub-account
     ledger: Ledger = field(default_factory=Ledger)
     skew: float | None = None  # the target's clock minus ours, seconds
     expiry_supported: bool = True  # the target accepted an expires_at EXPIRY_LEAD_SECONDS ahead
+    watched: str | None = None  # why the sessions watched across their expiry were not (stateful.watch)
     checkout_hosts: tuple[str, ...] = ()  # hosts besides the target's whose checkout links may be fetched
     checkout_origins: set[str] = field(default_factory=set)  # where the checkout links fetched live
     checkout_refused: str | None = None  # why a checkout link was not fetched (safety.link_refusal)

@@ -3,6 +3,7 @@ first failed; and the budget of steps, shrinking time and waiting it spends."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -54,6 +55,7 @@ class Ledger:
     lengths: dict[str, int] = field(default_factory=dict)  # its length in steps
     detected: dict[str, Detection] = field(default_factory=dict)
     sequences: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # the watch judges from its thread
 
     def found(self, check_id: str, finding: Finding, trace: Trace, steps_in_sequence: int, steps_run: int,
               shrinking: bool) -> None:

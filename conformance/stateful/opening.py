@@ -14,6 +14,7 @@ from conformance.generation.clients import VARIANTS as CLIENT_VARIANTS
 from conformance.model.state import ACTIVE, Session
 from conformance.stateful.bodies import plain_body, rich_body
 from conformance.stateful.rules import LifecycleMachine
+from conformance.stateful.watch import Watch
 
 ISOLATION = {"LIFE-OTHER-BUSINESS", "LIFE-OTHER-SUBACCOUNT", "LIFE-OTHER-SUBACCOUNT-404"}
 CANCELLED = {"LIFE-CANCEL-ACTIVE", "LIFE-UPDATED", "LIFE-GET-CANCELED", "LIFE-RECANCEL", "LIFE-STATUS-MESSAGE",
@@ -28,16 +29,15 @@ Steps = list[tuple[Callable[[Session], object], set[str]]]
 class Opening(LifecycleMachine):
     """The opening's own steps; the rest are the rules'."""
 
-    expiring: Session | None = None  # created to expire a second later; cancelled, unread, by `closing`
+    watch: Watch | None = None  # sessions watched across their expiry, beside the exploration; `closing` waits
 
     def witness(self) -> None:
-        """The witnesses, on sessions with every optional field; their failures are shrunk like the others'. It also
-        creates a session that expires a second later, held out of the model (nobody reads it): `closing` cancels
-        it once the exploration has waited out its expiry."""
+        """The witnesses, on sessions with every optional field; their failures are shrunk like the others'. First
+        it starts the watch: sessions that expire a second or two later, watched beside everything else."""
         budget = self.run.budget
         budget.witnessing, self.framed = True, False
         try:
-            self.expiring = self._sessions()
+            self._sessions()
             for step, judged in self._witnesses():
                 self._witness(step, judged)
             self._frame(self.model.others({self.last[0].session.id}) if self.last else [])
@@ -50,16 +50,15 @@ class Opening(LifecycleMachine):
             if judged & self.run.selected and (session := self._active()) is not None:
                 step(session)
 
-    def _sessions(self) -> Session | None:
-        """The sessions the witnesses start with; the expiring one, held out of the model."""
+    def _sessions(self) -> None:
+        """The sessions the witnesses start with; then the watch's (a refused expiry is no reason to stop)."""
         self._begin()
         tag = self.run.sessions.tag
         self._open(rich_body(tag, "PAYMENT_LINK"))
-        expiring = self._expiring() if self._may_wait() else None  # after the others: a refused expiry is no
-        if expiring is not None:  # reason to stop
-            del self.model.sessions[expiring.id]
+        if self.run.create_error is None:
+            self.watch = type("Watch", (Watch,), {"run": self.run})()
+            self.watch.start()
         self._create(self.run.main, rich_body(tag, "COMPONENTS"), "create a COMPONENTS session")
-        return expiring
 
     def _witness(self, step: Callable[[Session], object], judged: set[str]) -> None:
         """One witness step on the first ACTIVE session. When a MUST finding set its session aside before the step
@@ -130,11 +129,9 @@ class Opening(LifecycleMachine):
             self._cancels(session, [("key", "another")] + [("other-key", "none")] * bool(self.run.other_key))
 
     def closing(self) -> None:
-        """Cancel the expiring session, unread since its creation (its frame was the exploration: other sequences'
-        requests, so no frame condition here)."""
-        if self.expiring is not None:
-            self.model.set(self.expiring)
-            self._cancel_expired(self.expiring, frame=False)
+        """Wait for the watch to finish (its waits overlapped the exploration)."""
+        if self.watch is not None:
+            self.watch.finish()
 
     def _reads(self, session: Session) -> None:
         """GETs by the owner, with the key altered, for another sub-account and by the other business."""

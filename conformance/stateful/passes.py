@@ -15,7 +15,7 @@ from hypothesis.errors import HypothesisException
 from hypothesis.stateful import run_state_machine_as_test
 
 from conformance.generation.explore import CheckFailed, _leaves
-from conformance.stateful.exploration import STEPS_PER_SEQUENCE, Exploration
+from conformance.stateful.exploration import STEPS_PER_SEQUENCE, Exploration, expiry_wait
 from conformance.stateful.ledger import Budget, Ledger
 from conformance.stateful.opening import Opening
 from conformance.stateful.rules import LifecycleMachine
@@ -66,7 +66,7 @@ def explore(run: Exploration, seed: int, *, shrink_seconds: float, opening: Open
     for check_id in list(run.ledger.detected):
         if time.monotonic() >= deadline:
             break
-        run.budget = Budget(explored.max_steps, explored.wait_seconds * 2, deadline)
+        run.budget = Budget(explored.max_steps, 2 * expiry_wait(run.margin), deadline)  # sequences may wait
         run.shrinking = check_id
         _pass(run, seed, shrink=True)
     run.budget, run.shrinking = explored, None

@@ -21,7 +21,7 @@ from conformance.generation.probe import segment
 from conformance.model.expect import expect_burst, expect_cancel, expect_get, expect_method, expect_variant
 from conformance.model.state import ACTIVE, COMPLETED, EXPIRED
 from conformance.stateful.bodies import create_bodies
-from conformance.stateful.exploration import BURST, MARGIN_SECONDS
+from conformance.stateful.exploration import BURST
 from conformance.stateful.steps import Steps
 from conformance.stateful.variants import KEY_KINDS, OTHER_SUB_ACCOUNT, SUB_KINDS, VARIANTS, id_variant
 from conformance.target.identity import KEY, MAIN, OTHER, Owner
@@ -103,7 +103,7 @@ class LifecycleMachine(Steps):
             return
         current = self._at(session)
         actor, headers = self._actor(key if key in self.run.key_kinds() else "key", sub, current)
-        expectation = expect_get(current, actor, self.run.now(), MARGIN_SECONDS)
+        expectation = expect_get(current, actor, self.run.now(), self.run.margin)
         exchange = self._send(f"get ({key}, for-user-id {sub})", "GET", f"/sessions/{segment(current.id)}",
                               current.id, headers, expectation.text, actor=actor)
         found = self._judge(Step(expectation, [exchange]))
@@ -150,7 +150,7 @@ class LifecycleMachine(Steps):
         current = self._at(session)
         variant = id_variant(current.id, "encoded-once", 0, "")
         expectation = expect_cancel(current, self._owner(current),
-                                    self.run.now(), MARGIN_SECONDS)
+                                    self.run.now(), self.run.margin)
         exchange = self._send(f"cancel {variant.description}", "POST", variant.path, current.id,
                               self._headers(current.owner), expectation.text)
         self._settle(expectation, [exchange])
@@ -174,12 +174,12 @@ class LifecycleMachine(Steps):
         if (current.status != ACTIVE and not self.run.fixed_corpus) or not self._usable(session):
             return
         actor = self._owner(current)
-        expectation = expect_burst(current, actor, self.run.now(), MARGIN_SECONDS)
+        expectation = expect_burst(current, actor, self.run.now(), self.run.margin)
         headers = self._headers(current.owner)
         intent = self.run.sessions.intent(f"one of {BURST} concurrent cancels", current.id, headers, actor=actor)
         exchanges = self.run.sessions.target.burst(intent, "POST", f"/sessions/{segment(current.id)}/cancel",
                                                    headers, BURST)
-        self.trace += [(exchange, expectation.text) for exchange in exchanges]
+        self._trace_burst([(exchange, expectation.text) for exchange in exchanges])
         self._settle(expectation, exchanges)
 
     @rule(chosen=st.lists(sessions, min_size=2, max_size=3))
@@ -190,10 +190,10 @@ class LifecycleMachine(Steps):
         if len(unique) < 2 or not self._begin():
             return
         expectations = [expect_cancel(session, self._owner(session),
-                                      self.run.now(), MARGIN_SECONDS) for session in unique]
+                                      self.run.now(), self.run.margin) for session in unique]
         exchanges = self._concurrently(unique)
-        self.trace += [(exchange, expectation.text) for exchange, expectation in zip(exchanges, expectations,
-                                                                                     strict=True)]
+        self._trace_burst([(exchange, expectation.text) for exchange, expectation in zip(exchanges, expectations,
+                                                                                         strict=True)])
         for expectation, exchange in zip(expectations, exchanges, strict=True):
             self._settle(expectation, [exchange], frame=expectation is expectations[-1])
 

@@ -4,6 +4,7 @@ other id."""
 from __future__ import annotations
 
 import secrets
+import threading
 from collections import Counter
 from dataclasses import dataclass
 
@@ -27,7 +28,9 @@ class Sessions:
 
     def __init__(self, target: Target, credentials: Credentials, *, given: list[str], completed: str | None,
                  expired: str | None, test_control: bool, known_ids: set[str], no_real_sessions: bool = False):
-        self.target = target
+        self._target = target
+        self._thread = threading.current_thread()
+        self._local = threading.local()
         self.credentials = credentials
         self.given = [session_id for session_id in dict.fromkeys([*given, completed, expired]) if session_id]
         self.test_control = test_control
@@ -37,6 +40,15 @@ class Sessions:
         self.dropped: list[tuple[str, str]] = []  # given ids not used, and why
         self._absent: dict[str, Withholding | None] = {}
         known_ids.update(self.given)
+
+    @property
+    def target(self) -> Target:
+        """The target, through connections of this thread's own (the watch sends beside the exploration)."""
+        if threading.current_thread() is self._thread:
+            return self._target
+        if not hasattr(self._local, "target"):
+            self._local.target = self._target.fork()
+        return self._local.target
 
     def take_given(self) -> list[str]:
         """The ids the user gave (ACTIVE, COMPLETED, EXPIRED), handed out once."""

@@ -20,7 +20,7 @@ from conformance.model.expect import Expectation, expect_cancel, expect_get
 from conformance.model.state import ACTIVE, CANCELED, EXPIRED, Model, Session, instant
 from conformance.safety import link_refusal
 from conformance.stateful.bodies import plain_body
-from conformance.stateful.exploration import EXPIRY_LEAD_SECONDS, MARGIN_SECONDS, WAIT, Exploration
+from conformance.stateful.exploration import EXPIRY_LEAD_SECONDS, Exploration, expiry_wait
 from conformance.stateful.ledger import Trace
 from conformance.stateful.variants import OTHER_SUB_ACCOUNT, SECOND_SUB_ACCOUNT, request_headers
 from conformance.target.exchange import Exchange, PlannedRequest
@@ -34,13 +34,14 @@ class Steps(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self.model = Model(MARGIN_SECONDS)
+        self.model = Model(self.run.margin)
         self.trace: Trace = []
         self.steps = 0
         self.swept: set[str] = set()  # the sweeps done in this sequence (each at most once)
         self.framed = True  # every request on the cancel path is followed by the frame condition (the opening's
         # witnesses read it lazily instead: a session before it is used again, every session at the end)
         self.last: tuple[Expectation, list[Exchange]] | None = None  # the last step settled
+        self.bursts: list[tuple[int, int]] = []  # spans of the trace sent at once (shown together in a failure)
         self.run.ledger.sequences += 1
 
     # --- plumbing -------------------------------------------------------------------------------------------------
@@ -81,6 +82,17 @@ class Steps(RuleBasedStateMachine):
         self.trace.append((exchange, expected))
         return exchange
 
+    def _trace_burst(self, traced: Trace) -> None:
+        """Requests released together, traced as one span: a failure of any of them shows them all."""
+        self.bursts.append((len(self.trace), len(self.trace) + len(traced)))
+        self.trace += traced
+
+    def _trace_to(self, exchange: Exchange) -> Trace:
+        """The sequence up to `exchange`, and the rest of the burst it was part of."""
+        end = next((i + 1 for i, (item, _) in enumerate(self.trace) if item is exchange), len(self.trace))
+        end = max([end, *(stop for start, stop in self.bursts if start < end <= stop)])
+        return self.trace[:end]
+
     def _read(self, session: Session, why: str) -> Exchange:
         return self._read_all([session], why)[0]
 
@@ -104,13 +116,13 @@ class Steps(RuleBasedStateMachine):
             if check_id not in self.run.selected or only not in (None, check_id):
                 continue
             finding = JUDGEMENTS[check_id](step)
-            if finding != NA:
-                self.run.ledger.judged[check_id] += 1
+            with self.run.ledger.lock:
+                if finding != NA:
+                    self.run.ledger.judged[check_id] += 1
+                if isinstance(finding, Finding):
+                    self.run.ledger.found(check_id, finding, self._trace_to(finding.exchange), self.steps,
+                                          self.run.budget.steps, self.run.budget.raised)
             if isinstance(finding, Finding):
-                trace = self.trace[:next((i + 1 for i, (exchange, _) in enumerate(self.trace)
-                                          if exchange is finding.exchange), len(self.trace))]
-                self.run.ledger.found(check_id, finding, trace, self.steps, self.run.budget.steps,
-                                      self.run.budget.raised)
                 found.append((check_id, finding))
         return found
 
@@ -146,7 +158,7 @@ class Steps(RuleBasedStateMachine):
         advanced = session.ended(after) if after and after != session.status else session
         if advanced is not session and not found:
             found += self._judge(Step(expect_get(advanced, self._owner(session),
-                                                 self.run.now(), MARGIN_SECONDS), [reread]))
+                                                 self.run.now(), self.run.margin), [reread]))
         if advanced.status == CANCELED != session.status:
             found += self._follow_link(session, advanced)
         self.model.set(self._learn(advanced, reread))
@@ -172,7 +184,7 @@ class Steps(RuleBasedStateMachine):
         chosen = [self.model.at(other.id, now) for other in (self.model.others(besides) if sessions is None
                                                               else sessions)]
         reads = self._read_all(chosen, "another session (frame condition)")
-        return [(current, current.statuses_at(now, MARGIN_SECONDS), read) for current, read in zip(chosen, reads,
+        return [(current, current.statuses_at(now, self.run.margin), read) for current, read in zip(chosen, reads,
                                                                                                      strict=True)]
 
     def _learn_frame(self, expectation: Expectation, exchanges: list[Exchange],
@@ -255,7 +267,7 @@ class Steps(RuleBasedStateMachine):
         return made
 
     def _may_wait(self) -> bool:
-        return "LIFE-EXPIRED" in self.run.selected and self.run.budget.can_wait(WAIT)
+        return "LIFE-EXPIRED" in self.run.selected and self.run.budget.can_wait(expiry_wait(self.run.margin))
 
     def _given(self) -> list[Session]:
         """The sessions the user gave (--session-id, --completed-session-id, ...), in the first sequence only: read
@@ -282,7 +294,7 @@ class Steps(RuleBasedStateMachine):
         varied, refusable = (variant.vary(headers), variant.refusable) if variant else (None, frozenset())
         if varied is not None:
             actor = self.run.credentials.classify(varied.headers)
-        expectation = expect_cancel(current, actor, self.run.now(), MARGIN_SECONDS, refusable=refusable)
+        expectation = expect_cancel(current, actor, self.run.now(), self.run.margin, refusable=refusable)
         described = f"cancel ({key}, for-user-id {sub})" + (f", {variant.description}" if variant else "")
         return expectation, [self._send(described, "POST", f"/sessions/{segment(current.id)}/cancel", current.id,
                                         headers, expectation.text, actor=actor, varied=varied, refusable=refusable)]
@@ -320,7 +332,7 @@ class Steps(RuleBasedStateMachine):
 
     def _expiring(self) -> Session | None:
         """A session of the main owner created to expire EXPIRY_LEAD_SECONDS from now; the wait is charged."""
-        self.run.budget.waited += WAIT
+        self.run.budget.waited += expiry_wait(self.run.margin)
         expires = self.run.now() + EXPIRY_LEAD_SECONDS + 0.3  # slack for a slow request
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(expires)) + f".{int(expires % 1 * 1000):03d}Z"
         session = self._create(self.run.main, plain_body(f"{self.run.sessions.tag}-expiring", stamp),
@@ -331,9 +343,9 @@ class Steps(RuleBasedStateMachine):
 
     def _cancel_expired(self, session: Session, frame: bool = True) -> None:
         """Wait out `session`'s expiry, then cancel it without reading it first."""
-        time.sleep(max(0.0, session.expired_by(MARGIN_SECONDS) + 0.05 - self.run.now()))
+        time.sleep(max(0.0, session.expired_by(self.run.margin) + 0.05 - self.run.now()))
         current = self._at(session)
-        expectation = expect_cancel(current, self._owner(current), self.run.now(), MARGIN_SECONDS)
+        expectation = expect_cancel(current, self._owner(current), self.run.now(), self.run.margin)
         exchange = self._send("cancel the session after its expires_at, not read since its creation", "POST",
                               f"/sessions/{segment(current.id)}/cancel", current.id, self._headers(current.owner),
                               expectation.text)

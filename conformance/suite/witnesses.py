@@ -7,7 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from conformance.checks.catalogue import LIFECYCLE, STATELESS
 from conformance.generation.strategies import witness_probes
-from conformance.stateful.exploration import WAIT, Exploration
+from conformance.model.state import Margin
+from conformance.stateful.exploration import MARGIN_SECONDS, Exploration
 from conformance.stateful.ledger import Budget
 from conformance.stateful.opening import Opening
 from conformance.stateful.passes import witness
@@ -22,8 +23,9 @@ def send_witnesses(context: RunContext) -> Opening | None:
     if LIFECYCLE in stages:
         opening = witness(Exploration(
             context.sessions, context.credentials, context.other_key, config.profile,
-            {check.id for check in context.checks}, Budget(config.max_steps, WAIT),
-            test_control=context.sessions.test_control, no_real_sessions=context.no_real_sessions,
+            {check.id for check in context.checks}, Budget(config.max_steps, 0.0),
+            test_control=context.sessions.test_control, margin=Margin(MARGIN_SECONDS, config.expiry_lag),
+            no_real_sessions=context.no_real_sessions,
             fixed_corpus=config.fixed_corpus, checkout_hosts=tuple(config.checkout_hosts)))
     if STATELESS in stages:
         probes = witness_probes(context.credentials)

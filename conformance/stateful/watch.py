@@ -1,0 +1,109 @@
+"""Sessions watched across time: a cohort created to expire a second or two later, and what each of its sessions
+meets before, at and after its ``expires_at`` (every request judged against the model, which allows both statuses
+within the margin around it, ``Exploration.margin``):
+
+- one cancelled at once, then read after its expiry and again at the end: a CANCELED session stays CANCELED, every
+  field as the cancel left it;
+- two cancelled at the boundary, just before and just after ``expires_at``: either outcome, and the reads after it
+  agree with the one taken;
+- one read before the boundary (ACTIVE), then across it until it shows EXPIRED, every other field unchanged, and
+  never ACTIVE again;
+- one never read, cancelled once its expiry has surely passed (the lag included): refused, nothing changed.
+
+The watch runs in a thread of its own beside the exploration (its waits overlap the other work) on its own model,
+and reports to the exploration's ledger; ``finish`` waits for it and reads the cohort once more, long after."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from conformance.checks.lifecycle import Step
+from conformance.generation.probe import segment
+from conformance.model.expect import expect_get
+from conformance.model.state import EXPIRED, Session
+from conformance.stateful.bodies import plain_body
+from conformance.stateful.exploration import EXPIRY_LEAD_SECONDS
+from conformance.stateful.rules import LifecycleMachine
+
+POLL_SECONDS = 0.2  # between reads of a session waiting for it to show EXPIRED
+ROLES = ("cancelled-before", "edge-before", "edge-after", "read-across", "unread")
+
+
+class Watch(LifecycleMachine):
+    """The cohort and its timed steps (a machine of its own, like the opening; `run` is set on the subclass)."""
+
+    cohort: dict[str, Session]
+    thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Create the cohort (all expiring at one instant) and start watching it; nothing if the target refuses an
+        expires_at that close, or the lifecycle checks it serves are not selected."""
+        if not {"LIFE-EXPIRED", "LIFE-READ", "LIFE-GET-CANCELED"} & self.run.selected:
+            self.run.watched = "none of the checks it judges is selected"
+            return
+        expires = self.run.now() + EXPIRY_LEAD_SECONDS + 0.3  # slack for slow creates
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(expires)) + f".{int(expires % 1 * 1000):03d}Z"
+        self.cohort = {}
+        for role in ROLES:
+            session = self._create(self.run.main, plain_body(f"{self.run.sessions.tag}-{role}", stamp),
+                                   f"create a session that expires at {stamp} ({role})")
+            if session is None:
+                self.run.expiry_supported = False
+                self.run.watched = f"the target refused a session that expires {EXPIRY_LEAD_SECONDS:g} s ahead"
+                return
+            self.cohort[role] = session
+        del self.model.sessions[self.cohort["unread"].id]  # nobody reads it before its cancel
+        self.thread = threading.Thread(target=self._watch, name="watch", daemon=True)
+        self.thread.start()
+
+    def finish(self) -> None:
+        """Wait for the watch; then read every session of the cohort once more."""
+        if self.thread is None:
+            return
+        self.thread.join()
+        for session in self.cohort.values():
+            if session.id in self.model.sessions and session.id not in self.model.quarantined:
+                self._look(session, "long after its expiry")
+
+    def _watch(self) -> None:
+        cohort, margin = self.cohort, self.run.margin
+        expires = cohort["unread"].expires_at or 0.0
+        self._cancel(cohort["cancelled-before"], "key", "owner")
+        self._until(expires - margin.skew - 0.15)
+        self._look(cohort["read-across"], "before its expiry")
+        self._until(expires - margin.skew / 2)
+        self._cancel(cohort["edge-before"], "key", "owner", frame=False)
+        self._until(expires + margin.skew / 2)
+        self._cancel(cohort["edge-after"], "key", "owner", frame=False)
+        self._until(expires + margin.skew)
+        self._across(cohort["read-across"])
+        for role in ("cancelled-before", "edge-before", "edge-after"):
+            self._look(cohort[role], "after its expiry")
+        self.model.set(cohort["unread"])
+        self._cancel_expired(cohort["unread"], frame=False)
+
+    def _until(self, instant: float) -> None:
+        time.sleep(max(0.0, instant - self.run.now()))
+
+    def _across(self, session: Session) -> None:
+        """Read `session` until it shows EXPIRED, or once more after its expiry has surely passed."""
+        while session.id not in self.model.quarantined:
+            surely = self.run.now() > self.model.sessions[session.id].expired_by(self.run.margin)
+            self._look(session, "across its expiry")
+            if self.model.sessions[session.id].status == EXPIRED or surely:
+                return
+            time.sleep(POLL_SECONDS)
+
+    def _look(self, session: Session, when: str) -> None:
+        """A GET by the owner, judged against what the model allows now; the model learns what it shows."""
+        if session.id in self.model.quarantined:
+            return
+        current = self._at(session)
+        owner = self._owner(current)
+        expectation = expect_get(current, owner, self.run.now(), self.run.margin)
+        exchange = self._send(f"read the session {when}", "GET", f"/sessions/{segment(current.id)}", current.id,
+                              self._headers(current.owner), expectation.text, actor=owner)
+        found = self._judge(Step(expectation, [exchange]))
+        self.model.set(self._learn(current, exchange))
+        self._conclude(found, [current], self._confirms(exchange))
