@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 
 from conformance.checks.profiles import allowed
 from conformance.checks.registry import (
@@ -30,7 +31,7 @@ from conformance.checks.registry import (
 )
 from conformance.checks.verdict import Violation
 from conformance.model.expect import Expectation, Outcome
-from conformance.model.state import ACTIVE, CANCELED, VOLATILE_ON_CANCEL, Session, changed_fields, instant
+from conformance.model.state import ACTIVE, CANCELED, VOLATILE_ON_CANCEL, Session, changed_fields, instant, resolution
 from conformance.target.exchange import Exchange
 
 FOR_USER_ID = "/components/parameters/Payment_Session_ForUserIdHeaderParam"
@@ -405,3 +406,58 @@ def read(step: Step) -> Finding | None:
                  "A request with another method on the cancel path (GET, PUT, PATCH, DELETE) changes nothing."))
 def method_no_effect(step: Step) -> Finding | None:
     return unchanged(step, "LIFE-METHOD-NO-EFFECT")
+
+
+@judgement(Check("LIFE-TIMESTAMPS", LIFECYCLE, SHOULD, "state",
+                 inferred("/components/schemas/Payment_Session_ExpiresAt/description",
+                          "'By default the Session will expire 30 minutes after creation': expires_at comes after "
+                          "created; `created` and `updated` (Payment_Session_CreatedDateTime, _UpdatedDateTime) name "
+                          "the session's first and last change, so updated is never before created, never moves "
+                          "back, and is never later than the answer that shows it (its Date)"),
+                 "Every session read or answered shows created ≤ updated < its answer's Date (+1 s), created < "
+                 "expires_at, and an `updated` never earlier than before — compared as instants, any offset."))
+def timestamps(step: Step) -> Verdict:
+    verdict: Verdict = NA
+    shown = [(step.expectation.session, exchange) for exchange in [*sent(step), step.reread]
+             if exchange is not None and accepted(exchange)]
+    for session, exchange in [*shown, *((session, exchange) for session, _, exchange in step.frame)]:
+        data = body(exchange)
+        if not heard(exchange) or data.get("payment_session_id") != session.id:
+            continue
+        verdict = None
+        wrong = disorder(session.body, data, exchange.response.headers.get("date"))
+        if wrong:
+            return Finding(exchange, Violation(wrong, "created ≤ updated ≤ the answer's Date, created < expires_at, "
+                                                      "updated no earlier than the model's"))
+    return verdict
+
+
+def disorder(before: dict, data: dict, date: str | None) -> str | None:
+    """What is out of order among a session body's timestamps (`before`: the body the model held)."""
+    def at(value: object, end: bool = False) -> float | None:  # the last instant a written value stands for
+        moment = instant(value)
+        return None if moment is None else moment + resolution(value) * end
+
+    created, updated, expires = (data.get(name) for name in ("created", "updated", "expires_at"))
+    if None not in (instant(created), instant(updated)) and at(updated, end=True) < at(created):
+        return f"updated {updated!r} before created {created!r}"
+    if None not in (instant(created), instant(expires)) and at(expires, end=True) <= at(created):
+        return f"expires_at {expires!r} not after created {created!r}"
+    if None not in (instant(updated), instant(before.get("updated"))) and \
+            at(updated, end=True) < at(before.get("updated")):
+        return f"updated {updated!r} earlier than before ({before.get('updated')!r})"
+    answered_at = http_date(date)
+    if answered_at is not None and instant(updated) is not None and at(updated) > answered_at + 1.0 + DATE_SLACK:
+        return f"updated {updated!r} after the answer's Date {date!r}"
+    return None
+
+
+DATE_SLACK = 1.0  # seconds: a Date is written to the second, and the server's clock may be read before the write
+
+
+def http_date(value: str | None) -> float | None:
+    """An HTTP Date (RFC 9110 §5.6.7) in seconds since the epoch; None if absent or not one."""
+    try:
+        return parsedate_to_datetime(value).timestamp() if value else None
+    except (TypeError, ValueError):
+        return None

@@ -15,6 +15,7 @@ from conformance.model.state import ACTIVE, CANCELED, COMPLETED, EXPIRED, Margin
 from conformance.target.identity import INVALID, Actor, documented
 
 MUST, SHOULD = "MUST", "SHOULD"
+EVERY_STEP = ("LIFE-TIMESTAMPS",)  # judges whatever sessions a step shows
 REFUSED_FOR = {CANCELED: "LIFE-RECANCEL", COMPLETED: "LIFE-COMPLETED", EXPIRED: "LIFE-EXPIRED"}
 
 
@@ -58,7 +59,7 @@ class Expectation:
     def checks(self) -> tuple[str, ...]:
         found = [outcome.check_id for outcome in self.outcomes]
         found += [outcome.should.check_id for outcome in self.outcomes if outcome.should]
-        return tuple(dict.fromkeys([*found, *self.also]))
+        return tuple(dict.fromkeys([*found, *self.also, *EVERY_STEP]))
 
     @property
     def text(self) -> str:
