@@ -44,8 +44,9 @@ from conformance.config import RunConfig
 from conformance.emulator import running
 from conformance.emulator.variants import VARIANTS
 from conformance.generation.probe import Credentials
+from conformance.model.state import Margin
 from conformance.spec.stage import load_repaired
-from conformance.stateful.exploration import WAIT, Exploration
+from conformance.stateful.exploration import MARGIN_SECONDS, Exploration
 from conformance.stateful.ledger import Budget, Ledger
 from conformance.stateful.passes import explore
 from conformance.stateful.sessions import Sessions
@@ -127,7 +128,8 @@ def lifecycle(base_url: str) -> Lifecycle:
     sessions = Sessions(Target(base_url), credentials, given=[], completed=None, expired=None, test_control=True,
                         known_ids=set())
     run = Exploration(sessions, credentials, OTHER_KEY, "strict", {c.id for c in CATALOGUE if c.stage == LIFECYCLE},
-              Budget(config.max_steps, WAIT), test_control=True)
+                      Budget(config.max_steps, 0.0), test_control=True,
+                      margin=Margin(MARGIN_SECONDS, config.expiry_lag))
     started = time.perf_counter()
     explore(run, config.seed, shrink_seconds=SHRINK_SECONDS)
     return Lifecycle(run.ledger, run.budget.steps, time.perf_counter() - started)
