@@ -9,7 +9,7 @@ acting on its sub-account's session, a session at the edge of its expiry) the ex
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from conformance.model.state import ACTIVE, CANCELED, COMPLETED, EXPIRED, Margin, Session
 from conformance.target.identity import INVALID, Actor, documented
@@ -146,3 +146,13 @@ def expect_get(session: Session, actor: Actor, now: float, margin: Margin) -> Ex
     if same_business and not actor.sub_account:
         return Expectation("get", session, actor, seen + hidden)
     return Expectation("get", session, actor, hidden)
+
+
+def expect_read_during(session: Session, actor: Actor, now: float, margin: Margin, cancelled: bool) -> Expectation:
+    """A GET sent at once with other requests about `session`: it sees the session as before them, or, if its owner
+    cancels it among them (`cancelled`), as that cancel left it; never anything in between."""
+    expectation = expect_get(session, actor, now, margin)
+    if not cancelled or ACTIVE not in session.statuses_at(now, margin):
+        return expectation
+    after = tuple(replace(outcome, after=CANCELED) for outcome in expectation.outcomes if outcome.accepted)[:1]
+    return replace(expectation, outcomes=expectation.outcomes + after)

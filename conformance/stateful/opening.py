@@ -13,6 +13,7 @@ from conformance.generation.clients import BY_NAME as CLIENT_BY_NAME
 from conformance.generation.clients import VARIANTS as CLIENT_VARIANTS
 from conformance.model.state import ACTIVE, Session
 from conformance.stateful.bodies import plain_body, rich_body
+from conformance.stateful.crowd import crowd_plan
 from conformance.stateful.rules import LifecycleMachine
 from conformance.stateful.watch import Watch
 
@@ -20,6 +21,8 @@ ISOLATION = {"LIFE-OTHER-BUSINESS", "LIFE-OTHER-SUBACCOUNT", "LIFE-OTHER-SUBACCO
 CANCELLED = {"LIFE-CANCEL-ACTIVE", "LIFE-UPDATED", "LIFE-GET-CANCELED", "LIFE-RECANCEL", "LIFE-STATUS-MESSAGE",
              "LIFE-CHECKOUT", "LIFE-FRAME"}
 CLIENTS = {"LIFE-CANCEL-ACTIVE", "LIFE-RECANCEL", "LIFE-OTHER-SUBACCOUNT"}
+CROWDED = {"LIFE-CONCURRENT", "LIFE-READ", "LIFE-FRAME"}
+WITNESS_CROWD = 16  # requests in the opening's crowd
 REFUSED_KEYS = ["no-key", "unknown-key", "key-upper", "key-spaces", "bearer"]  # each refused alike: one step
 WITNESS_VARIANTS = [("upper", 19, ""), ("truncated", 26, ""), ("encoded-twice", 19, ""), ("appended", 19, "\n"),
                     ("extended", 19, ".json"), ("prefixed", 19, "ps-")]
@@ -81,7 +84,7 @@ class Opening(LifecycleMachine):
                  (lambda session: self.cancel_variants(session, WITNESS_VARIANTS), {"LIFE-ID-VARIANT"}),
                  (self.other_methods, {"LIFE-METHOD-NO-EFFECT"}), (self.cancel_encoded, CANCELLED),
                  (self._isolation, ISOLATION), (self.burst, {"LIFE-CONCURRENT", "LIFE-CONCURRENT-422"}),
-                 (self._burst_two, {"LIFE-CANCEL-ACTIVE"})]
+                 (self._burst_two, {"LIFE-CANCEL-ACTIVE"}), (self._crowd_of_all, CROWDED)]
         if self.run.test_control:
             steps += [(lambda session, action=action: (self.get(session, "key", "owner"),
                                                        self.control(session, action)), {check})
@@ -122,6 +125,11 @@ class Opening(LifecycleMachine):
         if session.id not in self.model.quarantined:
             current = self._at(session)
             self._settle_alike([self._send_cancel(current, "key", "owner", variant) for variant in CLIENT_VARIANTS])
+
+    def _crowd_of_all(self, session: Session) -> None:
+        """One crowd over `session` and up to three other sessions the model vouches for, of any owner and status."""
+        others = [other for other in self.model.others({session.id}) if self._verified(other)][:3]
+        self._crowd(crowd_plan([session, *others], min(WITNESS_CROWD, self._crowd_room())))
 
     def _isolation(self, session: Session) -> None:
         """A cancel for another sub-account, and one with the other business's key."""

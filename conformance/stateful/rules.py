@@ -21,15 +21,15 @@ from conformance.generation.probe import segment
 from conformance.model.expect import expect_burst, expect_cancel, expect_get, expect_method, expect_variant
 from conformance.model.state import ACTIVE, COMPLETED, EXPIRED
 from conformance.stateful.bodies import create_bodies
+from conformance.stateful.crowd import CANCEL_OP, CROWD, OWNER, READ_OP, STRANGER, Crowds
 from conformance.stateful.exploration import BURST
-from conformance.stateful.steps import Steps
 from conformance.stateful.variants import KEY_KINDS, OTHER_SUB_ACCOUNT, SUB_KINDS, VARIANTS, id_variant
 from conformance.target.identity import KEY, MAIN, OTHER, Owner
 
 OTHER_METHODS = ["GET", "PUT", "PATCH", "DELETE"]
 
 
-class LifecycleMachine(Steps):
+class LifecycleMachine(Crowds):
     """The rules a sequence draws its steps from."""
 
     sessions = Bundle("sessions")
@@ -196,6 +196,19 @@ class LifecycleMachine(Steps):
                                                                                          strict=True)])
         for expectation, exchange in zip(expectations, exchanges, strict=True):
             self._settle(expectation, [exchange], frame=expectation is expectations[-1])
+
+    @precondition(lambda self: "crowd" not in self.swept)
+    @rule(chosen=st.lists(sessions, min_size=1, max_size=4), size=st.integers(*CROWD), data=st.data())
+    def crowd(self, chosen, size, data):
+        """Many requests at once (8 to 32, within the rate limits): cancels and reads of one to four sessions, by
+        their owners and by a stranger. Once a sequence: it is many requests."""
+        unique = list({session.id: session for session in chosen if session.id not in self.model.quarantined}.values())
+        if not unique or not self._begin():
+            return
+        self.swept.add("crowd")
+        kinds = st.sampled_from([(CANCEL_OP, OWNER), (READ_OP, OWNER), (CANCEL_OP, STRANGER), (READ_OP, STRANGER)])
+        self._crowd([(data.draw(st.sampled_from(unique)), *data.draw(kinds))
+                     for _ in range(min(size, self._crowd_room()))])
 
     @precondition(lambda self: self.run.test_control)
     @rule(session=sessions, action=st.sampled_from(["complete", "expire"]))

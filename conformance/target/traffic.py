@@ -193,6 +193,11 @@ class Traffic:
             self.streak.append(exchange)
             return len(self.streak) == BREAKER and not self.stopped
 
+    def limit(self, endpoint: str) -> int | None:
+        """How many requests `endpoint` takes in its window, as configured or last announced; None if unlimited."""
+        with self._lock:
+            return self._window(endpoint).limit
+
     def stalled(self, family: str, endpoint: str) -> str | None:
         """Why a request of `family` to `endpoint` is not sent (STALL of them timed out), or None."""
         with self._lock:

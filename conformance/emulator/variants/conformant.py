@@ -172,8 +172,9 @@ class RaceLoser409(Api):
         self.cancelling: set[str] = set()
 
     async def cancel(self, request: Request) -> Response:
-        self.owner(request)
         session_id = request.path_params["session_id"]
+        self.visible(self.store.find(session_id, now_ms()), self.owner(request))  # the session's owner only: to
+        # anyone else it does not exist (a crowd puts another business's cancel beside the owner's)
         if session_id in self.cancelling:
             raise ApiError(409, "CONFLICT", "Another cancel of this session is under way")
         self.cancelling.add(session_id)
