@@ -72,7 +72,7 @@ def lifecycle_end(records: list[dict]) -> float | None:
     The stage runs first, after the probe; the stateless stage that follows opens with safety GETs (their own
     family)."""
     def in_stage(record: dict) -> bool:
-        return record["intent"]["family"] == "lifecycle"
+        return record["intent"]["family"] in ("lifecycle", "watch")  # the watch sends beside the exploration
 
     stage = itertools.takewhile(in_stage, itertools.dropwhile(lambda record: not in_stage(record), records))
     return max((record["at_s"] for record in stage), default=None)

@@ -9,8 +9,16 @@ from requests.structures import CaseInsensitiveDict
 
 from conformance.checks.catalogue import CATALOGUE, LIFECYCLE
 from conformance.checks.lifecycle import JUDGEMENTS, NA, Finding, Step
-from conformance.model.expect import Expectation, expect_burst, expect_cancel, expect_get, expect_method, expect_variant
-from conformance.model.state import ACTIVE, CANCELED, COMPLETED, Model
+from conformance.model.expect import (
+    Expectation,
+    expect_burst,
+    expect_cancel,
+    expect_get,
+    expect_method,
+    expect_read_during,
+    expect_variant,
+)
+from conformance.model.state import ACTIVE, CANCELED, COMPLETED, EXPIRED, Margin, Model
 from conformance.target.exchange import Exchange, Intent, Request, Response
 from conformance.target.identity import MAIN, OTHER, Actor, Owner
 
@@ -18,18 +26,19 @@ SID = "ps-661f87c614802d6c402cd82d"
 BODY = {"payment_session_id": SID, "status": ACTIVE, "updated": "2026-11-26T04:05:00.000Z",
         "expires_at": "2099-11-26T04:30:00.000Z", "amount": 12.5, "description": "Café", "items": [{"name": "a"}],
         "payment_link_url": "https://checkout.example/ps"}
-NOW, MARGIN = 4_000_000_000.0, 0.5
+NOW, MARGIN = 4_000_000_000.0, Margin(0.5)
 KEY = Actor(MAIN)
 CANCELED_BODY = {**BODY, "status": CANCELED, "updated": "2026-11-26T04:06:00.000Z"}
 NOT_FOUND = {"error_code": "NOT_FOUND", "message": "not found"}
 INVALID_STATUS = {"error_code": "INVALID_SESSION_STATUS", "message": "Session status is CANCELED, expecting ACTIVE"}
 
 
-def exchange(status: int | None, body: object = None, description: str = "cancel") -> Exchange:
-    """An exchange whose answer is `body` as JSON (bytes: as sent), or none when `status` is None."""
+def exchange(status: int | None, body: object = None, description: str = "cancel", date: str | None = None) -> \
+        Exchange:
+    """An exchange whose answer is `body` as JSON (bytes: as sent), or none when `status` is None; `date`: its Date."""
     sent = body if isinstance(body, bytes) else json.dumps(body).encode()
-    response = None if status is None else Response(status, CaseInsensitiveDict({"content-type": "application/json"}),
-                                                    sent, 0.001)
+    headers = {"content-type": "application/json"} | ({"date": date} if date else {})
+    response = None if status is None else Response(status, CaseInsensitiveDict(headers), sent, 0.001)
     return Exchange(Intent("lifecycle", description, SID), Request("POST", f"http://t/sessions/{SID}/cancel"),
                     response, error=None if response else "ConnectionError")
 
@@ -47,6 +56,11 @@ def cancel(status: str = ACTIVE, actor: Actor = KEY) -> Expectation:
 
 
 ACTIVE_READ = exchange(200, BODY, "GET")
+EDGE = Model().add(MAIN_OWNER, {**BODY, "created": "2026-11-26T04:00:00.000Z",
+                                "expires_at": "2096-10-02T07:06:40.000Z"})  # expires at NOW: either status
+EXPIRED_READ = exchange(200, {**EDGE.body, "status": EXPIRED, "updated": "2096-10-02T07:06:40.000Z",
+                              "payment_link_url": None}, "GET")
+INVALID_EXPIRED = {"error_code": "INVALID_SESSION_STATUS", "message": "Session status is EXPIRED, expecting ACTIVE"}
 CASES = [  # (check, description, step, conforms: True, False, or NA)
     ("LIFE-CANCEL-ACTIVE", "200 CANCELED, other fields kept", Step(cancel(), [exchange(200, CANCELED_BODY)]), True),
     ("LIFE-CANCEL-ACTIVE", "payment_link_url may go null", Step(cancel(), [exchange(200, {
@@ -143,6 +157,33 @@ CASES = [  # (check, description, step, conforms: True, False, or NA)
         exchange(200, {**BODY, "status": COMPLETED})]), True),
     ("LIFE-READ", "another business reads it", Step(expect_get(session(), Actor(OTHER), NOW, MARGIN),
                                                     [ACTIVE_READ]), False),
+    ("LIFE-READ", "at its expiry, EXPIRED with the fields that move with it moved", Step(
+        expect_get(EDGE, KEY, NOW, MARGIN), [EXPIRED_READ]), True),
+    ("LIFE-READ", "at its expiry, EXPIRED with its amount changed", Step(expect_get(EDGE, KEY, NOW, MARGIN), [
+        exchange(200, {**EDGE.body, "status": EXPIRED, "amount": 12}, "GET")]), False),
+    ("LIFE-READ", "beside its owner's cancel, CANCELED", Step(expect_read_during(session(), KEY, NOW, MARGIN, True), [
+        exchange(200, CANCELED_BODY, "GET")]), True),
+    ("LIFE-READ", "beside its owner's cancel, 404", Step(expect_read_during(session(), KEY, NOW, MARGIN, True), [
+        exchange(404, NOT_FOUND, "GET")]), False),
+    ("LIFE-EXPIRED", "at its expiry, refused as EXPIRED, and read so", Step(
+        expect_cancel(EDGE, KEY, NOW, MARGIN), [exchange(422, INVALID_EXPIRED)], EXPIRED_READ), True),
+    ("LIFE-FRAME", "another session at its expiry reads EXPIRED, its link gone", Step(
+        cancel(), [exchange(200, CANCELED_BODY)], frame=[(EDGE, frozenset({ACTIVE, EXPIRED}), EXPIRED_READ)]), True),
+    ("LIFE-TIMESTAMPS", "in order", Step(cancel(), [exchange(200, {**CANCELED_BODY, "created": BODY["updated"]},
+                                                             date="Thu, 26 Nov 2026 04:06:00 GMT")]), True),
+    ("LIFE-TIMESTAMPS", "the same instants with an offset", Step(cancel(), [exchange(200, {
+        **CANCELED_BODY, "created": "2026-11-26T11:05:00+07:00", "updated": "2026-11-26T11:06:00.000+07:00"})]),
+     True),
+    ("LIFE-TIMESTAMPS", "updated before created", Step(cancel(), [exchange(200, {
+        **CANCELED_BODY, "created": "2026-11-26T04:07:00.000Z"})]), False),
+    ("LIFE-TIMESTAMPS", "updated moved back", Step(cancel(), [exchange(200, {
+        **CANCELED_BODY, "updated": "2026-11-26T04:04:00.000Z"})]), False),
+    ("LIFE-TIMESTAMPS", "expires_at not after created", Step(cancel(), [exchange(200, {
+        **CANCELED_BODY, "created": "2026-11-26T04:00:00Z", "expires_at": "2026-11-26T03:59:00Z"})]), False),
+    ("LIFE-TIMESTAMPS", "updated hours after the answer's Date (local time written as Z)", Step(cancel(), [
+        exchange(200, {**CANCELED_BODY, "updated": "2026-11-26T11:06:00.000Z"},
+                 date="Thu, 26 Nov 2026 04:06:00 GMT")]), False),
+    ("LIFE-TIMESTAMPS", "no session shown", Step(cancel(), [exchange(404, NOT_FOUND)]), NA),
 ]
 
 

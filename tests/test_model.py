@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.model.expect import expect_burst, expect_cancel, expect_get, expect_method, expect_variant
+from conformance.model.expect import (
+    expect_burst,
+    expect_cancel,
+    expect_get,
+    expect_method,
+    expect_read_during,
+    expect_variant,
+)
 from conformance.model.state import (
     ACTIVE,
     CANCELED,
     COMPLETED,
     EXPIRED,
+    Margin,
     Model,
     changed_fields,
     same_value,
@@ -22,6 +30,7 @@ BODY = {"payment_session_id": SID, "status": ACTIVE, "updated": "2026-11-26T04:0
 EXPIRES = 1795667400.0  # 2026-11-26T04:30:00Z
 OWNER = Owner(MAIN)
 KEY = Actor(MAIN)
+M = Margin(0.5)
 
 
 def session(status: str = ACTIVE, owner: Owner = OWNER):
@@ -40,7 +49,7 @@ def answers(expectation) -> set[tuple]:
     (EXPIRED, {("LIFE-EXPIRED", False, 422, "INVALID_SESSION_STATUS", EXPIRED)}),
 ])
 def test_the_owner_cancels_only_an_active_session(status, expected):
-    assert answers(expect_cancel(session(status), KEY, EXPIRES - 600, 0.5)) == expected
+    assert answers(expect_cancel(session(status), KEY, EXPIRES - 600, M)) == expected
 
 
 @pytest.mark.parametrize(("actor", "expected"), [
@@ -50,11 +59,11 @@ def test_the_owner_cancels_only_an_active_session(status, expected):
     (Actor(MAIN, "sub-1"), {("LIFE-OTHER-SUBACCOUNT", False, None, None, ACTIVE)}),
 ])
 def test_anyone_else_changes_nothing(actor, expected):
-    assert answers(expect_cancel(session(), actor, EXPIRES - 600, 0.5)) == expected
+    assert answers(expect_cancel(session(), actor, EXPIRES - 600, M)) == expected
 
 
 def test_a_foreign_sub_account_should_get_404():
-    outcome, = expect_cancel(session(), Actor(MAIN, "sub-1"), EXPIRES - 600, 0.5).outcomes
+    outcome, = expect_cancel(session(), Actor(MAIN, "sub-1"), EXPIRES - 600, M).outcomes
     assert (outcome.should.check_id, outcome.should.status) == ("LIFE-OTHER-SUBACCOUNT-404", 404)
 
 
@@ -62,22 +71,22 @@ def test_choices_where_the_document_is_silent_are_sets_of_outcomes():
     """The master account on its sub-account's session may act or not; a key with a password may work or be
     refused (the 401 branch first: an answer neither allows is charged to the credentials)."""
     sub_session = session(owner=Owner(MAIN, "sub-1"))
-    assert {(o.check_id, o.accepted) for o in expect_cancel(sub_session, KEY, EXPIRES - 600, 0.5).outcomes} == \
+    assert {(o.check_id, o.accepted) for o in expect_cancel(sub_session, KEY, EXPIRES - 600, M).outcomes} == \
         {("LIFE-CANCEL-ACTIVE", True), ("LIFE-OTHER-SUBACCOUNT", False)}
-    password = expect_cancel(session(), Actor(MAIN, credential="password"), EXPIRES - 600, 0.5)
+    password = expect_cancel(session(), Actor(MAIN, credential="password"), EXPIRES - 600, M)
     assert [o.check_id for o in password.outcomes] == ["LIFE-AUTH-NO-EFFECT", "LIFE-CANCEL-ACTIVE"]
 
 
 def test_time_expires_a_session_nobody_read_and_is_undecided_near_its_expiry():
-    model = Model(margin=0.5)
+    model = Model(M)
     model.add(OWNER, BODY)
-    assert model.sessions[SID].statuses_at(EXPIRES - 1, 0.5) == {ACTIVE}
-    assert model.sessions[SID].statuses_at(EXPIRES + 0.2, 0.5) == {ACTIVE, EXPIRED}
-    near = expect_cancel(model.at(SID, EXPIRES + 0.2), KEY, EXPIRES + 0.2, 0.5)
+    assert model.sessions[SID].statuses_at(EXPIRES - 1, M) == {ACTIVE}
+    assert model.sessions[SID].statuses_at(EXPIRES + 0.2, M) == {ACTIVE, EXPIRED}
+    near = expect_cancel(model.at(SID, EXPIRES + 0.2), KEY, EXPIRES + 0.2, M)
     assert {o.check_id for o in near.outcomes} == {"LIFE-CANCEL-ACTIVE", "LIFE-EXPIRED"}
     expired = model.at(SID, EXPIRES + 1)
     assert expired.status == EXPIRED and "updated" in expired.loose
-    assert answers(expect_cancel(expired, KEY, EXPIRES + 1, 0.5)) == {
+    assert answers(expect_cancel(expired, KEY, EXPIRES + 1, M)) == {
         ("LIFE-EXPIRED", False, 422, "INVALID_SESSION_STATUS", EXPIRED)}
 
 
@@ -90,13 +99,13 @@ def test_a_state_change_loosens_its_volatile_fields_until_the_next_read():
 
 
 def test_reads_variants_methods_and_bursts():
-    assert answers(expect_get(session(CANCELED), KEY, EXPIRES - 600, 0.5)) == {
+    assert answers(expect_get(session(CANCELED), KEY, EXPIRES - 600, M)) == {
         ("LIFE-GET-CANCELED", True, 200, None, CANCELED)}
-    assert answers(expect_get(session(), Actor(OTHER), EXPIRES - 600, 0.5)) == {
+    assert answers(expect_get(session(), Actor(OTHER), EXPIRES - 600, M)) == {
         ("LIFE-READ", False, None, None, ACTIVE)}
     assert answers(expect_variant(session(), KEY)) == {("LIFE-ID-VARIANT", False, None, None, ACTIVE)}
     assert answers(expect_method(session(), KEY)) == {("LIFE-METHOD-NO-EFFECT", False, None, None, ACTIVE)}
-    burst = expect_burst(session(), KEY, EXPIRES - 600, 0.5)
+    burst = expect_burst(session(), KEY, EXPIRES - 600, M)
     assert {"LIFE-CONCURRENT", "LIFE-FRAME"} <= set(burst.checks)
     assert burst.accepted_after == CANCELED
 
@@ -112,8 +121,31 @@ def test_fields_are_compared_by_meaning():
 def test_an_expiry_written_to_the_second_stands_for_the_whole_second(written, span):
     """A server that shows whole seconds may keep the milliseconds it does not show: the session may still be
     ACTIVE until the written instant's last digit has passed (then the margin)."""
-    model = Model(margin=0.25)
+    model = Model(Margin(0.25))
     model.add(OWNER, {**BODY, "expires_at": written})
     expires = model.sessions[SID].expires_at
-    assert model.sessions[SID].statuses_at(expires + span + 0.2, 0.25) == {ACTIVE, EXPIRED}
-    assert model.sessions[SID].statuses_at(expires + span + 0.3, 0.25) == {EXPIRED}
+    assert model.sessions[SID].statuses_at(expires + span + 0.2, Margin(0.25)) == {ACTIVE, EXPIRED}
+    assert model.sessions[SID].statuses_at(expires + span + 0.3, Margin(0.25)) == {EXPIRED}
+
+
+def test_an_expiry_that_runs_late_is_allowed_for_its_lag_and_no_longer():
+    """--expiry-lag: after expires_at (and the skew) the session may still be ACTIVE for the lag, then it is not;
+    before expires_at the lag changes nothing."""
+    late = Margin(0.25, lag=2.0)
+    active = session()
+    assert active.statuses_at(EXPIRES - 0.3, late) == {ACTIVE}
+    assert active.statuses_at(EXPIRES + 2.2, late) == {ACTIVE, EXPIRED}
+    assert active.statuses_at(EXPIRES + 2.3, late) == {EXPIRED}
+    assert active.expired_by(late) == EXPIRES + 0.001 + 2.25
+    assert session(CANCELED).statuses_at(EXPIRES + 10, late) == {CANCELED}  # an ended session stays as it ended
+
+
+def test_a_read_beside_the_owners_cancel_sees_the_session_before_it_or_after_it():
+    beside = expect_read_during(session(), KEY, EXPIRES - 600, M, cancelled=True)
+    assert answers(beside) == {("LIFE-READ", True, 200, None, ACTIVE), ("LIFE-READ", True, 200, None, CANCELED)}
+    assert answers(expect_read_during(session(), KEY, EXPIRES - 600, M, cancelled=False)) == {
+        ("LIFE-READ", True, 200, None, ACTIVE)}
+    assert answers(expect_read_during(session(), Actor(OTHER), EXPIRES - 600, M, cancelled=True)) == {
+        ("LIFE-READ", False, None, None, ACTIVE)}  # to a stranger, nothing, whatever the owner does
+    assert answers(expect_read_during(session(CANCELED), KEY, EXPIRES - 600, M, cancelled=True)) == {
+        ("LIFE-GET-CANCELED", True, 200, None, CANCELED)}

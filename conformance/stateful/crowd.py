@@ -71,7 +71,7 @@ class Crowds(Steps):
             at = current[session.id]
             actor, headers = self._actor(*(("key", "owner") if who == OWNER else self._stranger()), at)
             path = f"/sessions/{segment(at.id)}" + ("/cancel" if operation == CANCEL_OP else "")
-            intent = self.run.sessions.intent(f"one of {len(plan)} at once: {operation} by the {who}", at.id,
+            intent = self._intent(f"one of {len(plan)} at once: {operation} by the {who}", at.id,
                                               headers, actor=actor)
             planned.append(PlannedRequest(intent, "POST" if operation == CANCEL_OP else "GET", path, headers))
             asked.append((at, operation, who, actor))

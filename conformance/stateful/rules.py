@@ -133,7 +133,7 @@ class LifecycleMachine(Crowds):
             reason = self._unsafe(variant.session_id, headers)
             if reason:
                 exchange = self.run.sessions.target.skip(
-                    self.run.sessions.intent(f"cancel {variant.description}", variant.session_id, headers), "POST",
+                    self._intent(f"cancel {variant.description}", variant.session_id, headers), "POST",
                     variant.path, headers, reason)
                 self.trace.append((exchange, "not sent: " + reason))
                 continue
@@ -176,7 +176,7 @@ class LifecycleMachine(Crowds):
         actor = self._owner(current)
         expectation = expect_burst(current, actor, self.run.now(), self.run.margin)
         headers = self._headers(current.owner)
-        intent = self.run.sessions.intent(f"one of {BURST} concurrent cancels", current.id, headers, actor=actor)
+        intent = self._intent(f"one of {BURST} concurrent cancels", current.id, headers, actor=actor)
         exchanges = self.run.sessions.target.burst(intent, "POST", f"/sessions/{segment(current.id)}/cancel",
                                                    headers, BURST)
         self._trace_burst([(exchange, expectation.text) for exchange in exchanges])

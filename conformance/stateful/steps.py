@@ -23,7 +23,7 @@ from conformance.stateful.bodies import plain_body
 from conformance.stateful.exploration import EXPIRY_LEAD_SECONDS, Exploration, expiry_wait
 from conformance.stateful.ledger import Trace
 from conformance.stateful.variants import OTHER_SUB_ACCOUNT, SECOND_SUB_ACCOUNT, request_headers
-from conformance.target.exchange import Exchange, PlannedRequest
+from conformance.target.exchange import Exchange, Intent, PlannedRequest
 from conformance.target.identity import MAIN, OTHER, Actor, Owner
 
 
@@ -31,6 +31,7 @@ class Steps(RuleBasedStateMachine):
     """One sequence: its own sessions and model; the exploration's target and ledger."""
 
     run: Exploration  # set on the subclass that `explore` makes for each exploration
+    family = "lifecycle"  # of every request it sends (but the safety GETs)
 
     def __init__(self) -> None:
         super().__init__()
@@ -73,12 +74,15 @@ class Steps(RuleBasedStateMachine):
         headers = request_headers(key_kind, sub, key=keys[owner], other_key=keys[other])
         return self.run.credentials.classify(headers), headers
 
+    def _intent(self, description: str, session_id: str, headers: dict, actor: Actor | None = None) -> Intent:
+        return self.run.sessions.intent(description, session_id, headers, self.family, actor)
+
     def _send(self, description: str, method: str, path: str, session_id: str, headers: dict, expected: str,
-              payload: bytes | None = None, family: str = "lifecycle", actor: Actor | None = None,
+              payload: bytes | None = None, family: str | None = None, actor: Actor | None = None,
               varied: Varied | None = None, refusable: frozenset[int] = frozenset()) -> Exchange:
         """Send and trace a request (`varied`: as a client variant sends it, refused perhaps with `refusable`)."""
-        exchange = self.run.sessions.send(description, method, path, session_id, headers, payload, family, actor,
-                                          varied, refusable)
+        exchange = self.run.sessions.send(description, method, path, session_id, headers, payload,
+                                          family or self.family, actor, varied, refusable)
         self.trace.append((exchange, expected))
         return exchange
 
@@ -98,7 +102,7 @@ class Steps(RuleBasedStateMachine):
 
     def _read_all(self, sessions: list[Session], why: str) -> list[Exchange]:
         """Each session read back by its owner; several side by side."""
-        planned = [PlannedRequest(self.run.sessions.intent(f"GET {why}", session.id, headers), "GET",
+        planned = [PlannedRequest(self._intent(f"GET {why}", session.id, headers), "GET",
                                   f"/sessions/{segment(session.id)}", headers)
                    for session in sessions for headers in [self._headers(session.owner)]]
         exchanges = self.run.sessions.target.gather(planned)
@@ -325,7 +329,7 @@ class Steps(RuleBasedStateMachine):
         planned = []
         for session in sessions:
             headers = self._headers(session.owner)
-            planned.append(PlannedRequest(self.run.sessions.intent("one of concurrent cancels of different sessions",
+            planned.append(PlannedRequest(self._intent("one of concurrent cancels of different sessions",
                                                                    session.id, headers),
                                           "POST", f"/sessions/{segment(session.id)}/cancel", headers))
         return self.run.sessions.target.burst_many(planned)
@@ -364,7 +368,7 @@ class Steps(RuleBasedStateMachine):
             self.run.checkout_refused = refusal
             return []
         expectation = Expectation("checkout", now, self.run.credentials.classify({}), (), ("LIFE-CHECKOUT",))
-        exchange = self.run.sessions.target.fetch(self.run.sessions.intent("checkout link", now.id, {}), link)
+        exchange = self.run.sessions.target.fetch(self._intent("checkout link", now.id, {}), link)
         self.trace.append((exchange, "a 4XX once canceled" if now.status == CANCELED else "200 while ACTIVE"))
         if now.status == ACTIVE:
             self.run.checkout_served = self.run.checkout_served or accepted(exchange)

@@ -33,6 +33,7 @@ ROLES = ("cancelled-before", "edge-before", "edge-after", "read-across", "unread
 class Watch(LifecycleMachine):
     """The cohort and its timed steps (a machine of its own, like the opening; `run` is set on the subclass)."""
 
+    family = "watch"  # its requests interleave with the exploration's: told apart in the transcript
     cohort: dict[str, Session]
     thread: threading.Thread | None = None
 
@@ -44,10 +45,10 @@ class Watch(LifecycleMachine):
             return
         expires = self.run.now() + EXPIRY_LEAD_SECONDS + 0.3  # slack for slow creates
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(expires)) + f".{int(expires % 1 * 1000):03d}Z"
-        self.cohort = {}
+        self.cohort, self.steps = {}, 1
         for role in ROLES:
             session = self._create(self.run.main, plain_body(f"{self.run.sessions.tag}-{role}", stamp),
-                                   f"create a session that expires at {stamp} ({role})")
+                                   f"create a session that expires {EXPIRY_LEAD_SECONDS:g} s later ({role})")
             if session is None:
                 self.run.expiry_supported = False
                 self.run.watched = f"the target refused a session that expires {EXPIRY_LEAD_SECONDS:g} s ahead"
@@ -69,6 +70,7 @@ class Watch(LifecycleMachine):
     def _watch(self) -> None:
         cohort, margin = self.cohort, self.run.margin
         expires = cohort["unread"].expires_at or 0.0
+        self._until(0.0)
         self._cancel(cohort["cancelled-before"], "key", "owner")
         self._until(expires - margin.skew - 0.15)
         self._look(cohort["read-across"], "before its expiry")
@@ -79,11 +81,16 @@ class Watch(LifecycleMachine):
         self._until(expires + margin.skew)
         self._across(cohort["read-across"])
         for role in ("cancelled-before", "edge-before", "edge-after"):
+            self._until(0.0)
             self._look(cohort[role], "after its expiry")
+        self._until(0.0)
         self.model.set(cohort["unread"])
         self._cancel_expired(cohort["unread"], frame=False)
 
     def _until(self, instant: float) -> None:
+        """Wait for `instant` (the target's clock); what follows is a step of its own (the cohort's creation the first;
+        the budget's steps are the exploration's, so a failing sequence's length compares with shrunk ones)."""
+        self.steps += 1
         time.sleep(max(0.0, instant - self.run.now()))
 
     def _across(self, session: Session) -> None:
