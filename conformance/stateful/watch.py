@@ -45,7 +45,7 @@ class Watch(LifecycleMachine):
             return
         expires = self.run.now() + EXPIRY_LEAD_SECONDS + 0.3  # slack for slow creates
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(expires)) + f".{int(expires % 1 * 1000):03d}Z"
-        self.cohort, self.steps = {}, 1
+        self.cohort, self.steps = {}, len(ROLES)  # a create is a step, as in every sequence
         for role in ROLES:
             session = self._create(self.run.main, plain_body(f"{self.run.sessions.tag}-{role}", stamp),
                                    f"create a session that expires {EXPIRY_LEAD_SECONDS:g} s later ({role})")
@@ -88,7 +88,7 @@ class Watch(LifecycleMachine):
         self._cancel_expired(cohort["unread"], frame=False)
 
     def _until(self, instant: float) -> None:
-        """Wait for `instant` (the target's clock); what follows is a step of its own (the cohort's creation the first;
+        """Wait for `instant` (the target's clock); what follows is a step of its own (after the cohort's creates;
         the budget's steps are the exploration's, so a failing sequence's length compares with shrunk ones)."""
         self.steps += 1
         time.sleep(max(0.0, instant - self.run.now()))
