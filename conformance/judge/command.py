@@ -159,9 +159,8 @@ def _write(writer: HarWriter, recorded: Recorded, keyring: Keyring, keep_secrets
     if keep_secrets:
         writer.write(har_entry(recorded))
         return
-    conceal = keyring.redactor.conceal
-    recorded.headers = [(name, conceal(name, value)) for name, value in recorded.headers]
-    recorded.response_headers = [(name, conceal(name, value)) for name, value in recorded.response_headers]
+    recorded.headers = [(name, keyring.shown(name, value)) for name, value in recorded.headers]
+    recorded.response_headers = [(name, keyring.shown(name, value)) for name, value in recorded.response_headers]
     writer.write(har_entry(recorded), keyring.redactor)
 
 

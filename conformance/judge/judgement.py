@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from conformance.checks.catalogue import LIFECYCLE, SHOULD, STATELESS, Check
+from conformance.checks.catalogue import LIFECYCLE, MUST, SHOULD, STATELESS, Check
 from conformance.checks.recorder import Failure, Recorder
 from conformance.checks.verdict import CheckContext
 from conformance.judge.exchanges import api_path, exchange_of
@@ -95,7 +95,7 @@ class Judgement:
         reason = (self.lives.not_exercised(check.id) if check.stage == LIFECYCLE else
                   f"not exercised by the recording: none of its {self.judged} exchanges ({self.on_cancel_path} on "
                   "the cancel path) is one this check judges")
-        return CheckResult(check, NOT_RUN, reason, accepted_skip=check.id not in self.require)
+        return CheckResult(check, NOT_RUN, reason, accepted_skip=check.level == MUST and check.id not in self.require)
 
     def _text(self, failures: list[Failure]) -> str:
         return "\n\n".join(render_failure(failure, self.keyring.redactor) for failure in failures)

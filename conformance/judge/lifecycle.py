@@ -28,7 +28,7 @@ from conformance.target.identity import KEY, Actor
 MARGIN_SECONDS = 1.0  # a recording's clock is the client's: this close to expires_at the model allows both statuses
 TRACE = 12  # the last requests of a session's life kept, to show with a failure
 STATUSES = {ACTIVE, CANCELED, COMPLETED, EXPIRED}
-UNSEEN = "on a session whose earlier life the recording does not show (its state is unknown)"
+UNSEEN = "of a session whose earlier life the recording does not show (its state is unknown)"
 UNPLACED = "whose credentials the recording does not place (a key the judge was not given)"
 HINTS = {
     "LIFE-COMPLETED": "no cancel of a session last seen COMPLETED",
@@ -83,6 +83,11 @@ class Lives:
             self._read(exchange, identity)
         elif path_id is not None and exchange.request.method != "OPTIONS":
             self._on_cancel_path(exchange, identity, path_id)
+        elif accepted(exchange) and exchange.intent.session_id in self.lives:  # an operation the model does not
+            # have (a test-control route, say): what it did to the session, its owner's next read shows
+            life = self.lives[exchange.intent.session_id]
+            self._settle(life, None)
+            life.session = None
 
     def finish(self) -> None:
         """The recording ended: the requests still waiting for a read are judged without one."""
@@ -124,7 +129,7 @@ class Lives:
         if life.session is None:
             return
         if not identity.decided:
-            self.not_judged[f"a read {UNPLACED}"] += 1
+            self.not_judged[f"reading a session, {UNPLACED}"] += 1
             return
         now = self.now(exchange)
         current = self._at(life, now)
@@ -151,7 +156,7 @@ class Lives:
                 self._step(variant_of, expect_variant(variant_of.session, identity.actor), exchange)
             return
         if life.session is None or not identity.decided:
-            self.not_judged[f"a request on the cancel path {UNSEEN if life.session is None else UNPLACED}"] += 1
+            self.not_judged[f"on a cancel path, {UNSEEN if life.session is None else UNPLACED}"] += 1
             if accepted(exchange):  # it acted, as far as anyone can tell: the model no longer knows the session
                 life.session = None
             self._adopt(life, exchange, _owner(identity))
