@@ -153,29 +153,29 @@ class Lives:
                                if candidate.session is not None and variant(path_id, candidate.session.id)), None)
             if variant_of is not None and identity.decided and exchange.request.method == "POST":
                 self._settle(variant_of, None)
-                self._step(variant_of, expect_variant(variant_of.session, identity.actor), exchange)
-            return
-        if life.session is None or not identity.decided:
-            self.not_judged[f"on a cancel path, {UNSEEN if life.session is None else UNPLACED}"] += 1
-            if accepted(exchange):  # it acted, as far as anyone can tell: the model no longer knows the session
-                life.session = None
-            self._adopt(life, exchange, _owner(identity))
-            return
-        if exchange.request.method != "POST":
-            self._settle(life, None)
-            self._step(life, expect_method(life.session, identity.actor), exchange)
+                if variant_of.session is not None:
+                    self._step(variant_of, expect_variant(variant_of.session, identity.actor), exchange)
             return
         pending = life.pending
-        if pending and pending[0].operation in ("cancel", "burst") and identity.actor == pending[0].actor and \
-                _overlaps(pending[1][-1], exchange):  # sent before the previous cancel was answered: a race
+        if pending and exchange.request.method == "POST" and pending[0].operation in ("cancel", "burst") and \
+                identity.actor == pending[0].actor and _overlaps(pending[1][-1], exchange):  # sent before the
+            # previous cancel was answered: a race
             first = pending[0]
             life.pending = (expect_burst(first.session, first.actor, self.now(exchange), MARGIN_SECONDS),
                             [*pending[1], exchange])
             life.trace.append((exchange, life.pending[0].text))
             return
         self._settle(life, None)
+        if life.session is None or not identity.decided:
+            self.not_judged[f"on a cancel path, {UNSEEN if life.session is None else UNPLACED}"] += 1
+            if accepted(exchange):  # it acted, as far as anyone can tell: the model no longer knows the session
+                life.session = None
+            self._adopt(life, exchange, _owner(identity))
+            return
         now = self.now(exchange)
-        self._step(life, expect_cancel(self._at(life, now), identity.actor, now, MARGIN_SECONDS), exchange)
+        expectation = expect_cancel(self._at(life, now), identity.actor, now, MARGIN_SECONDS) \
+            if exchange.request.method == "POST" else expect_method(life.session, identity.actor)
+        self._step(life, expectation, exchange)
 
     # --- the model ----------------------------------------------------------------------------------------------
 

@@ -100,3 +100,17 @@ def line_record(line: bytes, where: str) -> Recorded | Skipped:
         return Skipped(where, f"not an exchange of the documented shape: {type(error).__name__} {error}")
     except (ValueError, binascii.Error) as error:
         return Skipped(where, f"unreadable: {error}")
+
+
+def ndjson_line(recorded: Recorded) -> str:
+    """`recorded` as one line of the documented shape (bodies and the response's raw bytes in base64)."""
+    def encoded(data: bytes | None) -> str | None:
+        return None if data is None else base64.b64encode(data).decode()
+
+    response = None if recorded.status is None else {
+        "status": recorded.status, "headers": recorded.response_headers, "body_base64": encoded(recorded.response_body),
+        "raw_base64": encoded(recorded.wire)}
+    return json.dumps({"at": recorded.at, "elapsed_ms": round(recorded.elapsed * 1000, 3), "error": recorded.error,
+                       "request": {"method": recorded.method, "url": recorded.url, "version": recorded.version,
+                                   "headers": recorded.headers, "body_base64": encoded(recorded.body)},
+                       "response": response}) + "\n"

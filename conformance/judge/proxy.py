@@ -9,9 +9,10 @@ import asyncio
 import contextlib
 import re
 import ssl
+import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 from conformance.judge.recorded import Recorded
@@ -150,6 +151,8 @@ class Proxy:
 
         try:
             await asyncio.gather(_pump(reader, upstream_writer, sent), _pump(upstream_reader, writer, answered))
+        except asyncio.CancelledError:  # the proxy is stopping: the connection ends here, quietly
+            pass
         finally:
             if waiting:  # the upstream closed: what it sent last ends there (or no response came)
                 left = bytes(responses.buffer)
@@ -197,3 +200,27 @@ async def _closed(writer: asyncio.StreamWriter) -> None:
         await writer.drain()
         writer.close()
         await writer.wait_closed()
+
+
+@contextlib.contextmanager
+def serving(upstream: str, on_exchange: Callable[[Recorded], None]) -> Iterator[str]:
+    """A proxy to `upstream` on a free loopback port, its event loop in a thread of its own (tests, benchmarks,
+    the pytest plugin); yields its base URL."""
+    loop = asyncio.new_event_loop()
+    proxy = Proxy(upstream, on_exchange)
+    server = loop.run_until_complete(asyncio.start_server(proxy.handle, "127.0.0.1", 0))
+    thread = threading.Thread(target=loop.run_forever, name="conformance-proxy", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    finally:
+        async def stop() -> None:
+            server.close()
+            for task in list(proxy.tasks):
+                task.cancel()
+            await asyncio.gather(*proxy.tasks, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(stop(), loop).result(timeout=10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+        loop.close()
