@@ -155,7 +155,10 @@ class Lives:
                 self._settle(variant_of, None)
                 if variant_of.session is not None:
                     self._step(variant_of, expect_variant(variant_of.session, identity.actor), exchange)
-            return
+                return
+            if not exchange.intent.known:  # an id of no session's form: the stateless checks' business
+                return
+            life = self.lives[path_id] = Life(None)
         pending = life.pending
         if pending and exchange.request.method == "POST" and pending[0].operation in ("cancel", "burst") and \
                 identity.actor == pending[0].actor and _overlaps(pending[1][-1], exchange):  # sent before the
