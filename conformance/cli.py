@@ -233,6 +233,9 @@ main.add_command(emulator)
 
 from conformance.compare_command import compare  # noqa: E402
 from conformance.evidence_command import verify_evidence_command  # noqa: E402
+from conformance.judge.command import judge, proxy  # noqa: E402
 
 main.add_command(compare)
 main.add_command(verify_evidence_command)
+main.add_command(judge)
+main.add_command(proxy)

@@ -20,10 +20,10 @@ LAYERS = [
     {"conformance.results"},
     {"conformance.suite"},
     {"conformance.report", "conformance.evidence"},
-    {"conformance.plan", "conformance.run"},
+    {"conformance.plan", "conformance.run", "conformance.judge"},
     {"conformance.compare", "conformance.replay", "conformance.trial"},
     {"conformance.cli", "conformance.options", "conformance.settings", "conformance.compare_command",
-     "conformance.evidence_command",
+     "conformance.evidence_command", "conformance.judge.command",
      "conformance.__main__", "conformance.suite.pytest_plugin"},
 ]
 EMULATOR = "conformance.emulator"  # beside the pipeline: it may use the spec stage, and only run/cli start it

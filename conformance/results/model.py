@@ -94,6 +94,7 @@ class RunResult:
     # exploration --max-time cut short (after the witnesses judged every check), where checkout links were fetched
     selected: list[str] | None = None  # --checks, if the run was limited to some checks
     fail_on_should: bool = False
+    accepted_by: str = "accepted with --allow-skip"  # why a MUST check not judged does not block the verdict
 
     def counts(self) -> dict[str, int]:
         return {outcome: sum(r.outcome == outcome for r in self.checks) for outcome in OUTCOMES}
@@ -122,7 +123,7 @@ class RunResult:
         reasons += [stall.reason for stall in self.stalls]
         reasons += [f"{r.check.id} (MUST) {'errored' if r.outcome == ERROR else 'was not judged'}: "
                     f"{first_line(r.reason)}" for r in self.checks if r.blocks]
-        reasons += [f"{r.check.id} (MUST) was not judged, accepted with --allow-skip: {first_line(r.reason)}"
+        reasons += [f"{r.check.id} (MUST) was not judged, {self.accepted_by}: {first_line(r.reason)}"
                     for r in self.checks if r.accepted_skip]
         return reasons
 

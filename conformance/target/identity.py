@@ -66,19 +66,25 @@ def classify(headers: Mapping[str, str | bytes], keys: Mapping[str, str]) -> Act
     return Actor(business, sub_account, credential)
 
 
-def _credential(value: str | bytes | None, keys: Mapping[str, str]) -> tuple[str, str]:
-    """Basic credentials as HTTP reads them (the document's security scheme is ``http``/``basic``): the scheme in
-    any case (RFC 9110 §11.1), one or more spaces before the token (§11.4)."""
+def basic_credentials(value: object) -> tuple[str, str] | None:
+    """The username and password of Basic credentials as HTTP reads them (the document's security scheme is
+    ``http``/``basic``): the scheme in any case (RFC 9110 §11.1), one or more spaces before the token (§11.4); None
+    for anything else."""
     if not isinstance(value, str):
-        return "", INVALID
+        return None
     scheme, _, encoded = value.partition(" ")
     if scheme.lower() != "basic":
-        return "", INVALID
+        return None
     try:
         username, colon, password = base64.b64decode(encoded.lstrip(" "), validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
+        return None
+    return (username, password) if colon else None
+
+
+def _credential(value: str | bytes | None, keys: Mapping[str, str]) -> tuple[str, str]:
+    credentials = basic_credentials(value)
+    business = next((business for business, key in keys.items() if credentials and key == credentials[0]), "")
+    if not business:
         return "", INVALID
-    business = next((business for business, key in keys.items() if key == username), "")
-    if not business or not colon:
-        return "", INVALID
-    return business, PASSWORD if password else KEY
+    return business, PASSWORD if credentials[1] else KEY

@@ -22,6 +22,7 @@ _RUN_TAIL = re.compile(r"[A-Za-z0-9+/_-]*=*")  # the rest of a run of base64 cha
 _BEFORE_RUN = re.compile(r"(?s:.*)[^A-Za-z0-9+/_-]")  # everything up to the last character outside the alphabet
 _BASIC = re.compile(r"(basic +)(\S*)([ \t]*)", re.IGNORECASE)  # scheme, token, whitespace after it (RFC 9110 §5.5)
 CORE_MIN = 4  # shorter base64 fragments would match ordinary text everywhere
+CREDENTIAL_FIELDS = {"authorization", "proxy-authorization", "cookie", "set-cookie"}
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
@@ -119,6 +120,24 @@ class Redactor:
             return self.text(text)
         scheme, decoded, tail = credentials
         return f"{scheme}base64({self.text(decoded.decode('utf-8', 'backslashreplace'))}){tail}"
+
+    def conceal(self, name: str, value: str) -> str:
+        """A header value that may carry a credential this redactor does not know (a cookie, a token of any scheme,
+        a key with a password), reduced to its shape: the scheme, each cookie's name. Basic credentials that are
+        exactly one of its secrets as documented (``key:``) are kept: every output names them."""
+        lowered = name.lower()
+        if lowered not in CREDENTIAL_FIELDS:
+            return value
+        if lowered == "cookie":
+            return "; ".join(f"{part.split('=', 1)[0].strip()}=<redacted>" for part in value.split(";"))
+        if lowered == "set-cookie":
+            first, _, attributes = value.partition(";")
+            return f"{first.split('=', 1)[0].strip()}=<redacted>" + (f";{attributes}" if attributes else "")
+        credentials = _basic_credentials(value)
+        if credentials is not None and any(credentials[1] == f"{secret}:".encode() for secret in self.secrets):
+            return value
+        scheme = value.strip().split(" ", 1)[0] if " " in value.strip() else ""
+        return f"{scheme} <redacted>".lstrip()
 
     def curl(self, method: str, url: str, headers: dict[str, str | bytes], body: bytes | None,
              version: str = "HTTP/1.1") -> str:
