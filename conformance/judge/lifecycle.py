@@ -18,14 +18,16 @@ from dataclasses import dataclass, field
 from conformance.checks.catalogue import BY_ID, MUST
 from conformance.checks.lifecycle import JUDGEMENTS, NA, Finding, Step, accepted, body, status
 from conformance.checks.recorder import KEPT_FAILURES, Failure
+from conformance.config import DEFAULT_EXPIRY_LAG
 from conformance.judge.identities import Identity
 from conformance.model.expect import Expectation, expect_burst, expect_cancel, expect_get, expect_method, expect_variant
-from conformance.model.state import ACTIVE, CANCELED, COMPLETED, EXPIRED, Session, instant
+from conformance.model.state import ACTIVE, CANCELED, COMPLETED, EXPIRED, Margin, Session, instant
 from conformance.target.endpoints import CREATE, GET
 from conformance.target.exchange import Exchange
 from conformance.target.identity import KEY, Actor
 
-MARGIN_SECONDS = 1.0  # a recording's clock is the client's: this close to expires_at the model allows both statuses
+MARGIN = Margin(0.5, DEFAULT_EXPIRY_LAG)  # a recording's clock is the client's: this close to expires_at (and the
+# lag a late expiry may take after it) the model allows both statuses
 TRACE = 12  # the last requests of a session's life kept, to show with a failure
 STATUSES = {ACTIVE, CANCELED, COMPLETED, EXPIRED}
 UNSEEN = "of a session whose earlier life the recording does not show (its state is unknown)"
@@ -139,10 +141,10 @@ class Lives:
             cause, caused = self.last_step
             life.trace.append((caused[-1], f"{cause.operation} of another session"))
             life.trace.append((exchange, f"{current.status}, every field as before (frame condition)"))
-            frame = [(current, current.statuses_at(now, MARGIN_SECONDS), exchange)]
+            frame = [(current, current.statuses_at(now, MARGIN), exchange)]
             self._judge(life, Step(cause, caused, frame=frame, profile=self.profile), only="LIFE-FRAME")
             return
-        expectation = expect_get(current, identity.actor, now, MARGIN_SECONDS)
+        expectation = expect_get(current, identity.actor, now, MARGIN)
         life.trace.append((exchange, expectation.text))
         self._judge(life, Step(expectation, [exchange], profile=self.profile))
 
@@ -164,7 +166,7 @@ class Lives:
                 identity.actor == pending[0].actor and _overlaps(pending[1][-1], exchange):  # sent before the
             # previous cancel was answered: a race
             first = pending[0]
-            life.pending = (expect_burst(first.session, first.actor, self.now(exchange), MARGIN_SECONDS),
+            life.pending = (expect_burst(first.session, first.actor, self.now(exchange), MARGIN),
                             [*pending[1], exchange])
             life.trace.append((exchange, life.pending[0].text))
             return
@@ -176,7 +178,7 @@ class Lives:
             self._adopt(life, exchange, _owner(identity))
             return
         now = self.now(exchange)
-        expectation = expect_cancel(self._at(life, now), identity.actor, now, MARGIN_SECONDS) \
+        expectation = expect_cancel(self._at(life, now), identity.actor, now, MARGIN) \
             if exchange.request.method == "POST" else expect_method(life.session, identity.actor)
         self._step(life, expectation, exchange)
 
@@ -192,7 +194,7 @@ class Lives:
     def _at(self, life: Life, now: float) -> Session:
         """The session at `now`: EXPIRED once its expiry has surely passed (as ``Model.at``)."""
         session = life.session
-        if session.status == ACTIVE and session.statuses_at(now, MARGIN_SECONDS) == {EXPIRED}:
+        if session.status == ACTIVE and session.statuses_at(now, MARGIN) == {EXPIRED}:
             session = life.session = session.ended(EXPIRED)
         return session
 
@@ -210,7 +212,7 @@ class Lives:
         advanced = session.ended(after) if after and after != session.status else session
         if reread is not None and advanced is not session and not found:
             now = self.now(reread)
-            found = self._judge(life, Step(expect_get(advanced, reread.intent.actor, now, MARGIN_SECONDS), [reread],
+            found = self._judge(life, Step(expect_get(advanced, reread.intent.actor, now, MARGIN), [reread],
                                            profile=self.profile))
         life.session = None if found else _learned(advanced, reread)
 
