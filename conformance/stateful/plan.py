@@ -6,6 +6,7 @@ from __future__ import annotations
 from conformance.checks.catalogue import LIFECYCLE, Check
 from conformance.config import RunConfig
 from conformance.generation.clients import VARIANTS as CLIENT_VARIANTS
+from conformance.stateful.crowd import CROWD
 from conformance.stateful.exploration import BURST, STEPS_PER_SEQUENCE
 from conformance.stateful.variants import VARIANTS
 
@@ -27,9 +28,13 @@ RULES = [
     "once a GET shows the variant unknown (or one of the run's own sessions); a cancel with a needlessly "
     "percent-encoded id; once a sequence, every for-user-id and other-business variant on a session of each owner",
     "GET, PUT, PATCH, DELETE on the cancel path of a session of the run",
-    f"{BURST} concurrent cancels of one ACTIVE session; concurrent cancels of 2-3 different sessions",
-    "test control complete/expire (with --test-control), then a cancel without reading first; a session "
-    "created to expire a second later, its expiry waited out, then cancelled without reading it",
+    f"{BURST} concurrent cancels of one ACTIVE session; concurrent cancels of 2-3 different sessions; once a "
+    f"sequence, a crowd of {CROWD[0]}-{CROWD[1]} cancels and reads of 1-4 sessions by their owners and a stranger, "
+    "released together (at most half of any rate limit's window)",
+    "test control complete/expire (with --test-control), then a cancel without reading first",
+    "beside the exploration, the watch: five sessions created to expire a second later; one cancelled at once, two "
+    "just before and just after expires_at, one read across it until EXPIRED, one cancelled unread once its expiry "
+    "(and --expiry-lag) has passed; all read again at the end",
     "the checkout link (payment_link_url) fetched when it is on the target's origin",
 ]
 

@@ -33,6 +33,13 @@ def lifecycle(conformance: RunContext, witnessed: Opening):
     shrink = config.shrink and not config.fixed_corpus  # compare: every target the same requests, unshrunk
     explore(run, config.seed, shrink_seconds=SHRINK_SECONDS if shrink else 0.0, opening=witnessed)
     conformance.notes += [run.cut_short] * bool(run.cut_short)
+    margin, watch = run.margin, witnessed.watch
+    if run.watched:
+        conformance.notes.append(f"no session was watched across its expires_at: {run.watched}")
+    elif watch is not None and watch.thread is not None:
+        conformance.notes.append(f"sessions watched across their expires_at: either status allowed from {margin.skew:g}"
+                                 f" s before it to {margin.skew + margin.lag:g} s after it (clock skew and latency "
+                                 f"±{margin.skew:g} s, --expiry-lag {margin.lag:g} s)")
     conformance.notes += [f"checkout links (payment_link_url) fetched without credentials from {origin}"
                           for origin in sorted(run.checkout_origins)]
     return run
