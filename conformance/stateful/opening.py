@@ -12,7 +12,7 @@ from collections.abc import Callable
 from conformance.generation.clients import BY_NAME as CLIENT_BY_NAME
 from conformance.generation.clients import VARIANTS as CLIENT_VARIANTS
 from conformance.model.state import ACTIVE, Session
-from conformance.stateful.bodies import plain_body, rich_body
+from conformance.stateful.bodies import edge_bodies, plain_body, rich_body
 from conformance.stateful.crowd import crowd_plan
 from conformance.stateful.rules import LifecycleMachine
 from conformance.stateful.watch import Watch
@@ -84,7 +84,8 @@ class Opening(LifecycleMachine):
                  (self._refused_keys, {"LIFE-AUTH-NO-EFFECT"}),
                  (lambda session: self.cancel_variants(session, WITNESS_VARIANTS), {"LIFE-ID-VARIANT"}),
                  (self.other_methods, {"LIFE-METHOD-NO-EFFECT"}), (self.cancel_encoded, CANCELLED),
-                 (self._isolation, ISOLATION), (self._crowd_of_all, CROWDED)]
+                 (self._isolation, ISOLATION), (self._crowd_of_all, CROWDED),
+                 (self._edges, {"LIFE-CANCEL-ACTIVE", "LIFE-GET-CANCELED"})]
         if self.run.test_control:
             steps += [(lambda session, action=action: (self.get(session, "key", "owner"),
                                                        self.control(session, action)), {check})
@@ -101,6 +102,14 @@ class Opening(LifecycleMachine):
         self.cancel(session)
         self.get(session, "key", "owner")
         self.cancel(session)
+
+    def _edges(self, _: Session) -> None:
+        """A session of each edge body (``edge_bodies``) created, cancelled and read back: what storage does to edge
+        data shows in the cancel's answer and the read, compared by meaning with the create's answer. A body the
+        target refuses (a 4XX: a business limit of a real account) is left out, its create in the transcript."""
+        for name, payload in edge_bodies(self.run.sessions.tag):
+            if self._begin() and (session := self._create(self.run.main, payload, f"create a session: {name}")):
+                self._cancel(session, "key", "owner")
 
     def _refused_keys(self, session: Session) -> None:
         """Cancels with no key, an unknown one, the key altered and another scheme, as one step (each is refused

@@ -1,0 +1,61 @@
+"""The lifecycle stage alone against the bundled emulator, at the run's defaults: its steps, its requests (by family:
+the exploration's, the watch's beside it, the safety GETs), the crowds' share, and its wall time.
+
+Runs the stage in-process REPEAT times (seed 1, the default --max-steps, shrinking as a run does) on an emulator
+with the suite's expiry floor of 1 s and test control, and prints one line per repeat and the medians.
+
+Usage: python benchmarks/bench_lifecycle.py [REPEAT]
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections import Counter
+
+from conformance.checks.catalogue import CATALOGUE, LIFECYCLE
+from conformance.config import RunConfig
+from conformance.emulator import running
+from conformance.generation.probe import Credentials
+from conformance.model.state import Margin
+from conformance.stateful.exploration import MARGIN_SECONDS, Exploration
+from conformance.stateful.ledger import Budget
+from conformance.stateful.passes import explore
+from conformance.stateful.sessions import Sessions
+from conformance.suite.test_lifecycle import SHRINK_SECONDS
+from conformance.target.client import Target
+from conformance.trial import EMULATOR, KEY, OTHER_KEY
+
+
+def once() -> dict:
+    config, sent = RunConfig(seed=1), []
+    with running(EMULATOR) as base_url:
+        credentials = Credentials(KEY, None, OTHER_KEY)
+        sessions = Sessions(Target(base_url, on_exchange=sent.append), credentials, given=[], completed=None,
+                            expired=None, test_control=True, known_ids=set())
+        run = Exploration(sessions, credentials, OTHER_KEY, "strict",
+                          {check.id for check in CATALOGUE if check.stage == LIFECYCLE}, Budget(config.max_steps, 0.0),
+                          test_control=True, margin=Margin(MARGIN_SECONDS, config.expiry_lag))
+        started = time.perf_counter()
+        explore(run, config.seed, shrink_seconds=SHRINK_SECONDS)
+        seconds = time.perf_counter() - started
+    families = Counter(exchange.intent.family for exchange in sent)
+    crowd = sum(" at once: " in exchange.intent.description for exchange in sent)
+    return {"steps": run.budget.steps, "requests": len(sent), "crowd": crowd, "seconds": seconds,
+            "failures": sorted(run.ledger.failures), **{f"family {name}": count for name, count in families.items()}}
+
+
+def main() -> None:
+    repeat = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    runs = [once() for _ in range(repeat)]
+    for number, figures in enumerate(runs, 1):
+        print(f"run {number}: " + ", ".join(f"{name} {value:.2f}" if isinstance(value, float) else f"{name} {value}"
+                                            for name, value in figures.items()))
+    print(f"median: steps {statistics.median(r['steps'] for r in runs)}, requests "
+          f"{statistics.median(r['requests'] for r in runs)}, crowd requests {statistics.median(r['crowd'] for r in runs)}"
+          f", {statistics.median(r['seconds'] for r in runs):.2f} s")
+
+
+if __name__ == "__main__":
+    main()
