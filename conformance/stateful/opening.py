@@ -84,7 +84,9 @@ class Opening(LifecycleMachine):
                  (self._refused_keys, {"LIFE-AUTH-NO-EFFECT"}),
                  (lambda session: self.cancel_variants(session, WITNESS_VARIANTS), {"LIFE-ID-VARIANT"}),
                  (self.other_methods, {"LIFE-METHOD-NO-EFFECT"}), (self.cancel_encoded, CANCELLED),
-                 (self._isolation, ISOLATION), (self._crowd_of_all, CROWDED),
+                 (self._isolation, ISOLATION),
+                 (self.burst, {"LIFE-CONCURRENT", "LIFE-CONCURRENT-422"}) if self.run.fixed_corpus else
+                 (self._crowd_of_all, CROWDED),  # (a crowd's reads see either state: no two targets compare alike)
                  (self._edges, {"LIFE-CANCEL-ACTIVE", "LIFE-GET-CANCELED"})]
         if self.run.test_control:
             steps += [(lambda session, action=action: (self.get(session, "key", "owner"),

@@ -197,7 +197,7 @@ class LifecycleMachine(Crowds):
         for expectation, exchange in zip(expectations, exchanges, strict=True):
             self._settle(expectation, [exchange], frame=expectation is expectations[-1])
 
-    @precondition(lambda self: "crowd" not in self.swept)
+    @precondition(lambda self: "crowd" not in self.swept and not self.run.fixed_corpus)  # compare: no races
     @rule(chosen=st.lists(sessions, min_size=1, max_size=4), size=st.integers(*CROWD), data=st.data())
     def crowd(self, chosen, size, data):
         """Many requests at once (8 to 32, within the rate limits): cancels and reads of one to four sessions, by
