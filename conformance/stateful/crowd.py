@@ -35,17 +35,14 @@ class Sent:
 
 
 def crowd_plan(sessions: list[Session], size: int) -> list[tuple[Session, str, str]]:
-    """A crowd of `size` over `sessions` that holds every kind of request: on the first session, three cancels by
-    its owner (a race) beside reads by its owner and a cancel and a read by the stranger; on the others, a cancel and
-    reads by their owners; then reads by owners and strangers in turn."""
+    """A crowd of at least `size` over `sessions` (up to four) with a request of every kind, the fewest reads: on the
+    first session, three cancels by its owner (a race) beside a read by its owner and a cancel by the stranger; a
+    cancel of each other session by its owner; then reads by owners and the stranger in turn."""
     first, *rest = sessions
-    plan = [(first, CANCEL_OP, OWNER)] * 3 + [(first, READ_OP, OWNER), (first, CANCEL_OP, STRANGER),
-                                              (first, READ_OP, STRANGER)]
-    plan += [(session, kind, OWNER) for session in rest for kind in (CANCEL_OP, READ_OP)]
+    plan = [(first, CANCEL_OP, OWNER)] * 3 + [(first, READ_OP, OWNER), (first, CANCEL_OP, STRANGER)]
+    plan += [(session, CANCEL_OP, OWNER) for session in rest]
     turn = [(session, READ_OP, who) for who in (OWNER, STRANGER) for session in sessions]
-    while len(plan) < size:
-        plan.append(turn[len(plan) % len(turn)])
-    return plan[:size]
+    return plan + [turn[number % len(turn)] for number in range(size - len(plan))]
 
 
 class Crowds(Steps):

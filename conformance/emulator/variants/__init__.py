@@ -56,8 +56,10 @@ def conformant(name: str, api: type[Api], profile: str = "strict", *fails_in_str
     return Variant(name, api, frozenset(fails_in_strict), frozenset(sometimes), passes_in=profile)
 
 
-EDGE_CANCEL = ("LIFE-CANCEL-ACTIVE",)  # the watch's cancel just after expires_at, which the model lets act: the
-# fault's 200 moves expires_at (if the watch's thread is not late)
+EDGE_CANCEL = ("LIFE-CANCEL-ACTIVE",)  # the watch's cancel just after expires_at, which the model lets act or refuse
+# (422): an answer neither allows is charged to the acting branch, the first (if the watch's thread is not late)
+BESIDE_CANCEL = ("LIFE-READ",)  # a crowd's read beside its session's cancel, if it arrives after it: the session as
+# the faulty cancel left it
 CROWD_500 = ("LIFE-CANCEL-ACTIVE", "LIFE-GET-CANCELED", "LIFE-RECANCEL", "LIFE-OTHER-BUSINESS", "LIFE-AUTH-NO-EFFECT",
              "LIFE-OTHER-SUBACCOUNT-404", "LIFE-STATUS-MESSAGE", "LIFE-CONCURRENT-422", "LIFE-READ", "LIFE-EXPIRED",
              "LIFE-FRAME")  # a crowd's 500: charged to the check of the outcome its request was owed (which ones
@@ -76,7 +78,7 @@ CATALOGUE = [
     fault("reference-id-padded", bad.ReferenceIdPadded, "CANCEL-200-SCHEMA"),
     fault("timestamps-not-rfc3339", bad.TimestampsNotRfc3339, "CANCEL-200-SCHEMA"),
     fault("status-misspelled", bad.StatusMisspelled, "CANCEL-200-CANCELED", "CANCEL-200-SCHEMA",
-          "LIFE-CANCEL-ACTIVE", "LIFE-CONCURRENT"),
+          "LIFE-CANCEL-ACTIVE", "LIFE-CONCURRENT", sometimes=BESIDE_CANCEL),
     fault("business-id-null", bad.BusinessIdNull, "CANCEL-200-SCHEMA"),
     fault("answers-session-before-cancel", bad.AnswersSessionBeforeCancel, "CANCEL-200-CANCELED",
           "LIFE-CANCEL-ACTIVE", "LIFE-UPDATED"),
@@ -89,7 +91,7 @@ CATALOGUE = [
     fault("unauthorized-code", bad.UnauthorizedCode, "CANCEL-4XX-SCHEMA", "CANCEL-AUTH", "CANCEL-ERROR-CODE",
           "LIFE-AUTH-NO-EFFECT"),
     fault("invalid-status-409", bad.InvalidStatus409, "CANCEL-ERROR-CODE", "LIFE-COMPLETED", "LIFE-CONCURRENT-422",
-          "LIFE-EXPIRED", "LIFE-RECANCEL"),
+          "LIFE-EXPIRED", "LIFE-RECANCEL", sometimes=EDGE_CANCEL),
     fault("accepted-202", bad.Accepted202, "CANCEL-STATUS", "LIFE-CANCEL-ACTIVE"),
     fault("redirects-upper-case-id", bad.RedirectsUpperCaseId, "CANCEL-NOT-FOUND", "CANCEL-OUT-OF-BOUNDS-404",
           "CANCEL-STATUS"),
@@ -194,8 +196,10 @@ CATALOGUE = [
     fault("updated-moves-backwards", bad.UpdatedMovesBackwards, "LIFE-UPDATED", "LIFE-TIMESTAMPS",
           options=FAIL_ON_SHOULD),
     # caching
-    fault("get-caches-first-read", bad.GetCachesFirstRead, "LIFE-COMPLETED", "LIFE-EXPIRED", "LIFE-GET-CANCELED"),
-    fault("cancel-trusts-read-cache", bad.CancelTrustsReadCache, "LIFE-COMPLETED", "LIFE-EXPIRED"),
+    fault("get-caches-first-read", bad.GetCachesFirstRead, "LIFE-COMPLETED", "LIFE-EXPIRED", "LIFE-GET-CANCELED",
+          sometimes=(*BESIDE_CANCEL, "LIFE-TIMESTAMPS")),
+    fault("cancel-trusts-read-cache", bad.CancelTrustsReadCache, "LIFE-COMPLETED", "LIFE-EXPIRED",
+          sometimes=EDGE_CANCEL),
     # time
     fault("lazy-expiry", bad.LazyExpiry, "LIFE-EXPIRED", sometimes=EDGE_CANCEL),
     fault("cancel-ignores-expiry", bad.CancelIgnoresExpiry, "LIFE-EXPIRED", sometimes=EDGE_CANCEL),
@@ -223,11 +227,12 @@ CATALOGUE = [
     fault("key-case-insensitive", bad.KeyCaseInsensitive, "CANCEL-AUTH", "LIFE-AUTH-NO-EFFECT", "LIFE-READ"),
     fault("key-whitespace-trimmed", bad.KeyWhitespaceTrimmed, "CANCEL-AUTH", "LIFE-AUTH-NO-EFFECT"),
     # fidelity of a richly populated session across a cancel
-    fault("cancel-drops-items", bad.CancelDropsItems, "LIFE-CANCEL-ACTIVE"),
-    fault("cancel-drops-metadata", bad.CancelDropsMetadata, "LIFE-CANCEL-ACTIVE"),
-    fault("cancel-mangles-non-ascii", bad.CancelManglesNonAscii, "LIFE-CANCEL-ACTIVE"),
-    fault("cancel-rounds-amount", bad.CancelRoundsAmount, "LIFE-CANCEL-ACTIVE"),
-    fault("canceled-drops-sdk-key", bad.CanceledDropsSdkKey, "LIFE-CANCEL-ACTIVE"),
+    *(fault(name, api, "LIFE-CANCEL-ACTIVE", sometimes=BESIDE_CANCEL)
+      for name, api in (("cancel-drops-items", bad.CancelDropsItems),
+                        ("cancel-drops-metadata", bad.CancelDropsMetadata),
+                        ("cancel-mangles-non-ascii", bad.CancelManglesNonAscii),
+                        ("cancel-rounds-amount", bad.CancelRoundsAmount),
+                        ("canceled-drops-sdk-key", bad.CanceledDropsSdkKey))),
     # other methods, concurrency
     fault("delete-cancels", bad.DeleteCancels, "LIFE-METHOD-NO-EFFECT", options=FAIL_ON_SHOULD),
     fault("cancel-answers-racing-session", bad.CancelAnswersRacingSession, "CANCEL-200-ID", "LIFE-CANCEL-ACTIVE",
