@@ -31,7 +31,7 @@ from conformance.results.records import displayable
 LABELS = {FAILED: "failed", ERROR: "errored", WARNED: "warned", NOT_RUN: "not run", NOT_APPLICABLE: "not applicable",
           PASSED: "passed"}
 REASONS_SHOWN = 6
-GAPS_OPEN = 3  # what was not run is listed open up to this many items, folded beyond
+GAPS_OPEN = 5  # what was not run (and the run's notes) is listed open up to this many items, folded beyond
 MORE_SHOWN = 50  # lines listed under "N more like this"
 
 STYLE = """
