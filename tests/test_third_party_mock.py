@@ -49,7 +49,8 @@ PASSING = {"SPEC-VALID", "CANCEL-HTTP", "CANCEL-STATUS", "CANCEL-200-CANCELED", 
 # and what needs a second look at a session (a recancel, the frame) is not judged (said, with the reason); which
 # checks a sequence reaches before its first finding depends on the exploration's draws (seed 1 here)
 NOT_JUDGED = {"CANCEL-5XX-SCHEMA", "LIFE-RECANCEL", "LIFE-STATUS-MESSAGE", "LIFE-COMPLETED",
-              "LIFE-CONCURRENT-422", "LIFE-OTHER-BUSINESS", "LIFE-OTHER-SUBACCOUNT-404", "LIFE-CHECKOUT", "LIFE-FRAME"}
+              "LIFE-CONCURRENT-422", "LIFE-OTHER-BUSINESS", "LIFE-OTHER-SUBACCOUNT-404", "LIFE-CHECKOUT", "LIFE-FRAME",
+              "LIFE-METHOD-NO-EFFECT"}
 START_SECONDS = 15
 
 

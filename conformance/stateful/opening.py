@@ -60,7 +60,9 @@ class Opening(LifecycleMachine):
         self._begin()
         tag = self.run.sessions.tag
         self._open(rich_body(tag, "PAYMENT_LINK"))
-        if self.run.create_error is None:
+        if self.run.reused_ids:  # a mock answering its example: one session, whatever the cohort
+            self.run.watched = "the target answered creates with an id it had already given another session"
+        elif self.run.create_error is None:
             self.watch = type("Watch", (Watch,), {"run": self.run})()
             self.watch.start()
         self._create(self.run.main, rich_body(tag, "COMPONENTS"), "create a COMPONENTS session")
