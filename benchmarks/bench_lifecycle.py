@@ -52,9 +52,9 @@ def main() -> None:
     for number, figures in enumerate(runs, 1):
         print(f"run {number}: " + ", ".join(f"{name} {value:.2f}" if isinstance(value, float) else f"{name} {value}"
                                             for name, value in figures.items()))
-    print(f"median: steps {statistics.median(r['steps'] for r in runs)}, requests "
-          f"{statistics.median(r['requests'] for r in runs)}, crowd requests {statistics.median(r['crowd'] for r in runs)}"
-          f", {statistics.median(r['seconds'] for r in runs):.2f} s")
+    median = {name: statistics.median(r[name] for r in runs) for name in ("steps", "requests", "crowd", "seconds")}
+    print(f"median: steps {median['steps']}, requests {median['requests']}, crowd requests {median['crowd']}, "
+          f"{median['seconds']:.2f} s")
 
 
 if __name__ == "__main__":
