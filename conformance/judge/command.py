@@ -36,7 +36,7 @@ REQUIRE = click.option("--require", callback=lambda ctx, param, value: parse_ids
                        "4); without it, a check never exercised is listed and does not block.")
 
 
-def _judgement(values: dict, source: str) -> tuple[Judgement, object]:
+def judgement_of(values: dict, source: str) -> tuple[Judgement, object]:
     """The judgement the settings ask for, and the run configuration (reports, verbosity)."""
     config = run_config(values)
     checked = check_usage(config)
@@ -51,7 +51,7 @@ def _judgement(values: dict, source: str) -> tuple[Judgement, object]:
                      config.checks), config
 
 
-def _report(result: RunResult, config, console: Console) -> int:
+def report(result: RunResult, config, console: Console) -> int:
     """The terminal summary and every report, as a run writes them; the verdict's exit code."""
     try:
         signing_key = load_signing_key(config.signing_key) if config.signing_key else None
@@ -81,14 +81,14 @@ def judge(files: Iterable[Path], **values) -> None:
     """
     files = list(files)
     try:
-        judgement, config = _judgement(values, "recording: " + ", ".join(path.name for path in files))
+        judgement, config = judgement_of(values, "recording: " + ", ".join(path.name for path in files))
         for path in files:
             for item in read_recording(path):
                 judgement.add(item)
     except (UsageError, RecordingError) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(ExitCode.USAGE)
-    sys.exit(_report(judgement.result(), config, _console()))
+    sys.exit(report(judgement.result(), config, _console()))
 
 
 @click.command("proxy")
@@ -113,7 +113,7 @@ def proxy(upstream: str, listen: str, duration: float | None, max_exchanges: int
         click.echo("error: --listen HOST:PORT and --upstream http(s)://HOST[:PORT] expected", err=True)
         sys.exit(ExitCode.USAGE)
     try:
-        judgement, config = _judgement(values, f"proxy to {upstream}")
+        judgement, config = judgement_of(values, f"proxy to {upstream}")
     except UsageError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(ExitCode.USAGE)
@@ -121,7 +121,7 @@ def proxy(upstream: str, listen: str, duration: float | None, max_exchanges: int
     asyncio.run(_serve(upstream, host, int(port), judgement, writer, keep_secrets, duration, max_exchanges))
     if writer:
         writer.close()
-    sys.exit(_report(judgement.result(), config, _console()))
+    sys.exit(report(judgement.result(), config, _console()))
 
 
 async def _serve(upstream: str, host: str, port: int, judgement: Judgement, writer: HarWriter | None,

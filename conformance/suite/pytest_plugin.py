@@ -8,6 +8,7 @@ each check's ID, level and statement. Inert unless the suite itself is collected
 from __future__ import annotations
 
 import contextlib
+import io
 from pathlib import Path
 
 import click
@@ -30,6 +31,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     from conformance.settings import flag
 
     group = parser.getgroup("conformance", "Xendit cancel-session conformance suite")
+    group.addoption("--conformance-judge-traffic", dest="conformance_judge_traffic", action="store_true",
+                    help="Judge the traffic your own tests send with requests, as `conformance judge` would (keys "
+                    "and reports from the --conformance-* options); a verdict other than CONFORMANT fails the run.")
     for option in _run_options():
         name = f"--conformance-{flag(option)}"
         if option.is_flag and option.count:
@@ -49,12 +53,15 @@ def _collects_suite(config: pytest.Config) -> bool:
     return False
 
 
-def _argv(config: pytest.Config) -> list[str]:
-    """The pytest options given, back as `conformance run` arguments, so click parses them the same way."""
+def _argv(config: pytest.Config, names: set[str] | None = None) -> list[str]:
+    """The pytest options given (those of `names` only, if given), back as `conformance run` arguments, so click
+    parses them the same way."""
     from conformance.settings import flag
 
     argv = []
     for option in _run_options():
+        if names is not None and option.name not in names:
+            continue
         value = config.getoption(_dest(option))
         long = f"--{flag(option)}"
         if option.is_flag:
@@ -66,6 +73,8 @@ def _argv(config: pytest.Config) -> list[str]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("conformance_judge_traffic") and not config.pluginmanager.has_plugin("conformance-traffic"):
+        config.pluginmanager.register(_traffic_plugin(config), "conformance-traffic")
     if not _collects_suite(config) or config.pluginmanager.has_plugin("conformance-run"):
         return
     from conformance.cli import run_command
@@ -85,3 +94,42 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"conformance: {error}") from None
     config.add_cleanup(stack.close)
     config.pluginmanager.register(ConformancePlugin(run_context), "conformance-run")
+
+
+def _traffic_plugin(config: pytest.Config) -> object:
+    """The judge of the session's own traffic: installed now, reporting at the end."""
+    from rich.console import Console
+
+    from conformance.judge.adapter import TrafficJudge
+    from conformance.judge.command import judge, judgement_of, report
+    from conformance.run import UsageError
+    from conformance.settings import defaults_from_file
+
+    _, defaults = defaults_from_file(judge, Path.cwd())
+    names = {param.name for param in judge.params if isinstance(param, click.Option)}
+    try:
+        context = judge.make_context("judge", ["pytest-session", *_argv(config, names)], default_map=defaults)
+        judgement, settings = judgement_of(context.params, "the traffic of this pytest session")
+    except (click.ClickException, UsageError) as error:
+        raise pytest.UsageError(f"conformance: {error}") from None
+    traffic = TrafficJudge(judgement)
+    traffic.install()
+    config.add_cleanup(traffic.uninstall)
+
+    class TrafficPlugin:
+        verdict = ""
+
+        @pytest.hookimpl(trylast=True)
+        def pytest_sessionfinish(self, session: pytest.Session) -> None:
+            traffic.uninstall()
+            output = io.StringIO()
+            code = report(judgement.result(), settings, Console(file=output, width=120))
+            self.verdict = output.getvalue()
+            if code and session.exitstatus == 0:
+                session.exitstatus = code
+
+        def pytest_terminal_summary(self, terminalreporter) -> None:
+            terminalreporter.write_sep("=", "conformance: the traffic of this session, judged")
+            terminalreporter.write(self.verdict)
+
+    return TrafficPlugin()
