@@ -1,15 +1,15 @@
 """Crowds: many requests released together — cancels and reads of several sessions, by their owners and by a
 stranger (the other business, else another sub-account) — as real traffic puts them side by side. Every answer is
-judged by the model: the owner's cancels of one session as a race (at most one acts), a read as the session before
-the crowd or as its owner's cancel left it (nothing in between), the stranger's requests as refused; then each
-session is read back and the frame condition read after the last. The crowd's requests are one span of the trace:
-a failure shows them all."""
+judged by the model: the owner's cancels of one session as a race (at most one acts), a read (sent a moment after
+the cancels, while they are under way) as the session before the crowd or as its owner's cancel left it (nothing in
+between), the stranger's requests as refused; then each session is read back and the frame condition read after the
+last. The crowd's requests are one span of the trace: a failure shows them all."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conformance.checks.lifecycle import Step
+from conformance.checks.lifecycle import Step, accepted
 from conformance.generation.probe import segment
 from conformance.model.expect import Expectation, expect_burst, expect_cancel, expect_read_during
 from conformance.model.state import Session
@@ -21,6 +21,7 @@ from conformance.target.identity import Actor
 CROWD = (8, 32)  # requests in one crowd, at least and at most (within any rate limit: half its window)
 CANCEL_OP, READ_OP = "cancel", "read"
 OWNER, STRANGER = "owner", "stranger"
+READ_LAG_SECONDS = 0.005  # a crowd's reads go out this long after its cancels: while those are under way
 
 
 @dataclass(frozen=True)
@@ -37,11 +38,11 @@ class Sent:
 def crowd_plan(sessions: list[Session], size: int) -> list[tuple[Session, str, str]]:
     """A crowd of at least `size` over `sessions` (up to four) with a request of every kind, the fewest reads: on the
     first session, three cancels by its owner (a race) beside a read by its owner and a cancel by the stranger; a
-    cancel of each other session by its owner; then reads by owners and the stranger in turn."""
+    cancel of each other session by its owner; then more of those (races on each)."""
     first, *rest = sessions
     plan = [(first, CANCEL_OP, OWNER)] * 3 + [(first, READ_OP, OWNER), (first, CANCEL_OP, STRANGER)]
     plan += [(session, CANCEL_OP, OWNER) for session in rest]
-    turn = [(session, READ_OP, who) for who in (OWNER, STRANGER) for session in sessions]
+    turn = [(session, CANCEL_OP, OWNER) for session in rest] or [(first, READ_OP, OWNER)]
     return plan + [turn[number % len(turn)] for number in range(size - len(plan))]
 
 
@@ -70,7 +71,8 @@ class Crowds(Steps):
             path = f"/sessions/{segment(at.id)}" + ("/cancel" if operation == CANCEL_OP else "")
             intent = self._intent(f"one of {len(plan)} at once: {operation} by the {who}", at.id,
                                               headers, actor=actor)
-            planned.append(PlannedRequest(intent, "POST" if operation == CANCEL_OP else "GET", path, headers))
+            planned.append(PlannedRequest(intent, "POST" if operation == CANCEL_OP else "GET", path, headers,
+                                          lag=0.0 if operation == CANCEL_OP else READ_LAG_SECONDS))
             asked.append((at, operation, who, actor))
         exchanges = self.run.sessions.target.burst_many(planned)
         sent = [Sent(*ask, exchange) for ask, exchange in zip(asked, exchanges, strict=True)]
@@ -78,6 +80,7 @@ class Crowds(Steps):
                            for item in sent])
         settling = [at.id for at in current.values() if any(item.session.id == at.id and item.operation == CANCEL_OP
                                                             for item in sent)]
+        acted = {item.session.id for item in sent if item.operation == CANCEL_OP and accepted(item.exchange)}
         for at in current.values():
             if at.id in self.model.quarantined:
                 continue
@@ -88,14 +91,15 @@ class Crowds(Steps):
             owners = [item.exchange for item in mine if (item.operation, item.who) == (CANCEL_OP, OWNER)]
             strangers = [item for item in mine if (item.operation, item.who) == (CANCEL_OP, STRANGER)]
             last = at.id == settling[-1]  # the frame condition after the crowd, read once
+            alone = not acted - {at.id}  # no cancel of another session acted beside these
             if owners:
                 race = (expect_burst if len(owners) > 1 else expect_cancel)(at, self._owner(at), now, margin)
-                self._settle(race, owners, frame=last)
+                self._settle(race, owners, frame=last, alone=alone)
                 for item in strangers:  # answered beside the owner's cancel: the read after it shows that one
                     self._conclude(self._judge(Step(self._expected(item, now, True), [item.exchange])), [at])
             elif strangers:
                 self._settle(self._expected(strangers[0], now, False), [item.exchange for item in strangers],
-                             frame=last)
+                             frame=last, alone=alone)
 
     def _expected(self, item: Sent, now: float, cancelled: bool) -> Expectation:
         """What the model allows one request of a crowd, on its own: a cancel, or a read beside the owner's

@@ -23,8 +23,8 @@ CANCELLED = {"LIFE-CANCEL-ACTIVE", "LIFE-UPDATED", "LIFE-GET-CANCELED", "LIFE-RE
              "LIFE-CHECKOUT", "LIFE-FRAME"}
 CLIENTS = {"LIFE-CANCEL-ACTIVE", "LIFE-RECANCEL", "LIFE-OTHER-SUBACCOUNT"}
 CROWDED = {"LIFE-CONCURRENT", "LIFE-CONCURRENT-422", "LIFE-CANCEL-ACTIVE", "LIFE-READ", "LIFE-FRAME"}
-WITNESS_CROWD = 8  # requests in the opening's crowd, at least: a race of three cancels of one session beside a read
-# and a stranger's cancel, cancels of three others (the witnesses stay within 60 requests a minute per endpoint)
+WITNESS_CROWD = 14  # requests in the opening's crowd: a race of three cancels of one session beside a read and a
+# stranger's cancel, races of three cancels on three others (one read: the witnesses stay within 60 GETs a minute)
 REFUSED_KEYS = ["no-key", "unknown-key", "key-upper", "key-spaces", "bearer"]  # each refused alike: one step
 WITNESS_VARIANTS = [("upper", 19, ""), ("truncated", 26, ""), ("encoded-twice", 19, ""), ("appended", 19, "\n"),
                     ("extended", 19, ".json"), ("prefixed", 19, "ps-")]

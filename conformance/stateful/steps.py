@@ -146,16 +146,24 @@ class Steps(RuleBasedStateMachine):
                 self.run.budget.raised = True
                 raise failure_type(check_id)(finding.exchange, finding.violation)
 
-    def _settle(self, expectation: Expectation, exchanges: list[Exchange], frame: bool = True) -> None:
+    def _settle(self, expectation: Expectation, exchanges: list[Exchange], frame: bool = True,
+                alone: bool = True) -> None:
         """After a request on the cancel path: read the session and (frame) every other one back, judge, advance.
         Only answers move the model: a step none of whose requests was answered (not sent, or rate limited beyond
-        patience) is neither judged nor followed."""
+        patience) is neither judged nor followed. Not `alone` (sent beside a cancel of another session that acted),
+        a refused request's read is the frame condition's: which of them changed the session, nobody can tell."""
         if all(exchange.skipped for exchange in exchanges):
             return
         session = expectation.session
         reread = self._read(session, "the session after the step")
         others = self._frame_reads({session.id}) if frame and self.framed else []
-        found = self._judge(Step(expectation, exchanges, reread, others))
+        if alone:
+            found = self._judge(Step(expectation, exchanges, reread, others))
+        else:
+            beside = [(session, session.statuses_at(self.run.now(), self.run.margin), reread)]
+            found = self._judge(Step(expectation, exchanges, frame=others))
+            if not any(accepted(exchange) for exchange in exchanges if not exchange.skipped):
+                found += self._judge(Step(expectation, exchanges, frame=beside), only="LIFE-FRAME")
         self.last = expectation, exchanges
         acted = any(accepted(exchange) for exchange in exchanges if not exchange.skipped)
         after = expectation.accepted_after if acted else None

@@ -150,9 +150,11 @@ class Target:
                 exchange.skipped = refused
             going = []
         start = threading.Barrier(len(going) or 1)
+        lags = {id(exchange): item.lag for item, exchange in zip(planned, exchanges, strict=True)}
 
         def one(target: Target, exchange: Exchange) -> None:
             start.wait()
+            time.sleep(lags[id(exchange)])
             target._deliver(exchange, admitted=True)
 
         threads = [threading.Thread(target=one, args=(self.fork(), exchange)) for exchange in going]

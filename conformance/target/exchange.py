@@ -68,6 +68,7 @@ class PlannedRequest:
     headers: dict[str, str | bytes] = field(default_factory=dict, repr=False)  # may carry credentials
     body: bytes | None = None
     version: str = "HTTP/1.1"
+    lag: float = 0.0  # in a burst, seconds after the others are released (a read sent while they are under way)
 
 
 @dataclass
