@@ -157,15 +157,14 @@ class Steps(RuleBasedStateMachine):
         session = expectation.session
         reread = self._read(session, "the session after the step")
         others = self._frame_reads({session.id}) if frame and self.framed else []
-        if alone:
+        acted = any(accepted(exchange) for exchange in exchanges if not exchange.skipped)
+        if alone or acted:
             found = self._judge(Step(expectation, exchanges, reread, others))
         else:
             beside = [(session, session.statuses_at(self.run.now(), self.run.margin), reread)]
             found = self._judge(Step(expectation, exchanges, frame=others))
-            if not any(accepted(exchange) for exchange in exchanges if not exchange.skipped):
-                found += self._judge(Step(expectation, exchanges, frame=beside), only="LIFE-FRAME")
+            found += self._judge(Step(expectation, exchanges, frame=beside), only="LIFE-FRAME")
         self.last = expectation, exchanges
-        acted = any(accepted(exchange) for exchange in exchanges if not exchange.skipped)
         after = expectation.accepted_after if acted else None
         advanced = session.ended(after) if after and after != session.status else session
         if advanced is not session and not found:

@@ -14,13 +14,13 @@ from starlette.responses import Response
 from conformance.emulator.app import Api, error_response
 from conformance.emulator.errors import ApiError, server_error, session_not_found
 
-HOLD_SECONDS = 0.02  # what a database round trip holds a connection of the pool for
+HOLD_SECONDS = 0.04  # what a cancel's database round trips hold a connection of the pool for
 REWRITE_SECONDS = 0.05  # how long a cancel's rewrite of its row takes
-POOL = 10  # connections in the pool: more requests at once than this find none free (a frame read sends 8)
+POOL = 8  # connections in the pool: more cancels at once than this find none free (a burst sends 4)
 
 
 class Pooled(Api):
-    """Base: each read and cancel holds one of POOL connections for HOLD_SECONDS; `exhausted` answers the rest."""
+    """Base: each cancel holds one of POOL connections for HOLD_SECONDS; `exhausted` answers the rest."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -39,15 +39,12 @@ class Pooled(Api):
     def exhausted(self) -> Response:
         raise NotImplementedError
 
-    async def get(self, request: Request) -> Response:
-        return await self.pooled(super().get, request)
-
     async def cancel(self, request: Request) -> Response:
         return await self.pooled(super().cancel, request)
 
 
 class PoolExhausted500(Pooled):
-    """More than ten reads and cancels at once: the ones that find no free database connection get 500."""
+    """More than eight cancels at once: the ones that find no free database connection get 500."""
 
     def exhausted(self) -> Response:
         raise server_error()
@@ -78,7 +75,7 @@ class ReadsMissDuringCancel(Api):
 
 
 class PoolExhausted429(Pooled):
-    """More than ten reads and cancels at once: the excess gets 429 with Retry-After (a client waits and resends)."""
+    """More than eight cancels at once: the excess gets 429 with Retry-After (a client waits and resends)."""
 
     def exhausted(self) -> Response:
         return error_response(ApiError(429, "RATE_LIMIT_EXCEEDED", "Too many requests at once; retry shortly"),
