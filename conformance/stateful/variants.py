@@ -14,6 +14,7 @@ from conformance.target.identity import basic
 
 OTHER_SUB_ACCOUNT = "5f0c0nf0rmance0ther000000"
 SECOND_SUB_ACCOUNT = "5f0c0nf0rmance5ec0nd0000"
+WATCH_SUB_ACCOUNT = "5f0c0nf0rmancewatch00000"  # the watch's sessions: no side effect on them reaches the exploration's
 
 
 @dataclass(frozen=True)

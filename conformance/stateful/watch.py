@@ -25,6 +25,8 @@ from conformance.model.state import EXPIRED, Session
 from conformance.stateful.bodies import plain_body
 from conformance.stateful.exploration import EXPIRY_LEAD_SECONDS
 from conformance.stateful.rules import LifecycleMachine
+from conformance.stateful.variants import WATCH_SUB_ACCOUNT
+from conformance.target.identity import MAIN, Owner
 
 POLL_SECONDS = 0.2  # between reads of a session waiting for it to show EXPIRED
 ROLES = ("cancelled-before", "edge-before", "edge-after", "read-across", "unread")
@@ -49,9 +51,16 @@ class Watch(LifecycleMachine):
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(expires)) + f".{int(expires % 1 * 1000):03d}Z"
         roles = [role for role in ROLES if role not in TIMED or not self.run.fixed_corpus]
         self.cohort, self.steps = {}, len(roles)  # a create is a step, as in every sequence
+        owner = Owner(MAIN, WATCH_SUB_ACCOUNT) if self.run.sub_accounts else self.run.main  # apart from the
+        # exploration's sessions, where the target allows: a fault touching an owner's other sessions is not charged to
+        # a request of the exploration's that the watch's ran beside
         for role in roles:
-            session = self._create(self.run.main, plain_body(f"{self.run.sessions.tag}-{role}", stamp),
-                                   f"create a session that expires {EXPIRY_LEAD_SECONDS:g} s later ({role})")
+            body = plain_body(f"{self.run.sessions.tag}-{role}", stamp)
+            described = f"create a session that expires {EXPIRY_LEAD_SECONDS:g} s later ({role})"
+            session = self._create(owner, body, described)
+            if session is None and not self.cohort and owner != self.run.main:  # no such sub-account: the main one
+                owner = self.run.main
+                session = self._create(owner, body, described)
             if session is None:
                 self.run.expiry_supported = False
                 self.run.watched = f"the target refused a session that expires {EXPIRY_LEAD_SECONDS:g} s ahead"
