@@ -6,9 +6,11 @@ from __future__ import annotations
 from conformance.checks.catalogue import LIFECYCLE, Check
 from conformance.config import RunConfig
 from conformance.generation.clients import VARIANTS as CLIENT_VARIANTS
+from conformance.stateful.bodies import edge_bodies
 from conformance.stateful.crowd import CROWD
 from conformance.stateful.exploration import BURST, STEPS_PER_SEQUENCE
 from conformance.stateful.variants import VARIANTS
+from conformance.stateful.watch import ROLES
 
 RULES = [
     "start each sequence: two sessions of the main business (a generated body and a plain one), one of a "
@@ -52,9 +54,13 @@ def lifecycle_plan(config: RunConfig, checks: list[Check]) -> list[str]:
     lines += ["", "Lifecycle checks:"]
     lines += [f"  {check.id:26} {check.description}" for check in checks if check.stage == LIFECYCLE]
     given = ", ".join(config.session_ids) or "none"
+    opening = 1 + len(edge_bodies("")) + len(ROLES) + 1  # the second rich session, the edge bodies, the watch's
+    # cohort (and its one retry as the main owner)
     lines += ["", f"Sessions: the given ids ({given}) are used in the first sequence; then up to "
-              f"{2 * sequences * 4 + config.max_steps} are created with POST /sessions (reference_id conformance-<run "
-              "tag>-...), four per sequence and at most one per step. The suite cancels only these sessions "
+              f"{2 * sequences * 4 + config.max_steps + opening} are created with POST /sessions (reference_id "
+              f"conformance-<run tag>-...), four per sequence, at most one per step, and {opening} by the opening "
+              "(a second rich session, the edge bodies, the sessions watched across their expiry). The suite cancels "
+              "only these sessions "
               "and the ids it was given" + (", completing and expiring some through test control." if
                                             config.test_control or config.embedded else ".") +
               " Every request goes through the endpoints' rate limits and --max-requests: a step the budget refuses is "
