@@ -134,10 +134,13 @@ def sent(step: Step) -> list[Exchange]:
 
 # --- the shared judgements -----------------------------------------------------------------------------------------
 
-def answered(step: Step, check_id: str) -> Finding | None:
-    """An answer no outcome allows is charged to the expectation's first outcome (the one its request aims at)."""
+def answered(step: Step, check_id: str) -> Verdict:
+    """An answer no outcome allows is charged to the expectation's first outcome (the one its request aims at). A
+    check whose outcome is neither first nor taken did not judge the step (NA): at the edge of an expiry, a 200 says
+    nothing of LIFE-EXPIRED."""
     if not step.expectation.outcomes or step.expectation.outcomes[0].check_id != check_id:
-        return None
+        took = any((outcome := taken(step, exchange)) and outcome.check_id == check_id for exchange in sent(step))
+        return None if took else NA
     for exchange in sent(step):
         if taken(step, exchange) is None:
             return Finding(exchange, Violation(seen(exchange), step.expectation.text))
@@ -161,7 +164,7 @@ def unchanged(step: Step, check_id: str) -> Finding | None:
                                                                    "included): a refused request changes nothing"))
 
 
-def answered_unchanged(step: Step, check_id: str) -> Finding | None:
+def answered_unchanged(step: Step, check_id: str) -> Verdict:
     return answered(step, check_id) or unchanged(step, check_id)
 
 
