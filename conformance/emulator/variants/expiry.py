@@ -15,15 +15,12 @@ from conformance.emulator.app import Api
 from conformance.emulator.errors import invalid_session_status
 from conformance.emulator.formats import now_ms
 from conformance.emulator.store import ACTIVE, CANCELED, EXPIRED, Session
+from conformance.emulator.variants.faults import force
 
 EARLY_MS = 1000  # how early the early expiry, and the lost cancels, come before expires_at
 SWEEP_MS = 1500  # the late expiry's sweep period
 LOCAL = timezone(timedelta(hours=7))  # Western Indonesia Time, where a server might keep its clock
 
-
-def _force(api: Api, session_id: str, assignments: str, **values) -> None:
-    with api.store._lock:
-        api.store._db.execute(f"UPDATE sessions SET {assignments} WHERE id = :id", {"id": session_id, **values})
 
 
 class ExpiryOverwritesCanceled(Api):
@@ -75,7 +72,7 @@ class CancelUpdatedLocalTime(Api):
     async def cancel(self, request: Request) -> Response:
         response = await super().cancel(request)
         if response.status_code == 200:
-            _force(self, self.session_id(request), "updated = updated + :ahead", ahead=7 * 3600 * 1000)
+            force(self, self.session_id(request), "updated = updated + :ahead", ahead=7 * 3600 * 1000)
             return self.present(request, self.store.find(self.session_id(request), now_ms()))
         return response
 
@@ -98,13 +95,13 @@ class ExpirySweepLate(Api):
         session = self.visible(self.store.find(session_id, self.swept(now_ms())), owner)
         if session.status != ACTIVE:
             raise invalid_session_status(session.status)
-        _force(self, session_id, f"status = '{CANCELED}', updated = MAX(:now, updated + 1)", now=now_ms())
+        force(self, session_id, f"status = '{CANCELED}', updated = MAX(:now, updated + 1)", now=now_ms())
         return self.present(request, self.store.find(session_id, now_ms()))
 
     async def expire(self, request: Request) -> Response:
         response = await super().expire(request)  # test control expires at once: stored, not left to the sweep
         if response.status_code == 200:
-            _force(self, self.session_id(request), f"status = '{EXPIRED}'")
+            force(self, self.session_id(request), f"status = '{EXPIRED}'")
         return response
 
 

@@ -453,7 +453,7 @@ class NoAllowOn405(Api):
 
 # --- faults that show only in state (issue 13): each caught by the model-based lifecycle stage ----------------------
 
-def _force(api: Api, session_id: str, assignments: str, **values) -> None:
+def force(api: Api, session_id: str, assignments: str, **values) -> None:
     """An unconditional UPDATE (what a buggy store does): no check of status, owner or expiry."""
     with api.store._lock:
         api.store._db.execute(f"UPDATE sessions SET {assignments} WHERE id = :id", {"id": session_id, **values})
@@ -486,7 +486,7 @@ class CancelTouchesSiblings(AfterCancel):
     def aftermath(self, owner: Owner, session: Session) -> None:
         for other in _sessions_of(self, owner):
             if other.id != session.id:
-                _force(self, other.id, "updated = updated + 1000")
+                force(self, other.id, "updated = updated + 1000")
 
 
 class CancelByReferenceId(AfterCancel):
@@ -506,7 +506,7 @@ class UpdatedMovesBackwards(Api):
         before = self.store.find(session_id, now_ms())
         session, changed = self.store.cancel(owner, session_id, now_ms())
         if changed:
-            _force(self, session_id, "updated = :updated", updated=before.updated - 1000)
+            force(self, session_id, "updated = :updated", updated=before.updated - 1000)
             session = self.store.find(session_id, now_ms())
         return self.settled(request, owner, (session, changed), 422)
 
@@ -517,7 +517,7 @@ class RejectedCancelBumpsUpdated(Api):
     def settled(self, request: Request, owner: Owner, result: tuple[Session | None, bool], refusal: int) -> Response:
         session, changed = result
         if not changed and session is not None and session.owner == owner and refusal == 422:
-            _force(self, session.id, "updated = :now", now=now_ms())
+            force(self, session.id, "updated = :now", now=now_ms())
         return super().settled(request, owner, result, refusal)
 
 
@@ -555,7 +555,7 @@ class CancelTrustsReadCache(Api):
         owner, session_id = self.owner(request), self.session_id(request)
         session = self.visible(self.store.find(session_id, now_ms()), owner)
         if self.read.get(session_id) == ACTIVE and session.status in (COMPLETED, EXPIRED):
-            _force(self, session_id, f"status = '{CANCELED}', updated = :now, expires_at = MAX(expires_at, :now + 1)",
+            force(self, session_id, f"status = '{CANCELED}', updated = :now, expires_at = MAX(expires_at, :now + 1)",
                    now=now_ms())
             return self.present(request, self.store.find(session_id, now_ms()))
         return await super().cancel(request)
@@ -567,14 +567,14 @@ class ColumnExpiry(Api):
     async def expire(self, request: Request) -> Response:
         response = await super().expire(request)
         if response.status_code == 200:
-            _force(self, self.session_id(request), f"status = '{EXPIRED}'")
+            force(self, self.session_id(request), f"status = '{EXPIRED}'")
         return response
 
     async def cancel(self, request: Request) -> Response:
         owner, session_id = self.owner(request), self.session_id(request)
         session = self.visible(self.store.find(session_id, now_ms()), owner)
         if session.status == EXPIRED and self.cancels_expired(session):
-            _force(self, session_id, f"status = '{CANCELED}', updated = :now, expires_at = :far",
+            force(self, session_id, f"status = '{CANCELED}', updated = :now, expires_at = :far",
                    now=now_ms(), far=now_ms() + 10 ** 9)
             return self.present(request, self.store.find(session_id, now_ms()))
         return await super().cancel(request)
