@@ -14,31 +14,21 @@ import sys
 import time
 from collections import Counter
 
-from conformance.checks.catalogue import CATALOGUE, LIFECYCLE
+from bench_mutants import exploration
+
 from conformance.config import RunConfig
 from conformance.emulator import running
-from conformance.generation.probe import Credentials
-from conformance.model.state import Margin
-from conformance.stateful.exploration import MARGIN_SECONDS, Exploration
-from conformance.stateful.ledger import Budget
 from conformance.stateful.passes import explore
-from conformance.stateful.sessions import Sessions
 from conformance.suite.test_lifecycle import SHRINK_SECONDS
-from conformance.target.client import Target
-from conformance.trial import EMULATOR, KEY, OTHER_KEY
+from conformance.trial import EMULATOR
 
 
 def once() -> dict:
-    config, sent = RunConfig(seed=1), []
+    sent: list = []
     with running(EMULATOR) as base_url:
-        credentials = Credentials(KEY, None, OTHER_KEY)
-        sessions = Sessions(Target(base_url, on_exchange=sent.append), credentials, given=[], completed=None,
-                            expired=None, test_control=True, known_ids=set())
-        run = Exploration(sessions, credentials, OTHER_KEY, "strict",
-                          {check.id for check in CATALOGUE if check.stage == LIFECYCLE}, Budget(config.max_steps, 0.0),
-                          test_control=True, margin=Margin(MARGIN_SECONDS, config.expiry_lag))
+        run = exploration(base_url, sent.append)
         started = time.perf_counter()
-        explore(run, config.seed, shrink_seconds=SHRINK_SECONDS)
+        explore(run, RunConfig().seed, shrink_seconds=SHRINK_SECONDS)
         seconds = time.perf_counter() - started
     families = Counter(exchange.intent.family for exchange in sent)
     crowd = sum(" at once: " in exchange.intent.description for exchange in sent)

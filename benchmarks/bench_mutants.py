@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +53,7 @@ from conformance.stateful.passes import explore
 from conformance.stateful.sessions import Sessions
 from conformance.suite.test_lifecycle import SHRINK_SECONDS
 from conformance.target.client import Target
+from conformance.target.exchange import Exchange
 from conformance.trial import EMULATOR, KEY, OTHER_KEY, Trial, run_against
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
@@ -121,17 +123,23 @@ class Lifecycle:
     seconds: float
 
 
+def exploration(base_url: str, on_exchange: Callable[[Exchange], object] | None = None) -> Exploration:
+    """The lifecycle stage's exploration against `base_url`, at the run's defaults (`on_exchange`: sees every
+    exchange)."""
+    config = RunConfig()
+    credentials = Credentials(KEY, None, OTHER_KEY)
+    sessions = Sessions(Target(base_url, on_exchange=on_exchange), credentials, given=[], completed=None,
+                        expired=None, test_control=True, known_ids=set())
+    return Exploration(sessions, credentials, OTHER_KEY, "strict",
+                       {c.id for c in CATALOGUE if c.stage == LIFECYCLE}, Budget(config.max_steps, 0.0),
+                       test_control=True, margin=Margin(MARGIN_SECONDS, config.expiry_lag))
+
+
 def lifecycle(base_url: str) -> Lifecycle:
     """The lifecycle stage alone against `base_url`, at the run's defaults."""
-    config = RunConfig(seed=1)  # the command line's default seed
-    credentials = Credentials(KEY, None, OTHER_KEY)
-    sessions = Sessions(Target(base_url), credentials, given=[], completed=None, expired=None, test_control=True,
-                        known_ids=set())
-    run = Exploration(sessions, credentials, OTHER_KEY, "strict", {c.id for c in CATALOGUE if c.stage == LIFECYCLE},
-                      Budget(config.max_steps, 0.0), test_control=True,
-                      margin=Margin(MARGIN_SECONDS, config.expiry_lag))
+    run = exploration(base_url)
     started = time.perf_counter()
-    explore(run, config.seed, shrink_seconds=SHRINK_SECONDS)
+    explore(run, RunConfig().seed, shrink_seconds=SHRINK_SECONDS)
     return Lifecycle(run.ledger, run.budget.steps, time.perf_counter() - started)
 
 
