@@ -61,6 +61,7 @@ class Finding:
     violation: Violation
 
 
+DATE_SLACK = 60.0  # seconds: a Date is written to the second, and servers cache it (a busy one for longer)
 NA = "not applicable"  # the step is not one the check judges (e.g. LIFE-UPDATED when the cancel was refused)
 Verdict = Finding | None | str
 Judgement = Callable[[Step], Verdict]
@@ -437,25 +438,22 @@ def timestamps(step: Step) -> Verdict:
 
 def disorder(before: dict, data: dict, date: str | None) -> str | None:
     """What is out of order among a session body's timestamps (`before`: the body the model held)."""
-    def at(value: object, end: bool = False) -> float | None:  # the last instant a written value stands for
+    def span(value: object) -> tuple[float, float] | None:  # the first and last instant a written value stands for
         moment = instant(value)
-        return None if moment is None else moment + resolution(value) * end
+        return None if moment is None else (moment, moment + resolution(value))
 
     created, updated, expires = (data.get(name) for name in ("created", "updated", "expires_at"))
-    if None not in (instant(created), instant(updated)) and at(updated, end=True) < at(created):
+    made, changed, ends, before_changed = map(span, (created, updated, expires, before.get("updated")))
+    if made and changed and changed[1] < made[0]:
         return f"updated {updated!r} before created {created!r}"
-    if None not in (instant(created), instant(expires)) and at(expires, end=True) <= at(created):
+    if made and ends and ends[1] <= made[0]:
         return f"expires_at {expires!r} not after created {created!r}"
-    if None not in (instant(updated), instant(before.get("updated"))) and \
-            at(updated, end=True) < at(before.get("updated")):
+    if changed and before_changed and changed[1] < before_changed[0]:
         return f"updated {updated!r} earlier than before ({before.get('updated')!r})"
     answered_at = http_date(date)
-    if answered_at is not None and instant(updated) is not None and at(updated) > answered_at + 1.0 + DATE_SLACK:
+    if answered_at is not None and changed and changed[0] > answered_at + 1.0 + DATE_SLACK:
         return f"updated {updated!r} after the answer's Date {date!r}"
     return None
-
-
-DATE_SLACK = 60.0  # seconds: a Date is written to the second, and servers cache it (a busy one for longer)
 
 
 def http_date(value: str | None) -> float | None:
