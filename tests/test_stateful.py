@@ -15,9 +15,12 @@ from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
 from conformance.emulator.variants import VARIANTS
 from conformance.generation.probe import Credentials
 from conformance.report.sequence import sequence_script, sequence_text
+from conformance.stateful.bodies import plain_body
+from conformance.stateful.crowd import OWNER, READ_OP
 from conformance.stateful.exploration import Exploration
 from conformance.stateful.ledger import Budget
 from conformance.stateful.passes import explore
+from conformance.stateful.rules import LifecycleMachine
 from conformance.stateful.sessions import Sessions
 from conformance.target.client import Target
 from conformance.target.redact import Redactor
@@ -36,16 +39,33 @@ def ENDPOINT(exchange) -> str:
     return "cancel" if method == "POST" and re.fullmatch(r"/sessions/[^/]*/cancel", path) else "other"
 
 
-def explored(base_url: str, *, steps: int, seed: int = 1, shrink: float = 0.0) -> tuple[Exploration, list]:
-    """Explore `steps` steps; the run and every exchange sent, in order."""
-    sent: list = []
+def exploration(base_url: str, steps: int, sent: list) -> Exploration:
+    """An exploration of `steps` steps of `base_url`; every exchange sent goes to `sent`, in order."""
     target = Target(base_url, on_exchange=sent.append)
     credentials = Credentials(KEY, None, OTHER_KEY)
     sessions = Sessions(target, credentials, given=[], completed=None, expired=None, test_control=True,
                         known_ids=set())
-    run = Exploration(sessions, credentials, OTHER_KEY, "strict", LIFECYCLE_IDS, Budget(steps, 0.0), test_control=True)
+    return Exploration(sessions, credentials, OTHER_KEY, "strict", LIFECYCLE_IDS, Budget(steps, 0.0),
+                       test_control=True)
+
+
+def explored(base_url: str, *, steps: int, seed: int = 1, shrink: float = 0.0) -> tuple[Exploration, list]:
+    """Explore `steps` steps; the run and every exchange sent, in order."""
+    sent: list = []
+    run = exploration(base_url, steps, sent)
     explore(run, seed, shrink_seconds=shrink)
     return run, sent
+
+
+def test_a_crowd_of_reads_alone_is_judged_and_needs_no_frame(emulator):
+    """A crowd may draw no cancel at all: its reads are judged (the session as before), nothing is read back."""
+    sent: list = []
+    machine = type("Sequence", (LifecycleMachine,), {"run": exploration(emulator, 10, sent)})()
+    session = machine._open(plain_body("crowd-of-reads"))[0]
+    before = len(sent)
+    machine._crowd([(session, READ_OP, OWNER)] * 8)
+    assert len(sent) - before == 8 and machine.run.ledger.judged["LIFE-READ"] == 8
+    assert not machine.run.ledger.failures
 
 
 def shape(sent: list) -> list[tuple[str, str, str]]:

@@ -16,7 +16,6 @@ from conformance.model.state import Session
 from conformance.stateful.steps import Steps
 from conformance.target.endpoints import CANCEL, GET
 from conformance.target.exchange import Exchange, PlannedRequest
-from conformance.target.identity import Actor
 
 CROWD = (8, 32)  # requests in one crowd, at least and at most (within any rate limit: half its window)
 CANCEL_OP, READ_OP = "cancel", "read"
@@ -31,7 +30,7 @@ class Sent:
     session: Session
     operation: str
     who: str
-    actor: Actor
+    expected: Expectation  # what the model allows it, on its own
     exchange: Exchange
 
 
@@ -69,15 +68,16 @@ class Crowds(Steps):
             at = current[session.id]
             actor, headers = self._actor(*(("key", "owner") if who == OWNER else self._stranger()), at)
             path = f"/sessions/{segment(at.id)}" + ("/cancel" if operation == CANCEL_OP else "")
-            intent = self._intent(f"one of {len(plan)} at once: {operation} by the {who}", at.id,
-                                              headers, actor=actor)
+            intent = self._intent(f"one of {len(plan)} at once: {operation} by the {who}", at.id, headers, actor)
             planned.append(PlannedRequest(intent, "POST" if operation == CANCEL_OP else "GET", path, headers,
                                           lag=0.0 if operation == CANCEL_OP else READ_LAG_SECONDS))
-            asked.append((at, operation, who, actor))
+            if operation == CANCEL_OP:
+                asked.append((at, operation, who, expect_cancel(at, actor, now, margin)))
+            else:  # a read, beside its owner's cancels of the session if any
+                asked.append((at, operation, who, expect_read_during(at, actor, now, margin, at.id in cancelled)))
         exchanges = self.run.sessions.target.burst_many(planned)
         sent = [Sent(*ask, exchange) for ask, exchange in zip(asked, exchanges, strict=True)]
-        self._trace_burst([(item.exchange, self._expected(item, now, item.session.id in cancelled).text)
-                           for item in sent])
+        self._trace_burst([(item.exchange, item.expected.text) for item in sent])
         settling = [at.id for at in current.values() if any(item.session.id == at.id and item.operation == CANCEL_OP
                                                             for item in sent)]
         acted = {item.session.id for item in sent if item.operation == CANCEL_OP and accepted(item.exchange)}
@@ -85,25 +85,16 @@ class Crowds(Steps):
             if at.id in self.model.quarantined:
                 continue
             mine = [item for item in sent if item.session.id == at.id]
-            reads = [item for item in mine if item.operation == READ_OP]
-            self._conclude([finding for item in reads for finding in self._judge(
-                Step(self._expected(item, now, at.id in cancelled), [item.exchange]))], [at])
+            self._conclude([finding for item in mine if item.operation == READ_OP
+                            for finding in self._judge(Step(item.expected, [item.exchange]))], [at])
             owners = [item.exchange for item in mine if (item.operation, item.who) == (CANCEL_OP, OWNER)]
             strangers = [item for item in mine if (item.operation, item.who) == (CANCEL_OP, STRANGER)]
-            last = at.id == settling[-1]  # the frame condition after the crowd, read once
+            last = bool(settling) and at.id == settling[-1]  # the frame condition after the crowd, read once
             alone = not acted - {at.id}  # no cancel of another session acted beside these
             if owners:
                 race = (expect_burst if len(owners) > 1 else expect_cancel)(at, self._owner(at), now, margin)
                 self._settle(race, owners, frame=last, alone=alone)
                 for item in strangers:  # answered beside the owner's cancel: the read after it shows that one
-                    self._conclude(self._judge(Step(self._expected(item, now, True), [item.exchange])), [at])
+                    self._conclude(self._judge(Step(item.expected, [item.exchange])), [at])
             elif strangers:
-                self._settle(self._expected(strangers[0], now, False), [item.exchange for item in strangers],
-                             frame=last, alone=alone)
-
-    def _expected(self, item: Sent, now: float, cancelled: bool) -> Expectation:
-        """What the model allows one request of a crowd, on its own: a cancel, or a read beside the owner's
-        cancels of its session (`cancelled`)."""
-        if item.operation == CANCEL_OP:
-            return expect_cancel(item.session, item.actor, now, self.run.margin)
-        return expect_read_during(item.session, item.actor, now, self.run.margin, cancelled)
+                self._settle(strangers[0].expected, [item.exchange for item in strangers], frame=last, alone=alone)
