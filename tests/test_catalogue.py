@@ -22,7 +22,7 @@ from conformance.checks.catalogue import (
     select,
 )
 from conformance.checks.profiles import ALLOWANCES, allowed
-from conformance.checks.registry import Check, inferred, register
+from conformance.checks.registry import REGISTRY, Check, inferred, register
 from conformance.checks.stateless import STATELESS_CHECKS as IMPLEMENTED
 from conformance.cli import main
 from conformance.spec.pointer import resolve
@@ -135,3 +135,15 @@ def test_conformance_checks_shows_each_checks_basis():
         at = next(index for index, line in enumerate(blocks) if line.startswith(check.id + " "))
         assert blocks[at + 1].split() == [f"{check.basis.kind}:", *check.basis.source.split()], check.id
         assert check.basis.quote in blocks[at + 2], check.id
+
+
+def test_every_check_id_the_model_names_is_declared():
+    """The model names the check each outcome answers to by its ID; a misspelt one would be judged by nothing."""
+    import ast
+
+    import conformance.model as model
+
+    named = {node.value for path in Path(model.__file__).parent.glob("*.py")
+             for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.Constant)
+             and isinstance(node.value, str) and re.fullmatch(r"(LIFE|CANCEL)-[A-Z0-9-]+", node.value)}
+    assert named and named <= set(REGISTRY), sorted(named - set(REGISTRY))

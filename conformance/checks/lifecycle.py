@@ -135,12 +135,12 @@ def sent(step: Step) -> list[Exchange]:
 
 # --- the shared judgements -----------------------------------------------------------------------------------------
 
-def answered(step: Step, check_id: str) -> Verdict:
+def answered(declared: Check, step: Step) -> Verdict:
     """An answer no outcome allows is charged to the expectation's first outcome (the one its request aims at). A
     check whose outcome is neither first nor taken did not judge the step (NA): at the edge of an expiry, a 200 says
     nothing of LIFE-EXPIRED."""
-    if not step.expectation.outcomes or step.expectation.outcomes[0].check_id != check_id:
-        took = any((outcome := taken(step, exchange)) and outcome.check_id == check_id for exchange in sent(step))
+    if not step.expectation.outcomes or step.expectation.outcomes[0].check_id != declared.id:
+        took = any((outcome := taken(step, exchange)) and outcome.check_id == declared.id for exchange in sent(step))
         return None if took else NA
     for exchange in sent(step):
         if taken(step, exchange) is None:
@@ -148,10 +148,10 @@ def answered(step: Step, check_id: str) -> Verdict:
     return None
 
 
-def unchanged(step: Step, check_id: str) -> Finding | None:
+def unchanged(declared: Check, step: Step) -> Finding | None:
     """After a refusal this check allows, the owner reads the session back exactly as before, `updated` included."""
     refused = [exchange for exchange in sent(step)
-               if (outcome := taken(step, exchange)) and outcome.check_id == check_id and not outcome.accepted]
+               if (outcome := taken(step, exchange)) and outcome.check_id == declared.id and not outcome.accepted]
     if not refused or not heard(step.reread):
         return None
     session = as_after(step.expectation.session, taken(step, refused[0]))
@@ -165,18 +165,18 @@ def unchanged(step: Step, check_id: str) -> Finding | None:
                                                                    "included): a refused request changes nothing"))
 
 
-def answered_unchanged(step: Step, check_id: str) -> Verdict:
-    return answered(step, check_id) or unchanged(step, check_id)
+def answered_unchanged(declared: Check, step: Step) -> Verdict:
+    return answered(declared, step) or unchanged(declared, step)
 
 
-def refined(step: Step, check_id: str) -> Verdict:
+def refined(declared: Check, step: Step) -> Verdict:
     """The SHOULD inside an outcome: once its MUST branch is taken, the exact answer it expects."""
     verdict: Verdict = NA
     for exchange in sent(step):
         outcome = taken(step, exchange)
         should = outcome.should if outcome else None
-        if should and should.check_id == check_id:
-            if not _exact(exchange, check_id, should.status, should.error_code, step.profile):
+        if should and should.check_id == declared.id:
+            if not _exact(exchange, declared.id, should.status, should.error_code, step.profile):
                 return Finding(exchange, Violation(seen(exchange), f"{should.status} {should.error_code}"))
             verdict = None
     return verdict
@@ -189,12 +189,12 @@ def as_after(session: Session, outcome: Outcome | None) -> Session:
     return session.ended(outcome.after)
 
 
-def shows(step: Step, check_id: str) -> Finding | None:
+def shows(declared: Check, step: Step) -> Finding | None:
     """A read (or an accepted cancel) that the model says shows the session: its status and every field as the
     model holds them (fields a state change may set excepted)."""
     for exchange in sent(step):
         outcome = taken(step, exchange)
-        if outcome is None or outcome.check_id != check_id or not outcome.accepted:
+        if outcome is None or outcome.check_id != declared.id or not outcome.accepted:
             continue
         data = body(exchange)
         session = as_after(step.expectation.session, outcome)
@@ -212,14 +212,14 @@ def shows(step: Step, check_id: str) -> Finding | None:
 @judgement(Check("LIFE-CANCEL-ACTIVE", LIFECYCLE, MUST, "state", CANCELS_ACTIVE,
                  "Cancelling an ACTIVE session gives 200, status CANCELED, every other field as the session had it "
                  "(compared by meaning) except those the document lets a cancel change: updated, payment_link_url."))
-def cancel_active(step: Step) -> Finding | None:
-    return answered(step, "LIFE-CANCEL-ACTIVE") or shows(step, "LIFE-CANCEL-ACTIVE")
+def cancel_active(declared: Check, step: Step) -> Finding | None:
+    return answered(declared, step) or shows(declared, step)
 
 
 @judgement(Check("LIFE-GET-CANCELED", LIFECYCLE, MUST, "state", CANCELS_ACTIVE,
                  "A GET of a canceled session shows it CANCELED, every other field as the cancel left it."))
-def get_canceled(step: Step) -> Finding | None:
-    return answered(step, "LIFE-GET-CANCELED") or shows(step, "LIFE-GET-CANCELED")
+def get_canceled(declared: Check, step: Step) -> Finding | None:
+    return answered(declared, step) or shows(declared, step)
 
 
 @judgement(Check("LIFE-UPDATED", LIFECYCLE, SHOULD, "state",
@@ -227,7 +227,7 @@ def get_canceled(step: Step) -> Finding | None:
                           "the schema names the field `updated` (Payment_Session_UpdatedDateTime) without saying "
                           "what moves it; a cancel changes the session, so it is expected to move (facts §8)"),
                  "A cancel moves the session's `updated` timestamp forward."))
-def updated_moves(step: Step) -> Verdict:
+def updated_moves(declared: Check, step: Step) -> Verdict:
     before = instant(step.expectation.session.body.get("updated"))
     verdict: Verdict = NA
     for exchange in sent(step):
@@ -252,8 +252,8 @@ def whole_seconds(value: object) -> bool:
 
 @judgement(Check("LIFE-RECANCEL", LIFECYCLE, MUST, "state", ONLY_ACTIVE,
                  "Cancelling a CANCELED session gives 422 INVALID_SESSION_STATUS and changes nothing."))
-def recancel(step: Step) -> Finding | None:
-    return answered_unchanged(step, "LIFE-RECANCEL")
+def recancel(declared: Check, step: Step) -> Finding | None:
+    return answered_unchanged(declared, step)
 
 
 @judgement(Check("LIFE-STATUS-MESSAGE", LIFECYCLE, SHOULD, "errors",
@@ -262,7 +262,7 @@ def recancel(step: Step) -> Finding | None:
                           "the document's only 422 example says 'Session status is COMPLETED, expecting ACTIVE': an "
                           "example, not a rule, so naming the status (in any case or spelling) is a SHOULD"),
                  "A 422 message names the session's current status (any case; CANCELED or CANCELLED)."))
-def status_message(step: Step) -> Verdict:
+def status_message(declared: Check, step: Step) -> Verdict:
     verdict: Verdict = NA
     for exchange in sent(step):
         outcome = taken(step, exchange)
@@ -278,21 +278,21 @@ def status_message(step: Step) -> Verdict:
 
 @judgement(Check("LIFE-COMPLETED", LIFECYCLE, MUST, "state", ONLY_ACTIVE,
                  "Cancelling a COMPLETED session gives 422 and changes nothing."))
-def completed(step: Step) -> Finding | None:
-    return answered_unchanged(step, "LIFE-COMPLETED")
+def completed(declared: Check, step: Step) -> Finding | None:
+    return answered_unchanged(declared, step)
 
 
 @judgement(Check("LIFE-EXPIRED", LIFECYCLE, MUST, "state", ONLY_ACTIVE,
                  "Cancelling an EXPIRED session (expired by test control, or by time while nobody read it) gives "
                  "422 and changes nothing."))
-def expired(step: Step) -> Finding | None:
-    return answered_unchanged(step, "LIFE-EXPIRED")
+def expired(declared: Check, step: Step) -> Finding | None:
+    return answered_unchanged(declared, step)
 
 
 @judgement(Check("LIFE-CONCURRENT", LIFECYCLE, MUST, "concurrency", ONLY_ACTIVE,
                  "Concurrent cancels of one ACTIVE session: at most one 200 (two would be two cancels of one "
                  "session), and the session CANCELED after it, not before."))
-def concurrent(step: Step) -> Verdict:
+def concurrent(declared: Check, step: Step) -> Verdict:
     if step.expectation.operation != "burst" or step.expectation.session.status != ACTIVE or not sent(step):
         return NA
     winners = [exchange for exchange in sent(step) if accepted(exchange)]
@@ -314,22 +314,22 @@ def concurrent(step: Step) -> Verdict:
                  inferred(ERROR_CODES, "the losers of a race find the session CANCELED, which the document answers "
                                        "with 422; it states no atomicity, so a loser's 409 or 429 is a warning"),
                  "The losers of concurrent cancels get 422 INVALID_SESSION_STATUS."))
-def concurrent_losers(step: Step) -> Verdict:
-    return refined(step, "LIFE-CONCURRENT-422")
+def concurrent_losers(declared: Check, step: Step) -> Verdict:
+    return refined(declared, step)
 
 
 @judgement(Check("LIFE-AUTH-NO-EFFECT", LIFECYCLE, MUST, "auth", INVALID_KEY,
                  "A cancel with no key, a wrong key, the key altered (case, whitespace) or another scheme gets 401 "
                  "and changes nothing."))
-def auth_no_effect(step: Step) -> Finding | None:
-    return answered_unchanged(step, "LIFE-AUTH-NO-EFFECT")
+def auth_no_effect(declared: Check, step: Step) -> Finding | None:
+    return answered_unchanged(declared, step)
 
 
 @judgement(Check("LIFE-OTHER-BUSINESS", LIFECYCLE, MUST, "isolation", NOT_FOUND,
                  "A cancel with another business's key gets 404 (no 2XX when it also names a sub-account) and changes "
                  "nothing, whoever in the business owns the session."))
-def other_business(step: Step) -> Finding | None:
-    return answered_unchanged(step, "LIFE-OTHER-BUSINESS")
+def other_business(declared: Check, step: Step) -> Finding | None:
+    return answered_unchanged(declared, step)
 
 
 @judgement(Check("LIFE-OTHER-SUBACCOUNT", LIFECYCLE, MUST, "isolation",
@@ -337,8 +337,8 @@ def other_business(step: Step) -> Finding | None:
                  "A cancel on behalf of a sub-account (for-user-id) that does not own the session gets no 2XX and "
                  "changes nothing; the master account acting on its sub-account's session either acts or changes "
                  "nothing."))
-def other_sub_account(step: Step) -> Finding | None:
-    return answered_unchanged(step, "LIFE-OTHER-SUBACCOUNT")
+def other_sub_account(declared: Check, step: Step) -> Finding | None:
+    return answered_unchanged(declared, step)
 
 
 @judgement(Check("LIFE-OTHER-SUBACCOUNT-404", LIFECYCLE, SHOULD, "isolation",
@@ -346,22 +346,22 @@ def other_sub_account(step: Step) -> Finding | None:
                           "the document gives no status for a sub-account that does not own the session; 'does not "
                           "belong to your business' (404 NOT_FOUND) is the closest statement (facts §3, §4.4)"),
                  "A cancel on behalf of another sub-account gets 404 NOT_FOUND."))
-def other_sub_account_404(step: Step) -> Verdict:
-    return refined(step, "LIFE-OTHER-SUBACCOUNT-404")
+def other_sub_account_404(declared: Check, step: Step) -> Verdict:
+    return refined(declared, step)
 
 
 @judgement(Check("LIFE-ID-VARIANT", LIFECYCLE, MUST, "ids", NOT_FOUND,
                  "A cancel of a variant of a real id (case, whitespace and control characters, truncation at special "
                  "characters, percent-encoding once or twice, Unicode compatibility forms, prefixes, extensions) "
                  "gets no 2XX and changes nothing."))
-def id_variant(step: Step) -> Finding | None:
-    return answered_unchanged(step, "LIFE-ID-VARIANT")
+def id_variant(declared: Check, step: Step) -> Finding | None:
+    return answered_unchanged(declared, step)
 
 
 @judgement(Check("LIFE-CHECKOUT", LIFECYCLE, MUST, "checkout",
                  stated(f"{OPERATION}/description", "The Xendit Hosted Checkout URL will be invalid."),
                  "After a cancel, the session's hosted checkout link no longer serves the session."))
-def checkout(step: Step) -> Verdict:
+def checkout(declared: Check, step: Step) -> Verdict:
     if step.expectation.operation != "checkout" or step.expectation.session.status != CANCELED:
         return NA
     for exchange in sent(step):
@@ -374,7 +374,7 @@ def checkout(step: Step) -> Verdict:
 @judgement(Check("LIFE-FRAME", LIFECYCLE, MUST, "state", CANCELS_ACTIVE,
                  "A request on the cancel path (accepted or refused) changes no other session: each one the run "
                  "owns reads back exactly as the model holds it, `updated` included."))
-def frame(step: Step) -> Verdict:
+def frame(declared: Check, step: Step) -> Verdict:
     if not step.frame:
         return NA
     for session, statuses, exchange in step.frame:
@@ -400,16 +400,16 @@ def frame(step: Step) -> Verdict:
                           "says of sessions that do not belong to your business, to nobody else"),
                  "A GET shows the session as the model holds it: to its owner, its status (EXPIRED once "
                  "expires_at passed, read or not) and every field; to another business or sub-account, no 2XX."))
-def read(step: Step) -> Finding | None:
-    return answered(step, "LIFE-READ") or shows(step, "LIFE-READ")
+def read(declared: Check, step: Step) -> Finding | None:
+    return answered(declared, step) or shows(declared, step)
 
 
 @judgement(Check("LIFE-METHOD-NO-EFFECT", LIFECYCLE, SHOULD, "state",
                  inferred(OPERATION, "the document declares only POST on the cancel path; a request with another "
                                      "method is not the cancel and is expected to change nothing"),
                  "A request with another method on the cancel path (GET, PUT, PATCH, DELETE) changes nothing."))
-def method_no_effect(step: Step) -> Finding | None:
-    return unchanged(step, "LIFE-METHOD-NO-EFFECT")
+def method_no_effect(declared: Check, step: Step) -> Finding | None:
+    return unchanged(declared, step)
 
 
 @judgement(Check("LIFE-TIMESTAMPS", LIFECYCLE, SHOULD, "state",
@@ -420,7 +420,7 @@ def method_no_effect(step: Step) -> Finding | None:
                           "back, and is never later than the answer that shows it (its Date)"),
                  "Every session read or answered shows created ≤ updated, created < expires_at, an `updated` never "
                  "earlier than before nor a minute past its answer's Date — compared as instants, any offset."))
-def timestamps(step: Step) -> Verdict:
+def timestamps(declared: Check, step: Step) -> Verdict:
     verdict: Verdict = NA
     shown = [(step.expectation.session, exchange) for exchange in [*sent(step), step.reread]
              if exchange is not None and accepted(exchange)]

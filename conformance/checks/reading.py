@@ -31,39 +31,39 @@ def _basis(rule: Rule) -> Basis:
 @check(Check("CANCEL-FIELDS-ONCE", STATELESS, SHOULD, "protocol", _basis(FIELD_ONCE),
              "A response to the cancel carries Content-Type and Content-Length once each (twice with one value: a "
              "client recovers; with two values it misreads, CANCEL-CONTENT-TYPE's)."))
-def fields_once(exchange: Exchange, ctx: CheckContext) -> Verdict:
+def fields_once(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
     return _recovered(exchange, FIELD_ONCE, "each of Content-Type and Content-Length sent once")
 
 
 @check(Check("CANCEL-NO-FOLDING", STATELESS, SHOULD, "protocol", _basis(OBS_FOLD),
              "A response to the cancel folds no field value onto a second line (obs-fold)."))
-def no_folding(exchange: Exchange, ctx: CheckContext) -> Verdict:
+def no_folding(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
     return _recovered(exchange, OBS_FOLD, "each field on one line")
 
 
 @check(Check("CANCEL-BODY-LENGTH", STATELESS, SHOULD, "protocol", _basis(AFTER_END),
              "Nothing follows a response to the cancel beyond the end its framing declares (Content-Length, or the "
              "last chunk)."))
-def body_length(exchange: Exchange, ctx: CheckContext) -> Verdict:
+def body_length(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
     return _recovered(exchange, AFTER_END, "a body exactly as long as its framing declares")
 
 
 @check(Check("CANCEL-JSON-NAMES", STATELESS, SHOULD, "protocol", _basis(UNIQUE_NAMES),
              "No object of a JSON body names a member twice (with the same value: a client recovers; with different "
              "values it misreads, CANCEL-CONTENT-TYPE's)."))
-def json_names(exchange: Exchange, ctx: CheckContext) -> Verdict:
+def json_names(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
     return _recovered(exchange, UNIQUE_NAMES, "each name once in each object")
 
 
 @check(Check("CANCEL-JSON-NUMBERS", STATELESS, SHOULD, "protocol", _basis(NUMBERS),
              "Every number of a JSON body is one a double holds exactly: no integer beyond ±(2^53−1), no more "
              "precision than a double (beyond a double's range: CANCEL-CONTENT-TYPE's)."))
-def json_numbers(exchange: Exchange, ctx: CheckContext) -> Verdict:
+def json_numbers(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
     return _recovered(exchange, NUMBERS, "numbers a double holds (larger ones as strings, RFC 7493 §2.2)")
 
 
 @check(Check("CANCEL-JSON-CHARSET", STATELESS, SHOULD, "protocol", _basis(CHARSET),
              "A JSON response declares no charset but utf-8 (application/json has no charset parameter; a client "
              "that honours one decodes the body wrongly)."))
-def json_charset(exchange: Exchange, ctx: CheckContext) -> Verdict:
+def json_charset(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
     return _recovered(exchange, CHARSET, "application/json, or application/json; charset=utf-8")

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from functools import partial
+from typing import Any, TypeVar
 
 OPERATION = "/paths/~1sessions~1{session_id}~1cancel/post"
 ERROR_RESPONSE = "/components/responses/Payment_Session_CancelSessionError"
@@ -104,14 +105,15 @@ def register(check: Check) -> Check:
 Judge = TypeVar("Judge", bound=Callable)
 
 
-def declaring(table: dict[str, Judge]) -> Callable[[Check], Callable[[Judge], Judge]]:
+def declaring(table: dict[str, Callable[..., Any]]) -> Callable[[Check], Callable[[Judge], Judge]]:
     """The decorator of one stage's checks: ``@declaring(TABLE)(Check(...))`` registers the check and files the
-    function that judges it in `table` under the check's ID."""
+    function that judges it in `table` under the check's ID, handed its own Check as first argument: a judge never
+    spells its ID (a typo there would make it judge nothing, silently)."""
     def declare(declared: Check) -> Callable[[Judge], Judge]:
         register(declared)
 
         def add(function: Judge) -> Judge:
-            table[declared.id] = function
+            table[declared.id] = partial(function, declared)
             return function
 
         return add

@@ -94,13 +94,11 @@ def _unknown(exchange: Exchange, ctx: CheckContext) -> bool:
     return not exchange.intent.known and exchange.path_id not in ctx.known_ids
 
 
-def _unlisted_status(check_id: str, status: int) -> bool:
-    """A 4XX the error response does not list ("Possible HTTP status codes: 401, 404, 422"): the error_code enum is
-    the codes of those three statuses, so a 403 or 409 is held to the envelope, not to their codes."""
-    return check_id == "CANCEL-4XX-SCHEMA" and status not in CODE_FOR_STATUS
-
-
-def _schema_violation(exchange: Exchange, ctx: CheckContext, at: str, check_id: str) -> Verdict:
+def _schema_violation(declared: Check, exchange: Exchange, ctx: CheckContext, at: str,
+                      envelope_if_unlisted: bool = False) -> Verdict:
+    """The body against the schema at `at`; `envelope_if_unlisted`: a 4XX the error response does not list
+    ("Possible HTTP status codes: 401, 404, 422") is held to the envelope, not to the error_code enum, which holds
+    the codes of those three statuses (a 403 or 409 has its own)."""
     body = exchange.response.json_or_none()
     if body is None:
         return NA  # not JSON: CANCEL-CONTENT-TYPE's finding
@@ -108,8 +106,8 @@ def _schema_violation(exchange: Exchange, ctx: CheckContext, at: str, check_id: 
     code = body.get("error_code") if isinstance(body, dict) else None
     errors = [error for error in ctx.schemas.errors(at, body)
               if not (list(error.path) == ["error_code"] and error.validator == "enum"
-                      and (_unlisted_status(check_id, status)
-                           or allowed(ctx.profile, check_id, status, code, exchange.requested_id)))]
+                      and ((envelope_if_unlisted and status not in CODE_FOR_STATUS)
+                           or allowed(ctx.profile, declared.id, status, code, exchange.requested_id)))]
     if not errors:
         return None
     return Violation(f"{len(errors)} schema violation(s); first: {describe(errors[0])}",
@@ -118,7 +116,7 @@ def _schema_violation(exchange: Exchange, ctx: CheckContext, at: str, check_id: 
 
 @check(Check("CANCEL-HTTP", STATELESS, MUST, "robustness", stated(f"{OPERATION}/responses", "200 … 4XX … 5XX"),
              "Every POST to the cancel operation gets a complete HTTP response (no reset, timeout or garbage)."))
-def http_response(exchange: Exchange, ctx: CheckContext) -> Verdict:
+def http_response(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
     if exchange.request.method != "POST" or exchange.path_id is None or robustness_path(exchange):
         return NA
     return _complete(exchange)
@@ -140,7 +138,7 @@ def _no_5xx(exchange: Exchange) -> Verdict:
              "The status is one the operation declares: 200, 4XX or 5XX (no 1XX, 2XX other than 200, or 3XX), for "
              "ids within the bounds.",
              (f"{OPERATION}/responses/200", f"{OPERATION}/responses/4XX", f"{OPERATION}/responses/5XX")))
-def status_declared(exchange: Exchange, ctx: CheckContext) -> Verdict:
+def status_declared(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
     if not _bounded(exchange):
         return NA
     status = exchange.response.status
@@ -156,7 +154,7 @@ def status_declared(exchange: Exchange, ctx: CheckContext) -> Verdict:
              "one Content-Type, a Content-Encoding that was asked for and decodes, one JSON value in UTF-8 without "
              "a byte order mark, no name twice with different values, no number beyond a double; for ids within "
              "the bounds.", (f"{ERROR_RESPONSE}/content", f"{SERVER_ERROR_RESPONSE}/content")))
-def json_content(exchange: Exchange, ctx: CheckContext) -> Verdict:
+def json_content(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
     if not _bounded(exchange):
         return NA
     response = exchange.response
@@ -187,16 +185,16 @@ def _canceled_session(exchange: Exchange) -> dict | None:
              stated(SESSION_SCHEMA, "Payment_Session_StandardSessionResponsePublicSchema"),
              "A 200 body validates against the StandardSession schema (types, lengths, enums, formats, nullability).",
              (SESSION_COMPONENT,), applies_to="a 200"))
-def session_schema(exchange: Exchange, ctx: CheckContext) -> Verdict:
+def session_schema(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
     if _operation(exchange) and exchange.response.status == 200:
-        return _schema_violation(exchange, ctx, SESSION_SCHEMA, "CANCEL-200-SCHEMA")
+        return _schema_violation(declared, exchange, ctx, SESSION_SCHEMA)
     return NA
 
 
 @check(Check("CANCEL-200-CANCELED", STATELESS, MUST, "schema",
              stated(f"{OPERATION}/responses/200/description", "Session Canceled"),
              "A 200 body has status CANCELED.", applies_to="a 200 with a JSON object"))
-def session_canceled(exchange: Exchange, ctx: CheckContext) -> Verdict:
+def session_canceled(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
     body = _canceled_session(exchange)
     if body is None:
         return NA
@@ -209,7 +207,7 @@ def session_canceled(exchange: Exchange, ctx: CheckContext) -> Verdict:
              stated("/components/schemas/Payment_Session_SessionId/description",
                     "A unique identifier for the Payment Session"),
              "A 200 body's payment_session_id is the id in the request path.", applies_to="a 200 with a JSON object"))
-def session_id_echoed(exchange: Exchange, ctx: CheckContext) -> Verdict:
+def session_id_echoed(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
     body = _canceled_session(exchange)
     if body is None:
         return NA
@@ -225,18 +223,18 @@ def session_id_echoed(exchange: Exchange, ctx: CheckContext) -> Verdict:
              "A 4XX body validates against the cancel error schema (error_code a string, in its enum for 401, 404 "
              "and 422; message a string), for ids within the bounds.", (f"{OPERATION}/responses/4XX",),
              applies_to="a 4XX"))
-def error_schema(exchange: Exchange, ctx: CheckContext) -> Verdict:
+def error_schema(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
     if _bounded(exchange) and 400 <= exchange.response.status <= 499:
-        return _schema_violation(exchange, ctx, ERROR_SCHEMA, "CANCEL-4XX-SCHEMA")
+        return _schema_violation(declared, exchange, ctx, ERROR_SCHEMA, envelope_if_unlisted=True)
     return NA
 
 
 @check(Check("CANCEL-5XX-SCHEMA", STATELESS, MUST, "schema", stated(SERVER_ERROR_RESPONSE, "Internal Server Error"),
              "A 5XX body validates against the SERVER_ERROR schema, for ids within the bounds.",
              (f"{OPERATION}/responses/5XX",), applies_to="a 5XX"))
-def server_error_schema(exchange: Exchange, ctx: CheckContext) -> Verdict:
+def server_error_schema(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
     if _bounded(exchange) and 500 <= exchange.response.status <= 599:
-        return _schema_violation(exchange, ctx, SERVER_ERROR_SCHEMA, "CANCEL-5XX-SCHEMA")
+        return _schema_violation(declared, exchange, ctx, SERVER_ERROR_SCHEMA)
     return NA
 
 
@@ -246,12 +244,12 @@ def server_error_schema(exchange: Exchange, ctx: CheckContext) -> Verdict:
              "The error_code matches the status: INVALID_API_KEY ⇔ 401, NOT_FOUND ⇔ 404, INVALID_SESSION_STATUS ⇔ "
              "422, for ids within the bounds.", (f"{ERROR_SCHEMA}/properties/error_code",),
              applies_to="a JSON object body"))
-def error_code_matches_status(exchange: Exchange, ctx: CheckContext) -> Verdict:
+def error_code_matches_status(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
     body = _body(exchange)
     if not _bounded(exchange) or body is None:
         return NA
     status, code = exchange.response.status, body.get("error_code")
-    if allowed(ctx.profile, "CANCEL-ERROR-CODE", status, code, exchange.requested_id):
+    if allowed(ctx.profile, declared.id, status, code, exchange.requested_id):
         return None
     if status in CODE_FOR_STATUS and code != CODE_FOR_STATUS[status]:
         return Violation(f"{status} with error_code {code!r}", f"{status} with error_code {CODE_FOR_STATUS[status]}")
@@ -263,13 +261,13 @@ def error_code_matches_status(exchange: Exchange, ctx: CheckContext) -> Verdict:
 @check(Check("CANCEL-NO-5XX", STATELESS, MUST, "robustness", SERVER_ERROR,
              "No POST to the cancel operation produces a 5XX, whatever its id: input handling is not 'something "
              "unexpected'."))
-def no_server_error(exchange: Exchange, ctx: CheckContext) -> Verdict:
+def no_server_error(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
     return _no_5xx(exchange) if _operation(exchange) else NA
 
 
 @check(Check("CANCEL-NO-PHANTOM", STATELESS, MUST, "ids", stated(ERROR_CODES, NOT_FOUND),
              "A session id the suite never created (and was not given) never gets a 2XX, whatever its form."))
-def no_phantom_session(exchange: Exchange, ctx: CheckContext) -> Verdict:
+def no_phantom_session(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
     if not _operation(exchange) or not _unknown(exchange, ctx):
         return NA
     if 200 <= exchange.response.status <= 299:
@@ -278,12 +276,12 @@ def no_phantom_session(exchange: Exchange, ctx: CheckContext) -> Verdict:
     return None
 
 
-def _expect_error(exchange: Exchange, ctx: CheckContext, check_id: str, status: int, code: str) -> Verdict:
+def _expect_error(declared: Check, exchange: Exchange, ctx: CheckContext, status: int, code: str) -> Verdict:
     """The documented error, or a refusal HTTP leaves the target free to give this request (its intent says)."""
     body = _body(exchange) or {}
     got_status, got_code = exchange.response.status, body.get("error_code")
     if (got_status, got_code) == (status, code) or got_status in exchange.intent.refusable or \
-            allowed(ctx.profile, check_id, got_status, got_code, exchange.requested_id):
+            allowed(ctx.profile, declared.id, got_status, got_code, exchange.requested_id):
         return None
     expected = f"status {status}, error_code {code}"
     if exchange.intent.refusable:
@@ -298,10 +296,10 @@ def _valid_request_for_no_session(exchange: Exchange, ctx: CheckContext) -> bool
 @check(Check("CANCEL-NOT-FOUND", STATELESS, MUST, "ids", stated(ERROR_CODES, NOT_FOUND),
              "With valid credentials, an unknown id within the bounds (27 characters: letters, digits, - and _) "
              "gets 404 NOT_FOUND.", (SESSION_ID_PARAMETER,)))
-def unknown_id_not_found(exchange: Exchange, ctx: CheckContext) -> Verdict:
+def unknown_id_not_found(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
     if not _valid_request_for_no_session(exchange, ctx) or not in_bounds(exchange.path_id):
         return NA
-    return _expect_error(exchange, ctx, "CANCEL-NOT-FOUND", 404, "NOT_FOUND")
+    return _expect_error(declared, exchange, ctx, 404, "NOT_FOUND")
 
 
 @check(Check("CANCEL-OUT-OF-BOUNDS-404", STATELESS, SHOULD, "ids",
@@ -311,10 +309,10 @@ def unknown_id_not_found(exchange: Exchange, ctx: CheckContext) -> Verdict:
                       "(400, 414): only 'no 2XX, no 5XX' is a MUST"),
              "With valid credentials, an id outside the bounds (another length, special characters) gets 404 "
              "NOT_FOUND with the error body."))
-def out_of_bounds_not_found(exchange: Exchange, ctx: CheckContext) -> Verdict:
+def out_of_bounds_not_found(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
     if not _valid_request_for_no_session(exchange, ctx) or in_bounds(exchange.path_id):
         return NA
-    expected = _expect_error(exchange, ctx, "CANCEL-OUT-OF-BOUNDS-404", 404, "NOT_FOUND")
+    expected = _expect_error(declared, exchange, ctx, 404, "NOT_FOUND")
     if expected is None and not exchange.response.content_type.lower().startswith("application/json"):
         return Violation(f"Content-Type {exchange.response.content_type!r}", "a JSON error body")
     return expected
@@ -324,10 +322,10 @@ def out_of_bounds_not_found(exchange: Exchange, ctx: CheckContext) -> Verdict:
              stated(ERROR_CODES, "INVALID_API_KEY - The API key provided is invalid or missing."),
              "A missing, empty, malformed or unknown API key gets 401 INVALID_API_KEY (ids within the bounds).",
              (f"{OPERATION}/security",)))
-def invalid_key_unauthorized(exchange: Exchange, ctx: CheckContext) -> Verdict:
+def invalid_key_unauthorized(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
     if not _bounded(exchange) or exchange.intent.actor.credential != INVALID:
         return NA
-    return _expect_error(exchange, ctx, "CANCEL-AUTH", 401, "INVALID_API_KEY")
+    return _expect_error(declared, exchange, ctx, 401, "INVALID_API_KEY")
 
 
 def _other_method(exchange: Exchange) -> bool:
@@ -341,7 +339,7 @@ def _other_method(exchange: Exchange) -> bool:
                       "the path declares only post; the document says nothing of other methods, so a rejection "
                       "(405, or 404/401) is expected but not stated"),
              "Another method on the cancel path gets 405 (or 404/401), never a 2XX (OPTIONS excepted)."))
-def other_method_rejected(exchange: Exchange, ctx: CheckContext) -> Verdict:
+def other_method_rejected(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
     if not _other_method(exchange):
         return NA
     if exchange.response.status not in {401, 404, 405}:
@@ -354,7 +352,7 @@ def other_method_rejected(exchange: Exchange, ctx: CheckContext) -> Verdict:
              rfc("RFC 9110 §15.5.6", "The origin server MUST generate an Allow header field in a 405 response "
                                      "containing a list of the target resource's currently supported methods."),
              "A 405 for another method on the cancel path carries an Allow header.", applies_to="a 405"))
-def method_not_allowed_lists_allow(exchange: Exchange, ctx: CheckContext) -> Verdict:
+def method_not_allowed_lists_allow(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
     if not _other_method(exchange) or exchange.response.status != 405:
         return NA
     if "allow" not in exchange.response.headers:
@@ -365,7 +363,7 @@ def method_not_allowed_lists_allow(exchange: Exchange, ctx: CheckContext) -> Ver
 @check(Check("ROBUST-NO-5XX", STATELESS, MUST, "robustness", SERVER_ERROR,
              "A path a router normalises to another one (no id, '.', '..', an encoded '/') or that is not a valid "
              "URI ('%zz') gets a complete answer that is not a 5XX, whatever the method."))
-def robustness_no_server_error(exchange: Exchange, ctx: CheckContext) -> Verdict:
+def robustness_no_server_error(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
     if not robustness_path(exchange):
         return NA
     return _complete(exchange) or _no_5xx(exchange)
