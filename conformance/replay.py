@@ -19,7 +19,7 @@ from conformance.exitcodes import ExitCode
 from conformance.generation.probe import Credentials
 from conformance.report.sequence import created_id, substitute
 from conformance.results.records import body_text
-from conformance.safety import live_risk, to_confirm
+from conformance.safety import live_risk
 from conformance.spec.schemas import Schemas
 from conformance.spec.stage import load_repaired
 from conformance.stateful.sessions import Sessions
@@ -110,16 +110,15 @@ def _load(report_path: Path, failure_id: str) -> tuple[dict, dict, dict]:
 
 
 def _confirm_unknown(target: Target, intent: Intent, method: str) -> None:
-    """The run's own safety rule (Sessions.unsafe): an id the suite did not create is sent a state-changing request
+    """The run's own safety rule (Sessions.guard): an id the suite did not create is sent a state-changing request
     only after a GET with the configured key answered 404 for it."""
     sessions = Sessions(target, Credentials(os.environ.get("XENDIT_API_KEY", "")), given=[], completed=None,
                         expired=None, test_control=False, known_ids=set())
-    for session_id in sorted(to_confirm(method, intent.session_id)):
-        withholding = sessions.unsafe(session_id)
-        if withholding and withholding.status == "no response":
-            raise ReplayError(f"{target.base_url} does not answer ({withholding.reason})", ExitCode.UNREACHABLE)
-        if withholding:
-            raise ReplayError(f"not replayed: {withholding.reason}")
+    withholding = sessions.guard(method, intent.session_id)
+    if withholding and withholding.status == "no response":
+        raise ReplayError(f"{target.base_url} does not answer ({withholding.reason})", ExitCode.UNREACHABLE)
+    if withholding:
+        raise ReplayError(f"not replayed: {withholding.reason}")
 
 
 def _target(request: dict, base_url: str | None, allow_live: bool) -> Target:

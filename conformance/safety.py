@@ -4,7 +4,8 @@
   that is not a test key (``xnd_development_``),
   is refused unless ``--allow-live`` is given.
 - Before a state-changing request to an id that contains a well-formed session id the suite did not create, a GET
-  with the configured key must answer 404 for that id: a generated id could, in theory, be a real session.
+  with the request's credentials must answer 404 for that id (or show one of the run's sessions): a generated id
+  could, in theory, be a real session. ``Sessions.guard`` applies it, for every stage.
 - A checkout link the target hands out is fetched (a GET, no credentials) only on the target's own host, on loopback
   when the target is there, on Xendit's checkout hosts when the target is Xendit, or on a host the user names: a mock
   answering the document's example (``https://xen.to/…``) does not send the suite onto the internet.

@@ -10,9 +10,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from conformance.generation.probe import Credentials
 from conformance.safety import link_refusal
+from conformance.stateful.sessions import Sessions
+from conformance.target.client import Target
 from tests.cli import invoke
-from tests.fakes import AUTHORIZED, KEY, NOT_FOUND, conformant_404, every_nth, reply, serve
+from tests.fakes import AUTHORIZED, KEY, NOT_FOUND, conformant_404, every_nth, fixed, reply, serve
 
 EXAMPLE_ID = "ps-661f87c614802d6c402cd82d"  # the document's example: schemathesis sends it
 
@@ -156,3 +159,48 @@ def test_checkout_links_are_fetched_only_where_the_safety_rule_lets_them(base_ur
     refusal = link_refusal(base_url, link, hosts)
     assert (refusal is None) == fetched, refusal
     assert fetched or f"--checkout-host {urlsplit(link).hostname}" in refusal
+
+
+OWN = "ps-0123456789abcdef01234567"
+OTHER = "ps-76543210fedcba9876543210"
+GUARD_CASES = [  # (method, id named, what a GET of OTHER answers, sent, GETs of OTHER) — one rule for every stage
+    ("POST", OTHER, 404, True, 1),
+    ("POST", OTHER, 400, False, 1),  # refused as malformed proves nothing: the cancel route may read it otherwise
+    ("POST", OTHER, 200, False, 1),  # a session the run did not create
+    ("POST", OTHER, "own", True, 1),  # a server normalising the id to one of the run's sessions
+    ("POST", OWN + "%0A", 200, True, 0),  # the only well-formed id inside is the run's own: no GET
+    ("POST", "ps-0123", 200, True, 0),  # nothing of a real id's form inside
+    ("POST", OTHER.upper(), 404, True, 2),  # as written and in lower case
+    ("GET", OTHER, 200, True, 0),  # a safe method
+]
+
+
+@pytest.mark.parametrize("method, named, answer, sent, gets", GUARD_CASES)
+def test_the_safety_guard_sends_only_what_a_404_or_the_runs_own_session_allows(method, named, answer, sent, gets):
+    log: list = []
+
+    def behaviour(handler):
+        if handler.path.lower() == f"/sessions/{OTHER}" and answer != 404:
+            body = {"payment_session_id": OWN if answer == "own" else OTHER, "status": "ACTIVE"}
+            reply(handler, 200 if answer == "own" else answer, body)
+        else:
+            reply(handler, 404, NOT_FOUND)
+
+    with serve(behaviour, log=log) as base_url:
+        sessions = Sessions(Target(base_url), Credentials(KEY), given=[], completed=None, expired=None,
+                            test_control=False, known_ids={OWN})
+        first = sessions.guard(method, named)
+        assert (first is None) == sent, first
+        assert sessions.guard(method, named) == first  # the answer is kept: one GET per id and credentials
+    assert [entry[:2] for entry in log] == [("GET", f"/sessions/{real}")
+                                            for real in sorted({OTHER, OTHER.upper()} & {named, named.lower()})][:gets]
+    assert all(entry[2]["Authorization"] == AUTHORIZED for entry in log)
+
+
+def test_the_safety_guard_asks_with_the_credentials_that_would_send_the_request():
+    log: list = []
+    with serve(fixed(404, NOT_FOUND), log=log) as base_url:
+        sessions = Sessions(Target(base_url), Credentials(KEY), given=[], completed=None, expired=None,
+                            test_control=False, known_ids=set())
+        assert sessions.guard("POST", OTHER, {"Authorization": "Basic b3duZXI6", "for-user-id": "sub-1"}) is None
+    assert log[0][2]["Authorization"] == "Basic b3duZXI6" and log[0][2]["for-user-id"] == "sub-1"

@@ -189,6 +189,6 @@ def test_an_incomplete_run_gives_an_evidence_bundle_that_says_so(tmp_path):
 def test_a_safety_get_without_an_answer_names_the_dead_target_not_a_real_session():
     sessions = Sessions(Target("http://127.0.0.1:1"), Credentials("k"), given=[], completed=None, expired=None,
                         test_control=False, known_ids=set())
-    withholding = sessions.unsafe("ps-0123456789abcdef01234567")
+    withholding = sessions.guard("POST", "ps-0123456789abcdef01234567")
     assert withholding.status == "no response" and "got no answer" in withholding.reason
     assert "real session" not in withholding.reason

@@ -130,12 +130,12 @@ class LifecycleMachine(Crowds):
             variant = id_variant(current.id, *kind)
             if variant.session_id == current.id:  # not a variant of this id (nothing to change in it)
                 continue
-            reason = self._unsafe(variant.session_id, headers)
-            if reason:
+            withholding = self.run.sessions.guard("POST", variant.session_id, headers)
+            if withholding:
                 exchange = self.run.sessions.target.skip(
                     self._intent(f"cancel {variant.description}", variant.session_id, headers), "POST",
-                    variant.path, headers, reason)
-                self.trace.append((exchange, "not sent: " + reason))
+                    variant.path, headers, withholding.reason, withholding.status)
+                self.trace.append((exchange, withholding.reason))
                 continue
             exchanges.append(self._send(f"cancel {variant.description}", "POST", variant.path, variant.session_id,
                                         headers, expectation.text))

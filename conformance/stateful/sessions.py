@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from conformance.generation.clients import Varied
 from conformance.generation.probe import Credentials, segment
+from conformance.safety import to_confirm
 from conformance.target.client import Target
 from conformance.target.exchange import Exchange, Intent
 from conformance.target.identity import Actor
@@ -38,7 +39,7 @@ class Sessions:
         self.tag = "conformance-" + secrets.token_hex(6)
         self.no_real_sessions = no_real_sessions  # the target holds nothing but the run's sessions: no safety GET
         self.dropped: list[tuple[str, str]] = []  # given ids not used, and why
-        self._absent: dict[str, Withholding | None] = {}
+        self._absent: dict[tuple[str, tuple], Withholding | None] = {}
         known_ids.update(self.given)
 
     @property
@@ -73,16 +74,24 @@ class Sessions:
         return self.target.send(self.intent(description, session_id, headers, family, actor, refusable), method, path,
                                 headers, body, version=varied.version if varied else "HTTP/1.1")
 
-    def unsafe(self, session_id: str) -> Withholding | None:
-        """Why a state-changing request to `session_id` must not be sent (a real session of the key may have this
-        id), or None once a GET has answered 404 (or the target holds no real sessions). Cached per id."""
+    def guard(self, method: str, session_id: str, headers: dict | None = None) -> Withholding | None:
+        """The safety rule, for every stage: why a `method` request naming `session_id` (with `headers`: the
+        configured key's unless given) must not be sent, or None. A state-changing request is sent only when every
+        well-formed session id inside `session_id` is one of the run's own, or a GET with the same credentials
+        answered 404 for it, or showed one of the run's own sessions (a server that normalises the id), or the target
+        holds only the run's sessions. Each GET is sent once per id and credentials."""
         if self.no_real_sessions:
             return None
-        if session_id not in self._absent:
-            exchange = self.send("confirm that no such session exists before cancelling", "GET",
-                                 f"/sessions/{segment(session_id)}", session_id, family="safety")
-            self._absent[session_id] = _withholding(session_id, exchange)
-        return self._absent[session_id]
+        headers = self.credentials.headers() if headers is None else headers
+        for real in sorted(to_confirm(method, session_id) - self.known_ids):
+            cached = (real, tuple(sorted(headers.items())))
+            if cached not in self._absent:
+                exchange = self.send("confirm that no such session exists before cancelling", "GET",
+                                     f"/sessions/{segment(real)}", real, headers, family="safety")
+                self._absent[cached] = _withholding(real, exchange, self.known_ids)
+            if self._absent[cached]:
+                return self._absent[cached]
+        return None
 
     def safety_note(self) -> str | None:
         """Said once when the safety GET never answered 404: the target cannot tell real sessions from unknown ones
@@ -99,8 +108,9 @@ class Sessions:
                 "--session-id")
 
 
-def _withholding(session_id: str, exchange: Exchange) -> Withholding | None:
-    if exchange.response is not None and exchange.response.status == 404:
+def _withholding(session_id: str, exchange: Exchange, own: set[str]) -> Withholding | None:
+    """None when the safety GET proved `session_id` names no session but the run's (404, or one of `own`)."""
+    if exchange.response is not None and (exchange.response.status == 404 or _shows_own(exchange, own)):
         return None
     if exchange.skipped:
         return Withholding(None, exchange.skipped)
@@ -109,4 +119,10 @@ def _withholding(session_id: str, exchange: Exchange) -> Withholding | None:
                                           f"({exchange.error})")
     status = str(exchange.response.status)
     return Withholding(status, f"not sent: the suite did not create {session_id!r} and a GET with the key answered "
-                               f"{status}, not 404; it only cancels sessions it created or was given")
+                               f"{status}, not 404 nor one of its sessions; it only cancels sessions it created or "
+                               "was given")
+
+
+def _shows_own(exchange: Exchange, own: set[str]) -> bool:
+    body = exchange.response.json_or_none() if exchange.response.status == 200 else None
+    return isinstance(body, dict) and body.get("payment_session_id") in own

@@ -317,20 +317,6 @@ class Steps(RuleBasedStateMachine):
                 return
             self._cancel(session, key, sub, frame=number == len(whos))
 
-    def _unsafe(self, variant: str, headers: dict) -> str | None:
-        """Why the variant must not be cancelled: unless the target holds only the run's sessions, a GET with the
-        owner's key must show it unknown (404, or 400: refused as malformed before any lookup), or show one of the
-        run's own sessions (a normalising server)."""
-        if self.run.no_real_sessions:
-            return None
-        exchange = self._send("confirm that the variant is unknown before cancelling it", "GET",
-                              f"/sessions/{segment(variant)}", variant, headers, "404 (an unknown id)",
-                              family="safety")
-        if status(exchange) in (400, 404) or body(exchange).get("payment_session_id") in self.model.sessions:
-            return None
-        return (f"not sent: a GET of {variant!r} answered {status(exchange) or exchange.skipped or exchange.error}, "
-                "not 404 (or 400) nor one of the run's sessions")
-
     def _concurrently(self, sessions: list[Session]) -> list[Exchange]:
         """One cancel per session, released together (one event for the rate limit and the budget)."""
         planned = []

@@ -16,7 +16,7 @@ from conformance.config import RunConfig
 from conformance.generation.probe import Credentials, Probe
 from conformance.results.model import NOT_RUN, CheckResult, RunResult, Withheld
 from conformance.results.text import render_failure
-from conformance.safety import endpoint_quota, to_confirm
+from conformance.safety import endpoint_quota
 from conformance.spec.schemas import Schemas
 from conformance.spec.stage import StageResult
 from conformance.stateful.sessions import Sessions
@@ -86,11 +86,10 @@ class RunContext:
         intent = self.credentials.probe_intent(probe)
         if exploring and not self.exploring():
             return target.skip(intent, probe.method, probe.path, probe.headers, EXPLORATION_SPENT)
-        for session_id in sorted(to_confirm(probe.method, probe.session_id)):
-            withholding = self.sessions.unsafe(session_id)
-            if withholding:
-                return target.skip(intent, probe.method, probe.path, probe.headers, withholding.reason,
-                                   withholding.status)
+        withholding = self.sessions.guard(probe.method, probe.session_id)
+        if withholding:
+            return target.skip(intent, probe.method, probe.path, probe.headers, withholding.reason,
+                               withholding.status)
         exchange = target.send(intent, probe.method, probe.path, probe.headers, probe.body, version=probe.version)
         with self.lock:
             fresh = set(exchange.violations) - self.retried
