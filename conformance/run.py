@@ -18,7 +18,7 @@ import pytest
 from hypothesis.configuration import set_hypothesis_home_dir
 from rich.console import Console
 
-from conformance.checks.catalogue import BY_ID, MUST, Check, select
+from conformance.checks.catalogue import MUST, REGISTRY, Check, select
 from conformance.config import RunConfig
 from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
 from conformance.evidence import EvidenceError, load_signing_key, write_evidence
@@ -115,10 +115,10 @@ def _check_selection(config: RunConfig) -> list[Check]:
         raise UsageError(f"unknown check ID(s): {unknown.args[0]} (see `conformance checks`)") from None
     if not checks:
         raise UsageError("no check selected")
-    unknown = sorted(set(config.allow_skip) - BY_ID.keys())
+    unknown = sorted(set(config.allow_skip) - REGISTRY.keys())
     if unknown:
         raise UsageError(f"--allow-skip: unknown check ID(s): {', '.join(unknown)}")
-    not_must = sorted(check_id for check_id in config.allow_skip if BY_ID[check_id].level != MUST)
+    not_must = sorted(check_id for check_id in config.allow_skip if REGISTRY[check_id].level != MUST)
     if not_must:
         raise UsageError(f"--allow-skip: {', '.join(not_must)} are SHOULD checks, which never block a verdict")
     return checks

@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from conformance.keys import is_live, is_test
+from conformance.identifiers import SESSION_ID, is_live, is_test
 from conformance.target.rate_limits import Quota
 
 XENDIT_HOST = re.compile(r"(^|\.)xendit\.co$", re.IGNORECASE)
-REAL_LOOKING_ID = re.compile(r"ps-[0-9a-f]{24}", re.IGNORECASE)
+REAL_LOOKING_ID = re.compile(SESSION_ID.pattern, re.IGNORECASE)  # as written: a lenient server may ignore case
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 LOOPBACK = re.compile(r"^(localhost|127\.\d+\.\d+\.\d+|::1|\[::1\])$", re.IGNORECASE)
 XENDIT_LINK_HOST = re.compile(r"(^|\.)(xendit\.co|xen\.to)$", re.IGNORECASE)  # its checkout pages and short links

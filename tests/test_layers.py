@@ -12,7 +12,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "conformance"
 LAYERS = [
-    {"conformance", "conformance.exitcodes", "conformance.keys"},
+    {"conformance", "conformance.exitcodes", "conformance.identifiers"},
     {"conformance.spec"},
     {"conformance.target", "conformance.model"},
     {"conformance.checks", "conformance.config", "conformance.safety"},
@@ -27,7 +27,7 @@ LAYERS = [
      "conformance.__main__", "conformance.suite.pytest_plugin"},
 ]
 EMULATOR = "conformance.emulator"  # beside the pipeline: it may use the spec stage, and only run/cli start it
-EMULATOR_MAY_USE = {"conformance", "conformance.exitcodes", "conformance.keys", "conformance.spec",
+EMULATOR_MAY_USE = {"conformance", "conformance.exitcodes", "conformance.identifiers", "conformance.spec",
                     "conformance.emulator"}
 
 

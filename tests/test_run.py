@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from junitparser import Error, Failure, JUnitXml, Skipped
 
-from conformance.checks.catalogue import BY_ID, CATALOGUE, LIFECYCLE
+from conformance.checks.catalogue import CATALOGUE, LIFECYCLE, REGISTRY
 from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
 from tests.cli import conformance, invoke
 from tests.fakes import KEY, conformant_404, fixed, free_port, serve
@@ -51,9 +51,9 @@ def test_bundled_emulator_passes(default_run):
             expected = {"CANCEL-5XX-SCHEMA": "not_applicable", "SPEC-EXAMPLES": "warned"}.get(check_id, "passed")
             assert properties["outcome"] == expected, check_id
             assert (Skipped in results(case)) == (expected != "passed"), check_id
-            assert properties["check_id"] == check_id and properties["level"] == BY_ID[check_id].level
-            assert properties["basis"] == BY_ID[check_id].basis.kind
-            assert properties["statement"].startswith("/") or BY_ID[check_id].basis.kind != "stated"
+            assert properties["check_id"] == check_id and properties["level"] == REGISTRY[check_id].level
+            assert properties["basis"] == REGISTRY[check_id].basis.kind
+            assert properties["statement"].startswith("/") or REGISTRY[check_id].basis.kind != "stated"
             assert case.name == check_id
     assert "PASS    LIFE-CONCURRENT" in done.stdout and "CONFORMANT (exit 0)" in done.stdout
 

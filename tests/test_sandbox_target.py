@@ -12,7 +12,7 @@ from rich.console import Console
 from starlette.requests import Request
 from starlette.responses import Response
 
-from conformance.checks.catalogue import BY_ID, MUST
+from conformance.checks.catalogue import MUST, REGISTRY
 from conformance.config import RunConfig
 from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, Sandbox, running
 from conformance.emulator.app import Api, json_response
@@ -53,7 +53,7 @@ def test_a_correct_server_behind_sandbox_limits_gets_a_true_verdict(tmp_path):
     assert code == 0, output
     outcomes = {check["id"]: check["outcome"] for check in report["checks"]}
     assert all(outcomes[check_id] in ("passed", "not_applicable") for check_id in outcomes
-               if BY_ID[check_id].level == MUST), outcomes
+               if REGISTRY[check_id].level == MUST), outcomes
     assert outcomes["LIFE-CHECKOUT"] == "passed"  # its links are on localhost, the API on 127.0.0.1
     assert any("fetched without credentials from http://localhost:" in note for note in report["run"]["notes"])
     assert_no_429_judged(report, transcript)

@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from conformance.checks.catalogue import BY_ID, SHOULD
+from conformance.checks.catalogue import REGISTRY, SHOULD
 from conformance.spec.stage import load_repaired
 
 KEY = "xnd_development_x"
@@ -117,6 +117,6 @@ def test_connexion_mock_fails_exactly_where_it_departs_from_the_document(tmp_pat
     assert failed == set(FAILING), outcomes
     assert {check_id for check_id, outcome in outcomes.items() if outcome == "passed"} == PASSING, outcomes
     warned = {check_id for check_id, outcome in outcomes.items() if outcome == "warned"}
-    assert all(BY_ID[check_id].level == SHOULD for check_id in warned), outcomes
+    assert all(REGISTRY[check_id].level == SHOULD for check_id in warned), outcomes
     assert set(outcomes) - failed - PASSING - warned == NOT_JUDGED, outcomes  # skipped, with the run's reason
     assert "already given another session" in reasons["LIFE-RECANCEL"], reasons["LIFE-RECANCEL"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.checks.catalogue import BY_ID, CATALOGUE, MUST, SHOULD, SPEC, STATELESS
+from conformance.checks.catalogue import CATALOGUE, MUST, REGISTRY, SHOULD, SPEC, STATELESS
 from conformance.emulator.app import Api
 from conformance.emulator.variants import CATALOGUE as VARIANTS
 from conformance.emulator.variants import FAIL_ON_SHOULD, Variant
@@ -28,7 +28,7 @@ CANCELS_A_SESSION = "LIFE-CANCEL-ACTIVE"
 
 
 def should_only(variant: Variant) -> bool:
-    return all(BY_ID[check_id].level == SHOULD for check_id in variant.catches)
+    return all(REGISTRY[check_id].level == SHOULD for check_id in variant.catches)
 
 
 # the CLI path, every check, once: the first SHOULD-only fault (its verdict needs --fail-on-should and every check)
@@ -41,9 +41,9 @@ def checks_for(variant: Variant) -> set[str] | None:
     conformant variant (it must fail no check) or a SHOULD-only fault (no MUST check may fail): every check."""
     if not variant.is_fault or should_only(variant):
         return None
-    families = {BY_ID[check_id].family for check_id in variant.catches}
+    families = {REGISTRY[check_id].family for check_id in variant.catches}
     chosen = set(variant.catches) | {check.id for check in CATALOGUE if check.family in families}
-    if any(BY_ID[check_id].stage == STATELESS for check_id in variant.catches):
+    if any(REGISTRY[check_id].stage == STATELESS for check_id in variant.catches):
         chosen.add(CANCELS_A_SESSION)
     return chosen
 
@@ -56,10 +56,10 @@ def test_catalogue_size_and_shape():
     for variant in VARIANTS:
         assert issubclass(variant.api, Api) and variant.api is not Api
         assert variant.description == variant.api.__doc__.strip().split("\n\n")[0], variant.name  # one line
-        assert variant.catches | variant.sometimes <= BY_ID.keys(), variant.name
+        assert variant.catches | variant.sometimes <= REGISTRY.keys(), variant.name
         assert not variant.catches & variant.sometimes, variant.name
         if variant.passes_in == "strict":  # it conforms: only SHOULD checks may warn against it
-            assert all(BY_ID[check_id].level == SHOULD for check_id in variant.catches), variant.name
+            assert all(REGISTRY[check_id].level == SHOULD for check_id in variant.catches), variant.name
 
 
 def test_every_check_of_a_server_is_caught_by_some_variant():
@@ -110,7 +110,7 @@ def assert_verdict(variant: Variant, profile: str, result: Trial) -> None:
         assert result.with_outcome("warned") == _document_warning(result) | warned, _report(result)
         return
     assert result.code == 1, _report(result)
-    must = {check_id for check_id in variant.catches if BY_ID[check_id].level == MUST}
+    must = {check_id for check_id in variant.catches if REGISTRY[check_id].level == MUST}
     assert must <= result.with_outcome("failed") <= must | variant.sometimes, _report(result)
     should = _document_warning(result) | (variant.catches - must)
     assert should <= result.with_outcome("warned") <= should | variant.sometimes, _report(result)
@@ -122,7 +122,7 @@ def assert_verdict(variant: Variant, profile: str, result: Trial) -> None:
 @pytest.mark.parametrize(("variant", "profile"), _runs())
 def test_trial(variant: Variant, profile: str):
     result = trial(variant, ("--profile", profile, *TRIAL_OPTIONS), checks_for(variant), runner=run_in_process)
-    assert set(result.outcomes) == (checks_for(variant) or BY_ID.keys()), _report(result)
+    assert set(result.outcomes) == (checks_for(variant) or REGISTRY.keys()), _report(result)
     assert_verdict(variant, profile, result)
 
 
@@ -130,7 +130,7 @@ def test_full_trial_as_a_subprocess():
     """``conformance run`` itself, every check, at the default budget, against one fault: the CLI path a CI job
     takes."""
     result = trial(SUBPROCESS_TRIAL, ("--profile", "strict"), runner=run_against)
-    assert set(result.outcomes) == BY_ID.keys(), _report(result)
+    assert set(result.outcomes) == REGISTRY.keys(), _report(result)
     assert result.requests > 100, _report(result)
     assert_verdict(SUBPROCESS_TRIAL, "strict", result)
 

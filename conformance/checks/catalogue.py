@@ -32,12 +32,11 @@ from conformance.checks.registry import (  # noqa: F401 - re-exported: the catal
 
 STAGES = (SPEC, STATELESS, LIFECYCLE)
 CATALOGUE: list[Check] = sorted(REGISTRY.values(), key=lambda check: STAGES.index(check.stage))
-BY_ID = dict(REGISTRY)
 
 
 def select(ids: list[str] | None, should: bool = True) -> list[Check]:
     """The checks to run: all, or those named; SHOULD checks dropped when `should` is off."""
-    unknown = sorted(set(ids or ()) - BY_ID.keys())
+    unknown = sorted(set(ids or ()) - REGISTRY.keys())
     if unknown:
         raise KeyError(", ".join(unknown))
     chosen = [check for check in CATALOGUE if not ids or check.id in ids]

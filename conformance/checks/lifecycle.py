@@ -19,8 +19,11 @@ from conformance.checks.profiles import allowed
 from conformance.checks.registry import (
     ERROR_CODES,
     FACTS,
+    INVALID_KEY,
     LIFECYCLE,
     MUST,
+    NOT_FOUND,
+    ONLY_ACTIVE,
     OPERATION,
     SESSION_COMPONENT,
     SHOULD,
@@ -36,11 +39,6 @@ from conformance.target.exchange import Exchange
 
 FOR_USER_ID = "/components/parameters/Payment_Session_ForUserIdHeaderParam"
 CANCELS_ACTIVE = stated(f"{OPERATION}/description", "Cancels an ACTIVE Session.")
-ONLY_ACTIVE = stated(ERROR_CODES, "INVALID_SESSION_STATUS - The session is not in ACTIVE status. Only ACTIVE sessions "
-                                  "can be canceled.")
-NOT_FOUND = stated(ERROR_CODES, "NOT_FOUND - The session with the given session_id does not exist or does not belong "
-                                "to your business.")
-INVALID_KEY = stated(ERROR_CODES, "INVALID_API_KEY - The API key provided is invalid or missing.")
 
 
 @dataclass

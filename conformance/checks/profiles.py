@@ -6,10 +6,9 @@ applied by the checks that would otherwise fail on it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-WELL_FORMED_ID = re.compile(r"ps-[0-9a-f]{24}")
+from conformance.identifiers import SESSION_ID
 
 
 @dataclass(frozen=True)
@@ -22,7 +21,7 @@ class Allowance:
     source: str
 
     def allows(self, status: int, error_code: object, session_id: str) -> bool:
-        if self.malformed_ids_only and WELL_FORMED_ID.fullmatch(session_id):
+        if self.malformed_ids_only and SESSION_ID.fullmatch(session_id):
             return False
         return (status, error_code) in self.answers
 

@@ -55,6 +55,14 @@ def rfc(section: str, quote: str) -> Basis:
     return Basis(RFC, section, quote)
 
 
+# The document's statements several checks rest on, stateless and lifecycle alike: one quote each.
+ONLY_ACTIVE = stated(ERROR_CODES, "INVALID_SESSION_STATUS - The session is not in ACTIVE status. Only ACTIVE sessions "
+                                  "can be canceled.")
+NOT_FOUND = stated(ERROR_CODES, "NOT_FOUND - The session with the given session_id does not exist or does not belong "
+                                "to your business.")
+INVALID_KEY = stated(ERROR_CODES, "INVALID_API_KEY - The API key provided is invalid or missing.")
+
+
 @dataclass(frozen=True)
 class Check:
     id: str

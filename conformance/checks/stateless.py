@@ -24,7 +24,9 @@ from conformance.checks.registry import (
     ERROR_RESPONSE,
     ERROR_SCHEMA,
     FACTS,
+    INVALID_KEY,
     MUST,
+    NOT_FOUND,
     OPERATION,
     SERVER_ERROR_RESPONSE,
     SERVER_ERROR_SCHEMA,
@@ -54,7 +56,6 @@ STATUS_FOR_CODE = {code: status for status, code in CODE_FOR_STATUS.items()}
 IN_BOUNDS = re.compile(r"[A-Za-z0-9_-]{27}")
 DOT_SEGMENTS = {"", ".", ".."}
 BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
-NOT_FOUND = "NOT_FOUND - The session with the given session_id does not exist or does not belong to your business."
 SERVER_ERROR = stated(f"{SERVER_ERROR_SCHEMA}/properties/error_code/description",
                       "SERVER_ERROR - Something unexpected happened.")
 
@@ -265,7 +266,7 @@ def no_server_error(declared: Check, exchange: Exchange, ctx: CheckContext) -> V
     return _no_5xx(exchange) if _operation(exchange) else NA
 
 
-@check(Check("CANCEL-NO-PHANTOM", STATELESS, MUST, "ids", stated(ERROR_CODES, NOT_FOUND),
+@check(Check("CANCEL-NO-PHANTOM", STATELESS, MUST, "ids", NOT_FOUND,
              "A session id the suite never created (and was not given) never gets a 2XX, whatever its form."))
 def no_phantom_session(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
     if not _operation(exchange) or not _unknown(exchange, ctx):
@@ -293,7 +294,7 @@ def _valid_request_for_no_session(exchange: Exchange, ctx: CheckContext) -> bool
     return _operation(exchange) and _unknown(exchange, ctx) and exchange.intent.as_configured
 
 
-@check(Check("CANCEL-NOT-FOUND", STATELESS, MUST, "ids", stated(ERROR_CODES, NOT_FOUND),
+@check(Check("CANCEL-NOT-FOUND", STATELESS, MUST, "ids", NOT_FOUND,
              "With valid credentials, an unknown id within the bounds (27 characters: letters, digits, - and _) "
              "gets 404 NOT_FOUND.", (SESSION_ID_PARAMETER,)))
 def unknown_id_not_found(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
@@ -319,7 +320,7 @@ def out_of_bounds_not_found(declared: Check, exchange: Exchange, ctx: CheckConte
 
 
 @check(Check("CANCEL-AUTH", STATELESS, MUST, "auth",
-             stated(ERROR_CODES, "INVALID_API_KEY - The API key provided is invalid or missing."),
+             INVALID_KEY,
              "A missing, empty, malformed or unknown API key gets 401 INVALID_API_KEY (ids within the bounds).",
              (f"{OPERATION}/security",)))
 def invalid_key_unauthorized(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:

@@ -56,10 +56,11 @@ from conformance.emulator.errors import (
     server_error,
     session_not_found,
 )
-from conformance.emulator.formats import SESSION_ID, now_ms, payment_reference
+from conformance.emulator.formats import now_ms, payment_reference
 from conformance.emulator.sandbox import other_origin, sandboxed
 from conformance.emulator.store import ACTIVE, Owner, Session, Store
 from conformance.emulator.view import session_body
+from conformance.identifiers import SESSION_ID
 
 logger = logging.getLogger("conformance.emulator")
 

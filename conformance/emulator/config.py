@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
-from conformance.keys import LIVE_PREFIXES, is_live  # noqa: F401 - the emulator's refusal of live keys
+from conformance.identifiers import LIVE_PREFIXES, is_live  # noqa: F401 - the emulator's refusal of live keys
 
 KEY_PREFIX = re.compile(r"(?i)xnd_(?:public_)?[a-z]+_")
 BUSINESS_ID = re.compile(r"[0-9a-f]{24}")

@@ -8,13 +8,11 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-SESSION_ID = re.compile(r"ps-[0-9a-f]{24}")
 _CUSTOMERS = uuid.UUID("0b5e8f1c-6a39-4c1e-9d1f-5f0c2a7e4b11")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)

@@ -10,6 +10,7 @@ from hypothesis import Phase, find, settings
 from hypothesis import strategies as st
 
 from conformance.generation.probe import Credentials, Probe
+from conformance.identifiers import TEST_PREFIX
 from conformance.target.identity import basic
 
 HEX = "0123456789abcdef"
@@ -115,7 +116,7 @@ def _auth_variants(key: str) -> list[tuple[str, st.SearchStrategy[str | None]]]:
         ("the key without Basic encoding", st.just(key)),
         ("Basic with malformed base64", st.just("Basic !!not-base64!!")),
         ("the key as password, empty username", st.just(basic("", key))),
-        ("unknown key", KEY_TAILS.map(lambda tail: "xnd_development_" + tail).filter(
+        ("unknown key", KEY_TAILS.map(lambda tail: TEST_PREFIX + tail).filter(
             lambda candidate: candidate != key).map(basic)),
         ("valid key with a password", KEY_TAILS.map(lambda password: basic(key, password))),
         ("lower-case basic scheme", st.just("basic" + basic(key).removeprefix("Basic"))),

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from conformance.checks.catalogue import BY_ID, SPEC
+from conformance.checks.catalogue import REGISTRY, SPEC
 from conformance.evidence import EvidenceError, load_signing_key
 from conformance.exitcodes import ExitCode
 from conformance.judge.har import HarWriter, har_entry
@@ -41,7 +41,7 @@ def judgement_of(values: dict, source: str) -> tuple[Judgement, object]:
     config = run_config(values)
     checked = check_usage(config)
     require = values.get("require") or []
-    unknown = sorted(set(require) - BY_ID.keys())
+    unknown = sorted(set(require) - REGISTRY.keys())
     if unknown:
         raise UsageError(f"--require: unknown check ID(s): {', '.join(unknown)}")
     checks = [check for check in checked.checks if check.stage != SPEC]  # the document's own checks judge no

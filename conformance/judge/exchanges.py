@@ -8,11 +8,11 @@ is kept; the keys it knows are named by its redactor in every output."""
 
 from __future__ import annotations
 
-import re
 from urllib.parse import unquote, urlsplit
 
 from requests.structures import CaseInsensitiveDict
 
+from conformance.identifiers import SESSION_ID
 from conformance.judge.identities import Identity, Keyring
 from conformance.judge.recorded import Recorded
 from conformance.target.exchange import Exchange, Intent, Request, Response
@@ -20,8 +20,6 @@ from conformance.target.identity import header
 from conformance.target.wire import Wire, read_message
 
 FAMILY = "recorded"
-REAL_ID = re.compile(r"ps-[0-9a-f]{24}")  # the form of the ids Xendit (and the emulator) give sessions: any other
-# id names no session, so a recording that did not show it created still shows it unknown (docs/xendit-facts.md)
 
 
 def api_path(url: str) -> str:
@@ -46,7 +44,8 @@ def exchange_of(recorded: Recorded, keyring: Keyring) -> tuple[Exchange, Identit
     path = api_path(recorded.url)
     session_id = session_id_of(path)
     intent = Intent(FAMILY, f"{recorded.method} {path} ({recorded.where})", session_id, identity.actor,
-                    configured=identity.known, known=bool(REAL_ID.fullmatch(session_id)))
+                    configured=identity.known, known=bool(SESSION_ID.fullmatch(session_id)))  # another form names
+    # no session, so a recording that did not show it created still shows it unknown
     conceal = keyring.redactor.conceal
     request = Request(recorded.method, recorded.url, {name: conceal(name, value) for name, value in recorded.headers},
                       recorded.body, path=path, version=recorded.version)

@@ -15,7 +15,7 @@ import traceback
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
-from conformance.checks.catalogue import BY_ID, MUST
+from conformance.checks.catalogue import MUST, REGISTRY
 from conformance.checks.lifecycle import JUDGEMENTS, NA, Finding, Step, accepted, body, status
 from conformance.checks.recorder import KEPT_FAILURES, Failure
 from conformance.config import DEFAULT_EXPIRY_LAG
@@ -241,7 +241,7 @@ class Lives:
                 continue
             self.judged[check_id] += 1
             if isinstance(verdict, Finding):
-                must = must or BY_ID[check_id].level == MUST
+                must = must or REGISTRY[check_id].level == MUST
                 self._fail(life, check_id, verdict)
         return must
 

@@ -25,6 +25,7 @@ from conformance.results.model import (
     OUTCOMES,
     PASSED,
     WARNED,
+    first_line,
 )
 from conformance.results.records import displayable
 
@@ -139,7 +140,7 @@ def _gaps(report: dict) -> list[str]:
     run, safety = report["run"], report["safety"]
     gaps = [f"{_id(check['id'])} ({check['level']}) {LABELS[check['outcome']]}"
             f"{' (accepted with --allow-skip)' if check['accepted_skip'] else ''}: "
-            f"{escape(_first_line(check['reason']))}"
+            f"{escape(first_line(check['reason'] or ''))}"
             for check in report["checks"] if check["outcome"] in (NOT_RUN, NOT_APPLICABLE)]
     gaps += [f"{escape(INTERRUPTIONS[run['signal']])}: the report is partial"] if run["interrupted"] else []
     gaps += [escape(stall["reason"]) for stall in run["stalls"]]
@@ -184,18 +185,13 @@ def _summary(report: dict) -> str:
             f"{_traffic(run['traffic'])}{_not_run(report)}</header>")
 
 
-def _first_line(text: str | None) -> str:
-    lines = (text or "").strip().splitlines()
-    return lines[0] if lines else ""
-
-
 # --- failures, grouped by check and by cause -------------------------------------------------------------------------
 
 def _status(record: dict) -> str:
     response = record["response"]
     if response is not None:
         return f"HTTP {response['status']}"
-    return "no response: " + _first_line(record["error"] or record["skipped"] or "").split(":", 1)[0]
+    return "no response: " + first_line(record["error"] or record["skipped"] or "").split(":", 1)[0]
 
 
 def cause_key(failure: dict) -> tuple[str, str]:

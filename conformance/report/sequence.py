@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from conformance.identifiers import SESSION_ID
 from conformance.report.files import ReportError, save
 from conformance.results.model import RunResult
 from conformance.results.records import exchange_record
@@ -24,7 +25,6 @@ from conformance.target.exchange import Exchange
 from conformance.target.redact import Redactor
 
 Steps = Sequence[tuple[Exchange, str]]
-SESSION_ID = re.compile(r"ps-[0-9a-f]{24}")
 BODY_LIMIT = 600
 FOLDER = "sequences"  # beside the JUnit report
 FILE_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+\.(?:sh|txt)")  # a check ID's script or list

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from hypothesis.stateful import RuleBasedStateMachine
 
-from conformance.checks.catalogue import BY_ID, MUST
+from conformance.checks.catalogue import MUST, REGISTRY
 from conformance.checks.lifecycle import JUDGEMENTS, NA, Finding, Step, accepted, body, status
 from conformance.generation.clients import ClientVariant, Varied
 from conformance.generation.explore import failure_type
@@ -138,7 +138,7 @@ class Steps(RuleBasedStateMachine):
         if found."""
         if not found:
             return
-        doubtful = not confirmed or any(BY_ID[check_id].level == MUST for check_id, _ in found)
+        doubtful = not confirmed or any(REGISTRY[check_id].level == MUST for check_id, _ in found)
         if doubtful and not self.run.fixed_corpus:
             self.model.quarantined.update(session.id for session in sessions)
         for check_id, finding in found:

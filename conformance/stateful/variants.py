@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from conformance.generation.probe import segment
+from conformance.identifiers import TEST_PREFIX
 from conformance.target.identity import basic
 
 OTHER_SUB_ACCOUNT = "5f0c0nf0rmance0ther000000"
@@ -125,7 +126,7 @@ def request_headers(kind: str, sub: str, *, key: str, other_key: str | None) -> 
     other business's; `sub` is the for-user-id value ("" for none). Who they claim to be is for
     ``identity.classify`` to say, as for every request."""
     authorization = {"key": basic(key), "other-key": basic(other_key or key), "no-key": None,
-                     "unknown-key": basic("xnd_development_not_a_real_key"),
+                     "unknown-key": basic(TEST_PREFIX + "not_a_real_key"),
                      "key-upper": basic(key.upper() if key.upper() != key else key.lower()),
                      "key-spaces": basic(f" {key} "), "key-password": basic(key, "secret"),
                      "bearer": f"Bearer {key}"}[kind]

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from conformance.checks.catalogue import BY_ID, FAMILIES, LIFECYCLE, SHOULD, SPEC, STATELESS
+from conformance.checks.catalogue import FAMILIES, LIFECYCLE, REGISTRY, SHOULD, SPEC, STATELESS
 from conformance.checks.verdict import ContractViolation
 from conformance.results.model import ERROR, FAILED, NOT_APPLICABLE, NOT_RUN, PASSED, WARNED, CheckResult
 from conformance.suite.context import NotApplicable, RunContext
@@ -44,9 +44,9 @@ class ConformancePlugin:
         dropped = [item for item in items if check_of(item) not in self.selected]
         if dropped:
             config.hook.pytest_deselected(items=dropped)
-        keep.sort(key=lambda item: STAGE_ORDER[BY_ID[check_of(item)].stage])
+        keep.sort(key=lambda item: STAGE_ORDER[REGISTRY[check_of(item)].stage])
         for item in keep:
-            check = BY_ID[check_of(item)]
+            check = REGISTRY[check_of(item)]
             item.add_marker(check.family)
             item.user_properties += [("check_id", check.id), ("level", check.level), ("statement", check.statement)]
         items[:] = keep
@@ -55,7 +55,7 @@ class ConformancePlugin:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
         report = yield
-        check = BY_ID[check_of(item)]
+        check = REGISTRY[check_of(item)]
         if report.failed:  # whatever pytest would print or write to --junitxml: no secrets
             report.longrepr = self.context.redactor.text(str(report.longrepr))
         if call.excinfo is not None and isinstance(call.excinfo.value, pytest.skip.Exception):
@@ -82,7 +82,7 @@ class ConformancePlugin:
     def pytest_runtest_logstart(self, nodeid: str, location) -> None:
         check_id = self._checks.get(nodeid)
         if check_id:
-            self.context.current_stage = BY_ID[check_id].stage
+            self.context.current_stage = REGISTRY[check_id].stage
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         check_id = self._checks.get(report.nodeid)
@@ -93,7 +93,7 @@ class ConformancePlugin:
             self.context.results[check_id].duration = self._spent[check_id]
         if report.when != "call" and report.passed:
             return
-        check = BY_ID[check_id]
+        check = REGISTRY[check_id]
         result = CheckResult(check, self._outcome(report), duration=self._spent[check_id],
                              failures=getattr(report, "conformance_failures", []),
                              findings=getattr(report, "conformance_findings", []))

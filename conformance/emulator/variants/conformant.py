@@ -20,11 +20,12 @@ from starlette.responses import PlainTextResponse, Response
 from conformance.emulator.app import Api, ASGIApp, basic_credentials, json_response
 from conformance.emulator.create import schemas
 from conformance.emulator.errors import ApiError
-from conformance.emulator.formats import SESSION_ID, now_ms
+from conformance.emulator.formats import now_ms
 from conformance.emulator.sandbox import Gzip, JsonCharset, Message, Scope, other_origin
 from conformance.emulator.store import CANCELED, Owner, Session
 from conformance.emulator.variants.transport import Answer
 from conformance.emulator.view import RESPONSE
+from conformance.identifiers import SESSION_ID
 from conformance.spec.pointer import resolve
 
 MILLISECONDS = re.compile(r"\.\d{3}Z$")

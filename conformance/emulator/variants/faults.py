@@ -19,10 +19,10 @@ from starlette.routing import Route
 
 from conformance.emulator.app import Api, basic_username, error_response, json_response
 from conformance.emulator.errors import ApiError, invalid_session_status, session_not_found
-from conformance.emulator.formats import SESSION_ID, now_ms
+from conformance.emulator.formats import now_ms
 from conformance.emulator.store import ACTIVE, CANCELED, COMPLETED, EXPIRED, Owner, Session
+from conformance.identifiers import SESSION_ID, TEST_PREFIX
 
-TEST_KEY_PREFIX = "xnd_development_"
 RACE_WINDOW_SECONDS = 0.2
 
 
@@ -207,7 +207,7 @@ class AnyTestKeyAccepted(Api):
 
     def owner(self, request: Request) -> Owner:
         key = basic_username(request.headers.get("authorization")) or ""
-        if key.startswith(TEST_KEY_PREFIX) and key not in self.config.api_keys:
+        if key.startswith(TEST_PREFIX) and key not in self.config.api_keys:
             return Owner(next(iter(self.config.api_keys.values())))
         return super().owner(request)
 

@@ -1,9 +1,13 @@
-"""What a Xendit API key's prefix says about it (facts §4.1): one place for the suite and the emulator."""
+"""What Xendit's identifiers look like: an API key's prefix (facts §4.1) and a session id's form (facts §1.5). One
+place for the suite and the emulator."""
 
 from __future__ import annotations
 
+import re
+
 LIVE_PREFIXES = ("xnd_production_", "xnd_public_production_")  # secret and public live keys
 TEST_PREFIX = "xnd_development_"
+SESSION_ID = re.compile(r"ps-[0-9a-f]{24}")  # the form of the ids Xendit (and the emulator) give sessions
 
 
 def is_live(key: str) -> bool:
