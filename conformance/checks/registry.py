@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import partial
 from typing import Any, TypeVar
 
@@ -31,14 +32,33 @@ FACTS = "docs/xendit-facts.md"
 FAMILIES = ("document", "protocol", "schema", "errors", "ids", "auth", "isolation", "state", "concurrency",
             "checkout", "robustness")
 
-MUST, SHOULD = "MUST", "SHOULD"
-SPEC, STATELESS, LIFECYCLE = "spec", "stateless", "lifecycle"
-STATED, INFERRED, RFC = "stated", "inferred", "rfc"
+
+
+class Level(StrEnum):
+    MUST = "MUST"  # a failure makes the target NON-CONFORMANT
+    SHOULD = "SHOULD"  # a failure is a warning (unless --fail-on-should)
+
+
+class Stage(StrEnum):
+    SPEC = "spec"
+    STATELESS = "stateless"
+    LIFECYCLE = "lifecycle"
+
+
+class BasisKind(StrEnum):
+    STATED = "stated"
+    INFERRED = "inferred"
+    RFC = "rfc"
+
+
+MUST, SHOULD = Level
+SPEC, STATELESS, LIFECYCLE = Stage
+STATED, INFERRED, RFC = BasisKind
 
 
 @dataclass(frozen=True)
 class Basis:
-    kind: str  # stated, inferred, rfc
+    kind: BasisKind
     source: str  # stated: a JSON pointer into the document; inferred: a section of the facts file; rfc: "RFC 9110 §…"
     quote: str  # stated, rfc: the words there; inferred: the reasoning
 
@@ -66,8 +86,8 @@ INVALID_KEY = stated(ERROR_CODES, "INVALID_API_KEY - The API key provided is inv
 @dataclass(frozen=True)
 class Check:
     id: str
-    stage: str
-    level: str
+    stage: Stage
+    level: Level
     family: str  # a pytest marker: run a family with ``-m auth``
     basis: Basis
     description: str

@@ -14,6 +14,7 @@ the run stopped early (or left a stalled family's requests unsent) or was interr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from conformance.checks.recorder import Failure
 from conformance.checks.registry import MUST, SPEC, Check
@@ -23,10 +24,27 @@ from conformance.target.exchange import Exchange
 from conformance.target.redact import Redactor
 from conformance.target.traffic import Stall, TrafficFigures
 
-PASSED, FAILED, WARNED, NOT_APPLICABLE, NOT_RUN, ERROR = (
-    "passed", "failed", "warned", "not_applicable", "not_run", "error")
+
+class CheckOutcome(StrEnum):
+    """What became of one check in a run."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    WARNED = "warned"  # a SHOULD failed
+    NOT_APPLICABLE = "not_applicable"  # the target never gave the kind of response it judges
+    NOT_RUN = "not_run"  # it could not judge (the reason says why)
+    ERROR = "error"  # the check itself broke
+
+
+class RunVerdict(StrEnum):
+    CONFORMANT = "conformant"
+    NON_CONFORMANT = "non-conformant"
+    INCOMPLETE = "incomplete"
+
+
+PASSED, FAILED, WARNED, NOT_APPLICABLE, NOT_RUN, ERROR = CheckOutcome
 OUTCOMES = (FAILED, ERROR, WARNED, NOT_RUN, NOT_APPLICABLE, PASSED)  # the order reports list them in
-CONFORMANT, NON_CONFORMANT, INCOMPLETE = "conformant", "non-conformant", "incomplete"
+CONFORMANT, NON_CONFORMANT, INCOMPLETE = RunVerdict
 INTERRUPTIONS = {"SIGINT": "the run was interrupted (Ctrl-C)",
                  "SIGTERM": "the run was terminated (SIGTERM: a CI job's timeout, a container stopping)"}
 
@@ -44,7 +62,7 @@ class SpecFinding:
 @dataclass
 class CheckResult:
     check: Check
-    outcome: str
+    outcome: CheckOutcome
     reason: str = ""  # why not run / not applicable / the error; for failures, their rendered text
     judged: int = 0  # responses (or steps) the check judged
     failing: int = 0  # responses that failed it (failures keeps at most a few)
@@ -104,7 +122,7 @@ class RunResult:
             self.fail_on_should and result.outcome == WARNED and result.check.stage != SPEC)
 
     @property
-    def verdict(self) -> str:
+    def verdict(self) -> RunVerdict:
         if any(self._fails(result) for result in self.checks):
             return NON_CONFORMANT
         if self.interrupted or self.stopped or self.stalls or any(result.blocks for result in self.checks):
