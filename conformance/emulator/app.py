@@ -165,9 +165,14 @@ class Api:
             raise invalid_api_key()
         return Owner(business, request.headers.get("for-user-id", ""))
 
+    @staticmethod
+    def raw_id(request: Request) -> str:
+        """The path's session id segment as routed, unchecked (what a faulty variant may act on)."""
+        return request.path_params["session_id"]
+
     def session_id(self, request: Request) -> str:
         """The path's session id; 404 straight away if it cannot be one."""
-        session_id = request.path_params["session_id"]
+        session_id = self.raw_id(request)
         if not SESSION_ID.fullmatch(session_id):
             raise session_not_found()
         return session_id
@@ -232,7 +237,7 @@ class Api:
         return self.settled(request, owner, self.store.expire(owner, self.session_id(request), now_ms()), 409)
 
     async def checkout(self, request: Request) -> Response:
-        session = self.store.find(request.path_params["session_id"], now_ms())
+        session = self.store.find(self.raw_id(request), now_ms())
         if session is None or session.status != ACTIVE:
             raise session_not_found()
         shown = {name: html.escape(str(session.fields.get(name, ""))) for name in ("currency", "amount", "description")}

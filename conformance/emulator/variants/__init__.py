@@ -18,9 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from conformance.emulator.app import Api
-from conformance.emulator.variants import clients, crowds, data, expiry
+from conformance.emulator.variants import auth, body, clients, crowds, data, errors, expiry, ids, robustness, state
 from conformance.emulator.variants import conformant as ok
-from conformance.emulator.variants import faults as bad
 from conformance.emulator.variants import transport as wire
 
 FAIL_ON_SHOULD = ("--fail-on-should",)
@@ -74,55 +73,55 @@ STORED_SOMETIMES = ("LIFE-FRAME",)  # a storage fault is met first by the cancel
 
 CATALOGUE = [
     # the 200 body: types, lengths, formats, enums, nullability, the echoed id
-    fault("amount-as-string", bad.AmountAsString, "CANCEL-200-SCHEMA"),
-    fault("reference-id-padded", bad.ReferenceIdPadded, "CANCEL-200-SCHEMA"),
-    fault("timestamps-not-rfc3339", bad.TimestampsNotRfc3339, "CANCEL-200-SCHEMA"),
-    fault("status-misspelled", bad.StatusMisspelled, "CANCEL-200-CANCELED", "CANCEL-200-SCHEMA",
+    fault("amount-as-string", body.AmountAsString, "CANCEL-200-SCHEMA"),
+    fault("reference-id-padded", body.ReferenceIdPadded, "CANCEL-200-SCHEMA"),
+    fault("timestamps-not-rfc3339", body.TimestampsNotRfc3339, "CANCEL-200-SCHEMA"),
+    fault("status-misspelled", body.StatusMisspelled, "CANCEL-200-CANCELED", "CANCEL-200-SCHEMA",
           "LIFE-CANCEL-ACTIVE", "LIFE-CONCURRENT", sometimes=BESIDE_CANCEL),
-    fault("business-id-null", bad.BusinessIdNull, "CANCEL-200-SCHEMA"),
-    fault("answers-session-before-cancel", bad.AnswersSessionBeforeCancel, "CANCEL-200-CANCELED",
+    fault("business-id-null", body.BusinessIdNull, "CANCEL-200-SCHEMA"),
+    fault("answers-session-before-cancel", body.AnswersSessionBeforeCancel, "CANCEL-200-CANCELED",
           "LIFE-CANCEL-ACTIVE", "LIFE-UPDATED"),
-    fault("echoes-internal-id", bad.EchoesInternalId, "CANCEL-200-ID", "LIFE-CANCEL-ACTIVE"),
-    fault("updated-not-bumped", bad.UpdatedNotBumped, "LIFE-UPDATED", options=FAIL_ON_SHOULD),
+    fault("echoes-internal-id", body.EchoesInternalId, "CANCEL-200-ID", "LIFE-CANCEL-ACTIVE"),
+    fault("updated-not-bumped", body.UpdatedNotBumped, "LIFE-UPDATED", options=FAIL_ON_SHOULD),
     # error bodies, statuses, the error-code ↔ status mapping, content types
-    fault("error-without-message", bad.ErrorWithoutMessage, "CANCEL-4XX-SCHEMA", "LIFE-STATUS-MESSAGE"),
-    fault("errors-as-text-plain", bad.ErrorsAsTextPlain, "CANCEL-CONTENT-TYPE", "CANCEL-OUT-OF-BOUNDS-404"),
-    fault("unauthorized-403", bad.Unauthorized403, "CANCEL-AUTH", "CANCEL-ERROR-CODE", "LIFE-AUTH-NO-EFFECT"),
-    fault("unauthorized-code", bad.UnauthorizedCode, "CANCEL-4XX-SCHEMA", "CANCEL-AUTH", "CANCEL-ERROR-CODE",
+    fault("error-without-message", errors.ErrorWithoutMessage, "CANCEL-4XX-SCHEMA", "LIFE-STATUS-MESSAGE"),
+    fault("errors-as-text-plain", errors.ErrorsAsTextPlain, "CANCEL-CONTENT-TYPE", "CANCEL-OUT-OF-BOUNDS-404"),
+    fault("unauthorized-403", errors.Unauthorized403, "CANCEL-AUTH", "CANCEL-ERROR-CODE", "LIFE-AUTH-NO-EFFECT"),
+    fault("unauthorized-code", errors.UnauthorizedCode, "CANCEL-4XX-SCHEMA", "CANCEL-AUTH", "CANCEL-ERROR-CODE",
           "LIFE-AUTH-NO-EFFECT"),
-    fault("invalid-status-409", bad.InvalidStatus409, "CANCEL-ERROR-CODE", "LIFE-COMPLETED", "LIFE-CONCURRENT-422",
+    fault("invalid-status-409", errors.InvalidStatus409, "CANCEL-ERROR-CODE", "LIFE-COMPLETED", "LIFE-CONCURRENT-422",
           "LIFE-EXPIRED", "LIFE-RECANCEL", sometimes=EDGE_CANCEL),
-    fault("accepted-202", bad.Accepted202, "CANCEL-STATUS", "LIFE-CANCEL-ACTIVE"),
-    fault("redirects-upper-case-id", bad.RedirectsUpperCaseId, "CANCEL-NOT-FOUND", "CANCEL-OUT-OF-BOUNDS-404",
+    fault("accepted-202", errors.Accepted202, "CANCEL-STATUS", "LIFE-CANCEL-ACTIVE"),
+    fault("redirects-upper-case-id", errors.RedirectsUpperCaseId, "CANCEL-NOT-FOUND", "CANCEL-OUT-OF-BOUNDS-404",
           "CANCEL-STATUS"),
-    fault("cancel-path-answers-get", bad.CancelPathAnswersGet, "CANCEL-METHOD", options=FAIL_ON_SHOULD),
+    fault("cancel-path-answers-get", errors.CancelPathAnswersGet, "CANCEL-METHOD", options=FAIL_ON_SHOULD),
     # auth and isolation
-    fault("missing-key-accepted", bad.MissingKeyAccepted, "CANCEL-AUTH", "LIFE-AUTH-NO-EFFECT"),
-    fault("any-test-key-accepted", bad.AnyTestKeyAccepted, "CANCEL-AUTH", "LIFE-AUTH-NO-EFFECT"),
-    fault("cancel-ignores-owner", bad.CancelIgnoresOwner, "LIFE-OTHER-BUSINESS", "LIFE-OTHER-SUBACCOUNT",
+    fault("missing-key-accepted", auth.MissingKeyAccepted, "CANCEL-AUTH", "LIFE-AUTH-NO-EFFECT"),
+    fault("any-test-key-accepted", auth.AnyTestKeyAccepted, "CANCEL-AUTH", "LIFE-AUTH-NO-EFFECT"),
+    fault("cancel-ignores-owner", auth.CancelIgnoresOwner, "LIFE-OTHER-BUSINESS", "LIFE-OTHER-SUBACCOUNT",
           sometimes=("LIFE-OTHER-SUBACCOUNT-404",)),
-    fault("other-business-sees-status", bad.OtherBusinessSeesStatus, "LIFE-OTHER-BUSINESS"),
-    fault("for-user-id-ignored", bad.ForUserIdIgnored, "LIFE-OTHER-SUBACCOUNT",
+    fault("other-business-sees-status", auth.OtherBusinessSeesStatus, "LIFE-OTHER-BUSINESS"),
+    fault("for-user-id-ignored", auth.ForUserIdIgnored, "LIFE-OTHER-SUBACCOUNT",
           sometimes=("LIFE-OTHER-SUBACCOUNT-404",)),
     # the state machine, concurrency, the hosted checkout
-    fault("rejected-cancel-cancels", bad.RejectedCancelCancels, "LIFE-AUTH-NO-EFFECT"),
-    fault("recancel-succeeds", bad.RecancelSucceeds, "LIFE-CONCURRENT", "LIFE-RECANCEL"),
-    fault("completed-cancelable", bad.CompletedCancelable, "LIFE-COMPLETED"),
-    fault("expired-cancelable", bad.ExpiredCancelable, "LIFE-EXPIRED", sometimes=("LIFE-GET-CANCELED",)),
-    fault("cancel-not-persisted", bad.CancelNotPersisted, "LIFE-CHECKOUT", "LIFE-CONCURRENT", "LIFE-GET-CANCELED"),
-    fault("status-message-generic", bad.StatusMessageGeneric, "LIFE-STATUS-MESSAGE", options=FAIL_ON_SHOULD),
-    fault("cancel-not-atomic", bad.CancelNotAtomic, "LIFE-CONCURRENT"),
-    fault("checkout-alive-after-cancel", bad.CheckoutAliveAfterCancel, "LIFE-CHECKOUT"),
+    fault("rejected-cancel-cancels", auth.RejectedCancelCancels, "LIFE-AUTH-NO-EFFECT"),
+    fault("recancel-succeeds", state.RecancelSucceeds, "LIFE-CONCURRENT", "LIFE-RECANCEL"),
+    fault("completed-cancelable", state.CompletedCancelable, "LIFE-COMPLETED"),
+    fault("expired-cancelable", state.ExpiredCancelable, "LIFE-EXPIRED", sometimes=("LIFE-GET-CANCELED",)),
+    fault("cancel-not-persisted", state.CancelNotPersisted, "LIFE-CHECKOUT", "LIFE-CONCURRENT", "LIFE-GET-CANCELED"),
+    fault("status-message-generic", errors.StatusMessageGeneric, "LIFE-STATUS-MESSAGE", options=FAIL_ON_SHOULD),
+    fault("cancel-not-atomic", state.CancelNotAtomic, "LIFE-CONCURRENT"),
+    fault("checkout-alive-after-cancel", state.CheckoutAliveAfterCancel, "LIFE-CHECKOUT"),
     # ids: variants of a real id, ids of no session
-    fault("id-case-insensitive", bad.IdCaseInsensitive, "CANCEL-200-ID", "CANCEL-NO-PHANTOM", "CANCEL-NOT-FOUND",
+    fault("id-case-insensitive", ids.IdCaseInsensitive, "CANCEL-200-ID", "CANCEL-NO-PHANTOM", "CANCEL-NOT-FOUND",
           "LIFE-ID-VARIANT"),
-    fault("id-truncated", bad.IdTruncated, "CANCEL-200-ID", "CANCEL-NO-PHANTOM", "CANCEL-OUT-OF-BOUNDS-404",
+    fault("id-truncated", ids.IdTruncated, "CANCEL-200-ID", "CANCEL-NO-PHANTOM", "CANCEL-OUT-OF-BOUNDS-404",
           "LIFE-ID-VARIANT"),
-    fault("unknown-id-canceled", bad.UnknownIdCanceled, "CANCEL-NO-PHANTOM", "CANCEL-NOT-FOUND", "LIFE-ID-VARIANT"),
+    fault("unknown-id-canceled", ids.UnknownIdCanceled, "CANCEL-NO-PHANTOM", "CANCEL-NOT-FOUND", "LIFE-ID-VARIANT"),
     *(fault(name, api, "CANCEL-200-ID", "CANCEL-NO-PHANTOM", "CANCEL-OUT-OF-BOUNDS-404", "LIFE-ID-VARIANT")
-      for name, api in (("id-trailing-newline-accepted", bad.IdTrailingNewlineAccepted),
-                        ("id-cut-at-nul", bad.IdCutAtNul), ("id-trailing-spaces-ignored", bad.IdTrailingSpacesIgnored),
-                        ("id-one-short-completed", bad.IdOneShortCompleted))),
+      for name, api in (("id-trailing-newline-accepted", ids.IdTrailingNewlineAccepted),
+                        ("id-cut-at-nul", ids.IdCutAtNul), ("id-trailing-spaces-ignored", ids.IdTrailingSpacesIgnored),
+                        ("id-one-short-completed", ids.IdOneShortCompleted))),
     # requests as real clients vary them: the same request in HTTP's eyes, answered differently (which cancel of
     # the lifecycle meets the fault first, an acting one or a refused one, depends on the sequence)
     fault("auth-field-name-exact", clients.AuthFieldNameExact, "CANCEL-NOT-FOUND", "LIFE-CANCEL-ACTIVE",
@@ -140,14 +139,14 @@ CATALOGUE = [
           sometimes=CLIENT_CANCELS),
     fault("http-1.0-refused", clients.Http10Refused, "CANCEL-NOT-FOUND", "LIFE-RECANCEL", sometimes=CLIENT_CANCELS),
     # robustness
-    fault("crash-on-long-id", bad.CrashOnLongId, "CANCEL-NO-5XX", "CANCEL-OUT-OF-BOUNDS-404"),
-    fault("crash-on-quote", bad.CrashOnQuote, "CANCEL-NO-5XX", "CANCEL-OUT-OF-BOUNDS-404"),
-    fault("crash-on-non-ascii", bad.CrashOnNonAscii, "CANCEL-NO-5XX", "CANCEL-OUT-OF-BOUNDS-404"),
-    fault("truncated-on-long-id", bad.TruncatedOnLongId, "CANCEL-HTTP"),
-    fault("crash-on-upper-case-id", bad.CrashOnUpperCaseId, "CANCEL-5XX-SCHEMA", "CANCEL-NO-5XX",
+    fault("crash-on-long-id", robustness.CrashOnLongId, "CANCEL-NO-5XX", "CANCEL-OUT-OF-BOUNDS-404"),
+    fault("crash-on-quote", robustness.CrashOnQuote, "CANCEL-NO-5XX", "CANCEL-OUT-OF-BOUNDS-404"),
+    fault("crash-on-non-ascii", robustness.CrashOnNonAscii, "CANCEL-NO-5XX", "CANCEL-OUT-OF-BOUNDS-404"),
+    fault("truncated-on-long-id", robustness.TruncatedOnLongId, "CANCEL-HTTP"),
+    fault("crash-on-upper-case-id", robustness.CrashOnUpperCaseId, "CANCEL-5XX-SCHEMA", "CANCEL-NO-5XX",
           "CANCEL-NOT-FOUND"),
-    fault("crash-on-dot-segment", bad.CrashOnDotSegment, "ROBUST-NO-5XX"),
-    fault("no-allow-on-405", bad.NoAllowOn405, "CANCEL-METHOD-ALLOW", options=FAIL_ON_SHOULD),
+    fault("crash-on-dot-segment", robustness.CrashOnDotSegment, "ROBUST-NO-5XX"),
+    fault("no-allow-on-405", robustness.NoAllowOn405, "CANCEL-METHOD-ALLOW", options=FAIL_ON_SHOULD),
     # conformant
     conformant("optional-fields-omitted", ok.OptionalFieldsOmitted),
     conformant("timestamps-in-seconds", ok.TimestampsInSeconds),
@@ -188,56 +187,56 @@ CATALOGUE = [
     # lifecycle stage (the fixed script of 7a452da), run once against each fault of this block: every one missed
     # (exit 0, no check failed or warned; the whole 7a452da suite, 399 requests, seed 1)
     # side effects on other sessions
-    fault("cancel-touches-siblings", bad.CancelTouchesSiblings, "LIFE-FRAME", sometimes=("LIFE-RECANCEL",)),
-    fault("cancel-by-reference-id", bad.CancelByReferenceId, "LIFE-FRAME"),
-    fault("rejected-cancel-bumps-updated", bad.RejectedCancelBumpsUpdated, "LIFE-COMPLETED", "LIFE-RECANCEL",
+    fault("cancel-touches-siblings", state.CancelTouchesSiblings, "LIFE-FRAME", sometimes=("LIFE-RECANCEL",)),
+    fault("cancel-by-reference-id", state.CancelByReferenceId, "LIFE-FRAME"),
+    fault("rejected-cancel-bumps-updated", state.RejectedCancelBumpsUpdated, "LIFE-COMPLETED", "LIFE-RECANCEL",
           sometimes=("LIFE-FRAME",)),  # a crowd's refused cancel beside another session's that acted: which of the
     # two moved `updated`, nobody can tell
     # a warning never keeps a MUST check from being judged (before issue 19, the sessions a SHOULD finding involved
     # were set aside: LIFE-GET-CANCELED and LIFE-RECANCEL went unjudged, INCOMPLETE)
-    fault("updated-moves-backwards", bad.UpdatedMovesBackwards, "LIFE-UPDATED", "LIFE-TIMESTAMPS",
+    fault("updated-moves-backwards", state.UpdatedMovesBackwards, "LIFE-UPDATED", "LIFE-TIMESTAMPS",
           options=FAIL_ON_SHOULD),
     # caching
-    fault("get-caches-first-read", bad.GetCachesFirstRead, "LIFE-COMPLETED", "LIFE-EXPIRED", "LIFE-GET-CANCELED",
+    fault("get-caches-first-read", state.GetCachesFirstRead, "LIFE-COMPLETED", "LIFE-EXPIRED", "LIFE-GET-CANCELED",
           sometimes=(*BESIDE_CANCEL, "LIFE-TIMESTAMPS")),
-    fault("cancel-trusts-read-cache", bad.CancelTrustsReadCache, "LIFE-COMPLETED", "LIFE-EXPIRED",
+    fault("cancel-trusts-read-cache", state.CancelTrustsReadCache, "LIFE-COMPLETED", "LIFE-EXPIRED",
           sometimes=EDGE_CANCEL),
     # time
-    fault("lazy-expiry", bad.LazyExpiry, "LIFE-EXPIRED", sometimes=EDGE_CANCEL),
-    fault("cancel-ignores-expiry", bad.CancelIgnoresExpiry, "LIFE-EXPIRED", sometimes=EDGE_CANCEL),
-    fault("expired-shown-active", bad.ExpiredShownActive, "LIFE-EXPIRED", "LIFE-READ"),
+    fault("lazy-expiry", state.LazyExpiry, "LIFE-EXPIRED", sometimes=EDGE_CANCEL),
+    fault("cancel-ignores-expiry", state.CancelIgnoresExpiry, "LIFE-EXPIRED", sometimes=EDGE_CANCEL),
+    fault("expired-shown-active", state.ExpiredShownActive, "LIFE-EXPIRED", "LIFE-READ"),
     # normalisation of a real id
-    fault("id-control-chars-dropped", bad.IdControlCharsDropped, "CANCEL-200-ID", "CANCEL-NO-PHANTOM",
+    fault("id-control-chars-dropped", ids.IdControlCharsDropped, "CANCEL-200-ID", "CANCEL-NO-PHANTOM",
           "CANCEL-OUT-OF-BOUNDS-404", "LIFE-ID-VARIANT"),
-    fault("id-cut-at-special", bad.IdCutAtSpecial, "CANCEL-200-ID", "CANCEL-NO-PHANTOM", "CANCEL-OUT-OF-BOUNDS-404",
+    fault("id-cut-at-special", ids.IdCutAtSpecial, "CANCEL-200-ID", "CANCEL-NO-PHANTOM", "CANCEL-OUT-OF-BOUNDS-404",
           "LIFE-ID-VARIANT"),
-    fault("id-extension-stripped", bad.IdExtensionStripped, "CANCEL-200-ID", "CANCEL-NO-PHANTOM",
+    fault("id-extension-stripped", ids.IdExtensionStripped, "CANCEL-200-ID", "CANCEL-NO-PHANTOM",
           "CANCEL-OUT-OF-BOUNDS-404", "LIFE-ID-VARIANT"),
-    fault("id-percent-decoded-twice", bad.IdPercentDecodedTwice, "CANCEL-200-ID", "CANCEL-NO-PHANTOM",
+    fault("id-percent-decoded-twice", ids.IdPercentDecodedTwice, "CANCEL-200-ID", "CANCEL-NO-PHANTOM",
           "CANCEL-OUT-OF-BOUNDS-404", "LIFE-ID-VARIANT"),
-    fault("id-nfkc-normalised", bad.IdNfkcNormalised, "CANCEL-200-ID", "CANCEL-NO-PHANTOM",
+    fault("id-nfkc-normalised", ids.IdNfkcNormalised, "CANCEL-200-ID", "CANCEL-NO-PHANTOM",
           "CANCEL-OUT-OF-BOUNDS-404", "LIFE-ID-VARIANT"),
-    fault("id-prefix-tolerated", bad.IdPrefixTolerated, "CANCEL-200-ID", "CANCEL-NO-PHANTOM",
+    fault("id-prefix-tolerated", ids.IdPrefixTolerated, "CANCEL-200-ID", "CANCEL-NO-PHANTOM",
           "CANCEL-OUT-OF-BOUNDS-404", "LIFE-ID-VARIANT"),
-    fault("id-prefix-case-insensitive", bad.IdPrefixCaseInsensitive, "CANCEL-200-ID", "CANCEL-NO-PHANTOM",
+    fault("id-prefix-case-insensitive", ids.IdPrefixCaseInsensitive, "CANCEL-200-ID", "CANCEL-NO-PHANTOM",
           "CANCEL-NOT-FOUND", "LIFE-ID-VARIANT"),
     # isolation, in every direction
-    fault("sub-accounts-share-sessions", bad.SubAccountsShareSessions, "LIFE-OTHER-SUBACCOUNT"),
-    fault("for-user-id-crosses-businesses", bad.ForUserIdCrossesBusinesses, "LIFE-OTHER-BUSINESS",
+    fault("sub-accounts-share-sessions", auth.SubAccountsShareSessions, "LIFE-OTHER-SUBACCOUNT"),
+    fault("for-user-id-crosses-businesses", auth.ForUserIdCrossesBusinesses, "LIFE-OTHER-BUSINESS",
           sometimes=("LIFE-OTHER-SUBACCOUNT",)),
-    fault("other-business-reaches-sub-accounts", bad.OtherBusinessReachesSubAccounts, "LIFE-OTHER-BUSINESS"),
-    fault("key-case-insensitive", bad.KeyCaseInsensitive, "CANCEL-AUTH", "LIFE-AUTH-NO-EFFECT", "LIFE-READ"),
-    fault("key-whitespace-trimmed", bad.KeyWhitespaceTrimmed, "CANCEL-AUTH", "LIFE-AUTH-NO-EFFECT"),
+    fault("other-business-reaches-sub-accounts", auth.OtherBusinessReachesSubAccounts, "LIFE-OTHER-BUSINESS"),
+    fault("key-case-insensitive", auth.KeyCaseInsensitive, "CANCEL-AUTH", "LIFE-AUTH-NO-EFFECT", "LIFE-READ"),
+    fault("key-whitespace-trimmed", auth.KeyWhitespaceTrimmed, "CANCEL-AUTH", "LIFE-AUTH-NO-EFFECT"),
     # fidelity of a richly populated session across a cancel
     *(fault(name, api, "LIFE-CANCEL-ACTIVE", sometimes=BESIDE_CANCEL)
-      for name, api in (("cancel-drops-items", bad.CancelDropsItems),
-                        ("cancel-drops-metadata", bad.CancelDropsMetadata),
-                        ("cancel-mangles-non-ascii", bad.CancelManglesNonAscii),
-                        ("cancel-rounds-amount", bad.CancelRoundsAmount),
-                        ("canceled-drops-sdk-key", bad.CanceledDropsSdkKey))),
+      for name, api in (("cancel-drops-items", body.CancelDropsItems),
+                        ("cancel-drops-metadata", body.CancelDropsMetadata),
+                        ("cancel-mangles-non-ascii", body.CancelManglesNonAscii),
+                        ("cancel-rounds-amount", body.CancelRoundsAmount),
+                        ("canceled-drops-sdk-key", body.CanceledDropsSdkKey))),
     # other methods, concurrency
-    fault("delete-cancels", bad.DeleteCancels, "LIFE-METHOD-NO-EFFECT", options=FAIL_ON_SHOULD),
-    fault("cancel-answers-racing-session", bad.CancelAnswersRacingSession, "CANCEL-200-ID", "LIFE-CANCEL-ACTIVE",
+    fault("delete-cancels", state.DeleteCancels, "LIFE-METHOD-NO-EFFECT", options=FAIL_ON_SHOULD),
+    fault("cancel-answers-racing-session", state.CancelAnswersRacingSession, "CANCEL-200-ID", "LIFE-CANCEL-ACTIVE",
           sometimes=("CANCEL-200-CANCELED", "LIFE-UPDATED")),  # whether the racing session was already canceled,
     # and whether its `updated` is later than the one the canceled session had
     # --- the bytes on the wire (issue 21): each rule a compliant client reads by, broken in the answers to the

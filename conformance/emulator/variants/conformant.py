@@ -84,7 +84,7 @@ class MalformedId400(Api):
     """A malformed session id gets 400 API_VALIDATION_ERROR (as an earlier Xendit specification has it)."""
 
     def session_id(self, request: Request) -> str:
-        session_id = request.path_params["session_id"]
+        session_id = self.raw_id(request)
         if not SESSION_ID.fullmatch(session_id):
             raise ApiError(400, "API_VALIDATION_ERROR", "session_id must be ps- followed by 24 hex characters")
         return session_id
@@ -173,7 +173,7 @@ class RaceLoser409(Api):
         self.cancelling: set[str] = set()
 
     async def cancel(self, request: Request) -> Response:
-        session_id = request.path_params["session_id"]
+        session_id = self.raw_id(request)
         self.visible(self.store.find(session_id, now_ms()), self.owner(request))  # the session's owner only: to
         # anyone else it does not exist (a crowd puts another business's cancel beside the owner's)
         if session_id in self.cancelling:

@@ -15,7 +15,7 @@ from conformance.emulator.app import Api
 from conformance.emulator.errors import invalid_session_status
 from conformance.emulator.formats import now_ms
 from conformance.emulator.store import ACTIVE, CANCELED, EXPIRED, Session
-from conformance.emulator.variants.faults import force
+from conformance.emulator.variants.state import force
 
 EARLY_MS = 1000  # how early the early expiry, and the lost cancels, come before expires_at
 SWEEP_MS = 1500  # the late expiry's sweep period
