@@ -37,8 +37,8 @@ from conformance.results.model import INTERRUPTIONS, CheckResult, RunResult
 from conformance.safety import live_risk
 from conformance.spec.load import InputError
 from conformance.spec.stage import StageResult, bundled_path, run_stage
+from conformance.suite.check_items import ConformancePlugin
 from conformance.suite.context import RunContext
-from conformance.suite.plugin import ConformancePlugin
 from conformance.target.client import TargetUnreachable
 from conformance.target.traffic import Traffic
 

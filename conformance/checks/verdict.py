@@ -16,6 +16,16 @@ class Violation:
     schema_path: str | None = None
 
 
+@dataclass(frozen=True)
+class SpecFinding:
+    """A finding in the document itself (the spec stage): where, what, and what was expected."""
+
+    check_id: str
+    pointer: str
+    message: str
+    expected: str
+
+
 @dataclass
 class CheckContext:
     profile: str

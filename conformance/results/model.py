@@ -18,6 +18,7 @@ from enum import StrEnum
 
 from conformance.checks.recorder import Failure
 from conformance.checks.registry import MUST, SPEC, Check
+from conformance.checks.verdict import SpecFinding
 from conformance.exitcodes import ExitCode
 from conformance.spec.stage import StageResult
 from conformance.target.exchange import Exchange
@@ -47,16 +48,6 @@ OUTCOMES = (FAILED, ERROR, WARNED, NOT_RUN, NOT_APPLICABLE, PASSED)  # the order
 CONFORMANT, NON_CONFORMANT, INCOMPLETE = RunVerdict
 INTERRUPTIONS = {"SIGINT": "the run was interrupted (Ctrl-C)",
                  "SIGTERM": "the run was terminated (SIGTERM: a CI job's timeout, a container stopping)"}
-
-
-@dataclass(frozen=True)
-class SpecFinding:
-    """A finding in the document itself (the spec stage): where, what, and what was expected."""
-
-    check_id: str
-    pointer: str
-    message: str
-    expected: str
 
 
 @dataclass

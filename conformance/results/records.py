@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from conformance.checks.recorder import Failure
-from conformance.results.model import SpecFinding
+from conformance.checks.verdict import SpecFinding
 from conformance.target.exchange import Exchange
 from conformance.target.identity import Actor
 from conformance.target.redact import Redactor

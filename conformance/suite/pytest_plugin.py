@@ -81,7 +81,7 @@ def pytest_configure(config: pytest.Config) -> None:
     from conformance.options import run_config
     from conformance.run import UsageError, prepare
     from conformance.settings import defaults_from_file
-    from conformance.suite.plugin import ConformancePlugin
+    from conformance.suite.check_items import ConformancePlugin
     from conformance.target.client import TargetUnreachable
 
     _, defaults = defaults_from_file(run_command, Path.cwd())

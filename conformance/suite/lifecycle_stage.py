@@ -7,13 +7,13 @@ import time
 
 import pytest
 
-from conformance.checks.catalogue import CATALOGUE, LIFECYCLE
+from conformance.checks.catalogue import LIFECYCLE, Check
 from conformance.stateful.exploration import Exploration
 from conformance.stateful.opening import Opening
 from conformance.stateful.passes import explore
+from conformance.suite.check_items import per_check
 from conformance.suite.context import RunContext
 
-LIFECYCLE_CHECKS = [check for check in CATALOGUE if check.stage == LIFECYCLE]
 SHRINK_SECONDS = 4.0  # after the first failure, for shrinking every distinct one
 NEEDS = {  # what a check needs beyond the run's own sessions, and why it may not have judged
     "LIFE-OTHER-BUSINESS": "needs the key of another business: pass --other-api-key",
@@ -64,22 +64,10 @@ def _not_judged(conformance: RunContext, run: Exploration, check_id: str) -> str
         f" ({reason})" if reason else ": findings of other checks set aside the sessions its witness steps used")
 
 
-def _report(conformance: RunContext, run: Exploration, check_id: str) -> None:
-    failure = run.ledger.failures.get(check_id)
+@per_check(LIFECYCLE)
+def test_lifecycle(check: Check, conformance: RunContext, lifecycle: Exploration) -> None:
+    failure = lifecycle.ledger.failures.get(check.id)
     if failure is not None:
         raise conformance.violation([failure])
-    if not run.ledger.judged[check_id]:
-        pytest.skip(_not_judged(conformance, run, check_id))
-
-
-def _test(check_id: str):
-    """The test that reports one check (its own pytest test, marked with its ID)."""
-    @pytest.mark.check(check_id)
-    def test(conformance, lifecycle):
-        _report(conformance, lifecycle, check_id)
-
-    test.__name__ = test.__qualname__ = "test_" + check_id.lower().replace("-", "_")
-    return test
-
-
-globals().update({(test := _test(check.id)).__name__: test for check in LIFECYCLE_CHECKS})
+    if not lifecycle.ledger.judged[check.id]:
+        pytest.skip(_not_judged(conformance, lifecycle, check.id))

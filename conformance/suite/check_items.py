@@ -1,5 +1,6 @@
-"""The pytest plugin that runs the suite: selection by check ID, stage order, SHOULD checks as warnings,
-and one CheckResult per check for the run's result."""
+"""How checks become pytest items and items' reports become check results: one test item per check of a stage
+(``per_check``), selection by check ID, stage order, SHOULD checks as warnings, and one CheckResult per check for
+the run's result (``ConformancePlugin``). The stage modules (``*_stage.py``) are collected by the suite's conftest."""
 
 from __future__ import annotations
 
@@ -8,13 +9,20 @@ from collections.abc import Callable
 
 import pytest
 
-from conformance.checks.catalogue import FAMILIES, LIFECYCLE, REGISTRY, SHOULD, SPEC, STATELESS
+from conformance.checks.catalogue import CATALOGUE, FAMILIES, LIFECYCLE, REGISTRY, SHOULD, SPEC, STATELESS
+from conformance.checks.registry import Stage
 from conformance.checks.verdict import ContractViolation
 from conformance.results.model import ERROR, FAILED, NOT_APPLICABLE, NOT_RUN, PASSED, WARNED, CheckResult
 from conformance.suite.context import NotApplicable, RunContext
 
 STAGE_ORDER = {SPEC: 0, LIFECYCLE: 1, STATELESS: 2}  # stateless verdicts last: they cover every exchange
 RUN_CONTEXT = pytest.StashKey[RunContext]()
+
+
+def per_check(stage: Stage) -> pytest.MarkDecorator:
+    """Parametrize a stage's one test over the stage's checks: an item per check, marked and named by its ID."""
+    return pytest.mark.parametrize("check", [pytest.param(check, marks=pytest.mark.check(check.id), id=check.id)
+                                             for check in CATALOGUE if check.stage == stage])
 
 
 def check_of(item: pytest.Item) -> str:

@@ -7,14 +7,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conformance.checks.catalogue import CATALOGUE, MUST, STATELESS
+from conformance.checks.catalogue import MUST, STATELESS, Check
+from conformance.checks.recorder import Recorder
 from conformance.generation.clients import client_probes
 from conformance.generation.explore import explore
 from conformance.generation.from_schema import fuzz_probes
 from conformance.generation.strategies import auth_probes, find_simplest, id_probes, sub_account_probes
-from conformance.suite.context import EXPLORATION_SPENT, NotApplicable
-
-STATELESS_CHECKS = [check for check in CATALOGUE if check.stage == STATELESS]
+from conformance.suite.check_items import per_check
+from conformance.suite.context import EXPLORATION_SPENT, NotApplicable, RunContext
 
 
 @pytest.fixture(scope="session")
@@ -47,9 +47,8 @@ def explored(conformance, witnessed):
     return recorder
 
 
-@pytest.mark.parametrize("check", [pytest.param(check, marks=pytest.mark.check(check.id), id=check.id)
-                                   for check in STATELESS_CHECKS])
-def test_stateless(check, conformance, explored):
+@per_check(STATELESS)
+def test_stateless(check: Check, conformance: RunContext, explored: Recorder) -> None:
     if check.id in explored.errors:
         raise RuntimeError(f"the check itself failed:\n{explored.errors[check.id]}")
     if explored.failures[check.id]:
