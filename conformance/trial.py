@@ -62,11 +62,6 @@ def outcomes(junit: Path) -> dict[str, str]:
     return found
 
 
-def report_outcomes(report: Path) -> dict[str, str]:
-    """Check ID → its outcome, from the JSON report of a run."""
-    return {check["id"]: check["outcome"] for check in json.loads(report.read_text())["checks"]}
-
-
 def lifecycle_end(records: list[dict]) -> float | None:
     """An upper bound on when lifecycle checks had their verdicts: the `at_s` of the lifecycle stage's last request.
     The stage runs first, after the probe; the stateless stage that follows opens with safety GETs (their own
@@ -82,7 +77,9 @@ def _read(folder: Path, code: int, run_s: float, output: str) -> Trial:
     """The Trial of a run that wrote its reports into `folder` (none, if it stopped before writing them)."""
     report, transcript = folder / "report.json", folder / "transcript.jsonl"
     records = [json.loads(line) for line in transcript.read_text().splitlines()] if transcript.exists() else []
-    return Trial(code, report_outcomes(report) if report.exists() else {}, len(records),
+    data = json.loads(report.read_text()) if report.exists() else {}
+    return Trial(code, {check["id"]: check["outcome"] for check in data.get("checks", [])},
+                 data["run"]["requests"] if data else len(records),
                  next((record["at_s"] for record in records if record["failed_checks"]), None),
                  lifecycle_end(records), run_s, output)
 
@@ -125,17 +122,19 @@ def _config_of(options: tuple[str, ...]) -> dict:
     return fields
 
 
-def run_in_process(base_url: str, options: tuple[str, ...] = (), checks: Iterable[str] | None = None) -> Trial:
-    """``run_against``, with the run's own function in this process: the same configuration, no subprocess."""
+def run_in_process(base_url: str, options: tuple[str, ...] = (), checks: Iterable[str] | None = None,
+                   records: bool = False) -> Trial:
+    """``run_against``, with the run's own function in this process: the same configuration, no subprocess; only
+    the JSON report is written unless `records` (every report and the transcript, which the timings come from)."""
     from conformance.run import UsageError, run
 
     with tempfile.TemporaryDirectory() as tmp:
         folder, output = Path(tmp), io.StringIO()
         config = RunConfig(base_url=base_url, api_key=KEY, other_api_key=OTHER_KEY, test_control=True,
                            checks=sorted(checks) if checks is not None else None, progress=False,
-                           junit_xml=folder / "junit.xml", json_report=folder / "report.json",
-                           html_report=folder / "report.html", transcript=folder / "transcript.jsonl",
-                           **_config_of(options))
+                           json_report=folder / "report.json", **_config_of(options),
+                           **({"junit_xml": folder / "junit.xml", "html_report": folder / "report.html",
+                               "transcript": folder / "transcript.jsonl"} if records else {}))
         started = time.perf_counter()
         try:
             code = run(config, Console(file=output, width=160))

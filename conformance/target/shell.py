@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 _DOUBLE_QUOTED_ESCAPES = {"\\": "\\\\", '"': '\\"', "$": "\\$", "`": "\\`"}
+_DOUBLE_QUOTED_TABLE = str.maketrans(_DOUBLE_QUOTED_ESCAPES)
 
 
 class Expansion(str):
@@ -25,6 +26,9 @@ def word(parts: Iterable[str | bytes]) -> str:
             segments.append(('"', part))
             continue
         text = part.decode("utf-8", "surrogateescape") if isinstance(part, bytes) else part
+        if text.isascii() and text.isprintable() and "!" not in text:  # the common case, at once
+            segments.append(('"', text.translate(_DOUBLE_QUOTED_TABLE)))
+            continue
         for char in text:
             if char.isprintable() and char != "!":
                 segments.append(('"', _DOUBLE_QUOTED_ESCAPES.get(char, char)))
