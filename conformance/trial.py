@@ -105,7 +105,8 @@ def run_against(base_url: str, options: tuple[str, ...] = (), checks: Iterable[s
 
 def _config_of(options: tuple[str, ...]) -> dict:
     """RunConfig fields for the `conformance run` options a trial may need (``--profile P``, ``--fail-on-should``,
-    ``--no-shrink``, ``--max-steps N``, ``--seed N``); any other option is an error rather than silently ignored."""
+    ``--no-shrink``, ``--max-steps N``, ``--max-examples N``, ``--seed N``); any other option is an error rather
+    than silently ignored."""
     fields, rest = {}, list(options)
     while rest:
         option = rest.pop(0)
@@ -115,7 +116,7 @@ def _config_of(options: tuple[str, ...]) -> dict:
             fields["fail_on_should"] = True
         elif option == "--no-shrink":
             fields["shrink"] = False
-        elif option in ("--max-steps", "--seed") and rest:
+        elif option in ("--max-steps", "--max-examples", "--seed") and rest:
             fields[option[2:].replace("-", "_")] = int(rest.pop(0))
         else:
             raise ValueError(f"run_in_process does not know the option {option!r}; use run_against")
