@@ -20,10 +20,10 @@ from rich.console import Console
 
 from conformance.checks.catalogue import MUST, REGISTRY, Check, select
 from conformance.config import RunConfig
+from conformance.dry_run import render_plan
 from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
 from conformance.evidence import EvidenceError, load_signing_key, write_evidence
 from conformance.exitcodes import ExitCode
-from conformance.plan import render_plan
 from conformance.report.files import ReportError, save, writable
 from conformance.report.html_report import render_html
 from conformance.report.json_report import build_report, render_json

@@ -20,7 +20,7 @@ LAYERS = [
     {"conformance.results"},
     {"conformance.suite"},
     {"conformance.report", "conformance.evidence"},
-    {"conformance.plan", "conformance.run", "conformance.judge"},
+    {"conformance.dry_run", "conformance.run", "conformance.judge"},
     {"conformance.compare", "conformance.replay", "conformance.trial"},
     {"conformance.cli", "conformance.options", "conformance.settings", "conformance.compare_command",
      "conformance.evidence_command", "conformance.judge.command",

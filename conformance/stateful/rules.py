@@ -1,14 +1,6 @@
 """The lifecycle stage's rules: random sequences of operations over several sessions, two businesses and
-sub-accounts, each step judged against the reference model.
-
-Rules (see ``conformance.stateful.plan``): create (bodies from the create schema, for the main business, a
-sub-account or the other business); get and cancel with every credential variant and ``for-user-id`` (absent, the
-owner's, another sub-account's, the other business's id) and the other business's key; cancels as real clients
-vary them (header and scheme case, whitespace, content, Accept, a query, HTTP/1.0); cancels of variants of a real
-id (sent only once the safety rule allows them); other methods on the cancel path; concurrent cancels of one session
-and of several; test-control complete/expire, then a cancel without reading; waiting past a session's
-``expires_at`` and cancelling it without reading it first; the hosted checkout link.
-"""
+sub-accounts, each step judged against the reference model. Each rule's docstring says what it sends, and is what
+``--dry-run`` shows of it (``conformance.stateful.lifecycle_plan``)."""
 
 from __future__ import annotations
 
@@ -42,6 +34,9 @@ class LifecycleMachine(Crowds):
 
     @rule(target=sessions, owner=st.sampled_from(["main", "sub-account", "other"]), data=st.data())
     def create(self, owner, data):
+        """A session created with a body from the create schema (PAY or SAVE, PAYMENT_LINK or COMPONENTS, customer
+        or customer_id, items, metadata, non-ASCII text, decimal amounts, expires_at; edge values some of the time)
+        for the main business, a sub-account or the other business."""
         if not self._begin():
             return multiple()
         chosen = {"main": self.run.main, "sub-account": Owner(MAIN, OTHER_SUB_ACCOUNT), "other": Owner(OTHER)}[owner]
@@ -99,6 +94,8 @@ class LifecycleMachine(Crowds):
 
     @rule(session=sessions, key=st.sampled_from(KEY_KINDS), sub=st.sampled_from(SUB_KINDS))
     def get(self, session, key, sub):
+        """A GET of the session with any of the credential and for-user-id variants of the cancels: its owner sees
+        it as the model holds it, nobody else sees it."""
         if not self._usable(session):
             return
         current = self._at(session)

@@ -15,7 +15,7 @@ from conformance.generation.probe import Credentials
 from conformance.generation.strategies import auth_probes, id_probes, sub_account_probes
 from conformance.safety import endpoint_quota, to_confirm
 from conformance.spec.stage import StageResult
-from conformance.stateful.plan import lifecycle_plan
+from conformance.stateful.lifecycle_plan import lifecycle_plan
 from conformance.suite.context import RunContext
 from conformance.suite.witnesses import send_witnesses
 from conformance.target.endpoints import API_ENDPOINTS, ENDPOINTS
