@@ -15,11 +15,11 @@ import time
 from collections import Counter
 
 from bench_mutants import exploration
+from conformance.suite.test_lifecycle import SHRINK_SECONDS
 
 from conformance.config import RunConfig
 from conformance.emulator import running
-from conformance.stateful.passes import explore
-from conformance.suite.test_lifecycle import SHRINK_SECONDS
+from conformance.stateful.passes import explore_lifecycle
 from conformance.trial import EMULATOR
 
 
@@ -28,7 +28,7 @@ def once() -> dict:
     with running(EMULATOR) as base_url:
         run = exploration(base_url, sent.append)
         started = time.perf_counter()
-        explore(run, RunConfig().seed, shrink_seconds=SHRINK_SECONDS)
+        explore_lifecycle(run, RunConfig().seed, shrink_seconds=SHRINK_SECONDS)
         seconds = time.perf_counter() - started
     families = Counter(exchange.intent.family for exchange in sent)
     crowd = sum(" at once: " in exchange.intent.description for exchange in sent)

@@ -38,6 +38,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from conformance.suite.test_lifecycle import SHRINK_SECONDS
 from junitparser import Error, Failure, JUnitXml
 
 from conformance.checks.catalogue import CATALOGUE, LIFECYCLE
@@ -49,9 +50,8 @@ from conformance.model.state import Margin
 from conformance.spec.stage import load_repaired
 from conformance.stateful.exploration import MARGIN_SECONDS, Exploration
 from conformance.stateful.ledger import Budget, Ledger
-from conformance.stateful.passes import explore
+from conformance.stateful.passes import explore_lifecycle
 from conformance.stateful.sessions import Sessions
-from conformance.suite.test_lifecycle import SHRINK_SECONDS
 from conformance.target.client import Target
 from conformance.target.exchange import Exchange
 from conformance.trial import EMULATOR, KEY, OTHER_KEY, Trial, run_against
@@ -139,7 +139,7 @@ def lifecycle(base_url: str) -> Lifecycle:
     """The lifecycle stage alone against `base_url`, at the run's defaults."""
     run = exploration(base_url)
     started = time.perf_counter()
-    explore(run, RunConfig().seed, shrink_seconds=SHRINK_SECONDS)
+    explore_lifecycle(run, RunConfig().seed, shrink_seconds=SHRINK_SECONDS)
     return Lifecycle(run.ledger, run.budget.steps, time.perf_counter() - started)
 
 

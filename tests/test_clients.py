@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from conformance.generation.clients import VARIANTS, Varied, client_probes
+from conformance.generation.clients import CLIENT_VARIANTS, Varied, client_probes
 from conformance.generation.probe import Credentials
 from conformance.model.expect import expect_cancel
 from conformance.model.state import ACTIVE, Session
@@ -36,7 +36,7 @@ ON_THE_WIRE = {  # variant → bytes its request carries (head and content)
 }
 
 
-@pytest.mark.parametrize("variant", VARIANTS, ids=lambda variant: variant.name)
+@pytest.mark.parametrize("variant", CLIENT_VARIANTS, ids=lambda variant: variant.name)
 def test_a_variant_claims_what_the_plain_request_claims(variant):
     """One classification for every judge: a variant of a request is the same actor as the request."""
     keys = {MAIN: KEY}
@@ -45,8 +45,8 @@ def test_a_variant_claims_what_the_plain_request_claims(variant):
 
 
 def test_every_variant_says_what_it_sends():
-    assert set(ON_THE_WIRE) == {variant.name for variant in VARIANTS}
-    for variant in VARIANTS:  # a refusal HTTP leaves open is said where the request is described
+    assert set(ON_THE_WIRE) == {variant.name for variant in CLIENT_VARIANTS}
+    for variant in CLIENT_VARIANTS:  # a refusal HTTP leaves open is said where the request is described
         assert all(str(status) in variant.description for status in variant.refusable), variant.name
 
 
@@ -66,7 +66,7 @@ def sent() -> Iterator[dict[str, bytes]]:
     yield received
 
 
-@pytest.mark.parametrize("variant", VARIANTS, ids=lambda variant: variant.name)
+@pytest.mark.parametrize("variant", CLIENT_VARIANTS, ids=lambda variant: variant.name)
 def test_a_variant_goes_out_as_described(sent, variant):
     request = sent[variant.description]
     assert all(part in request for part in ON_THE_WIRE[variant.name]), request

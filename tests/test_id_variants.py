@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from conformance.stateful.variants import VARIANTS, id_variant
+from conformance.stateful.variants import ID_VARIANTS, id_variant
 
 REAL = "ps-661f87c614802d6c402cd82d"
-SEEN = [id_variant(REAL, *kind).session_id for kind in VARIANTS]
+SEEN = [id_variant(REAL, *kind).session_id for kind in ID_VARIANTS]
 
 
 def test_every_variant_is_another_id():
@@ -37,4 +37,4 @@ def test_one_character_replaced_or_its_case_changed_in_the_prefix_inside_and_at_
 def test_a_variant_changes_any_id_so_a_seed_sends_the_same_requests():
     """Ids are random: one whose tail has no letter still gets every variant (none collapses onto the id)."""
     digits = "ps-661f87c614802d6c40211111"
-    assert all(id_variant(digits, *kind).session_id != digits for kind in VARIANTS)
+    assert all(id_variant(digits, *kind).session_id != digits for kind in ID_VARIANTS)

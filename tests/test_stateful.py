@@ -19,7 +19,7 @@ from conformance.stateful.bodies import plain_body
 from conformance.stateful.crowd import OWNER, READ_OP
 from conformance.stateful.exploration import Exploration
 from conformance.stateful.ledger import Budget
-from conformance.stateful.passes import explore
+from conformance.stateful.passes import explore_lifecycle
 from conformance.stateful.rules import LifecycleMachine
 from conformance.stateful.sessions import Sessions
 from conformance.target.client import Target
@@ -53,7 +53,7 @@ def explored(base_url: str, *, steps: int, seed: int = 1, shrink: float = 0.0) -
     """Explore `steps` steps; the run and every exchange sent, in order."""
     sent: list = []
     run = exploration(base_url, steps, sent)
-    explore(run, seed, shrink_seconds=shrink)
+    explore_lifecycle(run, seed, shrink_seconds=shrink)
     return run, sent
 
 

@@ -62,7 +62,7 @@ def _padded(headers: Headers) -> Varied:
     return Varied({name: value + (b" \t" if isinstance(value, bytes) else " \t") for name, value in headers.items()})
 
 
-VARIANTS = [
+CLIENT_VARIANTS = [
     ClientVariant("names-lower", "header field names in lower case (RFC 9110 §5.1)", _names(str.lower)),
     ClientVariant("names-upper", "header field names in upper case (RFC 9110 §5.1)", _names(str.upper)),
     ClientVariant("names-mixed", "header field names in mixed case (RFC 9110 §5.1)",
@@ -88,7 +88,7 @@ VARIANTS = [
     ClientVariant("http-1.0", "an HTTP/1.0 request, with Host (RFC 9112 §2.3; 426 Upgrade Required allowed, RFC 9110 "
                   "§15.5.22)", _adding({}, version="HTTP/1.0"), frozenset({426})),
 ]
-BY_NAME = {variant.name: variant for variant in VARIANTS}
+BY_NAME = {variant.name: variant for variant in CLIENT_VARIANTS}
 
 
 def client_probe(variant: ClientVariant, session_id: str, headers: Headers) -> Probe:
@@ -101,7 +101,7 @@ def client_probes(credentials: Credentials) -> tuple[list[Probe], st.SearchStrat
     """Each variant about an unknown id with the run's credentials: owed 404 NOT_FOUND like the plain request (or a
     refusal the variant allows); then the variants about other unknown ids."""
     headers = credentials.headers()
-    examples = [client_probe(variant, UNKNOWN_ID, headers) for variant in VARIANTS]
-    strategy = st.tuples(st.sampled_from(VARIANTS), well_formed).map(
+    examples = [client_probe(variant, UNKNOWN_ID, headers) for variant in CLIENT_VARIANTS]
+    strategy = st.tuples(st.sampled_from(CLIENT_VARIANTS), well_formed).map(
         lambda pair: client_probe(pair[0], pair[1], headers))
     return examples, strategy

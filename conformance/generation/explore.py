@@ -33,15 +33,15 @@ def failure_type(check_id: str) -> type[CheckFailed]:
     return type(name, (CheckFailed,), {"check_id": check_id})
 
 
-def _leaves(error: BaseException) -> Iterable[BaseException]:
+def leaves(error: BaseException) -> Iterable[BaseException]:
     if isinstance(error, BaseExceptionGroup):
         for inner in error.exceptions:
-            yield from _leaves(inner)
+            yield from leaves(inner)
     else:
         yield error
 
 
-def explore(strategy: st.SearchStrategy[Probe], send: Send, *, examples: Iterable[Probe] = (), max_examples: int,
+def explore_inputs(strategy: st.SearchStrategy[Probe], send: Send, *, examples: Iterable[Probe] = (), max_examples: int,
             seed_value: int, shrink: bool, must: set[str]) -> list[CheckFailed]:
     """Send the explicit examples, then run the strategy; return the minimal failing exchange of each MUST check
     that failed."""
@@ -65,7 +65,7 @@ def explore(strategy: st.SearchStrategy[Probe], send: Send, *, examples: Iterabl
     except BaseException as error:  # noqa: BLE001 - Hypothesis reports found bugs as an exception group
         if isinstance(error, KeyboardInterrupt):
             raise
-        found = [leaf for leaf in _leaves(error) if isinstance(leaf, CheckFailed)]
+        found = [leaf for leaf in leaves(error) if isinstance(leaf, CheckFailed)]
         if not found:
             raise
         return found

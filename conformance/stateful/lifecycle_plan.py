@@ -7,13 +7,13 @@ from hypothesis.stateful import INITIALIZE_RULE_MARKER, RULE_MARKER
 
 from conformance.checks.catalogue import LIFECYCLE, Check
 from conformance.config import RunConfig
-from conformance.generation.clients import VARIANTS as CLIENT_VARIANTS
+from conformance.generation.clients import CLIENT_VARIANTS
 from conformance.stateful import watch
 from conformance.stateful.bodies import edge_bodies
 from conformance.stateful.crowd import CROWD
 from conformance.stateful.exploration import BURST, STEPS_PER_SEQUENCE
 from conformance.stateful.rules import LifecycleMachine
-from conformance.stateful.variants import VARIANTS as ID_VARIANTS
+from conformance.stateful.variants import ID_VARIANTS
 from conformance.stateful.watch import ROLES
 
 

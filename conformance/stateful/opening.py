@@ -11,7 +11,7 @@ import itertools
 from collections.abc import Callable
 
 from conformance.generation.clients import BY_NAME as CLIENT_BY_NAME
-from conformance.generation.clients import VARIANTS as CLIENT_VARIANTS
+from conformance.generation.clients import CLIENT_VARIANTS
 from conformance.model.state import ACTIVE, Session
 from conformance.stateful.bodies import edge_bodies, plain_body, rich_body
 from conformance.stateful.crowd import crowd_plan

@@ -14,7 +14,7 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis.errors import HypothesisException
 from hypothesis.stateful import run_state_machine_as_test
 
-from conformance.generation.explore import CheckFailed, _leaves
+from conformance.generation.explore import CheckFailed, leaves
 from conformance.stateful.exploration import STEPS_PER_SEQUENCE, Exploration, expiry_wait
 from conformance.stateful.ledger import Budget, Ledger
 from conformance.stateful.opening import Opening
@@ -36,7 +36,7 @@ def _pass(run: Exploration, seed: int, shrink: bool) -> None:
     except BaseException as error:  # noqa: BLE001 - Hypothesis reports the failure it shrank as an exception
         if isinstance(error, KeyboardInterrupt):
             raise
-        unexpected = [leaf for leaf in _leaves(error) if not isinstance(leaf, CheckFailed | HypothesisException)]
+        unexpected = [leaf for leaf in leaves(error) if not isinstance(leaf, CheckFailed | HypothesisException)]
         if unexpected:  # a bug of the suite, not a finding
             raise
 
@@ -48,7 +48,7 @@ def witness(run: Exploration) -> Opening:
     return opening
 
 
-def explore(run: Exploration, seed: int, *, shrink_seconds: float, opening: Opening | None = None) -> Ledger:
+def explore_lifecycle(run: Exploration, seed: int, *, shrink_seconds: float, opening: Opening | None = None) -> Ledger:
     """After the witnesses (`opening`'s, or run now), the sweeps and Hypothesis's sequences within the budget
     (--max-steps, the exploration's deadline), judging every step and raising nothing; then, for each check that
     failed (in the order found, while `shrink_seconds` last and the deadline allows), run the same sequences again

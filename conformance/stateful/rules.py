@@ -8,14 +8,14 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, initialize, multiple, precondition, rule
 
 from conformance.checks.lifecycle import Step, body, status
-from conformance.generation.clients import VARIANTS as CLIENT_VARIANTS
+from conformance.generation.clients import CLIENT_VARIANTS
 from conformance.generation.probe import segment
 from conformance.model.expect import expect_burst, expect_cancel, expect_get, expect_method, expect_variant
 from conformance.model.state import ACTIVE, COMPLETED, EXPIRED
 from conformance.stateful.bodies import create_bodies
 from conformance.stateful.crowd import CANCEL_OP, CROWD, OWNER, READ_OP, STRANGER, Crowds
 from conformance.stateful.exploration import BURST
-from conformance.stateful.variants import KEY_KINDS, OTHER_SUB_ACCOUNT, SUB_KINDS, VARIANTS, id_variant
+from conformance.stateful.variants import ID_VARIANTS, KEY_KINDS, OTHER_SUB_ACCOUNT, SUB_KINDS, id_variant
 from conformance.target.identity import KEY, MAIN, OTHER, Owner
 
 OTHER_METHODS = ["GET", "PUT", "PATCH", "DELETE"]
@@ -111,7 +111,7 @@ class LifecycleMachine(Crowds):
 
     @precondition(lambda self: "variants" not in self.swept)
     @rule(session=sessions)
-    def cancel_variants(self, session, kinds=VARIANTS):
+    def cancel_variants(self, session, kinds=ID_VARIANTS):
         """Cancels of every variant of the session's id (each an unknown id, sent once the safety rule allows), then
         one read of the session and the frame. Once a sequence: it is many requests. (`kinds`: the opening's
         witnesses take a few.)"""

@@ -110,9 +110,9 @@ EXTRAS = {
 PLAIN_KINDS = ["upper", "upper-part", "title", "encoded-twice", "encoded-all", "fullwidth", "compatibility-part",
                "long-s"]
 POSITIONS = {"truncated": [19, 26], "replaced": [0, 19, 26], "case-one": [1, 19, 26]}  # prefix, inside, the last
-VARIANTS = [(kind, 19, "") for kind in PLAIN_KINDS]  # (kind, position, extra)
-VARIANTS += [(kind, at, "") for kind, positions in POSITIONS.items() for at in positions]
-VARIANTS += [(kind, 19, extra) for kind, extras in EXTRAS.items() for extra in extras]
+ID_VARIANTS = [(kind, 19, "") for kind in PLAIN_KINDS]  # (kind, position, extra)
+ID_VARIANTS += [(kind, at, "") for kind, positions in POSITIONS.items() for at in positions]
+ID_VARIANTS += [(kind, 19, extra) for kind, extras in EXTRAS.items() for extra in extras]
 
 
 # --- credentials --------------------------------------------------------------------------------------------------

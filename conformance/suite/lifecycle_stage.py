@@ -10,7 +10,7 @@ import pytest
 from conformance.checks.catalogue import LIFECYCLE, Check
 from conformance.stateful.exploration import Exploration
 from conformance.stateful.opening import Opening
-from conformance.stateful.passes import explore
+from conformance.stateful.passes import explore_lifecycle
 from conformance.suite.check_items import per_check
 from conformance.suite.context import RunContext
 
@@ -31,7 +31,7 @@ def lifecycle(conformance: RunContext, witnessed: Opening):
     if conformance.deadline is not None:
         run.budget.deadline = time.monotonic() + max(0.0, conformance.deadline - time.monotonic()) / 2
     shrink = config.shrink and not config.fixed_corpus  # compare: every target the same requests, unshrunk
-    explore(run, config.seed, shrink_seconds=SHRINK_SECONDS if shrink else 0.0, opening=witnessed)
+    explore_lifecycle(run, config.seed, shrink_seconds=SHRINK_SECONDS if shrink else 0.0, opening=witnessed)
     conformance.notes += [run.cut_short] * bool(run.cut_short)
     margin, watch = run.margin, witnessed.watch
     if run.watched:

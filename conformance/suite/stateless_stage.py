@@ -10,7 +10,7 @@ import pytest
 from conformance.checks.catalogue import MUST, STATELESS, Check
 from conformance.checks.recorder import Recorder
 from conformance.generation.clients import client_probes
-from conformance.generation.explore import explore
+from conformance.generation.explore import explore_inputs
 from conformance.generation.from_schema import fuzz_probes
 from conformance.generation.strategies import auth_probes, find_simplest, id_probes, sub_account_probes
 from conformance.suite.check_items import per_check
@@ -29,7 +29,7 @@ def explored(conformance, witnessed):
     def run_family(family) -> list:
         examples, strategy = family
         target = conformance.target.fork()
-        return explore(strategy, lambda probe: conformance.send_probe(probe, target), examples=examples,
+        return explore_inputs(strategy, lambda probe: conformance.send_probe(probe, target), examples=examples,
                        max_examples=config.max_examples, seed_value=config.seed, shrink=config.shrink, must=must)
 
     families = [fuzz_probes(conformance.stage.repaired, credentials, config.seed), id_probes(credentials),
