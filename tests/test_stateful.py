@@ -3,6 +3,7 @@ same seed the same sequence, a fault's failing sequence shrunk and replayable as
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
 import subprocess
@@ -12,6 +13,7 @@ import pytest
 
 from conformance.checks.catalogue import CATALOGUE, LIFECYCLE
 from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
+from conformance.emulator.app import Api
 from conformance.emulator.variants import VARIANTS
 from conformance.generation.probe import Credentials
 from conformance.report.sequence import sequence_script, sequence_text
@@ -73,14 +75,15 @@ def shape(sent: list) -> list[tuple[str, str, str]]:
     ids differ from run to run)."""
     names: dict[str, str] = {}
     for exchange in sent:
-        if exchange.request.path == "/sessions" and exchange.response is not None:
+        if exchange.request.path == "/sessions" and exchange.response is not None and exchange.intent.family != "watch":
             created = exchange.response.json_or_none() or {}
             names.setdefault(created.get("payment_session_id"), f"S{len(names)}")
     steps = [(exchange.request.method, exchange.intent.description, names.get(exchange.intent.session_id, "-"))
              for exchange in sent if exchange.intent.family != "watch"]
     concurrent = ("one of ", "GET another session")  # a burst's requests, the frame condition's reads
-    watched = sorted((exchange.request.method, exchange.intent.description, names.get(exchange.intent.session_id, "-"))
-                     for exchange in sent if exchange.intent.family == "watch")  # beside the rest, in its thread
+    watched = sorted({(exchange.request.method, exchange.intent.description, "watch")  # beside the rest, in its thread:
+                      for exchange in sent if exchange.intent.family == "watch"})  # timed: how often it polls, or
+    # re-creates its cohort on a slow machine, is the clock's
     return [step for together, block in itertools.groupby(steps, key=lambda step: step[1].startswith(concurrent))
             for step in (sorted(block) if together else block)] + watched  # sent side by side: in threads' order
 
@@ -173,3 +176,21 @@ def test_a_fault_is_found_and_its_sequence_shrunk_and_replayable(tmp_path):
                               env={"XENDIT_API_KEY": KEY, "XENDIT_OTHER_API_KEY": OTHER_KEY, "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr
     assert "created ps-" in done.stdout and "→ 200" in done.stdout
+
+
+class SlowCreates(Api):
+    """Each create takes 0.15 s: five in a row outlast the watch's first slack, and the emulator refuses the last
+    ones (their expires_at is closer than its 1 s floor by then)."""
+
+    async def create(self, request):
+        await asyncio.sleep(0.15)
+        return await super().create(request)
+
+
+def test_a_cohort_refused_for_a_slow_target_is_created_again_later_and_watched():
+    with running(EMULATOR, api=SlowCreates) as base_url:
+        run, sent = explored(base_url, steps=1)
+    creates = [exchange for exchange in sent if exchange.intent.family == "watch" and exchange.request.method == "POST"
+               and exchange.request.path == "/sessions"]
+    assert any(exchange.response.status != 200 for exchange in creates)  # the first cohort was refused
+    assert not run.watched and run.ledger.judged["LIFE-EXPIRED"] and not run.ledger.failures
