@@ -147,7 +147,7 @@ def replay(report_path: Path, failure_id: str, base_url: str | None, allow_live:
     recorded = failure["exchange"]
     request, intent = recorded["request"], _intent(recorded["intent"])
     path = request["path"]
-    headers = {name: _header(value) for name, value in request["headers"].items()}
+    headers: dict[str, str | bytes] = {name: _header(value) for name, value in request["headers"].items()}
     target = _target(request, base_url, allow_live)
     if not (intent.known and base_url is None):
         _confirm_unknown(target, intent, request["method"])
@@ -198,8 +198,8 @@ def _withheld(method: str, path: str, created: list[str]) -> str | None:
 def _replay_sequence(check_id: str, steps: list[dict], target: Target,
                      on_step: Callable[[str], None]) -> ReplayedSequence:
     """Send every step again in order, each recorded create's id replaced by the id the new create answered."""
-    prepared = [{name: _header(value) for name, value in step["exchange"]["request"]["headers"].items()}
-                for step in steps]  # every key the sequence needs, before anything is sent
+    prepared: list[dict[str, str | bytes]] = [  # every key the sequence needs, before anything is sent
+        {name: _header(value) for name, value in step["exchange"]["request"]["headers"].items()} for step in steps]
     ids: dict[str, tuple[str, str, str]] = {}
     links: dict[str, str] = {}  # each recorded session's checkout link → the link the new one has
     now = ""

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from junitparser import JUnitXml
 from rich.console import Console
@@ -103,11 +104,12 @@ def run_against(base_url: str, options: tuple[str, ...] = (), checks: Iterable[s
         return _read(Path(tmp), done.returncode, time.perf_counter() - started, done.stdout + done.stderr)
 
 
-def _config_of(options: tuple[str, ...]) -> dict:
+def _config_of(options: tuple[str, ...]) -> dict[str, Any]:
     """RunConfig fields for the `conformance run` options a trial may need (``--profile P``, ``--fail-on-should``,
     ``--no-shrink``, ``--max-steps N``, ``--max-examples N``, ``--seed N``); any other option is an error rather
     than silently ignored."""
-    fields, rest = {}, list(options)
+    fields: dict[str, Any] = {}  # RunConfig's fields, each of its own type
+    rest = list(options)
     while rest:
         option = rest.pop(0)
         if option == "--profile" and rest:

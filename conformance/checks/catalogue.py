@@ -7,7 +7,7 @@ importing this module declares them all.
 from __future__ import annotations
 
 from conformance.checks import document, lifecycle, reading, stateless  # noqa: F401 - importing declares them
-from conformance.checks.registry import (  # noqa: F401 - re-exported: the catalogue's vocabulary
+from conformance.checks.registry import (  # re-exported (__all__): the catalogue's vocabulary
     ERROR_CODES,
     ERROR_RESPONSE,
     ERROR_SCHEMA,
@@ -29,6 +29,11 @@ from conformance.checks.registry import (  # noqa: F401 - re-exported: the catal
     STATELESS,
     Check,
 )
+
+__all__ = ["CATALOGUE", "ERROR_CODES", "ERROR_RESPONSE", "ERROR_SCHEMA", "FAMILIES", "INFERRED", "LIFECYCLE", "MUST",
+           "OPERATION", "REGISTRY", "RFC", "SERVER_ERROR_RESPONSE", "SERVER_ERROR_SCHEMA", "SESSION_COMPONENT",
+           "SESSION_ID_PARAMETER", "SESSION_SCHEMA", "SHOULD", "SPEC", "STAGES", "STATED", "STATELESS", "Check",
+           "select"]
 
 STAGES = (SPEC, STATELESS, LIFECYCLE)
 CATALOGUE: list[Check] = sorted(REGISTRY.values(), key=lambda check: STAGES.index(check.stage))

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
+from typing import TypeGuard
 
 from conformance.checks.profiles import allowed
 from conformance.checks.registry import (
@@ -34,7 +35,16 @@ from conformance.checks.registry import (
 )
 from conformance.checks.verdict import Violation
 from conformance.model.expect import Expectation, Outcome
-from conformance.model.state import ACTIVE, CANCELED, VOLATILE_ON_CANCEL, Session, changed_fields, instant, resolution
+from conformance.model.state import (
+    ACTIVE,
+    CANCELED,
+    VOLATILE_ON_CANCEL,
+    JSONObject,
+    Session,
+    changed_fields,
+    instant,
+    resolution,
+)
 from conformance.target.exchange import Exchange
 
 FOR_USER_ID = "/components/parameters/Payment_Session_ForUserIdHeaderParam"
@@ -71,7 +81,7 @@ judgement = declaring(JUDGEMENTS)  # @judgement(Check(...)) declares a lifecycle
 
 # --- reading an exchange -------------------------------------------------------------------------------------------
 
-def body(exchange: Exchange | None) -> dict:
+def body(exchange: Exchange | None) -> JSONObject:
     parsed = exchange.response.json_or_none() if exchange is not None and exchange.response is not None else None
     return parsed if isinstance(parsed, dict) else {}
 
@@ -122,7 +132,7 @@ def taken(step: Step, exchange: Exchange) -> Outcome | None:
     return next((outcome for outcome in ordered if matches(outcome, exchange, step.profile)), None)
 
 
-def heard(exchange: Exchange | None) -> bool:
+def heard(exchange: Exchange | None) -> TypeGuard[Exchange]:
     """A read that was answered: one not sent, rate limited or without a response shows nothing of the session."""
     return exchange is not None and not exchange.skipped and exchange.response is not None
 
@@ -210,13 +220,13 @@ def shows(declared: Check, step: Step) -> Finding | None:
 @judgement(Check("LIFE-CANCEL-ACTIVE", LIFECYCLE, MUST, "state", CANCELS_ACTIVE,
                  "Cancelling an ACTIVE session gives 200, status CANCELED, every other field as the session had it "
                  "(compared by meaning) except those the document lets a cancel change: updated, payment_link_url."))
-def cancel_active(declared: Check, step: Step) -> Finding | None:
+def cancel_active(declared: Check, step: Step) -> Verdict:
     return answered(declared, step) or shows(declared, step)
 
 
 @judgement(Check("LIFE-GET-CANCELED", LIFECYCLE, MUST, "state", CANCELS_ACTIVE,
                  "A GET of a canceled session shows it CANCELED, every other field as the cancel left it."))
-def get_canceled(declared: Check, step: Step) -> Finding | None:
+def get_canceled(declared: Check, step: Step) -> Verdict:
     return answered(declared, step) or shows(declared, step)
 
 
@@ -250,7 +260,7 @@ def whole_seconds(value: object) -> bool:
 
 @judgement(Check("LIFE-RECANCEL", LIFECYCLE, MUST, "state", ONLY_ACTIVE,
                  "Cancelling a CANCELED session gives 422 INVALID_SESSION_STATUS and changes nothing."))
-def recancel(declared: Check, step: Step) -> Finding | None:
+def recancel(declared: Check, step: Step) -> Verdict:
     return answered_unchanged(declared, step)
 
 
@@ -276,14 +286,14 @@ def status_message(declared: Check, step: Step) -> Verdict:
 
 @judgement(Check("LIFE-COMPLETED", LIFECYCLE, MUST, "state", ONLY_ACTIVE,
                  "Cancelling a COMPLETED session gives 422 and changes nothing."))
-def completed(declared: Check, step: Step) -> Finding | None:
+def completed(declared: Check, step: Step) -> Verdict:
     return answered_unchanged(declared, step)
 
 
 @judgement(Check("LIFE-EXPIRED", LIFECYCLE, MUST, "state", ONLY_ACTIVE,
                  "Cancelling an EXPIRED session (expired by test control, or by time while nobody read it) gives "
                  "422 and changes nothing."))
-def expired(declared: Check, step: Step) -> Finding | None:
+def expired(declared: Check, step: Step) -> Verdict:
     return answered_unchanged(declared, step)
 
 
@@ -319,14 +329,14 @@ def concurrent_losers(declared: Check, step: Step) -> Verdict:
 @judgement(Check("LIFE-AUTH-NO-EFFECT", LIFECYCLE, MUST, "auth", INVALID_KEY,
                  "A cancel with no key, a wrong key, the key altered (case, whitespace) or another scheme gets 401 "
                  "and changes nothing."))
-def auth_no_effect(declared: Check, step: Step) -> Finding | None:
+def auth_no_effect(declared: Check, step: Step) -> Verdict:
     return answered_unchanged(declared, step)
 
 
 @judgement(Check("LIFE-OTHER-BUSINESS", LIFECYCLE, MUST, "isolation", NOT_FOUND,
                  "A cancel with another business's key gets 404 (no 2XX when it also names a sub-account) and changes "
                  "nothing, whoever in the business owns the session."))
-def other_business(declared: Check, step: Step) -> Finding | None:
+def other_business(declared: Check, step: Step) -> Verdict:
     return answered_unchanged(declared, step)
 
 
@@ -335,7 +345,7 @@ def other_business(declared: Check, step: Step) -> Finding | None:
                  "A cancel on behalf of a sub-account (for-user-id) that does not own the session gets no 2XX and "
                  "changes nothing; the master account acting on its sub-account's session either acts or changes "
                  "nothing."))
-def other_sub_account(declared: Check, step: Step) -> Finding | None:
+def other_sub_account(declared: Check, step: Step) -> Verdict:
     return answered_unchanged(declared, step)
 
 
@@ -352,7 +362,7 @@ def other_sub_account_404(declared: Check, step: Step) -> Verdict:
                  "A cancel of a variant of a real id (case, whitespace and control characters, truncation at special "
                  "characters, percent-encoding once or twice, Unicode compatibility forms, prefixes, extensions) "
                  "gets no 2XX and changes nothing."))
-def id_variant(declared: Check, step: Step) -> Finding | None:
+def id_variant(declared: Check, step: Step) -> Verdict:
     return answered_unchanged(declared, step)
 
 
@@ -398,7 +408,7 @@ def frame(declared: Check, step: Step) -> Verdict:
                           "says of sessions that do not belong to your business, to nobody else"),
                  "A GET shows the session as the model holds it: to its owner, its status (EXPIRED once "
                  "expires_at passed, read or not) and every field; to another business or sub-account, no 2XX."))
-def read(declared: Check, step: Step) -> Finding | None:
+def read(declared: Check, step: Step) -> Verdict:
     return answered(declared, step) or shows(declared, step)
 
 
@@ -424,17 +434,18 @@ def timestamps(declared: Check, step: Step) -> Verdict:
              if exchange is not None and accepted(exchange)]
     for session, exchange in [*shown, *((session, exchange) for session, _, exchange in step.frame)]:
         data = body(exchange)
-        if not heard(exchange) or data.get("payment_session_id") != session.id:
+        response = exchange.response if heard(exchange) else None
+        if response is None or data.get("payment_session_id") != session.id:
             continue
         verdict = None
-        wrong = disorder(session.body, data, exchange.response.headers.get("date"))
+        wrong = disorder(session.body, data, response.headers.get("date"))
         if wrong:
             return Finding(exchange, Violation(wrong, "created ≤ updated ≤ the answer's Date, created < expires_at, "
                                                       "updated no earlier than the model's"))
     return verdict
 
 
-def disorder(before: dict, data: dict, date: str | None) -> str | None:
+def disorder(before: JSONObject, data: JSONObject, date: str | None) -> str | None:
     """What is out of order among a session body's timestamps (`before`: the body the model held)."""
     def span(value: object) -> tuple[float, float] | None:  # the first and last instant a written value stands for
         moment = instant(value)

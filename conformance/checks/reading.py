@@ -8,7 +8,7 @@ findings (``target/wire.py``), judged on every response to the cancel operation,
 from __future__ import annotations
 
 from conformance.checks.registry import SHOULD, STATELESS, Basis, Check, rfc
-from conformance.checks.stateless import NA, Verdict, _operation, check
+from conformance.checks.stateless import NA, Verdict, _answer, check
 from conformance.checks.verdict import CheckContext, Violation
 from conformance.target.exchange import Exchange
 from conformance.target.json_text import NUMBERS, UNIQUE_NAMES
@@ -17,9 +17,10 @@ from conformance.target.wire import AFTER_END, CHARSET, FIELD_ONCE, OBS_FOLD, Ru
 
 def _recovered(exchange: Exchange, rule: Rule, expected: str) -> Verdict:
     """A violation for the first finding of `rule` a client recovers from; NA off the cancel operation."""
-    if not _operation(exchange):
+    response = _answer(exchange)
+    if response is None:
         return NA
-    found = next((finding for finding in exchange.response.findings if finding.rule == rule and not finding.misread),
+    found = next((finding for finding in response.findings if finding.rule == rule and not finding.misread),
                  None)
     return None if found is None else Violation(found.detail, expected)
 

@@ -22,7 +22,8 @@ class Failure:
     exchange: Exchange
     minimal: bool = False
     flaky: bool = False  # a retry of the same request did not reproduce it
-    steps: tuple = ()  # lifecycle: the (minimal) failing sequence, (Exchange, model's expectation) pairs, failing last
+    steps: tuple[tuple[Exchange, str], ...] = ()  # lifecycle: the (minimal) failing sequence, (Exchange, model's
+    # expectation) pairs, failing last
 
 
 class Recorder:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
-from typing import Any, TypeVar
+from typing import Concatenate, ParamSpec, TypeAlias, TypeVar
 
 OPERATION = "/paths/~1sessions~1{session_id}~1cancel/post"
 ERROR_RESPONSE = "/components/responses/Payment_Session_CancelSessionError"
@@ -130,17 +130,20 @@ def register(check: Check) -> Check:
     return check
 
 
-Judge = TypeVar("Judge", bound=Callable)
+Args = ParamSpec("Args")
+Said = TypeVar("Said")
+Judge: TypeAlias = Callable[Concatenate[Check, Args], Said]  # a stage's judge: its Check, then what the stage hands it
 
 
-def declaring(table: dict[str, Callable[..., Any]]) -> Callable[[Check], Callable[[Judge], Judge]]:
+def declaring(table: dict[str, Callable[Args, Said]]) -> Callable[[Check], Callable[[Judge[Args, Said]],
+                                                                                    Judge[Args, Said]]]:
     """The decorator of one stage's checks: ``@declaring(TABLE)(Check(...))`` registers the check and files the
     function that judges it in `table` under the check's ID, handed its own Check as first argument: a judge never
     spells its ID (a typo there would make it judge nothing, silently)."""
-    def declare(declared: Check) -> Callable[[Judge], Judge]:
+    def declare(declared: Check) -> Callable[[Judge[Args, Said]], Judge[Args, Said]]:
         register(declared)
 
-        def add(function: Judge) -> Judge:
+        def add(function: Judge[Args, Said]) -> Judge[Args, Said]:
             table[declared.id] = partial(function, declared)
             return function
 

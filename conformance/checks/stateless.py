@@ -42,8 +42,9 @@ from conformance.checks.registry import (
     stated,
 )
 from conformance.checks.verdict import CheckContext, Violation
+from conformance.model.state import JSONObject
 from conformance.spec.schemas import describe
-from conformance.target.exchange import Exchange
+from conformance.target.exchange import Exchange, Response
 from conformance.target.identity import INVALID
 from conformance.target.wire import Finding
 
@@ -71,22 +72,29 @@ def robustness_path(exchange: Exchange) -> bool:
                                        or BAD_ESCAPE.search(exchange.raw_id or "") is not None)
 
 
+def _answer(exchange: Exchange) -> Response | None:
+    """The HTTP response to a POST to the cancel operation (any id the path can carry); None for any other exchange."""
+    if exchange.request.method == "POST" and exchange.path_id is not None and not robustness_path(exchange):
+        return exchange.response
+    return None
+
+
 def _operation(exchange: Exchange) -> bool:
     """A POST to the cancel operation (any id the path can carry) that got an HTTP response."""
-    return (exchange.response is not None and exchange.request.method == "POST" and exchange.path_id is not None
-            and not robustness_path(exchange))
+    return _answer(exchange) is not None
 
 
 def in_bounds(session_id: str) -> bool:
     return bool(IN_BOUNDS.fullmatch(session_id))
 
 
-def _bounded(exchange: Exchange) -> bool:
-    """A POST to the cancel operation with an id within the document's bounds."""
-    return _operation(exchange) and in_bounds(exchange.path_id)
+def _bounded(exchange: Exchange) -> Response | None:
+    """The HTTP response to a POST to the cancel operation with an id within the document's bounds; None otherwise."""
+    session_id = exchange.path_id
+    return _answer(exchange) if session_id is not None and in_bounds(session_id) else None
 
 
-def _body(exchange: Exchange) -> dict | None:
+def _body(exchange: Exchange) -> JSONObject | None:
     body = exchange.response.json_or_none() if exchange.response is not None else None
     return body if isinstance(body, dict) else None
 
@@ -95,15 +103,15 @@ def _unknown(exchange: Exchange, ctx: CheckContext) -> bool:
     return not exchange.intent.known and exchange.path_id not in ctx.known_ids
 
 
-def _schema_violation(declared: Check, exchange: Exchange, ctx: CheckContext, at: str,
+def _schema_violation(declared: Check, exchange: Exchange, response: Response, ctx: CheckContext, at: str,
                       envelope_if_unlisted: bool = False) -> Verdict:
     """The body against the schema at `at`; `envelope_if_unlisted`: a 4XX the error response does not list
     ("Possible HTTP status codes: 401, 404, 422") is held to the envelope, not to the error_code enum, which holds
     the codes of those three statuses (a 403 or 409 has its own)."""
-    body = exchange.response.json_or_none()
+    body = response.json_or_none()
     if body is None:
         return NA  # not JSON: CANCEL-CONTENT-TYPE's finding
-    status = exchange.response.status
+    status = response.status
     code = body.get("error_code") if isinstance(body, dict) else None
     errors = [error for error in ctx.schemas.errors(at, body)
               if not (list(error.path) == ["error_code"] and error.validator == "enum"
@@ -140,9 +148,10 @@ def _no_5xx(exchange: Exchange) -> Verdict:
              "ids within the bounds.",
              (f"{OPERATION}/responses/200", f"{OPERATION}/responses/4XX", f"{OPERATION}/responses/5XX")))
 def status_declared(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
-    if not _bounded(exchange):
+    response = _bounded(exchange)
+    if response is None:
         return NA
-    status = exchange.response.status
+    status = response.status
     if status == 200 or 400 <= status <= 599:
         return None
     return Violation(f"status {status}", "200, a 4XX or a 5XX")
@@ -156,9 +165,9 @@ def status_declared(declared: Check, exchange: Exchange, ctx: CheckContext) -> V
              "a byte order mark, no name twice with different values, no number beyond a double; for ids within "
              "the bounds.", (f"{ERROR_RESPONSE}/content", f"{SERVER_ERROR_RESPONSE}/content")))
 def json_content(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
-    if not _bounded(exchange):
+    response = _bounded(exchange)
+    if response is None:
         return NA
-    response = exchange.response
     if response.truncated:
         return Violation("the body is larger than the 1 MiB the suite reads", "a JSON body of a sensible size")
     if misread := _misread(response.message.findings):
@@ -177,9 +186,10 @@ def _misread(findings: tuple[Finding, ...]) -> Violation | None:
     return Violation(misread.message, "a response a compliant client reads as the JSON the server meant")
 
 
-def _canceled_session(exchange: Exchange) -> dict | None:
+def _canceled_session(exchange: Exchange) -> JSONObject | None:
     """The body of a 200 to the cancel operation, when it is a JSON object."""
-    return _body(exchange) if _operation(exchange) and exchange.response.status == 200 else None
+    response = _answer(exchange)
+    return _body(exchange) if response is not None and response.status == 200 else None
 
 
 @check(Check("CANCEL-200-SCHEMA", STATELESS, MUST, "schema",
@@ -187,8 +197,9 @@ def _canceled_session(exchange: Exchange) -> dict | None:
              "A 200 body validates against the StandardSession schema (types, lengths, enums, formats, nullability).",
              (SESSION_COMPONENT,), applies_to="a 200"))
 def session_schema(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
-    if _operation(exchange) and exchange.response.status == 200:
-        return _schema_violation(declared, exchange, ctx, SESSION_SCHEMA)
+    response = _answer(exchange)
+    if response is not None and response.status == 200:
+        return _schema_violation(declared, exchange, response, ctx, SESSION_SCHEMA)
     return NA
 
 
@@ -225,8 +236,9 @@ def session_id_echoed(declared: Check, exchange: Exchange, ctx: CheckContext) ->
              "and 422; message a string), for ids within the bounds.", (f"{OPERATION}/responses/4XX",),
              applies_to="a 4XX"))
 def error_schema(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
-    if _bounded(exchange) and 400 <= exchange.response.status <= 499:
-        return _schema_violation(declared, exchange, ctx, ERROR_SCHEMA, envelope_if_unlisted=True)
+    response = _bounded(exchange)
+    if response is not None and 400 <= response.status <= 499:
+        return _schema_violation(declared, exchange, response, ctx, ERROR_SCHEMA, envelope_if_unlisted=True)
     return NA
 
 
@@ -234,8 +246,9 @@ def error_schema(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verd
              "A 5XX body validates against the SERVER_ERROR schema, for ids within the bounds.",
              (f"{OPERATION}/responses/5XX",), applies_to="a 5XX"))
 def server_error_schema(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
-    if _bounded(exchange) and 500 <= exchange.response.status <= 599:
-        return _schema_violation(declared, exchange, ctx, SERVER_ERROR_SCHEMA)
+    response = _bounded(exchange)
+    if response is not None and 500 <= response.status <= 599:
+        return _schema_violation(declared, exchange, response, ctx, SERVER_ERROR_SCHEMA)
     return NA
 
 
@@ -246,10 +259,10 @@ def server_error_schema(declared: Check, exchange: Exchange, ctx: CheckContext) 
              "422, for ids within the bounds.", (f"{ERROR_SCHEMA}/properties/error_code",),
              applies_to="a JSON object body"))
 def error_code_matches_status(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
-    body = _body(exchange)
-    if not _bounded(exchange) or body is None:
+    body, response = _body(exchange), _bounded(exchange)
+    if response is None or body is None:
         return NA
-    status, code = exchange.response.status, body.get("error_code")
+    status, code = response.status, body.get("error_code")
     if allowed(ctx.profile, declared.id, status, code, exchange.requested_id):
         return None
     if status in CODE_FOR_STATUS and code != CODE_FOR_STATUS[status]:
@@ -269,18 +282,20 @@ def no_server_error(declared: Check, exchange: Exchange, ctx: CheckContext) -> V
 @check(Check("CANCEL-NO-PHANTOM", STATELESS, MUST, "ids", NOT_FOUND,
              "A session id the suite never created (and was not given) never gets a 2XX, whatever its form."))
 def no_phantom_session(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
-    if not _operation(exchange) or not _unknown(exchange, ctx):
+    response = _answer(exchange)
+    if response is None or not _unknown(exchange, ctx):
         return NA
-    if 200 <= exchange.response.status <= 299:
-        return Violation(f"status {exchange.response.status} for a session the suite never created",
+    if 200 <= response.status <= 299:
+        return Violation(f"status {response.status} for a session the suite never created",
                          "404 NOT_FOUND (or 401), never 2XX")
     return None
 
 
-def _expect_error(declared: Check, exchange: Exchange, ctx: CheckContext, status: int, code: str) -> Verdict:
+def _expect_error(declared: Check, exchange: Exchange, response: Response, ctx: CheckContext, status: int,
+                  code: str) -> Verdict:
     """The documented error, or a refusal HTTP leaves the target free to give this request (its intent says)."""
     body = _body(exchange) or {}
-    got_status, got_code = exchange.response.status, body.get("error_code")
+    got_status, got_code = response.status, body.get("error_code")
     if (got_status, got_code) == (status, code) or got_status in exchange.intent.refusable or \
             allowed(ctx.profile, declared.id, got_status, got_code, exchange.requested_id):
         return None
@@ -298,9 +313,10 @@ def _valid_request_for_no_session(exchange: Exchange, ctx: CheckContext) -> bool
              "With valid credentials, an unknown id within the bounds (27 characters: letters, digits, - and _) "
              "gets 404 NOT_FOUND.", (SESSION_ID_PARAMETER,)))
 def unknown_id_not_found(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
-    if not _valid_request_for_no_session(exchange, ctx) or not in_bounds(exchange.path_id):
+    response = _bounded(exchange)
+    if not _valid_request_for_no_session(exchange, ctx) or response is None:
         return NA
-    return _expect_error(declared, exchange, ctx, 404, "NOT_FOUND")
+    return _expect_error(declared, exchange, response, ctx, 404, "NOT_FOUND")
 
 
 @check(Check("CANCEL-OUT-OF-BOUNDS-404", STATELESS, SHOULD, "ids",
@@ -311,11 +327,12 @@ def unknown_id_not_found(declared: Check, exchange: Exchange, ctx: CheckContext)
              "With valid credentials, an id outside the bounds (another length, special characters) gets 404 "
              "NOT_FOUND with the error body."))
 def out_of_bounds_not_found(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
-    if not _valid_request_for_no_session(exchange, ctx) or in_bounds(exchange.path_id):
+    response = _answer(exchange)
+    if not _valid_request_for_no_session(exchange, ctx) or response is None or _bounded(exchange) is not None:
         return NA
-    expected = _expect_error(declared, exchange, ctx, 404, "NOT_FOUND")
-    if expected is None and not exchange.response.content_type.lower().startswith("application/json"):
-        return Violation(f"Content-Type {exchange.response.content_type!r}", "a JSON error body")
+    expected = _expect_error(declared, exchange, response, ctx, 404, "NOT_FOUND")
+    if expected is None and not response.content_type.lower().startswith("application/json"):
+        return Violation(f"Content-Type {response.content_type!r}", "a JSON error body")
     return expected
 
 
@@ -324,15 +341,19 @@ def out_of_bounds_not_found(declared: Check, exchange: Exchange, ctx: CheckConte
              "A missing, empty, malformed or unknown API key gets 401 INVALID_API_KEY (ids within the bounds).",
              (f"{OPERATION}/security",)))
 def invalid_key_unauthorized(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
-    if not _bounded(exchange) or exchange.intent.actor.credential != INVALID:
+    response = _bounded(exchange)
+    if response is None or exchange.intent.actor.credential != INVALID:
         return NA
-    return _expect_error(declared, exchange, ctx, 401, "INVALID_API_KEY")
+    return _expect_error(declared, exchange, response, ctx, 401, "INVALID_API_KEY")
 
 
-def _other_method(exchange: Exchange) -> bool:
-    """Another method than POST (and OPTIONS, which asks what the path allows) on the cancel path."""
-    return (exchange.response is not None and exchange.request.method not in {"POST", "OPTIONS"}
-            and exchange.path_id is not None and not robustness_path(exchange))
+def _other_method(exchange: Exchange) -> Response | None:
+    """The HTTP response to another method than POST (and OPTIONS, which asks what the path allows) on the cancel
+    path; None for any other exchange."""
+    if (exchange.request.method not in {"POST", "OPTIONS"} and exchange.path_id is not None
+            and not robustness_path(exchange)):
+        return exchange.response
+    return None
 
 
 @check(Check("CANCEL-METHOD", STATELESS, SHOULD, "protocol",
@@ -341,10 +362,11 @@ def _other_method(exchange: Exchange) -> bool:
                       "(405, or 404/401) is expected but not stated"),
              "Another method on the cancel path gets 405 (or 404/401), never a 2XX (OPTIONS excepted)."))
 def other_method_rejected(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
-    if not _other_method(exchange):
+    response = _other_method(exchange)
+    if response is None:
         return NA
-    if exchange.response.status not in {401, 404, 405}:
-        return Violation(f"{exchange.request.method} got status {exchange.response.status}",
+    if response.status not in {401, 404, 405}:
+        return Violation(f"{exchange.request.method} got status {response.status}",
                          "405 (or 404/401), never 2XX")
     return None
 
@@ -354,9 +376,10 @@ def other_method_rejected(declared: Check, exchange: Exchange, ctx: CheckContext
                                      "containing a list of the target resource's currently supported methods."),
              "A 405 for another method on the cancel path carries an Allow header.", applies_to="a 405"))
 def method_not_allowed_lists_allow(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
-    if not _other_method(exchange) or exchange.response.status != 405:
+    response = _other_method(exchange)
+    if response is None or response.status != 405:
         return NA
-    if "allow" not in exchange.response.headers:
+    if "allow" not in response.headers:
         return Violation("405 without an Allow header", "405 with Allow: POST")
     return None
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from conformance.spec.schemas import Schemas
+
+if TYPE_CHECKING:
+    from conformance.checks.recorder import Failure
 
 
 @dataclass(frozen=True)
@@ -36,7 +41,8 @@ class CheckContext:
 class ContractViolation(AssertionError):
     """A check failed; carries the structured failures (exchanges) or findings (in the document), and their text."""
 
-    def __init__(self, failures: list, text: str, findings: list | None = None):
+    def __init__(self, failures: list[Failure], text: str, findings: Sequence[object] | None = None):
+        # findings: the spec stage's (results.model.SpecFinding, a later layer), carried here, not read
         super().__init__(text)
         self.failures = failures
         self.findings = findings or []

@@ -13,7 +13,7 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.errors = status, code, message, errors
 
     def body(self) -> dict:
-        body = {"error_code": self.code, "message": self.message}
+        body: dict[str, object] = {"error_code": self.code, "message": self.message}
         if self.errors is not None:
             body["errors"] = self.errors
         return body

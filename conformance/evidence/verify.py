@@ -51,20 +51,20 @@ def _entries(archive: zipfile.ZipFile, problems: list[str]) -> dict[str, bytes]:
     return entries
 
 
-def _manifest(entries: dict[str, bytes]) -> tuple[dict | None, str | None]:
+def _manifest(entries: dict[str, bytes]) -> dict | str:
     """The manifest, or why there is none usable."""
     if MANIFEST not in entries:
-        return None, f"no {MANIFEST} in the zip"
+        return f"no {MANIFEST} in the zip"
     try:
         manifest = json.loads(entries[MANIFEST])
     except ValueError:
-        return None, f"{MANIFEST}: not JSON"
+        return f"{MANIFEST}: not JSON"
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        return None, f"{MANIFEST}: not an evidence manifest of format {FORMAT}"
+        return f"{MANIFEST}: not an evidence manifest of format {FORMAT}"
     malformed = [name for name in SECTIONS if not isinstance(manifest.get(name), dict)]
     if malformed:
-        return None, f"{MANIFEST}: missing or malformed: {', '.join(malformed)}"
-    return manifest, None
+        return f"{MANIFEST}: missing or malformed: {', '.join(malformed)}"
+    return manifest
 
 
 def _files(manifest: dict, entries: dict[str, bytes]) -> list[str]:
@@ -175,10 +175,11 @@ def verify_evidence(path: Path, expected_key: Ed25519PublicKey | None = None) ->
     except (zipfile.BadZipFile, OSError) as error:
         result.problems.append(f"{path}: not a readable zip archive ({error})")
         return result
-    result.manifest, unusable = _manifest(entries)
-    if result.manifest is None:
-        result.problems.append(unusable)
+    manifest = _manifest(entries)
+    if isinstance(manifest, str):  # why there is none usable
+        result.problems.append(manifest)
         return result
+    result.manifest = manifest
     _signature(result.manifest, entries, expected_key, result)
     result.problems += _files(result.manifest, entries) + _spec(result.manifest, entries)
     for name, check in ((REPORTS["json"], _report_json), (REPORTS["junit"], _junit)):

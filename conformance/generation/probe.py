@@ -41,8 +41,8 @@ class Credentials:
     for_user_id: str | None = None
     other_key: str | None = field(default=None, repr=False)
 
-    def headers(self) -> dict[str, str]:
-        headers = {"Authorization": basic(self.api_key)}
+    def headers(self) -> dict[str, str | bytes]:
+        headers: dict[str, str | bytes] = {"Authorization": basic(self.api_key)}
         if self.for_user_id:
             headers["for-user-id"] = self.for_user_id
         return headers

@@ -76,9 +76,10 @@ def _owner_cancel(status: str) -> list[Outcome]:
     return [Outcome(REFUSED_FOR[status], False, status, 422, "INVALID_SESSION_STATUS")]
 
 
-def _unchanged(check_id: str, status: str, code: tuple[int, str] | None = None,
+def _unchanged(check_id: str, status: str, code: tuple[int, str | None] | None = None,
                should: Refinement | None = None) -> Outcome:
-    return Outcome(check_id, False, status, *(code or (None, None)), should=should)
+    answer, error_code = code or (None, None)
+    return Outcome(check_id, False, status, answer, error_code, should=should)
 
 
 def expect_cancel(session: Session, actor: Actor, now: float, margin: Margin, operation: str = "cancel",

@@ -8,8 +8,10 @@ both sides, and after it the lag the target's expiry may run late by) the model 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any, TypeAlias
 
 from conformance.target.identity import Owner
 
@@ -17,6 +19,8 @@ ACTIVE, CANCELED, COMPLETED, EXPIRED = "ACTIVE", "CANCELED", "COMPLETED", "EXPIR
 VOLATILE_ON_CANCEL = frozenset({"status", "updated", "payment_link_url"})  # "The Xendit Hosted Checkout URL will be
 # invalid" lets payment_link_url change or go null on cancel
 VOLATILE_ON_END = VOLATILE_ON_CANCEL | {"payment_request_id", "payment_id", "payment_token_id"}
+JSONObject: TypeAlias = dict[str, Any]  # a JSON object as the target sent it: its values are whatever JSON holds,
+# unchecked (read with .get, compared by meaning)
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,7 @@ class Session:
     id: str
     owner: Owner
     status: str
-    body: dict = field(hash=False)
+    body: JSONObject = field(hash=False)
     expires_at: float | None = None  # seconds, the target's clock
     loose: frozenset[str] = frozenset()
 
@@ -59,7 +63,7 @@ class Session:
         return replace(self, status=status, body={**self.body, "status": status},
                        loose=self.loose | (volatile - {"status"}))
 
-    def read(self, body: dict) -> Session:
+    def read(self, body: JSONObject) -> Session:
         """The session after its owner read `body`: loose fields take the values read."""
         fixed = {**self.body, **{name: body.get(name) for name in self.loose}}
         return replace(self, body=fixed, expires_at=instant(fixed.get("expires_at")) or self.expires_at,
@@ -78,7 +82,7 @@ class Model:
         self.sessions: dict[str, Session] = {}
         self.quarantined: set[str] = set()  # sessions a finding involved: the model no longer vouches for them
 
-    def add(self, owner: Owner, body: dict, expires_at: float | None = None) -> Session:
+    def add(self, owner: Owner, body: JSONObject, expires_at: float | None = None) -> Session:
         """A session as created (or given); `expires_at`: the one requested, if the body's cannot be read."""
         session = Session(body["payment_session_id"], owner, body.get("status", ACTIVE), dict(body),
                           instant(body.get("expires_at")) or expires_at)
@@ -95,7 +99,7 @@ class Model:
     def set(self, session: Session) -> None:
         self.sessions[session.id] = session
 
-    def others(self, session_ids: set[str]) -> list[Session]:
+    def others(self, session_ids: Collection[str]) -> list[Session]:
         """Every session but those of `session_ids` and those set aside, in creation order."""
         return [session for session_id, session in self.sessions.items()
                 if session_id not in session_ids and session_id not in self.quarantined]
@@ -137,7 +141,7 @@ def same_value(before: object, after: object) -> bool:
     return before == after
 
 
-def changed_fields(expected: dict, seen: dict, ignore: frozenset[str] = frozenset()) -> list[str]:
+def changed_fields(expected: JSONObject, seen: JSONObject, ignore: frozenset[str] = frozenset()) -> list[str]:
     """The fields (of either body) that differ by meaning, but those of `ignore`."""
     return sorted(name for name in (expected.keys() | seen.keys()) - ignore
                   if not same_value(expected.get(name), seen.get(name)))

@@ -80,8 +80,9 @@ def render_junit(run: RunResult) -> str:
                   "errors": sum(r.outcome == ERROR for r in results),
                   "skipped": sum(r.outcome in SKIPPED_TYPE for r in results),
                   "time": sum(r.duration for r in results)}
-        suite = ET.SubElement(root, "testsuite", name=stage, **{k: str(v) for k, v in counts.items() if k != "time"},
-                              time=_seconds(counts["time"]))
+        attributes = {"name": stage, **{k: str(v) for k, v in counts.items() if k != "time"},
+                      "time": _seconds(counts["time"])}
+        suite = ET.SubElement(root, "testsuite", attributes)
         _properties(suite, [("verdict", run.verdict), ("target", run.target), ("profile", run.profile),
                             ("seed", str(run.seed)), ("requests", str(run.requests))]
                     + [("reason", run.redactor.text(reason)) for reason in run.reasons]

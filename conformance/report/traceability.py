@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from conformance.checks.registry import OPERATION, STATED, Check
 from conformance.spec.pointer import pointer, resolve
@@ -80,13 +81,15 @@ class _Walker:
     """Collects the statements reachable from the operation, visiting each referenced node once."""
 
     def __init__(self, document: dict):
-        self.document, self.seen, self.found = document, set(), []
+        self.document = document
+        self.seen: set[str] = set()
+        self.found: list[Statement] = []
 
     def add(self, at: str, label: str, kind: str) -> None:
         self.found.append(Statement(at, label, kind))
 
-    def follow(self, at: str, node: object) -> tuple[str, object]:
-        """The node a ``$ref`` points at (and its pointer), or the node itself."""
+    def follow(self, at: str, node: object) -> tuple[str, Any]:
+        """The node a ``$ref`` points at (and its pointer), or the node itself: as the (valid) document holds it."""
         ref = _ref(node)
         return (ref[1:], resolve(self.document, ref)) if ref else (at, node)
 
@@ -124,7 +127,7 @@ class _Walker:
             for index, sub in enumerate(node.get(keyword) or []):
                 self.schema(f"{at}/{keyword}/{index}", sub)
 
-    def parameter(self, at: str, node: object) -> None:
+    def parameter(self, at: str, node: Any) -> None:
         at, node = self.follow(at, node)
         self.add(at, f"{node.get('in')} parameter {node.get('name')}"
                      + (f": {node['description']}" if node.get("description") else ""), PARAMETER)
@@ -132,7 +135,7 @@ class _Walker:
             self.add(f"{at}/required", f"{node.get('name')}: required {_value(node['required'])}", CONSTRAINT)
         self.schema(f"{at}/schema", node.get("schema"))
 
-    def response(self, status: str, at: str, node: object) -> None:
+    def response(self, status: str, at: str, node: Any) -> None:
         target, node = self.follow(at, node)
         self.add(at, f"status {status}: {node.get('description', '')}", STATUS)
         if target != at:
@@ -148,7 +151,7 @@ class _Walker:
             self.schema(schema_at, body.get("schema"))
 
     def operation(self) -> list[Statement]:
-        node = resolve(self.document, "#" + OPERATION)
+        node: Any = resolve(self.document, "#" + OPERATION)  # as the (valid) document holds it
         self.add("/openapi", f"OpenAPI {self.document.get('openapi')}", DOCUMENT)
         self.description(f"{OPERATION}/description", node.get("description"), every_sentence=True)
         if node.get("security"):

@@ -79,7 +79,10 @@ def _stage_cached(path: str) -> StageResult:
 
 def load_repaired(name_or_path: str | Path) -> dict:
     """The repaired document (a bundled short name or a path); cached per path. Treat it as read-only."""
-    path = bundled_path(name_or_path) if name_or_path in BUNDLED else Path(name_or_path)
+    if isinstance(name_or_path, str) and name_or_path in BUNDLED:  # a Path is never a short name
+        path = bundled_path(name_or_path)
+    else:
+        path = Path(name_or_path)
     result = _stage_cached(str(path))
     if not result.ok:
         first = result.remaining_problems[0]

@@ -32,7 +32,7 @@ def _leaves(error: ValidationError) -> Iterator[ValidationError]:
     if not error.context:
         yield error
         return
-    branches: dict[int, list[ValidationError]] = {}
+    branches: dict[str | int, list[ValidationError]] = {}
     for sub in error.context:
         branches.setdefault(sub.relative_schema_path[0], []).append(sub)
     best = max(branches, key=lambda key: (max(map(_depth, branches[key])), -len(branches[key])))

@@ -12,7 +12,7 @@ from conformance.generation.clients import Varied
 from conformance.generation.probe import Credentials, segment
 from conformance.safety import to_confirm
 from conformance.target.client import Target
-from conformance.target.exchange import Exchange, Intent
+from conformance.target.exchange import Exchange, Intent, Response
 from conformance.target.identity import Actor
 
 
@@ -99,7 +99,7 @@ class Sessions:
         answers = [item for item in self._absent.values() if item is None or item.status]
         if len(answers) < 3 or any(item is None for item in answers):
             return None
-        statuses = Counter(item.status for item in answers)
+        statuses = Counter(item.status for item in answers if item is not None)  # none is, by now
         shown = ", ".join(f"{status} ×{count}" for status, count in statuses.most_common())
         return (f"the target answered none of {len(answers)} safety GETs (GET /sessions/{{id}} with your key) with "
                 f"404 ({shown}), so every generated request naming a well-formed id was withheld: the suite only "
@@ -110,7 +110,7 @@ class Sessions:
 
 def _withholding(session_id: str, exchange: Exchange, own: set[str]) -> Withholding | None:
     """None when the safety GET proved `session_id` names no session but the run's (404, or one of `own`)."""
-    if exchange.response is not None and (exchange.response.status == 404 or _shows_own(exchange, own)):
+    if exchange.response is not None and (exchange.response.status == 404 or _shows_own(exchange.response, own)):
         return None
     if exchange.skipped:
         return Withholding(None, exchange.skipped)
@@ -123,6 +123,6 @@ def _withholding(session_id: str, exchange: Exchange, own: set[str]) -> Withhold
                                "was given")
 
 
-def _shows_own(exchange: Exchange, own: set[str]) -> bool:
-    body = exchange.response.json_or_none() if exchange.response.status == 200 else None
+def _shows_own(response: Response, own: set[str]) -> bool:
+    body = response.json_or_none() if response.status == 200 else None
     return isinstance(body, dict) and body.get("payment_session_id") in own

@@ -56,7 +56,7 @@ class Steps(RuleBasedStateMachine):
         self.steps += 1
         return True
 
-    def _headers(self, owner: Owner) -> dict[str, str]:
+    def _headers(self, owner: Owner) -> dict[str, str | bytes]:
         key = self.run.credentials.api_key if owner.business == MAIN else self.run.other_key
         return request_headers("key", owner.sub_account, key=key, other_key=None)
 
@@ -64,7 +64,7 @@ class Steps(RuleBasedStateMachine):
         """The session's owner as a request with its own headers claims to be."""
         return self.run.credentials.classify(self._headers(session.owner))
 
-    def _actor(self, key_kind: str, sub_kind: str, session: Session) -> tuple[Actor, dict[str, str]]:
+    def _actor(self, key_kind: str, sub_kind: str, session: Session) -> tuple[Actor, dict[str, str | bytes]]:
         """Headers with the credentials of `key_kind` and the for-user-id of `sub_kind`, and who they claim to be."""
         sub = {"none": "", "owner": session.owner.sub_account,
                "another": OTHER_SUB_ACCOUNT if session.owner.sub_account != OTHER_SUB_ACCOUNT else SECOND_SUB_ACCOUNT,

@@ -121,7 +121,7 @@ KEY_KINDS = ["key", "other-key", "no-key", "unknown-key", "key-upper", "key-spac
 SUB_KINDS = ["none", "owner", "another", "other-business"]
 
 
-def request_headers(kind: str, sub: str, *, key: str, other_key: str | None) -> dict[str, str]:
+def request_headers(kind: str, sub: str, *, key: str, other_key: str | None) -> dict[str, str | bytes]:
     """The headers of a request with the credentials of `kind`: `key` is the session owner's key, `other_key` the
     other business's; `sub` is the for-user-id value ("" for none). Who they claim to be is for
     ``identity.classify`` to say, as for every request."""
@@ -130,7 +130,7 @@ def request_headers(kind: str, sub: str, *, key: str, other_key: str | None) -> 
                      "key-upper": basic(key.upper() if key.upper() != key else key.lower()),
                      "key-spaces": basic(f" {key} "), "key-password": basic(key, "secret"),
                      "bearer": f"Bearer {key}"}[kind]
-    headers = {"Authorization": authorization} if authorization else {}
+    headers: dict[str, str | bytes] = {"Authorization": authorization} if authorization else {}
     if sub:
         headers["for-user-id"] = sub
     return headers

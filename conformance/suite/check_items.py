@@ -4,7 +4,7 @@ the run's result (``ConformancePlugin``). The stage modules (``*_stage.py``) are
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Callable
 
 import pytest
@@ -12,7 +12,16 @@ import pytest
 from conformance.checks.catalogue import CATALOGUE, FAMILIES, LIFECYCLE, REGISTRY, SHOULD, SPEC, STATELESS
 from conformance.checks.registry import Stage
 from conformance.checks.verdict import ContractViolation
-from conformance.results.model import ERROR, FAILED, NOT_APPLICABLE, NOT_RUN, PASSED, WARNED, CheckResult
+from conformance.results.model import (
+    ERROR,
+    FAILED,
+    NOT_APPLICABLE,
+    NOT_RUN,
+    PASSED,
+    WARNED,
+    CheckOutcome,
+    CheckResult,
+)
 from conformance.suite.context import NotApplicable, RunContext
 
 STAGE_ORDER = {SPEC: 0, LIFECYCLE: 1, STATELESS: 2}  # stateless verdicts last: they cover every exchange
@@ -38,7 +47,8 @@ class ConformancePlugin:
         self.progress = progress
         self.selected = {check.id for check in context.checks}
         self._checks: dict[str, str] = {}
-        self._spent: Counter[str] = Counter()  # seconds per check: setup (a session fixture's work), call, teardown
+        self._spent: defaultdict[str, float] = defaultdict(float)  # seconds per check: setup (a session fixture's
+        # work), call, teardown
         self._last_stop = 0.0
 
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -127,7 +137,7 @@ class ConformancePlugin:
         return max(elapsed, report.duration)
 
     @staticmethod
-    def _outcome(report: pytest.TestReport) -> str:
+    def _outcome(report: pytest.TestReport) -> CheckOutcome:
         if getattr(report, "conformance_warned", False):
             return WARNED
         if report.skipped:

@@ -28,7 +28,7 @@ from conformance.target.traffic import Limits, Traffic
 EXPLORATION_SPENT = "not sent: the exploration's time budget (--max-time) is spent"
 
 
-class NotApplicable(pytest.skip.Exception):
+class NotApplicable(pytest.skip.Exception):  # type: ignore[name-defined]  # an attribute of pytest.skip: mypy cannot see it
     """The check judges a kind of response the target never gave (not a gap in the run: it does not block)."""
 
 

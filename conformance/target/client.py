@@ -8,10 +8,11 @@ import re
 import threading
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import replace
+from typing import cast
 from urllib.parse import urlsplit
 
 import requests
@@ -61,8 +62,8 @@ class _Verbatim:
         if conn._http_vsn == 10:  # http.client sends no Host then; clients do (and virtual hosts need it)
             kwargs["headers"] = {"Host": _host(conn), **(kwargs.get("headers") or {})}
         target = _REQUEST_TARGET.get(url)
-        return super()._make_request(conn, method, target if VISIBLE_ASCII.fullmatch(target) else url, *args,
-                                     **kwargs)
+        return super()._make_request(  # type: ignore[misc]  # a mixin: super() is the connection pool at run time
+            conn, method, target if VISIBLE_ASCII.fullmatch(target) else url, *args, **kwargs)
 
 
 def _host(conn) -> str:
@@ -85,7 +86,7 @@ class VerbatimAdapter(HTTPAdapter):
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {"http": _VerbatimHttp, "https": _VerbatimHttps}
 
-    def request_url(self, request: requests.PreparedRequest, proxies: dict) -> str:
+    def request_url(self, request: requests.PreparedRequest, proxies: Mapping[str, str] | None) -> str:
         url = super().request_url(request, proxies)
         _REQUEST_TARGET.set(url)
         return url
@@ -256,8 +257,9 @@ class Target:
                     reading = True
                     content = _read_capped(raw)
                     elapsed = time.perf_counter() - started
+                    method = cast(str, prepared.method)  # prepared from a request: it has one
                     exchange.response = _response(raw, content, elapsed, capture.wire(
-                        prepared.method, prepared.headers.get("Accept-Encoding"), request.version))
+                        method, prepared.headers.get("Accept-Encoding"), request.version))
                     exchange.error = exchange.timed_out = None
         except requests.RequestException as error:
             exchange.response, exchange.error = None, _describe(error)
@@ -266,7 +268,7 @@ class Target:
             if _last_on_its_connection(request):
                 self._session.close()  # the pools empty: the next request opens a connection of its own
 
-    def _proxies(self, request: Request) -> dict:
+    def _proxies(self, request: Request) -> MutableMapping[str, str]:
         """The target's proxies; a link on another origin gets its own (NO_PROXY may list one and not the other)."""
         if request.endpoint == CHECKOUT:
             return requests.utils.get_environ_proxies(request.url)

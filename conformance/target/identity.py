@@ -53,7 +53,9 @@ def header(headers: Mapping[str, str | bytes], name: str) -> str | bytes | None:
     """A header's value as HTTP reads it: its name matched in any case (RFC 9110 §5.1), the whitespace around the
     value not part of it (§5.5)."""
     value = next((value for key, value in headers.items() if key.lower() == name), None)
-    return value.strip(b" \t" if isinstance(value, bytes) else " \t") if value is not None else None
+    if value is None:
+        return None
+    return value.strip(b" \t") if isinstance(value, bytes) else value.strip(" \t")
 
 
 def classify(headers: Mapping[str, str | bytes], keys: Mapping[str, str]) -> Actor:
@@ -85,6 +87,6 @@ def basic_credentials(value: object) -> tuple[str, str] | None:
 def _credential(value: str | bytes | None, keys: Mapping[str, str]) -> tuple[str, str]:
     credentials = basic_credentials(value)
     business = next((business for business, key in keys.items() if credentials and key == credentials[0]), "")
-    if not business:
+    if not business or credentials is None:  # a business is found only for credentials
         return "", INVALID
     return business, PASSWORD if credentials[1] else KEY

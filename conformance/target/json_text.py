@@ -54,8 +54,10 @@ def read_json(body: bytes) -> Document:
         value = json.loads(text, object_pairs_hook=reader.members, parse_float=reader.number,
                            parse_int=reader.integer, parse_constant=reader.constant)
     except ValueError as error:
-        extra = isinstance(error, json.JSONDecodeError) and error.msg == "Extra data"
-        detail = f"bytes after the JSON value, from character {error.pos}" if extra else f"not JSON: {error}"
+        if isinstance(error, json.JSONDecodeError) and error.msg == "Extra data":
+            detail = f"bytes after the JSON value, from character {error.pos}"
+        else:
+            detail = f"not JSON: {error}"
         return Document(None, (*reader.findings, Finding(JSON_TEXT, detail)))
     return Document(value, tuple(reader.findings))
 

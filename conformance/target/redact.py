@@ -193,7 +193,8 @@ class Redactor:
 
 def _run_around(value: str, start: int, end: int) -> tuple[int, int]:
     """The bounds of the run of base64 characters (and its padding) that holds ``value[start:end]``."""
-    tail = _RUN_TAIL.match(value, end).end()
+    run_tail = _RUN_TAIL.match(value, end)  # always a match (the empty string, at least)
+    tail = run_tail.end() if run_tail else end
     while start > 0:
         window = max(0, start - 512)
         before = _BEFORE_RUN.match(value, window, start)

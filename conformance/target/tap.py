@@ -109,7 +109,8 @@ class TappedResponse(http.client.HTTPResponse):
 
     def __init__(self, sock: socket.socket, *args, **kwargs):
         capture = _CAPTURE.get()
-        super().__init__(sock if capture is None else _Tapped(sock, capture), *args, **kwargs)
+        tapped = sock if capture is None else _Tapped(sock, capture)
+        super().__init__(tapped, *args, **kwargs)  # type: ignore[arg-type]  # socket-like: only makefile() is called
 
 
 class TappedHTTPConnection(HTTPConnection):

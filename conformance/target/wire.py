@@ -156,7 +156,7 @@ def message_of(fields: Iterable[tuple[str, str]], body: bytes) -> Message:
 def _head(data: bytes, start: int) -> tuple[list[bytes], int] | None:
     """The lines of the head at `start` (each without its CRLF; a bare LF also ends a line, RFC 9112 §2.2) and where
     the body starts; None if the head does not end."""
-    lines = []
+    lines: list[bytes] = []
     while True:
         end = data.find(b"\n", start)
         if end < 0:
@@ -173,8 +173,8 @@ def _fields(lines: list[bytes], findings: list[Finding]) -> tuple[tuple[str, str
     for line in lines:
         if line[:1] in (b" ", b"\t") and fields:
             findings.append(Finding(OBS_FOLD, f"the {fields[-1][0]} field is folded onto another line", False))
-            name, value = fields[-1]
-            fields[-1] = (name, value + " " + line.strip(b" \t").decode("latin-1"))
+            folded_name, folded_value = fields[-1]
+            fields[-1] = (folded_name, folded_value + " " + line.strip(b" \t").decode("latin-1"))
             continue
         name, colon, value = line.partition(b":")
         if colon and name != name.rstrip(b" \t"):
