@@ -58,7 +58,7 @@ def witness_requests(config: RunConfig, stage: StageResult, checks: list[Check])
         context = RunContext.build(measured, stage, checks, base_url, key,
                                    other if config.other_api_key or config.embedded else None)
         send_witnesses(context)
-    return Counter(exchange.request.endpoint for exchange in context.recorder.exchanges if not exchange.skipped)
+    return Counter(exchange.request.endpoint for exchange in context.stateless.exchanges if not exchange.skipped)
 
 
 def paced_seconds(count: int, quota: Quota) -> float:

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from conformance.checks.findings import CheckContext, Violation
 from conformance.checks.stateless import STATELESS_CHECKS
-from conformance.checks.verdict import CheckContext, Violation
 from conformance.exitcodes import ExitCode
 from conformance.generation.probe import Credentials
 from conformance.report.sequence import created_id, substitute

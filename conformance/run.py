@@ -234,9 +234,9 @@ def run(config: RunConfig, console: Console) -> int:
 
 
 def _status(context: RunContext) -> Status:
-    exchanges = list(context.recorder.exchanges)
+    exchanges = list(context.stateless.exchanges)
     families = Counter(exchange.intent.family for exchange in exchanges if not exchange.skipped)
-    return Status(context.current_stage, families, sum(context.recorder.failed.values()))
+    return Status(context.current_stage, families, sum(context.stateless.failed.values()))
 
 
 def _execute(context: RunContext, console: Console, started: float, signing_key) -> int:

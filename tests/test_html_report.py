@@ -15,8 +15,7 @@ from types import SimpleNamespace
 import pytest
 from rich.console import Console
 
-from conformance.checks.recorder import Failure
-from conformance.checks.verdict import Violation
+from conformance.checks.findings import Failure, Violation
 from conformance.config import RunConfig
 from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
 from conformance.emulator.variants import VARIANTS

@@ -9,9 +9,9 @@ import pytest
 from requests.structures import CaseInsensitiveDict
 
 from conformance.checks.catalogue import CATALOGUE, STATELESS
+from conformance.checks.findings import CheckContext
 from conformance.checks.stateless import NA
 from conformance.checks.stateless import STATELESS_CHECKS as IMPLEMENTED
-from conformance.checks.verdict import CheckContext
 from conformance.generation.probe import segment
 from conformance.spec.schemas import Schemas
 from conformance.spec.stage import load_repaired

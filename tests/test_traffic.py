@@ -14,8 +14,8 @@ from junitparser import JUnitXml
 from requests.structures import CaseInsensitiveDict
 
 from conformance.checks.catalogue import CATALOGUE
-from conformance.checks.recorder import Recorder
-from conformance.checks.verdict import CheckContext
+from conformance.checks.findings import CheckContext
+from conformance.checks.stateless_judge import StatelessJudge
 from conformance.report.sequence import sequence_script
 from conformance.results.records import exchange_record
 from conformance.safety import endpoint_quota
@@ -224,14 +224,14 @@ def test_an_answer_that_stays_429_is_never_judged():
     """Resent RETRIES_429 times, then skipped: the stateless checks never see it."""
     log: list = []
     checks = [check for check in CATALOGUE if check.stage == "stateless"]
-    recorder = Recorder(checks, CheckContext("strict", Schemas(load_repaired("cancel")), set()))
+    stateless = StatelessJudge(checks, CheckContext("strict", Schemas(load_repaired("cancel")), set()))
     with serve(lambda handler: reply(handler, 429, RATE_LIMITED, headers={"Retry-After": "0"}), log=log) as base_url:
-        client = Target(base_url, traffic=Traffic(Limits()), on_exchange=recorder.evaluate)
+        client = Target(base_url, traffic=Traffic(Limits()), on_exchange=stateless.evaluate)
         exchange = send(client, planned())
     assert len(log) == RETRIES_429 + 1
     assert exchange.response.status == 429
     assert exchange.skipped == f"rate limited: {RETRIES_429 + 1} answers 429 in a row to this request (not judged)"
-    assert recorder.exchanges == [exchange] and not recorder.applied and not exchange.violations
+    assert stateless.exchanges == [exchange] and not stateless.applied and not exchange.violations
     assert figures(client)[CANCEL].rate_limited == RETRIES_429 + 1
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from conformance.checks.findings import SpecFinding
 from conformance.checks.registry import MUST, SHOULD, SPEC, Check, declaring, rfc, stated
-from conformance.checks.verdict import SpecFinding
 from conformance.spec.stage import StageResult
 
 DocumentCheck = Callable[[StageResult], list[SpecFinding]]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import TypeGuard
 
+from conformance.checks.findings import Violation
 from conformance.checks.profiles import allowed
 from conformance.checks.registry import (
     ERROR_CODES,
@@ -33,7 +34,6 @@ from conformance.checks.registry import (
     inferred,
     stated,
 )
-from conformance.checks.verdict import Violation
 from conformance.model.expect import Expectation, Outcome
 from conformance.model.state import (
     ACTIVE,

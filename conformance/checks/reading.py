@@ -7,9 +7,9 @@ findings (``target/wire.py``), judged on every response to the cancel operation,
 
 from __future__ import annotations
 
+from conformance.checks.findings import CheckContext, Violation
 from conformance.checks.registry import SHOULD, STATELESS, Basis, Check, rfc
 from conformance.checks.stateless import NA, Verdict, _answer, check
-from conformance.checks.verdict import CheckContext, Violation
 from conformance.target.exchange import Exchange
 from conformance.target.json_text import NUMBERS, UNIQUE_NAMES
 from conformance.target.wire import AFTER_END, CHARSET, FIELD_ONCE, OBS_FOLD, Rule

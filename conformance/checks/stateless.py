@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from conformance.checks.findings import CheckContext, Violation
 from conformance.checks.profiles import allowed
 from conformance.checks.registry import (
     ERROR_CODES,
@@ -41,7 +42,6 @@ from conformance.checks.registry import (
     rfc,
     stated,
 )
-from conformance.checks.verdict import CheckContext, Violation
 from conformance.model.state import JSONObject
 from conformance.spec.schemas import describe
 from conformance.target.exchange import Exchange, Response

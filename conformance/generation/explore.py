@@ -9,7 +9,7 @@ from functools import cache
 from hypothesis import HealthCheck, Phase, example, given, seed, settings
 from hypothesis import strategies as st
 
-from conformance.checks.verdict import Violation
+from conformance.checks.findings import Violation
 from conformance.generation.probe import Probe
 from conformance.target.exchange import Exchange
 

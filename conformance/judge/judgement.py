@@ -1,4 +1,4 @@
-"""A judgement of traffic: each exchange through the run's stateless checks (the ``Recorder``) and each session's
+"""A judgement of traffic: each exchange through the run's stateless checks (the ``StatelessJudge``) and each session's
 life through the model (``lives``), counted so that the verdict says how much it judged and what it did not; then
 the run's ``RunResult``, which every writer of a run writes unchanged.
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 
 from conformance.checks.catalogue import LIFECYCLE, MUST, SHOULD, STATELESS, Check
-from conformance.checks.recorder import Failure, Recorder
-from conformance.checks.verdict import CheckContext
+from conformance.checks.findings import CheckContext, Failure
+from conformance.checks.stateless_judge import StatelessJudge
 from conformance.judge.exchanges import api_path, exchange_of
 from conformance.judge.identities import Keyring
 from conformance.judge.lifecycle import Lives
@@ -35,7 +35,7 @@ class Judgement:
                  require: list[str] | None = None, fail_on_should: bool = False, selected: list[str] | None = None):
         self.checks, self.stage, self.profile, self.keyring, self.source = checks, stage, profile, keyring, source
         self.require, self.fail_on_should, self.selected = set(require or ()), fail_on_should, selected
-        self.recorder = Recorder(checks, CheckContext(profile, Schemas(stage.repaired)))
+        self.stateless = StatelessJudge(checks, CheckContext(profile, Schemas(stage.repaired)))
         self.lives = Lives({check.id for check in checks if check.stage == LIFECYCLE}, profile)
         self.kept: list[Exchange] = []
         self.judged = self.on_cancel_path = self.unplaced = self.parsed_only = 0
@@ -53,8 +53,8 @@ class Judgement:
         if item.status == 201 and not item.redacted and endpoint_of(item.method, api_path(item.url)) == CREATE:
             self.keyring.learn(dict(item.headers))
         exchange, identity = exchange_of(item, self.keyring)
-        self.recorder.evaluate(exchange)
-        self.recorder.exchanges.clear()  # the judge keeps its own, bounded: a recording may be any size
+        self.stateless.evaluate(exchange)
+        self.stateless.exchanges.clear()  # the judge keeps its own, bounded: a recording may be any size
         self.lives.observe(exchange, identity)
         self.judged += 1
         self.on_cancel_path += exchange.path_id is not None
@@ -77,8 +77,8 @@ class Judgement:
 
     def _check_result(self, check: Check) -> CheckResult:
         if check.stage == STATELESS:
-            judged, failing = self.recorder.applied[check.id], self.recorder.failed[check.id]
-            failures, error = self.recorder.failures[check.id], self.recorder.errors.get(check.id)
+            judged, failing = self.stateless.applied[check.id], self.stateless.failed[check.id]
+            failures, error = self.stateless.failures[check.id], self.stateless.errors.get(check.id)
         else:
             judged, failing = self.lives.judged[check.id], self.lives.failing[check.id]
             failures, error = self.lives.failures.get(check.id, []), self.lives.errors.get(check.id)

@@ -16,9 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from conformance.checks.recorder import Failure
+from conformance.checks.findings import Failure, SpecFinding
 from conformance.checks.registry import MUST, SPEC, Check
-from conformance.checks.verdict import SpecFinding
 from conformance.exitcodes import ExitCode
 from conformance.spec.stage import StageResult
 from conformance.target.exchange import Exchange

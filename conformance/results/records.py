@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 from typing import Literal, TypedDict
 
-from conformance.checks.recorder import Failure
-from conformance.checks.verdict import SpecFinding
+from conformance.checks.findings import Failure, SpecFinding
 from conformance.target.exchange import Exchange
 from conformance.target.identity import Actor
 from conformance.target.redact import Redactor

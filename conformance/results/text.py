@@ -3,7 +3,7 @@ failure text, the terminal with -v, the JUnit failure bodies)."""
 
 from __future__ import annotations
 
-from conformance.checks.recorder import Failure
+from conformance.checks.findings import Failure
 from conformance.results.records import body_text
 from conformance.target.exchange import Exchange
 from conformance.target.redact import Redactor

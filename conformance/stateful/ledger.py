@@ -8,8 +8,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from conformance.checks.findings import Failure
 from conformance.checks.lifecycle import Finding
-from conformance.checks.recorder import Failure
 from conformance.target.exchange import Exchange
 
 Trace = list[tuple[Exchange, str]]  # every request of a sequence, with what the model expected of it

@@ -10,8 +10,8 @@ from collections.abc import Callable
 import pytest
 
 from conformance.checks.catalogue import CATALOGUE, FAMILIES, LIFECYCLE, REGISTRY, SHOULD, SPEC, STATELESS
+from conformance.checks.findings import ContractViolation
 from conformance.checks.registry import Stage
-from conformance.checks.verdict import ContractViolation
 from conformance.results.model import (
     ERROR,
     FAILED,
@@ -115,9 +115,9 @@ class ConformancePlugin:
         result = CheckResult(check, self._outcome(report), duration=self._spent[check_id],
                              failures=getattr(report, "conformance_failures", []),
                              findings=getattr(report, "conformance_findings", []))
-        if check.id in self.context.recorder.applied or check.stage == STATELESS:
-            result.judged = self.context.recorder.applied.get(check.id, 0)
-            result.failing = self.context.recorder.failed.get(check.id, 0)
+        if check.id in self.context.stateless.applied or check.stage == STATELESS:
+            result.judged = self.context.stateless.applied.get(check.id, 0)
+            result.failing = self.context.stateless.failed.get(check.id, 0)
         if report.skipped:
             result.reason = getattr(report, "conformance_reason", None) or str(report.longrepr)
         elif result.outcome != PASSED:

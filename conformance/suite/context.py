@@ -10,8 +10,8 @@ from dataclasses import dataclass, field, replace
 import pytest
 
 from conformance.checks.catalogue import Check
-from conformance.checks.recorder import Failure, Recorder
-from conformance.checks.verdict import CheckContext, ContractViolation, Violation
+from conformance.checks.findings import CheckContext, ContractViolation, Failure, Violation
+from conformance.checks.stateless_judge import StatelessJudge
 from conformance.config import RunConfig
 from conformance.generation.probe import Credentials, Probe
 from conformance.results.model import NOT_RUN, CheckResult, RunResult, Withheld
@@ -40,7 +40,7 @@ class RunContext:
     target: Target
     credentials: Credentials
     other_key: str | None
-    recorder: Recorder
+    stateless: StatelessJudge
     sessions: Sessions
     redactor: Redactor
     results: dict[str, CheckResult] = field(default_factory=dict)
@@ -58,17 +58,17 @@ class RunContext:
     def build(cls, config: RunConfig, stage: StageResult, checks: list[Check], base_url: str, api_key: str,
               other_key: str | None) -> RunContext:
         known: set[str] = set()
-        recorder = Recorder(checks, CheckContext(config.profile, Schemas(stage.repaired), known))
+        stateless = StatelessJudge(checks, CheckContext(config.profile, Schemas(stage.repaired), known))
         traffic = Traffic(Limits(config.max_requests, config.timeout_total, config.rate_limit,
                                  endpoint_quota(base_url)))
-        target = Target(base_url, timeout=config.request_timeout, verify=config.verify, on_exchange=recorder.evaluate,
-                        traffic=traffic, on_retract=recorder.retract)
+        target = Target(base_url, timeout=config.request_timeout, verify=config.verify, on_exchange=stateless.evaluate,
+                        traffic=traffic, on_retract=stateless.retract)
         credentials = Credentials(api_key, config.for_user_id, other_key)
         sessions = Sessions(target, credentials, given=config.session_ids, completed=config.completed_session_id,
                             expired=config.expired_session_id, test_control=config.test_control, known_ids=known,
                             no_real_sessions=config.no_real_sessions or config.embedded)
         redactor = Redactor({api_key: "XENDIT_API_KEY", other_key or "": "XENDIT_OTHER_API_KEY"})
-        return cls(config, stage, checks, target, credentials, other_key, recorder, sessions, redactor)
+        return cls(config, stage, checks, target, credentials, other_key, stateless, sessions, redactor)
 
     @property
     def no_real_sessions(self) -> bool:
@@ -97,7 +97,7 @@ class RunContext:
         if fresh:
             again = target.send(replace(intent, family="retry"), probe.method, probe.path, probe.headers, probe.body,
                                 version=probe.version)
-            self.recorder.mark_flaky(exchange, fresh - set(again.violations))
+            self.stateless.mark_flaky(exchange, fresh - set(again.violations))
         return exchange
 
     def violation(self, failures: list[Failure]) -> ContractViolation:
@@ -111,7 +111,7 @@ class RunContext:
             raise self.violation([Failure(check_id, Violation(seen, expected), exchange)])
 
     def withheld(self) -> list[Withheld]:
-        counts = Counter((exchange.intent.family, exchange.withheld) for exchange in self.recorder.exchanges
+        counts = Counter((exchange.intent.family, exchange.withheld) for exchange in self.stateless.exchanges
                          if exchange.withheld)
         return [Withheld(family, status, count) for (family, status), count in sorted(counts.items())]
 
@@ -129,7 +129,7 @@ class RunContext:
         return RunResult(
             target=self.redactor.text(self.target.base_url), embedded=config.embedded, profile=config.profile,
             seed=config.seed, max_examples=config.max_examples, spec=self.stage, checks=checks,
-            exchanges=list(self.recorder.exchanges), redactor=self.redactor, seconds=seconds, requests=traffic.sent,
+            exchanges=list(self.stateless.exchanges), redactor=self.redactor, seconds=seconds, requests=traffic.sent,
             traffic=traffic.figures(), stalls=list(traffic.stalls), stopped=traffic.stopped, interrupted=interrupted,
             target_gone=traffic.gone, withheld=self.withheld(),
             safety_note=self.sessions.safety_note(), dropped_sessions=list(self.sessions.dropped),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conformance.checks.catalogue import SPEC, Check
 from conformance.checks.document import DOCUMENT_CHECKS
-from conformance.checks.verdict import ContractViolation
+from conformance.checks.findings import ContractViolation
 from conformance.suite.check_items import per_check
 from conformance.suite.context import RunContext
 

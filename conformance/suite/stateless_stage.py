@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from conformance.checks.catalogue import MUST, STATELESS, Check
-from conformance.checks.recorder import Recorder
+from conformance.checks.stateless_judge import StatelessJudge
 from conformance.generation.clients import client_probes
 from conformance.generation.explore import explore_inputs
 from conformance.generation.from_schema import fuzz_probes
@@ -22,7 +22,7 @@ def explored(conformance, witnessed):
     """After the witnesses, send every generated input once (each family's explicit examples first) while
     --max-time lasts; shrink each distinct MUST failure to a minimal input. --workers families explore at once, each
     on its own connections."""
-    config, credentials, recorder = conformance.config, conformance.credentials, conformance.recorder
+    config, credentials, stateless = conformance.config, conformance.credentials, conformance.stateless
     # with a fixed corpus (compare) nothing is shrunk, so every target gets every generated input
     must = set() if config.fixed_corpus else {check.id for check in conformance.checks if check.level == MUST}
 
@@ -39,16 +39,16 @@ def explored(conformance, witnessed):
     with ThreadPoolExecutor(max_workers=config.workers) as pool:
         for found_in_family in pool.map(run_family, families):
             for found in found_in_family:
-                recorder.mark_minimal(found.check_id, found.exchange, found.violation)
-    spent = Counter(exchange.intent.family for exchange in recorder.exchanges
+                stateless.mark_minimal(found.check_id, found.exchange, found.violation)
+    spent = Counter(exchange.intent.family for exchange in stateless.exchanges
                     if exchange.skipped == EXPLORATION_SPENT)
     conformance.notes += [f"{count} generated request(s) of the {family} family not sent: --max-time was spent"
                               for family, count in sorted(spent.items())]
-    return recorder
+    return stateless
 
 
 @per_check(STATELESS)
-def test_stateless(check: Check, conformance: RunContext, explored: Recorder) -> None:
+def test_stateless(check: Check, conformance: RunContext, explored: StatelessJudge) -> None:
     if check.id in explored.errors:
         raise RuntimeError(f"the check itself failed:\n{explored.errors[check.id]}")
     if explored.failures[check.id]:

@@ -128,7 +128,7 @@ class Exchange:
     request: Request
     response: Response | None = None
     error: str | None = None
-    violations: dict = field(default_factory=dict)  # check ID → Violation, filled in by the recorder
+    violations: dict = field(default_factory=dict)  # check ID → Violation, filled in by the stateless judge
     sent_at: float = 0.0  # time.time() when the request went out
     skipped: str | None = None  # why it was not sent, or why its answer is not judged (budget, 429s, breaker)
     withheld: str | None = None  # not sent by the safety rule: what the GET for its id answered ("200", "405")

@@ -5,28 +5,16 @@ from __future__ import annotations
 import threading
 import traceback
 from collections import Counter
-from dataclasses import dataclass
 
 from conformance.checks.catalogue import Check
+from conformance.checks.findings import CheckContext, Failure, Violation
 from conformance.checks.stateless import NA, STATELESS_CHECKS
-from conformance.checks.verdict import CheckContext, Violation
 from conformance.target.exchange import Exchange
 
 KEPT_FAILURES = 10  # per check and family of inputs, so that one family's failures never hide another's
 
 
-@dataclass
-class Failure:
-    check_id: str
-    violation: Violation
-    exchange: Exchange
-    minimal: bool = False
-    flaky: bool = False  # a retry of the same request did not reproduce it
-    steps: tuple[tuple[Exchange, str], ...] = ()  # lifecycle: the (minimal) failing sequence, (Exchange, model's
-    # expectation) pairs, failing last
-
-
-class Recorder:
+class StatelessJudge:
     """Thread-safe: the target calls ``evaluate`` for each exchange, from any thread."""
 
     def __init__(self, checks: list[Check], ctx: CheckContext):

@@ -1,15 +1,13 @@
-"""What a check says about one exchange, and what it needs to know to say it."""
+"""What a check finds (a violation in an exchange, a failure with its exchange and sequence, a place in the
+document), and what it needs to know to say it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from conformance.spec.schemas import Schemas
-
-if TYPE_CHECKING:
-    from conformance.checks.recorder import Failure
+from conformance.target.exchange import Exchange
 
 
 @dataclass(frozen=True)
@@ -32,6 +30,17 @@ class SpecFinding:
 
 
 @dataclass
+class Failure:
+    check_id: str
+    violation: Violation
+    exchange: Exchange
+    minimal: bool = False
+    flaky: bool = False  # a retry of the same request did not reproduce it
+    steps: tuple[tuple[Exchange, str], ...] = ()  # lifecycle: the (minimal) failing sequence, (Exchange, model's
+    # expectation) pairs, failing last
+
+
+@dataclass
 class CheckContext:
     profile: str
     schemas: Schemas
@@ -41,8 +50,7 @@ class CheckContext:
 class ContractViolation(AssertionError):
     """A check failed; carries the structured failures (exchanges) or findings (in the document), and their text."""
 
-    def __init__(self, failures: list[Failure], text: str, findings: Sequence[object] | None = None):
-        # findings: the spec stage's (results.model.SpecFinding, a later layer), carried here, not read
+    def __init__(self, failures: list[Failure], text: str, findings: Sequence[SpecFinding] | None = None):
         super().__init__(text)
         self.failures = failures
         self.findings = findings or []
