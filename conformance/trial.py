@@ -31,8 +31,9 @@ from conformance.exitcodes import ExitCode
 KEY, OTHER_KEY = list(DEFAULT_KEYS)[:2]
 EMULATOR = EmulatorConfig(api_keys=DEFAULT_KEYS, test_control=True, min_expiry_seconds=1)
 TIMEOUT_SECONDS = 300
-TRIAL_OPTIONS = ("--max-steps", "30", "--no-shrink")  # what the catalogue's verdicts are measured with: the opening
-# sequence and a short exploration; shrinking finds nothing new (bench_mutants measures the default budget)
+TRIAL_OPTIONS = ("--max-steps", "30", "--no-shrink", "--max-examples", "10")  # what the catalogue's verdicts are
+# measured with: the opening sequence and a short exploration, each family's explicit examples and ten drawn inputs;
+# shrinking finds nothing new (bench_mutants measures the default budget)
 
 
 @dataclass
