@@ -24,16 +24,15 @@ import tempfile
 import time
 from pathlib import Path
 
+import _repository  # noqa: F401 - the repository on sys.path, for the tests' helpers
 import requests
 
 from conformance.emulator import running
 from conformance.judge.har import har_entry
 from conformance.judge.proxy import serving
 from conformance.target.identity import basic
-from conformance.trial import EMULATOR, KEY, OTHER_KEY
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.scripted_client import drive  # noqa: E402
+from tests.scripted_client import drive
+from tests.trial import EMULATOR, KEY, OTHER_KEY
 
 RATE = 200.0  # requests a second
 LATENCY_REQUESTS = 600

@@ -14,13 +14,14 @@ import sys
 import time
 from collections import Counter
 
+import _repository  # noqa: F401 - the repository on sys.path, for the tests' helpers
 from bench_mutants import exploration
-from conformance.suite.test_lifecycle import SHRINK_SECONDS
 
 from conformance.config import RunConfig
 from conformance.emulator import running
 from conformance.stateful.passes import explore_lifecycle
-from conformance.trial import EMULATOR
+from conformance.suite.lifecycle_stage import SHRINK_SECONDS
+from tests.trial import EMULATOR
 
 
 def once() -> dict:

@@ -38,7 +38,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from conformance.suite.test_lifecycle import SHRINK_SECONDS
+import _repository  # noqa: F401 - the repository on sys.path, for the tests' helpers
 from junitparser import Error, Failure, JUnitXml
 
 from conformance.checks.catalogue import CATALOGUE, LIFECYCLE
@@ -52,9 +52,10 @@ from conformance.stateful.exploration import MARGIN_SECONDS, Exploration
 from conformance.stateful.ledger import Budget, Ledger
 from conformance.stateful.passes import explore_lifecycle
 from conformance.stateful.sessions import Sessions
+from conformance.suite.lifecycle_stage import SHRINK_SECONDS
 from conformance.target.client import Target
 from conformance.target.exchange import Exchange
-from conformance.trial import EMULATOR, KEY, OTHER_KEY, Trial, run_against
+from tests.trial import EMULATOR, KEY, OTHER_KEY, Trial, run_against
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 STATEFUL = ("--phases", "stateful", "--max-examples", "20")

@@ -28,8 +28,8 @@ from conformance.stateful.bodies import (
     edge_bodies,
     rich_body,
 )
-from conformance.trial import EMULATOR, TRIAL_OPTIONS, run_in_process, trial
 from tests.test_variants import _report, assert_verdict, checks_for
+from tests.trial import EMULATOR, TRIAL_OPTIONS, run_in_process, trial
 
 TAG = "conformance-0123456789ab"
 EDGES = dict(edge_bodies(TAG))

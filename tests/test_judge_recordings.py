@@ -15,9 +15,9 @@ from conformance.judge.ndjson import ndjson_line
 from conformance.judge.proxy import serving
 from conformance.judge.recorded import Recorded
 from conformance.target.identity import basic
-from conformance.trial import EMULATOR, KEY
 from tests.cli import invoke
 from tests.test_judge_traffic import KEYS, judged, outcomes, record
+from tests.trial import EMULATOR, KEY
 
 SECRET_COOKIE, SECRET_TOKEN = "session=c00k1e-v4lue-9f8e7d", "eyJhbGciOiJIUzI1NiJ9.secret-token-5e6f"
 

@@ -15,9 +15,9 @@ from conformance.emulator import running
 from conformance.emulator.variants import VARIANTS
 from conformance.judge.ndjson import ndjson_line
 from conformance.judge.proxy import serving
-from conformance.trial import EMULATOR, KEY, OTHER_KEY
 from tests.cli import command, environment, invoke
 from tests.scripted_client import drive
+from tests.trial import EMULATOR, KEY, OTHER_KEY
 
 KEYS = {"XENDIT_API_KEY": KEY, "XENDIT_OTHER_API_KEY": OTHER_KEY}
 FAULTS = {  # faults that show in a client's traffic, and the checks the judge must fail for each

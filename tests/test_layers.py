@@ -21,7 +21,7 @@ LAYERS = [
     {"conformance.suite"},
     {"conformance.report", "conformance.evidence"},
     {"conformance.dry_run", "conformance.run", "conformance.judge"},
-    {"conformance.compare", "conformance.replay", "conformance.trial"},
+    {"conformance.compare", "conformance.replay"},
     {"conformance.cli", "conformance.options", "conformance.settings", "conformance.compare_command",
      "conformance.evidence_command", "conformance.judge.command",
      "conformance.__main__", "conformance.suite.pytest_plugin"},

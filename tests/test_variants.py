@@ -17,8 +17,8 @@ from conformance.emulator.app import Api
 from conformance.emulator.variants import CATALOGUE as VARIANTS
 from conformance.emulator.variants import FAIL_ON_SHOULD, Variant
 from conformance.spec.stage import bundled_path
-from conformance.trial import TRIAL_OPTIONS, Trial, outcomes, run_against, run_in_process, trial
 from tests.cli import command, environment, invoke
+from tests.trial import TRIAL_OPTIONS, Trial, outcomes, run_against, run_in_process, trial
 
 DOCUMENT_WARNING = "SPEC-EXAMPLES"  # the published document's own example contradicts its schema: always warned
 FAULTS = [variant for variant in VARIANTS if variant.is_fault]
