@@ -116,7 +116,7 @@ def config_command(ctx: click.Context, **options) -> None:
 
 
 def markdown_table() -> str:
-    """The check catalogue as a Markdown table (the README's copy is tested against this)."""
+    """The check catalogue as a Markdown table (docs/checks.md's copy is tested against this)."""
     rows = ["| ID | level | stage | what it checks | basis: stated (JSON pointer into the published document, its "
             "words), inferred (source, reasoning) or rfc (section, its words) |", "|---|---|---|---|---|"]
     rows += [f"| `{c.id}` | {c.level} | {c.stage} | {_cell(c.description)} | {c.basis.kind}: `{_cell(c.basis.source)}` "
@@ -149,8 +149,17 @@ def _short(text: str, width: int) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
+def profiles_table() -> str:
+    """Each profile's allowances as a Markdown table (docs/profiles.md's copy is tested against this)."""
+    rows = ["| profile | allowance | what it allows | checks it relaxes | source |", "|---|---|---|---|---|"]
+    rows += [f"| `{profile}` | `{allowance.name}` | {_cell(allowance.description)} | "
+             f"{', '.join(f'`{check_id}`' for check_id in allowance.checks)} | {_cell(allowance.source)} |"
+             for profile, allowances in ALLOWANCES.items() for allowance in allowances]
+    return "\n".join(rows)
+
+
 def options_table() -> str:
-    """Every option of `conformance run` as a Markdown table (the README's copy is tested against this)."""
+    """Every option of `conformance run` as a Markdown table (docs/options.md's copy is tested against this)."""
     rows = ["| option | environment | default | what it does |", "|---|---|---|---|"]
     for param in run_command.params:
         if isinstance(param, click.Option):
@@ -163,15 +172,19 @@ def options_table() -> str:
 
 @main.command("checks")
 @click.option("--profile", type=click.Choice(PROFILES), default="strict", show_default=True)
-@click.option("--markdown", is_flag=True, help="The catalogue as the Markdown table the README shows.")
+@click.option("--markdown", is_flag=True, help="The catalogue as the Markdown table docs/checks.md shows.")
 @click.option("--matrix", is_flag=True, help="Every statement of the cancel document and the checks that cover it; "
               "the uncovered ones listed last.")
-@click.option("--options-markdown", is_flag=True, hidden=True, help="The run options as the README's table.")
-def checks_command(profile: str, markdown: bool, matrix: bool, options_markdown: bool) -> None:
+@click.option("--options-markdown", is_flag=True, hidden=True, help="The run options as docs/options.md's table.")
+@click.option("--profiles-markdown", is_flag=True, hidden=True, help="The profiles as docs/profiles.md's table.")
+def checks_command(profile: str, markdown: bool, matrix: bool, options_markdown: bool, profiles_markdown: bool) -> None:
     """List every check: ID, level, stage, its basis (stated: pointer and words; inferred: source and reasoning;
     rfc: section and words); and the profile's allowances."""
-    if markdown or matrix or options_markdown:
-        click.echo(markdown_table() if markdown else matrix_table() if matrix else options_table())
+    chosen = [table for wanted, table in ((markdown, markdown_table), (matrix, matrix_table),
+                                          (options_markdown, options_table), (profiles_markdown, profiles_table))
+              if wanted]
+    if chosen:
+        click.echo(chosen[0]())
         return
     width = max(len(check.id) for check in CATALOGUE) + 1
     for check in CATALOGUE:
