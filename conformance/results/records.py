@@ -145,7 +145,7 @@ def failure_record(index: int, failure: Failure, redactor: Redactor) -> FailureR
             "schema_path": failure.violation.schema_path, "minimal": failure.minimal, "flaky": failure.flaky,
             "exchange": exchange_record(failure.exchange, redactor),
             "steps": [{"expect": expect, "exchange": exchange_record(exchange, redactor)}
-                      for exchange, expect in getattr(failure, "steps", ())]}  # a sequence's steps, in order
+                      for exchange, expect in failure.steps]}  # a sequence's steps, in order
 
 
 def finding_record(index: int, finding: SpecFinding) -> FindingRecord:

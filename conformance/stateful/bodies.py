@@ -5,7 +5,7 @@ metadata, descriptions in non-ASCII text, currencies with decimal amounts where 
 as PAY, PAYMENT_LINK and COMPONENTS, a chosen ``expires_at``, channels and notification channels.
 
 Some of the time, and always in :func:`edge_bodies`, values sit at the edges where storage and serialisation bugs
-show (issue 23): integers at the int32, uint32 and float32 limits and a double's last exact integer, decimals a
+show: integers at the int32, uint32 and float32 limits and a double's last exact integer, decimals a
 float32 cannot hold, text in both normalisation forms, beyond the BMP, right to left, with every JSON escape, and
 every length at its documented maximum. Lengths are counted in code points, and text at a maximum stays in the BMP,
 where UTF-16 code units (JavaScript's ``length``) count alike. Two limits are the document's own, not a database's:

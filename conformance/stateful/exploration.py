@@ -19,6 +19,11 @@ MARGIN_SECONDS = 0.25  # clock skew (estimated from `created`) and latency aroun
 EXPIRY_LEAD_SECONDS = 1.0  # how far ahead the expiring session expires (the bundled emulator's floor is 1 s)
 
 
+def sequences_for(max_steps: int) -> int:
+    """How many sequences of up to STEPS_PER_SEQUENCE steps `max_steps` make (at least one)."""
+    return max(1, -(-max_steps // STEPS_PER_SEQUENCE))
+
+
 def expiry_wait(margin: Margin) -> float:
     """What one wait for a session to expire is charged: its lead, and the margin on both sides of its expiry."""
     return EXPIRY_LEAD_SECONDS + 2 * margin.skew + margin.lag

@@ -11,7 +11,7 @@ from conformance.generation.clients import CLIENT_VARIANTS
 from conformance.stateful import watch
 from conformance.stateful.bodies import edge_bodies
 from conformance.stateful.crowd import CROWD
-from conformance.stateful.exploration import BURST, STEPS_PER_SEQUENCE
+from conformance.stateful.exploration import BURST, STEPS_PER_SEQUENCE, sequences_for
 from conformance.stateful.rules import LifecycleMachine
 from conformance.stateful.variants import ID_VARIANTS
 from conformance.stateful.watch import ROLES
@@ -31,7 +31,7 @@ def _sizes() -> str:
 
 
 def lifecycle_plan(config: RunConfig, checks: list[Check]) -> list[str]:
-    sequences = max(1, -(-config.max_steps // STEPS_PER_SEQUENCE))
+    sequences = sequences_for(config.max_steps)
     lines = ["", f"Lifecycle: {config.max_steps} model-checked steps (--max-steps): an opening sequence whose "
              "witnesses take each kind of step once on sessions with every optional field (they judge every "
              "lifecycle check and are never cut), then sweeps of every credential, id variant and isolation "

@@ -15,7 +15,7 @@ from hypothesis.errors import HypothesisException
 from hypothesis.stateful import run_state_machine_as_test
 
 from conformance.generation.explore import CheckFailed, leaves
-from conformance.stateful.exploration import STEPS_PER_SEQUENCE, Exploration, expiry_wait
+from conformance.stateful.exploration import STEPS_PER_SEQUENCE, Exploration, expiry_wait, sequences_for
 from conformance.stateful.ledger import Budget, Ledger
 from conformance.stateful.opening import Opening
 from conformance.stateful.rules import LifecycleMachine
@@ -24,7 +24,7 @@ from conformance.stateful.rules import LifecycleMachine
 def _pass(run: Exploration, seed: int, shrink: bool) -> None:
     """One Hypothesis run of the machine over `run.budget`; failures of `run.shrinking` raise and are shrunk."""
     machine = type("Lifecycle", (LifecycleMachine,), {"run": run})
-    sequences = 2 * max(1, -(-run.budget.max_steps // STEPS_PER_SEQUENCE))  # some steps do nothing (a burst of an
+    sequences = 2 * sequences_for(run.budget.max_steps)  # some steps do nothing (a burst of an
     # ended session, ...): the budget, not the number of sequences, ends the pass
     phases = [Phase.generate] + ([Phase.shrink] if shrink else [])
     config = settings(max_examples=sequences, stateful_step_count=STEPS_PER_SEQUENCE, deadline=None, database=None,

@@ -182,17 +182,15 @@ CATALOGUE = [
     conformant("session-not-found-code", ok.SessionNotFoundCode, "lenient", "CANCEL-NOT-FOUND", "CANCEL-4XX-SCHEMA",
                "CANCEL-ERROR-CODE", "CANCEL-OUT-OF-BOUNDS-404", "LIFE-OTHER-BUSINESS",
                sometimes=("LIFE-OTHER-SUBACCOUNT-404",)),
-    # --- faults that show only in state (issue 13), each caught by the model-based lifecycle stage. The previous
-    # lifecycle stage (the fixed script of 7a452da), run once against each fault of this block: every one missed
-    # (exit 0, no check failed or warned; the whole 7a452da suite, 399 requests, seed 1)
+    # --- faults that show only in state, each caught by the model-based lifecycle stage (a fixed script of requests
+    # misses every one: no single response is wrong)
     # side effects on other sessions
     fault("cancel-touches-siblings", state.CancelTouchesSiblings, "LIFE-FRAME", sometimes=("LIFE-RECANCEL",)),
     fault("cancel-by-reference-id", state.CancelByReferenceId, "LIFE-FRAME"),
     fault("rejected-cancel-bumps-updated", state.RejectedCancelBumpsUpdated, "LIFE-COMPLETED", "LIFE-RECANCEL",
           sometimes=("LIFE-FRAME",)),  # a crowd's refused cancel beside another session's that acted: which of the
     # two moved `updated`, nobody can tell
-    # a warning never keeps a MUST check from being judged (before issue 19, the sessions a SHOULD finding involved
-    # were set aside: LIFE-GET-CANCELED and LIFE-RECANCEL went unjudged, INCOMPLETE)
+    # a warning never keeps a MUST check from being judged: the sessions a SHOULD finding involves stay in use
     fault("updated-moves-backwards", state.UpdatedMovesBackwards, "LIFE-UPDATED", "LIFE-TIMESTAMPS",
           options=FAIL_ON_SHOULD),
     # caching
@@ -238,8 +236,8 @@ CATALOGUE = [
     fault("cancel-answers-racing-session", state.CancelAnswersRacingSession, "CANCEL-200-ID", "LIFE-CANCEL-ACTIVE",
           sometimes=("CANCEL-200-CANCELED", "LIFE-UPDATED")),  # whether the racing session was already canceled,
     # and whether its `updated` is later than the one the canceled session had
-    # --- the bytes on the wire (issue 21): each rule a compliant client reads by, broken in the answers to the
-    # cancel; requests reads every one of them, and before the strict reader the suite passed each. One a client
+    # --- the bytes on the wire: each rule a compliant client reads by, broken in the answers to the cancel;
+    # requests reads every one of them, so only the strict reader sees them. One a client
     # misreads fails CANCEL-CONTENT-TYPE, and every check that needs what that client cannot read (UNREADABLE)
     # the JSON text
     fault("json-bom", wire.JsonWithBom, *UNREADABLE),
@@ -260,8 +258,7 @@ CATALOGUE = [
     fault("length-beside-chunked", wire.LengthBesideChunked, *UNREADABLE),
     fault("chunk-sizes-python-hex", wire.ChunkSizesPythonHex, *UNREADABLE),
     fault("newline-after-body", wire.NewlineAfterBody, "CANCEL-BODY-LENGTH", options=FAIL_ON_SHOULD),
-    # --- time (issue 23): what a client watching sessions across their expires_at meets. The lifecycle stage before
-    # the watch (62eacbd) missed every fault of this block (exit 0, none of its checks failed or warned)
+    # --- time: what a client watching sessions across their expires_at meets (the watch)
     fault("expiry-overwrites-canceled", expiry.ExpiryOverwritesCanceled, "LIFE-GET-CANCELED"),
     fault("expires-early", expiry.ExpiresEarly, "LIFE-READ", options=FAIL_ON_SHOULD),
     fault("boundary-cancel-lost", expiry.BoundaryCancelLost, "LIFE-GET-CANCELED"),
@@ -269,15 +266,13 @@ CATALOGUE = [
     fault("cancel-updated-local-time", expiry.CancelUpdatedLocalTime, "LIFE-TIMESTAMPS", options=FAIL_ON_SHOULD),
     conformant("expiry-sweep-late", expiry.ExpirySweepLate),
     conformant("timestamps-with-offset", expiry.TimestampsWithOffset),
-    # --- many clients at once (issue 23): what a crowd of reads and cancels of several sessions meets. The lifecycle
-    # stage before the crowds (62eacbd: bursts of 4 cancels of one session, 2-3 of different ones) missed both
+    # --- many clients at once: what a crowd of reads and cancels of several sessions meets (a burst of one session's
+    # cancels misses both)
     fault("pool-exhausted-500", crowds.PoolExhausted500, "CANCEL-NO-5XX", sometimes=CROWD_500),
     fault("reads-miss-during-cancel", crowds.ReadsMissDuringCancel, "LIFE-READ", options=FAIL_ON_SHOULD),
     conformant("pool-exhausted-429", crowds.PoolExhausted429),
-    # --- data at its edges (issue 23): what storage does to the data it keeps, shown only by edge data (the create
-    # answers what it received; the cancel's answer and every read show what was stored). The lifecycle stage before
-    # the edge bodies (62eacbd) missed every one: exit 0 against each, no check failed, only the document's own
-    # SPEC-EXAMPLES warned (conformance run --test-control --other-api-key --max-steps 30 --no-shrink)
+    # --- data at its edges: what storage does to the data it keeps, shown only by edge data (the create answers what
+    # it received; the cancel's answer and every read show what was stored)
     *(fault(name, api, "LIFE-CANCEL-ACTIVE", sometimes=STORED_SOMETIMES)
       for name, api in (("stored-nfc", data.StoredNfc), ("stored-utf8mb3", data.StoredUtf8mb3),
                         ("stored-varchar-255", data.StoredVarchar255), ("stored-html-escaped", data.StoredHtmlEscaped),

@@ -1,4 +1,4 @@
-"""Variants of what a server does to the data it stores and writes (issue 23): faults that show only on data at the
+"""Variants of what a server does to the data it stores and writes: faults that show only on data at the
 edges, and conformant ways of writing the same JSON.
 
 A storage fault answers the create with what it received (the answer built before the row was written: the classic
