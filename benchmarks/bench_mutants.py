@@ -21,14 +21,18 @@ the first table's baseline; 20 examples keep it under half a minute a fault). It
 (ST202: the documented 404/422 are not in its default "positive data" statuses), so a fault counts as detected by it
 only when it reports a failure it does not report against the conformant emulator.
 
-Usage: python benchmarks/bench_mutants.py [--lifecycle] [NAME ...]   (default: the whole catalogue, both tables;
---lifecycle: only the second table)
+Usage: python benchmarks/bench_mutants.py [--lifecycle] [--write FILE] [NAME ...]   (default: the whole catalogue,
+both tables; --lifecycle: only the second table; --write FILE: the tables also replace what stands between FILE's
+``<!-- bench_mutants -->`` markers, docs/power.md's, with the date and the versions measured)
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import logging
+import os
 import statistics
 import subprocess
 import sys
@@ -36,6 +40,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 import _repository  # noqa: F401 - the repository on sys.path, for the tests' helpers
@@ -147,7 +152,8 @@ def lifecycle(base_url: str) -> Lifecycle:
 def main() -> None:
     arguments = sys.argv[1:]
     only_lifecycle = "--lifecycle" in arguments
-    names = [name for name in arguments if name != "--lifecycle"] or list(VARIANTS)
+    write = Path(arguments.pop(arguments.index("--write") + 1)) if "--write" in arguments else None
+    names = [name for name in arguments if name not in ("--lifecycle", "--write")] or list(VARIANTS)
     for logger in ("uvicorn", "conformance.emulator"):  # the variants' crashes and protocol warnings are expected
         logging.getLogger(logger).setLevel(logging.CRITICAL)
     with tempfile.TemporaryDirectory() as tmp:
@@ -173,13 +179,30 @@ def main() -> None:
             print(f"{name}: done", file=sys.stderr, flush=True)
         with running(EMULATOR) as base_url:
             reference = baseline(base_url, linked, *STATEFUL)
-    for table, chosen in ((print_faults, [row for row in rows if row[0].is_fault]),
-                          (print_conformant, [row for row in rows if not row[0].is_fault])):
-        if chosen:
-            table(chosen)
-            print()
-    if stateful:
-        print_lifecycle(stateful, reference)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        for table, chosen in ((print_faults, [row for row in rows if row[0].is_fault]),
+                              (print_conformant, [row for row in rows if not row[0].is_fault])):
+            if chosen:
+                table(chosen)
+                print()
+        if stateful:
+            print_lifecycle(stateful, reference)
+    print(printed.getvalue(), end="")
+    if write:
+        splice(write, printed.getvalue())
+
+
+def splice(path: Path, tables: str) -> None:
+    """Replace what stands between `path`'s bench_mutants markers with `tables`, dated and with the versions."""
+    start, end = "<!-- bench_mutants -->", "<!-- /bench_mutants -->"
+    text = path.read_text()
+    if start not in text or end not in text:
+        sys.exit(f"error: {path} has no {start} ... {end} block to write the tables into")
+    stamp = (f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} CPUs: Python {sys.version.split()[0]}, "
+             f"schemathesis {version('schemathesis')}, hypothesis {version('hypothesis')}.")
+    before, rest = text.split(start, 1)
+    path.write_text(f"{before}{start}\n{stamp}\n\n{tables.strip()}\n{end}{rest.split(end, 1)[1]}")
 
 
 def _codes(result: Baseline) -> set[str]:
