@@ -123,6 +123,24 @@ def test_xendit_hosts_start_with_its_documented_limit_for_each_endpoint():
 
 # --- pacing --------------------------------------------------------------------------------------------------------
 
+def test_a_request_slow_to_reach_the_target_holds_the_window_from_its_answer():
+    """The first cancel reaches the limiter 0.4 s late (a slow network, a busy machine): the window counts it from then,
+    so the third cancel waits for it to leave the target's window, not the client's."""
+    limiter, arrivals = RateLimiter(2, 0.5, announce=False), []
+
+    def late_first(handler) -> None:
+        arrivals.append(handler.path)
+        if len(arrivals) == 1:
+            time.sleep(0.4)
+        limiter(handler)
+
+    with serve(late_first) as base_url:
+        client, _ = target(base_url, quota=Quota(2, 0.5))
+        answers = [send(client, planned("POST", number)) for number in range(3)]
+    assert [exchange.response.status for exchange in answers] == [404] * 3
+    assert not limiter.refused
+
+
 def test_a_known_limit_paces_each_endpoint_on_its_own():
     """Two cancels fill the cancel endpoint's window: the reads go at once, the third cancel waits for the window."""
     limiter = RateLimiter(2, 0.5, announce=False)

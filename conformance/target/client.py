@@ -224,7 +224,9 @@ class Target:
             admitted = False  # a resend after a 429 waits for a slot of its own
             if exchange.skipped:
                 break
+            began = time.monotonic()
             self._transfer(exchange)
+            self.traffic.settle(request.endpoint, began)
             if exchange.response is not None:
                 self.traffic.learn(request.endpoint, exchange.response.headers)
             if self.traffic.outcome(exchange):

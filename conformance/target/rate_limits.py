@@ -17,7 +17,8 @@ from email.utils import parsedate_to_datetime
 
 PREFIXES = ("rate-limit-", "ratelimit-", "x-ratelimit-")
 DEFAULT_PERIOD = 60.0  # seconds: a limit announced without any reset is taken per minute (Xendit's window)
-SLACK = 0.2  # seconds added to a window: a request may take longer to reach the target than the one it follows
+SLACK = 0.2  # seconds added to a window: a request still in flight when the next goes may reach the target later
+# than the one it follows (an answered one holds its place from its answer: Window.settle)
 LONGEST_RESET = 3600.0
 
 
@@ -109,6 +110,14 @@ class Window:
         """`count` requests go out at `at`."""
         for _ in range(count):
             bisect.insort(self._times, at)
+
+    def settle(self, began: float, answered: float) -> None:
+        """A request that went out at `began` was answered at `answered`: the target counted it no later than that, so
+        its place in the window moves there (a request slow to reach the target never makes the next one early)."""
+        index = bisect.bisect_right(self._times, began) - 1
+        if index >= 0:
+            del self._times[index]
+            bisect.insort(self._times, answered)
 
     def learn(self, said: Announced, now: float) -> None:
         """The limit an answer announced; the window is at least as long as any reset announced (a sliding window's

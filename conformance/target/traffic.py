@@ -143,6 +143,11 @@ class Traffic:
             self._window(endpoint).take(time.monotonic())
             self._tally(endpoint).requests += 1
 
+    def settle(self, endpoint: str, began: float) -> None:
+        """A request to `endpoint` sent at `began` (monotonic) has its answer, or its error: see Window.settle."""
+        with self._lock:
+            self._window(endpoint).settle(began, time.monotonic())
+
     def learn(self, endpoint: str, headers: CaseInsensitiveDict) -> None:
         """What an answer's Rate-Limit headers say of its endpoint's limit."""
         said = announced(headers)
