@@ -8,8 +8,8 @@ import base64
 import pytest
 from requests.structures import CaseInsensitiveDict
 
-from conformance.checks.findings import CheckContext
-from conformance.checks.stateless import NA, STATELESS_CHECKS
+from conformance.checks.findings import NA, CheckContext
+from conformance.checks.stateless import STATELESS_CHECKS
 from conformance.generation.probe import Credentials
 from conformance.model.expect import expect_cancel
 from conformance.model.state import ACTIVE, Session

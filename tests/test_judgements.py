@@ -8,7 +8,8 @@ import pytest
 from requests.structures import CaseInsensitiveDict
 
 from conformance.checks.catalogue import CATALOGUE, LIFECYCLE
-from conformance.checks.lifecycle import JUDGEMENTS, NA, Finding, Step
+from conformance.checks.findings import NA
+from conformance.checks.lifecycle import JUDGEMENTS, Finding, Step
 from conformance.model.expect import (
     Expectation,
     expect_burst,

@@ -9,8 +9,7 @@ import pytest
 from requests.structures import CaseInsensitiveDict
 
 from conformance.checks.catalogue import CATALOGUE, STATELESS
-from conformance.checks.findings import CheckContext
-from conformance.checks.stateless import NA
+from conformance.checks.findings import NA, CheckContext
 from conformance.checks.stateless import STATELESS_CHECKS as IMPLEMENTED
 from conformance.generation.probe import segment
 from conformance.spec.schemas import Schemas

@@ -6,8 +6,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from conformance.model.state import JSONObject
 from conformance.spec.schemas import Schemas
 from conformance.target.exchange import Exchange
+
+NA = "not applicable"  # what a check says of an exchange or a step it does not judge
+
+
+def json_object(exchange: Exchange | None) -> JSONObject | None:
+    """The response's body when it is a JSON object (as the strict reader reads it); None otherwise."""
+    parsed = exchange.response.json_or_none() if exchange is not None and exchange.response is not None else None
+    return parsed if isinstance(parsed, dict) else None
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import TypeGuard
 
-from conformance.checks.findings import Violation
+from conformance.checks.findings import NA, Violation, json_object
 from conformance.checks.profiles import allowed
 from conformance.checks.registry import (
     ERROR_CODES,
@@ -70,7 +70,6 @@ class Finding:
 
 
 DATE_SLACK = 60.0  # seconds: a Date is written to the second, and servers cache it (a busy one for longer)
-NA = "not applicable"  # the step is not one the check judges (e.g. LIFE-UPDATED when the cancel was refused)
 Verdict = Finding | None | str
 Judgement = Callable[[Step], Verdict]
 JUDGEMENTS: dict[str, Judgement] = {}
@@ -82,8 +81,8 @@ judgement = declaring(JUDGEMENTS)  # @judgement(Check(...)) declares a lifecycle
 # --- reading an exchange -------------------------------------------------------------------------------------------
 
 def body(exchange: Exchange | None) -> JSONObject:
-    parsed = exchange.response.json_or_none() if exchange is not None and exchange.response is not None else None
-    return parsed if isinstance(parsed, dict) else {}
+    """The response's JSON object, or an empty one: a step reads its fields with .get."""
+    return json_object(exchange) or {}
 
 
 def status(exchange: Exchange | None) -> int | None:

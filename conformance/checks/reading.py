@@ -7,9 +7,9 @@ findings (``target/wire.py``), judged on every response to the cancel operation,
 
 from __future__ import annotations
 
-from conformance.checks.findings import CheckContext, Violation
+from conformance.checks.findings import NA, CheckContext, Violation
 from conformance.checks.registry import SHOULD, STATELESS, Basis, Check, rfc
-from conformance.checks.stateless import NA, Verdict, _answer, check
+from conformance.checks.stateless import Verdict, check, operation_response
 from conformance.target.exchange import Exchange
 from conformance.target.json_text import NUMBERS, UNIQUE_NAMES
 from conformance.target.wire import AFTER_END, CHARSET, FIELD_ONCE, OBS_FOLD, Rule
@@ -17,7 +17,7 @@ from conformance.target.wire import AFTER_END, CHARSET, FIELD_ONCE, OBS_FOLD, Ru
 
 def _recovered(exchange: Exchange, rule: Rule, expected: str) -> Verdict:
     """A violation for the first finding of `rule` a client recovers from; NA off the cancel operation."""
-    response = _answer(exchange)
+    response = operation_response(exchange)
     if response is None:
         return NA
     found = next((finding for finding in response.findings if finding.rule == rule and not finding.misread),

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from conformance.checks.findings import CheckContext, Violation
+from conformance.checks.findings import NA, CheckContext, Violation, json_object
 from conformance.checks.profiles import allowed
 from conformance.checks.registry import (
     ERROR_CODES,
@@ -48,7 +48,6 @@ from conformance.target.exchange import Exchange, Response
 from conformance.target.identity import INVALID
 from conformance.target.wire import Finding
 
-NA = "not applicable"
 Verdict = Violation | None | str
 StatelessCheck = Callable[[Exchange, CheckContext], Verdict]
 STATELESS_CHECKS: dict[str, StatelessCheck] = {}
@@ -72,7 +71,7 @@ def robustness_path(exchange: Exchange) -> bool:
                                        or BAD_ESCAPE.search(exchange.raw_id or "") is not None)
 
 
-def _answer(exchange: Exchange) -> Response | None:
+def operation_response(exchange: Exchange) -> Response | None:
     """The HTTP response to a POST to the cancel operation (any id the path can carry); None for any other exchange."""
     if exchange.request.method == "POST" and exchange.path_id is not None and not robustness_path(exchange):
         return exchange.response
@@ -81,7 +80,7 @@ def _answer(exchange: Exchange) -> Response | None:
 
 def _operation(exchange: Exchange) -> bool:
     """A POST to the cancel operation (any id the path can carry) that got an HTTP response."""
-    return _answer(exchange) is not None
+    return operation_response(exchange) is not None
 
 
 def in_bounds(session_id: str) -> bool:
@@ -91,12 +90,7 @@ def in_bounds(session_id: str) -> bool:
 def _bounded(exchange: Exchange) -> Response | None:
     """The HTTP response to a POST to the cancel operation with an id within the document's bounds; None otherwise."""
     session_id = exchange.path_id
-    return _answer(exchange) if session_id is not None and in_bounds(session_id) else None
-
-
-def _body(exchange: Exchange) -> JSONObject | None:
-    body = exchange.response.json_or_none() if exchange.response is not None else None
-    return body if isinstance(body, dict) else None
+    return operation_response(exchange) if session_id is not None and in_bounds(session_id) else None
 
 
 def _unknown(exchange: Exchange, ctx: CheckContext) -> bool:
@@ -188,8 +182,8 @@ def _misread(findings: tuple[Finding, ...]) -> Violation | None:
 
 def _canceled_session(exchange: Exchange) -> JSONObject | None:
     """The body of a 200 to the cancel operation, when it is a JSON object."""
-    response = _answer(exchange)
-    return _body(exchange) if response is not None and response.status == 200 else None
+    response = operation_response(exchange)
+    return json_object(exchange) if response is not None and response.status == 200 else None
 
 
 @check(Check("CANCEL-200-SCHEMA", STATELESS, MUST, "schema",
@@ -197,7 +191,7 @@ def _canceled_session(exchange: Exchange) -> JSONObject | None:
              "A 200 body validates against the StandardSession schema (types, lengths, enums, formats, nullability).",
              (SESSION_COMPONENT,), applies_to="a 200"))
 def session_schema(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
-    response = _answer(exchange)
+    response = operation_response(exchange)
     if response is not None and response.status == 200:
         return _schema_violation(declared, exchange, response, ctx, SESSION_SCHEMA)
     return NA
@@ -259,7 +253,7 @@ def server_error_schema(declared: Check, exchange: Exchange, ctx: CheckContext) 
              "422, for ids within the bounds.", (f"{ERROR_SCHEMA}/properties/error_code",),
              applies_to="a JSON object body"))
 def error_code_matches_status(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
-    body, response = _body(exchange), _bounded(exchange)
+    body, response = json_object(exchange), _bounded(exchange)
     if response is None or body is None:
         return NA
     status, code = response.status, body.get("error_code")
@@ -282,7 +276,7 @@ def no_server_error(declared: Check, exchange: Exchange, ctx: CheckContext) -> V
 @check(Check("CANCEL-NO-PHANTOM", STATELESS, MUST, "ids", NOT_FOUND,
              "A session id the suite never created (and was not given) never gets a 2XX, whatever its form."))
 def no_phantom_session(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
-    response = _answer(exchange)
+    response = operation_response(exchange)
     if response is None or not _unknown(exchange, ctx):
         return NA
     if 200 <= response.status <= 299:
@@ -294,7 +288,7 @@ def no_phantom_session(declared: Check, exchange: Exchange, ctx: CheckContext) -
 def _expect_error(declared: Check, exchange: Exchange, response: Response, ctx: CheckContext, status: int,
                   code: str) -> Verdict:
     """The documented error, or a refusal HTTP leaves the target free to give this request (its intent says)."""
-    body = _body(exchange) or {}
+    body = json_object(exchange) or {}
     got_status, got_code = response.status, body.get("error_code")
     if (got_status, got_code) == (status, code) or got_status in exchange.intent.refusable or \
             allowed(ctx.profile, declared.id, got_status, got_code, exchange.requested_id):
@@ -327,7 +321,7 @@ def unknown_id_not_found(declared: Check, exchange: Exchange, ctx: CheckContext)
              "With valid credentials, an id outside the bounds (another length, special characters) gets 404 "
              "NOT_FOUND with the error body."))
 def out_of_bounds_not_found(declared: Check, exchange: Exchange, ctx: CheckContext) -> Verdict:
-    response = _answer(exchange)
+    response = operation_response(exchange)
     if not _valid_request_for_no_session(exchange, ctx) or response is None or _bounded(exchange) is not None:
         return NA
     expected = _expect_error(declared, exchange, response, ctx, 404, "NOT_FOUND")

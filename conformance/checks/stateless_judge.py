@@ -7,8 +7,8 @@ import traceback
 from collections import Counter
 
 from conformance.checks.catalogue import Check
-from conformance.checks.findings import CheckContext, Failure, Violation
-from conformance.checks.stateless import NA, STATELESS_CHECKS
+from conformance.checks.findings import NA, CheckContext, Failure, Violation
+from conformance.checks.stateless import STATELESS_CHECKS
 from conformance.target.exchange import Exchange
 
 KEPT_FAILURES = 10  # per check and family of inputs, so that one family's failures never hide another's

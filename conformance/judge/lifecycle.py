@@ -16,8 +16,8 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 
 from conformance.checks.catalogue import MUST, REGISTRY
-from conformance.checks.findings import Failure
-from conformance.checks.lifecycle import JUDGEMENTS, NA, Finding, Step, accepted, body, status
+from conformance.checks.findings import NA, Failure
+from conformance.checks.lifecycle import JUDGEMENTS, Finding, Step, accepted, body, status
 from conformance.checks.stateless_judge import KEPT_FAILURES
 from conformance.config import DEFAULT_EXPIRY_LAG
 from conformance.judge.identities import Identity

@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 from hypothesis.stateful import RuleBasedStateMachine
 
 from conformance.checks.catalogue import MUST, REGISTRY
-from conformance.checks.lifecycle import JUDGEMENTS, NA, Finding, Step, accepted, body, status
+from conformance.checks.findings import NA
+from conformance.checks.lifecycle import JUDGEMENTS, Finding, Step, accepted, body, status
 from conformance.generation.clients import ClientVariant, Varied
 from conformance.generation.explore import failure_type
 from conformance.generation.probe import segment
