@@ -14,12 +14,11 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from conformance.checks.catalogue import REGISTRY, SPEC
 from conformance.evidence import EvidenceError, load_signing_key
 from conformance.exitcodes import ExitCode
 from conformance.judge.har import HarWriter, har_entry
 from conformance.judge.identities import Keyring
-from conformance.judge.judgement import Judgement
+from conformance.judge.judgement import Judgement, judging
 from conformance.judge.proxy import Proxy
 from conformance.judge.readers import read_recording
 from conformance.judge.recorded import Recorded, RecordingError
@@ -27,9 +26,8 @@ from conformance.options import options, parse_ids, run_config
 from conformance.report.files import ReportError
 from conformance.report.summary import summary
 from conformance.results.model import RunResult
-from conformance.run import UsageError, check_usage, write_reports
+from conformance.run import UsageError, write_reports
 from conformance.settings import add_environment
-from conformance.target.identity import MAIN, OTHER
 
 YOUNG_OBJECTS = 10_000  # allocations between two collections of the youngest generation while judging (default 700)
 SETTINGS = ("api_key", "other_api_key", "spec", "profile", "checks", "no_should", "fail_on_should", "junit_xml",
@@ -42,16 +40,7 @@ REQUIRE = click.option("--require", callback=lambda ctx, param, value: parse_ids
 def judgement_of(values: dict, source: str) -> tuple[Judgement, object]:
     """The judgement the settings ask for, and the run configuration (reports, verbosity)."""
     config = run_config(values)
-    checked = check_usage(config)
-    require = values.get("require") or []
-    unknown = sorted(set(require) - REGISTRY.keys())
-    if unknown:
-        raise UsageError(f"--require: unknown check ID(s): {', '.join(unknown)}")
-    checks = [check for check in checked.checks if check.stage != SPEC]  # the document's own checks judge no
-    # traffic: `conformance spec check` judges the document
-    keyring = Keyring({MAIN: config.api_key, OTHER: config.other_api_key})
-    return Judgement(checks, checked.stage, config.profile, keyring, source, require, config.fail_on_should,
-                     config.checks), config
+    return judging(config, source, values.get("require") or []), config
 
 
 def report(result: RunResult, config, console: Console) -> int:
