@@ -126,9 +126,14 @@ def _instant(value: str) -> float | None:
 def resolution(value: object) -> float:
     """The span of time the last digit of an RFC 3339 date-time covers (1 s without a fraction); 0 for anything
     else (an instant the suite computed itself)."""
-    if instant(value) is None:
+    return _resolution(value) if isinstance(value, str) else 0.0
+
+
+@lru_cache(maxsize=4096)
+def _resolution(value: str) -> float:
+    if _instant(value) is None:
         return 0.0
-    fraction = re.search(r"\.(\d+)", str(value))
+    fraction = re.search(r"\.(\d+)", value)
     return 10.0 ** -len(fraction[1]) if fraction else 1.0
 
 
