@@ -1,4 +1,5 @@
-"""``conformance compare``: the same corpus against two or more targets, and where their behaviour differs."""
+"""``conformance compare``: the same corpus against two or more targets, or two or more recordings of a client's
+traffic, and where their behaviour differs."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import click
 from rich.console import Console
 
 from conformance.compare.diff import ASPECTS, AllowRule
-from conformance.compare.targets import USAGE, TargetSpec
+from conformance.compare.targets import RECORDING_USAGE, USAGE, RecordingSpec, TargetSpec
 from conformance.exitcodes import ExitCode
 from conformance.options import FOR_EVERY_TARGET, options, run_config
 
@@ -25,12 +26,17 @@ def _parsed(parse):
 
 
 @click.command("compare")
-@click.option("--target", "targets", multiple=True, required=True, metavar=USAGE,
+@click.option("--target", "targets", multiple=True, metavar=USAGE,
               callback=_parsed(TargetSpec.parse),
               help="A target to compare (repeat, at least two). key=/other-key= name the environment variables "
               "holding its API keys (default $XENDIT_API_KEY; keys are never given on the command line); "
               "test-control: it implements the emulator's test-control extension; URL 'bundled': the bundled "
               "emulator, in-process.")
+@click.option("--recording", "recordings", multiple=True, metavar=RECORDING_USAGE,
+              callback=_parsed(RecordingSpec.parse),
+              help="Instead of targets: a recording of a client's traffic to compare (repeat, at least two; any "
+              "format `conformance judge` reads). key=/other-key= name the environment variables holding the keys "
+              "it was made with (default: learned from the creates it shows).")
 @click.option("--allow-diff", "allow", multiple=True, metavar="ASPECT[:FIELD][@CASE]",
               callback=_parsed(AllowRule.parse),
               help="A difference that does not fail the comparison (repeatable; globs). Aspects: "
@@ -41,30 +47,43 @@ def _parsed(parse):
 @click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the comparison as an HTML page.")
 @options(*FOR_EVERY_TARGET)
-def compare(targets: list[TargetSpec], allow: list[AllowRule], json_path: Path | None, html_path: Path | None,
-            **options) -> None:
+def compare(targets: list[TargetSpec], recordings: list[RecordingSpec], allow: list[AllowRule],
+            json_path: Path | None, html_path: Path | None, **options) -> None:
     """Run the same corpus (same seed, same generated ids and headers, the same lifecycle scenarios on sessions
     created on each target) against two or more targets, and show per case where they differ: status,
     content type, body type, error_code, session status, body fields, field types. Ids, timestamps and URLs are
     normalised first. Cases only some targets were sent (the suite re-sends and shrinks what fails, and a lifecycle
     scenario stops at its first failure) are listed apart, not compared.
 
-    Exit 0: no difference (beyond --allow-diff); 1: differences; 2: usage error; 3: a target does not answer.
+    With --recording instead: two or more recordings of one client's traffic (say against the sandbox and against
+    an emulator), each judged and paired exchange by exchange. A case is the same method, path (session ids as
+    {session-N} in order of first appearance in each recording), query, key's role, for-user-id, Content-Type and
+    body fields; the k-th of a kind pairs with the k-th; requests of a kind in a row or overlapping in time (a race)
+    are one case. Exchanges no other recording pairs are listed apart, not compared.
+
+    Exit 0: no difference (beyond --allow-diff); 1: differences; 2: usage error or an unreadable recording; 3: a
+    target does not answer.
     """
     from conformance.compare.comparison import TargetFailed
     from conformance.compare.comparison import compare as run_comparison
+    from conformance.compare.recordings import compare_recordings
     from conformance.compare.render import compare_html_page, comparison_json, print_comparison
+    from conformance.judge.recorded import RecordingError
     from conformance.run import UsageError
 
-    names = [target.name for target in targets]
-    if len(targets) < 2 or len(set(names)) < len(names):
-        raise click.UsageError("give at least two --target options, with distinct names")
+    names = [target.name for target in targets] + [recording.name for recording in recordings]
+    if bool(targets) == bool(recordings) or len(names) < 2 or len(set(names)) < len(names):
+        raise click.UsageError("give at least two --target options or at least two --recording options (not "
+                               "both), with distinct names")
     base = run_config(options)
     console = Console(width=None if sys.stdout.isatty() else 160)
     try:
-        comparison = run_comparison(targets, base, allow, on_target=lambda run: console.print(
-            f"ran {run.name}: {run.tally}", highlight=False, markup=False))
-    except UsageError as error:
+        if recordings:
+            comparison = compare_recordings(recordings, base, allow)
+        else:
+            comparison = run_comparison(targets, base, allow, on_target=lambda run: console.print(
+                f"ran {run.name}: {run.tally}", highlight=False, markup=False))
+    except (UsageError, RecordingError) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(ExitCode.USAGE)
     except TargetFailed as error:

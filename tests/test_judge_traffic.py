@@ -44,12 +44,12 @@ CONFORMANT = ["extra-session-fields", "optional-fields-omitted", "chunked-respon
               "connection-close", "json-charset", "field-names-upper-case", "method-405-text-plain"]
 
 
-def record(base_url: str, path: Path, expiry: bool = True) -> int:
+def record(base_url: str, path: Path, expiry: bool = True, keys: tuple[str, str] = (KEY, OTHER_KEY)) -> int:
     """The scripted client's traffic to `base_url` through an in-process proxy, written to `path` as JSON lines
     with each response's raw bytes; the number of exchanges."""
     recorded = []
     with serving(base_url, recorded.append) as proxy_url:
-        drive(proxy_url, expiry=expiry)
+        drive(proxy_url, expiry=expiry, keys=keys)
     path.write_text("".join(ndjson_line(item) for item in recorded))
     return len(recorded)
 

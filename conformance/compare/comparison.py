@@ -44,6 +44,7 @@ class Comparison:
     config: RunConfig  # what every target was run with (its target fields aside)
     targets: list[TargetRun]
     result: Differences
+    subject: str = "targets"  # what was compared: targets run, or "recordings" of a client's traffic
 
     @property
     def different(self) -> bool:

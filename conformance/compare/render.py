@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 
 from rich.console import Console
 from rich.table import Table
@@ -25,19 +26,35 @@ def printable(text: str, limit: int = LABEL_LIMIT) -> str:
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
+@dataclass(frozen=True)
+class Words:
+    """How the outputs name what was compared: targets the corpus was run against, or recordings of traffic."""
+
+    one: str
+    where: str  # what locates one: a base URL, a file
+    sent: str  # what each one counts
+    unpaired: str  # the cases only some of them have
+
+
+WORDS = {"targets": Words("target", "base URL", "requests", "sent to only some targets (not compared)"),
+         "recordings": Words("recording", "file", "exchanges", "in only some recordings (unpaired, not compared)")}
+
+
 def headline(comparison: Comparison) -> str:
     result = comparison.result
     failing = result.failing
     allowed = len(result.found) - len(failing)
     failing_causes = [cause for cause in result.causes if not cause.allowed]
-    return (f"{result.compared} cases compared across {len(comparison.targets)} targets · "
+    return (f"{result.compared} cases compared across {len(comparison.targets)} {comparison.subject} · "
             f"{len({difference.case for difference in failing})} differ ({len(failing)} difference(s) from "
             f"{len(failing_causes)} root cause(s){f', {allowed} more allowed' if allowed else ''}) · "
-            f"{len(result.partial)} sent to only some targets (not compared)")
+            f"{len(result.partial)} {WORDS[comparison.subject].unpaired}")
 
 
 def _settings(comparison: Comparison) -> str:
     config = comparison.config
+    if comparison.subject == "recordings":
+        return f"profile {config.profile} · suite {__version__}"
     return (f"seed {config.seed} · profile {config.profile} · max examples {config.max_examples} · "
             f"suite {__version__}")
 
@@ -46,7 +63,7 @@ def print_comparison(console: Console, comparison: Comparison) -> None:
     """The targets, one row per root cause of the differences (with an example), and the verdict."""
     for run in comparison.targets:
         console.print(f"  {run.name:12} {run.base_url}{' (bundled emulator)' if run.bundled else ''} · "
-                      f"{run.tally} · {run.requests} requests · {run.cases} cases"
+                      f"{run.tally} · {run.requests} {WORDS[comparison.subject].sent} · {run.cases} cases"
                       f"{f' · stopped early: {run.stopped}' if run.stopped else ''}", highlight=False, markup=False)
     result = comparison.result
     failing = result.failing
@@ -74,9 +91,9 @@ def print_comparison(console: Console, comparison: Comparison) -> None:
                       highlight=False)
     console.print(Text(f"{headline(comparison)} · {_settings(comparison)}"))
     if comparison.different:
-        console.print("[bold red]DIFFERENT[/] the targets behave differently", highlight=False)
+        console.print(f"[bold red]DIFFERENT[/] the {comparison.subject} behave differently", highlight=False)
     else:
-        console.print("[bold green]SAME[/] no difference between the targets"
+        console.print(f"[bold green]SAME[/] no difference between the {comparison.subject}"
                       f"{' beyond the allowed ones' if result.found else ''}", highlight=False)
 
 
@@ -110,9 +127,12 @@ def _partial(case: Case, present: tuple[str, ...]) -> dict:
 
 def comparison_json(comparison: Comparison) -> dict:
     config, result = comparison.config, comparison.result
+    corpus = comparison.subject == "targets"  # recordings have no seed: their traffic is the client's
     return {
         "suite": {"name": "xendit-cancel-conformance", "version": __version__},
-        "seed": config.seed, "profile": config.profile, "max_examples": config.max_examples,
+        "subject": comparison.subject,
+        "seed": config.seed if corpus else None, "profile": config.profile,
+        "max_examples": config.max_examples if corpus else None,
         "targets": [{"name": run.name, "base_url": run.base_url, "bundled": run.bundled, "outcomes": run.outcomes,
                      "requests": run.requests, "cases": run.cases, "stopped_early": run.stopped}
                     for run in comparison.targets],
@@ -155,12 +175,12 @@ def _cause_row(cause: Cause, names: list[str]) -> str:
 def compare_html_section(comparison: Comparison) -> str:
     """A self-contained HTML fragment (no script): the targets, the verdict and one row per root cause."""
     names = [run.name for run in comparison.targets]
-    result = comparison.result
+    result, subject, words = comparison.result, comparison.subject, WORDS[comparison.subject]
     parts = [f'<section class="compare"><style>{STYLE}</style><h2>Comparison of implementations</h2>',
-             '<p class="verdict-different">DIFFERENT: the targets behave differently</p>' if comparison.different
-             else '<p class="verdict-same">SAME: no difference between the targets</p>',
+             f'<p class="verdict-different">DIFFERENT: the {subject} behave differently</p>' if comparison.different
+             else f'<p class="verdict-same">SAME: no difference between the {subject}</p>',
              f"<p>{html.escape(headline(comparison))} · {html.escape(_settings(comparison))}</p><table>",
-             _row(["target", "base URL", "checks", "requests", "cases"], "th")]
+             _row([words.one, words.where, "checks", words.sent, "cases"], "th")]
     parts += [_row([run.name, run.base_url, run.tally, str(run.requests), str(run.cases)])
               for run in comparison.targets]
     parts.append("</table>")
@@ -170,7 +190,7 @@ def compare_html_section(comparison: Comparison) -> str:
         parts += [_cause_row(cause, names) for cause in result.causes]
         parts.append("</table>")
     if result.partial:
-        parts.append("<h3>Sent to only some targets (not compared)</h3><table>")
+        parts.append(f"<h3>{html.escape(words.unpaired.capitalize())}</h3><table>")
         parts += [_row([case.id, printable(case.label, 400), ", ".join(present)]) for case, present in result.partial]
         parts.append("</table>")
     return "".join(parts) + "</section>"

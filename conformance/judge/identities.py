@@ -22,6 +22,7 @@ from conformance.target.redact import Redactor
 PLACEHOLDERS = {MAIN: "$XENDIT_API_KEY", OTHER: "$XENDIT_OTHER_API_KEY"}
 VARIABLES = {MAIN: "XENDIT_API_KEY", OTHER: "XENDIT_OTHER_API_KEY"}
 SHOWN_BASIC = re.compile(r"(basic +)base64\((.*)\)([ \t]*)", re.IGNORECASE)  # ``Redactor.header``'s display form
+IDENTITIES_KEPT = 1024  # credentials whose identity is remembered (a recording may carry a new token each request)
 MARKER = re.compile(r"<[^<>]*\$[A-Z_]+[^<>]*>")  # where a redactor replaced a key in a form it does not keep
 
 
@@ -39,6 +40,7 @@ class Keyring:
         self.keys = {business: key for business, key in keys.items() if key}
         self.learned: list[str] = []  # businesses whose key was learned from a create
         self.redactor = self._redactor()
+        self._identities: dict[tuple, Identity] = {}  # by the credentials a request carries: traffic has a few
 
     def _redactor(self) -> Redactor:
         return Redactor({key: VARIABLES.get(business, f"XENDIT_RECORDED_KEY_{business.upper()}")
@@ -47,6 +49,15 @@ class Keyring:
     def identify(self, headers: Mapping[str, str], redacted: bool) -> Identity:
         if redacted:
             return self._shown(headers)
+        asked = header(headers, "authorization"), header(headers, "for-user-id")  # all that classify reads
+        identity = self._identities.get(asked)
+        if identity is None:
+            if len(self._identities) >= IDENTITIES_KEPT:
+                self._identities.clear()
+            identity = self._identities[asked] = self._identify(headers)
+        return identity
+
+    def _identify(self, headers: Mapping[str, str]) -> Identity:
         actor = classify(headers, self.keys)
         username = _username(header(headers, "authorization"))
         if actor.credential == INVALID and username in PLACEHOLDERS.values():  # a HAR the proxy wrote redacted
@@ -76,6 +87,7 @@ class Keyring:
         self.keys[business] = key
         self.learned.append(business)
         self.redactor = self._redactor()
+        self._identities.clear()
 
     def shown(self, name: str, value: str) -> str:
         """A header as a redacted HAR keeps it: Basic credentials of a known key with the key's placeholder for

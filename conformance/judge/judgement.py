@@ -8,26 +8,45 @@ every report names those checks) unless ``--require`` names it: then the verdict
 from __future__ import annotations
 
 import time
+from collections.abc import Collection, Mapping
 
-from conformance.checks.catalogue import LIFECYCLE, MUST, SHOULD, STATELESS, Check
+from conformance.checks.catalogue import LIFECYCLE, MUST, REGISTRY, SHOULD, SPEC, STATELESS, Check
 from conformance.checks.findings import CheckContext, Failure
 from conformance.checks.stateless_judge import StatelessJudge
+from conformance.config import RunConfig
 from conformance.judge.exchanges import api_path, exchange_of
-from conformance.judge.identities import Keyring
+from conformance.judge.identities import Identity, Keyring
 from conformance.judge.lifecycle import Lives
 from conformance.judge.recorded import Recorded, Skipped
 from conformance.results.model import ERROR, FAILED, NOT_APPLICABLE, NOT_RUN, PASSED, WARNED, CheckResult, RunResult
 from conformance.results.text import render_failure
+from conformance.run import UsageError, check_usage
 from conformance.spec.schemas import Schemas
 from conformance.spec.stage import StageResult
 from conformance.target.endpoints import CREATE, endpoint_of
 from conformance.target.exchange import Exchange
+from conformance.target.identity import MAIN, OTHER
 
 KEEP = 20_000  # exchanges kept for the transcript and the evidence bundle; past that, only those that failed
 SHOWN_SKIPS = 10  # skipped entries named one by one in the reports (all are counted)
 NOT_EXERCISED = "not exercised by the traffic (the verdict covers what was observed; --require makes it block)"
 HAR_BLIND = ("read from parsed messages (HAR or JSON without raw_base64): framing, content codings, field-line "
              "syntax and the status line were not judged — CANCEL-CONTENT-TYPE judged the fields and the body only")
+
+
+def judging(config: RunConfig, source: str, require: Collection[str] = (),
+            keys: Mapping[str, str | None] | None = None) -> Judgement:
+    """The judgement `config` asks for (its checks, profile and keys, unless `keys` names others); UsageError for a
+    configuration a run would refuse, or a check to require that does not exist."""
+    checked = check_usage(config)
+    unknown = sorted(set(require) - REGISTRY.keys())
+    if unknown:
+        raise UsageError(f"--require: unknown check ID(s): {', '.join(unknown)}")
+    checks = [check for check in checked.checks if check.stage != SPEC]  # the document's own checks judge no
+    # traffic: `conformance spec check` judges the document
+    keyring = Keyring({MAIN: config.api_key, OTHER: config.other_api_key} if keys is None else keys)
+    return Judgement(checks, checked.stage, config.profile, keyring, source, list(require), config.fail_on_should,
+                     config.checks)
 
 
 class Judgement:
@@ -45,6 +64,11 @@ class Judgement:
 
     def add(self, item: Recorded | Skipped) -> Exchange | None:
         """Judge one recorded exchange (a Skipped is counted and named); the Exchange judged."""
+        judged = self.judge(item)
+        return None if judged is None else judged[0]
+
+    def judge(self, item: Recorded | Skipped) -> tuple[Exchange, Identity] | None:
+        """As `add`: the Exchange judged and who asked."""
         if isinstance(item, Skipped):
             self.skip_count += 1
             if len(self.skipped) < SHOWN_SKIPS:
@@ -62,7 +86,7 @@ class Judgement:
         self.parsed_only += item.wire is None and item.status is not None
         if len(self.kept) < KEEP or exchange.violations:
             self.kept.append(exchange)
-        return exchange
+        return exchange, identity
 
     def result(self, interrupted: str | None = None) -> RunResult:
         self.lives.finish()

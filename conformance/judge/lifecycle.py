@@ -72,6 +72,13 @@ class Lives:
         self.steps = 0  # requests on the cancel path of a session the model knows
         self.last_step: tuple[Expectation, list[Exchange]] | None = None
         self.skew: float | None = None  # the server's clock minus the recording's
+        self._alike: dict[str, list[str]] = {}  # sessions by _likeness: where the variants of an id are looked for
+
+    def _new(self, session_id: str, life: Life) -> Life:
+        if session_id not in self.lives:
+            self._alike.setdefault(_likeness(session_id), []).append(session_id)
+        self.lives[session_id] = life
+        return life
 
     def now(self, exchange: Exchange) -> float:
         return exchange.sent_at + (self.skew or 0.0)
@@ -110,13 +117,13 @@ class Lives:
         owner = _owner(identity)
         session = None if owner is None else Session(session_id, owner.owner, data.get("status", ACTIVE), dict(data),
                                                       instant(data.get("expires_at")))
-        life = self.lives[session_id] = Life(session, seen_step=self.steps)
+        life = self._new(session_id, Life(session, seen_step=self.steps))
         life.trace.append((exchange, "201 with the session (create is not judged)"))
 
     def _read(self, exchange: Exchange, identity: Identity) -> None:
         life = self.lives.get(exchange.intent.session_id)
         if life is None:
-            life = self.lives[exchange.intent.session_id] = Life(None)
+            life = self._new(exchange.intent.session_id, Life(None))
         owner = _owner(identity)
         session = life.session
         if life.pending and session is not None and owner is not None and owner.owner == session.owner:
@@ -152,7 +159,7 @@ class Lives:
     def _on_cancel_path(self, exchange: Exchange, identity: Identity, path_id: str) -> None:
         life = self.lives.get(path_id)
         if life is None:
-            variant_of = next((candidate for candidate in self.lives.values()
+            variant_of = next((candidate for candidate in map(self.lives.get, self._alike.get(_likeness(path_id), ()))
                                if candidate.session is not None and variant(path_id, candidate.session.id)), None)
             if variant_of is not None and identity.decided and exchange.request.method == "POST":
                 self._settle(variant_of, None)
@@ -161,7 +168,7 @@ class Lives:
                 return
             if not exchange.intent.known:  # an id of no session's form: the stateless checks' business
                 return
-            life = self.lives[path_id] = Life(None)
+            life = self._new(path_id, Life(None))
         pending = life.pending
         if pending and exchange.request.method == "POST" and pending[0].operation in ("cancel", "burst") and \
                 identity.actor == pending[0].actor and _overlaps(pending[1][-1], exchange):  # sent before the
@@ -280,6 +287,13 @@ def _learned(session: Session, read: Exchange | None) -> Session:
 def _overlaps(earlier: Exchange, later: Exchange) -> bool:
     """`later` went out before `earlier` was answered."""
     return later.sent_at < earlier.sent_at + (earlier.response.elapsed if earlier.response else 0.0)
+
+
+def _likeness(session_id: str) -> str:
+    """The key under which an id's variants are found: the first 20 characters of its case-folded form without
+    whitespace or control characters, which every variant of it shares (see `variant`)."""
+    plain = "".join(character for character in session_id if character.isprintable() and not character.isspace())
+    return plain.casefold()[:20]
 
 
 def variant(path_id: str, session_id: str) -> bool:

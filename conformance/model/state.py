@@ -11,6 +11,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, TypeAlias
 
 from conformance.target.identity import Owner
@@ -21,6 +22,7 @@ VOLATILE_ON_CANCEL = frozenset({"status", "updated", "payment_link_url"})  # "Th
 VOLATILE_ON_END = VOLATILE_ON_CANCEL | {"payment_request_id", "payment_id", "payment_token_id"}
 JSONObject: TypeAlias = dict[str, Any]  # a JSON object as the target sent it: its values are whatever JSON holds,
 # unchecked (read with .get, compared by meaning)
+PLAIN = frozenset({str, int, float, type(None)})  # types whose equal values are the same value (not bool: True == 1)
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,12 @@ class Model:
 
 def instant(value: object) -> float | None:
     """An RFC 3339 date-time as seconds since the epoch; None if it is not one."""
-    if not isinstance(value, str) or "T" not in value.upper():
+    return _instant(value) if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=4096)  # the same few timestamps of each session are compared at every read of it
+def _instant(value: str) -> float | None:
+    if "T" not in value.upper():
         return None
     try:
         moment = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
@@ -119,14 +126,22 @@ def instant(value: object) -> float | None:
 def resolution(value: object) -> float:
     """The span of time the last digit of an RFC 3339 date-time covers (1 s without a fraction); 0 for anything
     else (an instant the suite computed itself)."""
-    if instant(value) is None:
+    return _resolution(value) if isinstance(value, str) else 0.0
+
+
+@lru_cache(maxsize=4096)
+def _resolution(value: str) -> float:
+    if _instant(value) is None:
         return 0.0
-    fraction = re.search(r"\.(\d+)", str(value))
+    fraction = re.search(r"\.(\d+)", value)
     return 10.0 ** -len(fraction[1]) if fraction else 1.0
 
 
 def same_value(before: object, after: object) -> bool:
     """Equal by meaning: date-times as instants (any offset or precision), numbers as numbers, nested alike."""
+    kind = before.__class__
+    if kind is after.__class__ and kind in PLAIN and before == after:  # most fields of a session read again: the
+        return True  # same text, number or null is the same value (a date-time too)
     if isinstance(before, dict) and isinstance(after, dict):
         return before.keys() == after.keys() and all(same_value(before[k], after[k]) for k in before)
     if isinstance(before, list) and isinstance(after, list):

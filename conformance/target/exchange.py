@@ -97,7 +97,7 @@ class Response:
         body = self.message.body
         return read_json(body) if body is not None else Document(None, ())
 
-    @property
+    @cached_property
     def findings(self) -> tuple[Finding, ...]:
         """Every rule of HTTP and JSON the response breaks, as the strict reader found them."""
         return self.message.findings + self.document.findings
@@ -106,20 +106,24 @@ class Response:
     def content_type(self) -> str:
         return self.message.content_type
 
+    @cached_property
+    def _read(self) -> tuple[object, str | None]:
+        """The body's value and the rule that makes a compliant client misread it (None: it reads it): read once,
+        however many checks ask."""
+        misread = next((finding for finding in self.findings if finding.misread), None)
+        return (None, misread.message) if misread is not None else (self.document.value, None)
+
     @property
     def json(self) -> object:
         """The body as a strict, compliant client reads it; raises ValueError, naming the rule, when such a client
         would not read the JSON the server meant (see CANCEL-CONTENT-TYPE)."""
-        misread = next((finding for finding in self.findings if finding.misread), None)
+        value, misread = self._read
         if misread is not None:
-            raise ValueError(misread.message)
-        return self.document.value
+            raise ValueError(misread)
+        return value
 
     def json_or_none(self) -> object | None:
-        try:
-            return self.json
-        except ValueError:
-            return None
+        return self._read[0]
 
 
 @dataclass
@@ -140,7 +144,7 @@ class Exchange:
         """The session id as the server should decode it from the request path."""
         return self.intent.session_id
 
-    @property
+    @cached_property
     def raw_id(self) -> str | None:
         """The id segment of ``/sessions/{id}/cancel`` as sent on the wire (never in a link's URL)."""
         if self.request.endpoint == CHECKOUT:
@@ -150,7 +154,7 @@ class Exchange:
             return parts[2]
         return None
 
-    @property
+    @cached_property
     def path_id(self) -> str | None:
         """The id segment of ``/sessions/{id}/cancel`` as sent, percent-decoded."""
         raw = self.raw_id
