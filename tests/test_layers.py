@@ -22,9 +22,7 @@ LAYERS = [
     {"conformance.report", "conformance.evidence"},
     {"conformance.dry_run", "conformance.run", "conformance.judge"},
     {"conformance.compare", "conformance.replay"},
-    {"conformance.cli", "conformance.options", "conformance.settings", "conformance.compare_command",
-     "conformance.evidence_command", "conformance.judge.command",
-     "conformance.__main__", "conformance.suite.pytest_plugin"},
+    {"conformance.cli", "conformance.__main__", "conformance.suite.pytest_plugin"},
 ]
 EMULATOR = "conformance.emulator"  # beside the pipeline: it may use the spec stage, and only run/cli start it
 EMULATOR_MAY_USE = {"conformance", "conformance.exitcodes", "conformance.identifiers", "conformance.spec",

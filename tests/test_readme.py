@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.cli import markdown_table, options_table, profiles_table
+from conformance.cli.checks import markdown_table, options_table, profiles_table
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()

@@ -18,7 +18,7 @@ SUITE = Path(__file__).resolve().parent
 
 
 def _run_options() -> list[click.Option]:
-    from conformance.cli import run_command
+    from conformance.cli.run import run_command
 
     return [param for param in run_command.params if isinstance(param, click.Option)]
 
@@ -28,7 +28,7 @@ def _dest(option: click.Option) -> str:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    from conformance.settings import flag
+    from conformance.cli.settings import flag
 
     group = parser.getgroup("conformance", "Xendit cancel-session conformance suite")
     group.addoption("--conformance-judge-traffic", dest="conformance_judge_traffic", action="store_true",
@@ -56,7 +56,7 @@ def _collects_suite(config: pytest.Config) -> bool:
 def _argv(config: pytest.Config, names: set[str] | None = None) -> list[str]:
     """The pytest options given (those of `names` only, if given), back as `conformance run` arguments, so click
     parses them the same way."""
-    from conformance.settings import flag
+    from conformance.cli.settings import flag
 
     argv = []
     for option in _run_options():
@@ -77,10 +77,10 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(_traffic_plugin(config), "conformance-traffic")
     if not _collects_suite(config) or config.pluginmanager.has_plugin("conformance-run"):
         return
-    from conformance.cli import run_command
-    from conformance.options import run_config
+    from conformance.cli.options import run_config
+    from conformance.cli.run import run_command
+    from conformance.cli.settings import defaults_from_file
     from conformance.run import UsageError, prepare
-    from conformance.settings import defaults_from_file
     from conformance.suite.check_items import ConformancePlugin
     from conformance.target.client import TargetUnreachable
 
@@ -100,10 +100,10 @@ def _traffic_plugin(config: pytest.Config) -> object:
     """The judge of the session's own traffic: installed now, reporting at the end."""
     from rich.console import Console
 
+    from conformance.cli.judge import judge, judgement_of, report
+    from conformance.cli.settings import defaults_from_file
     from conformance.judge.adapter import TrafficJudge
-    from conformance.judge.command import judge, judgement_of, report
     from conformance.run import UsageError
-    from conformance.settings import defaults_from_file
 
     _, defaults = defaults_from_file(judge, Path.cwd())
     names = {param.name for param in judge.params if isinstance(param, click.Option)}

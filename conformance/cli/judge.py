@@ -14,6 +14,8 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from conformance.cli.options import options, parse_ids, run_config
+from conformance.cli.settings import add_environment
 from conformance.evidence import EvidenceError, load_signing_key
 from conformance.exitcodes import ExitCode
 from conformance.judge.har import HarWriter, har_entry
@@ -22,12 +24,10 @@ from conformance.judge.judgement import Judgement, judging
 from conformance.judge.proxy import Proxy
 from conformance.judge.readers import read_recording
 from conformance.judge.recorded import Recorded, RecordingError
-from conformance.options import options, parse_ids, run_config
 from conformance.report.files import ReportError
 from conformance.report.summary import summary
 from conformance.results.model import RunResult
 from conformance.run import UsageError, write_reports
-from conformance.settings import add_environment
 
 YOUNG_OBJECTS = 10_000  # allocations between two collections of the youngest generation while judging (default 700)
 SETTINGS = ("api_key", "other_api_key", "spec", "profile", "checks", "no_should", "fail_on_should", "junit_xml",

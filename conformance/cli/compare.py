@@ -10,10 +10,10 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from conformance.cli.options import FOR_EVERY_TARGET, options, run_config
 from conformance.compare.diff import ASPECTS, AllowRule
 from conformance.compare.targets import RECORDING_USAGE, USAGE, RecordingSpec, TargetSpec
 from conformance.exitcodes import ExitCode
-from conformance.options import FOR_EVERY_TARGET, options, run_config
 
 
 def _parsed(parse):
