@@ -4,6 +4,7 @@ traffic, and where their behaviour differs."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -12,8 +13,10 @@ from rich.console import Console
 
 from conformance.cli.options import FOR_EVERY_TARGET, options, run_config
 from conformance.compare.diff import ASPECTS, AllowRule
-from conformance.compare.targets import RECORDING_USAGE, USAGE, RecordingSpec, TargetSpec
+from conformance.compare.targets import DEFAULT_KEY_VARIABLE, RECORDING_USAGE, USAGE, RecordingSpec, TargetSpec
 from conformance.exitcodes import ExitCode
+from conformance.report.files import ReportError, save
+from conformance.target.redact import Redactor
 
 
 def _parsed(parse):
@@ -93,18 +96,23 @@ def compare(targets: list[TargetSpec], recordings: list[RecordingSpec], allow: l
         click.echo("interrupted: no comparison", err=True)
         sys.exit(ExitCode.INTERRUPTED)
     print_comparison(console, comparison)
-    if json_path:
-        _save(console, "JSON", json_path, json.dumps(comparison_json(comparison), indent=2, ensure_ascii=False))
-    if html_path:
-        _save(console, "HTML", html_path, compare_html_page(comparison))
+    redactor = _redactor(targets, recordings)
+    for label, path, render in (("JSON", json_path, lambda: json.dumps(comparison_json(comparison), indent=2,
+                                                                        ensure_ascii=False)),
+                                ("HTML", html_path, lambda: compare_html_page(comparison))):
+        if path:
+            try:
+                save(path, render() + "\n", redactor)
+            except ReportError as error:
+                click.echo(f"error: {error}", err=True)
+                sys.exit(ExitCode.USAGE)
+            console.print(f"{label}: {path}", highlight=False)
     sys.exit(ExitCode.FAILED if comparison.different else ExitCode.OK)
 
 
-def _save(console: Console, label: str, path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text + "\n", encoding="utf-8")
-    except OSError as error:
-        click.echo(f"error: cannot write {path}: {error.strerror or error}", err=True)
-        sys.exit(ExitCode.USAGE)
-    console.print(f"{label}: {path}", highlight=False)
+def _redactor(targets: list[TargetSpec], recordings: list[RecordingSpec]) -> Redactor:
+    """Every key the comparison was given, by the variable that holds it: no written file carries one."""
+    names = {DEFAULT_KEY_VARIABLE, *(name for target in targets
+                                     for name in (target.key_variable, target.other_key_variable) if name),
+             *(name for recording in recordings for _, name in recording.variables)}
+    return Redactor({os.environ[name]: name for name in sorted(names) if os.environ.get(name)})
