@@ -79,7 +79,8 @@ def shape(sent: list) -> list[tuple[str, str, str]]:
             created = exchange.response.json_or_none() or {}
             names.setdefault(created.get("payment_session_id"), f"S{len(names)}")
     steps = [(exchange.request.method, exchange.intent.description, names.get(exchange.intent.session_id, "-"))
-             for exchange in sent if exchange.intent.family != "watch"]
+             for exchange in sent if exchange.intent.family not in ("watch", "safety")]  # a safety GET: whether an
+    # id variant is of a real id's form depends on the ids the target gave
     concurrent = ("one of ", "GET another session")  # a burst's requests, the frame condition's reads
     watched = sorted({(exchange.request.method, exchange.intent.description, "watch")  # beside the rest, in its thread:
                       for exchange in sent if exchange.intent.family == "watch"})  # timed: how often it polls, or

@@ -57,10 +57,11 @@ class Watch(LifecycleMachine):
         for _ in range(CREATE_ATTEMPTS):
             started = self.run.now()
             owner = self._create_cohort(roles, owner, started + EXPIRY_LEAD_SECONDS + slack)
-            if len(self.cohort) == len(roles) or not self.cohort:  # whole, or no such expiry taken at all
+            if len(self.cohort) == len(roles):
                 break
-            per_create = (self.run.now() - started) / (len(self.cohort) + 1)  # a slow target (or machine): the next
-            slack += 2 * per_create * len(roles)  # cohort expires late enough for all its creates, twice over
+            per_create = (self.run.now() - started) / (len(self.cohort) + 1)  # a slow target (or machine; a target
+            slack += 2 * per_create * len(roles)  # that takes no expiry this close refuses the next cohort too): it
+            # expires late enough for all its creates, twice over
         if len(self.cohort) < len(roles):
             self.run.expiry_supported = False
             self.run.watched = f"the target refused a session that expires {EXPIRY_LEAD_SECONDS:g} s ahead"
