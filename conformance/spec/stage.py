@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from conformance.spec.bundled import BUNDLED, bundled_path, spec_dir  # noqa: F401 - re-exported
 from conformance.spec.lint import lint
-from conformance.spec.load import load
+from conformance.spec.load import load, parse
 from conformance.spec.repair import Repair, repair
 from conformance.spec.validate import Problem, validate
 
@@ -52,12 +53,20 @@ class StageResult:
 
 
 def run_stage(path: str | Path) -> StageResult:
-    """Run the whole stage on one document. Raises ``InputError`` for unreadable input."""
-    published, raw = load(path)
+    """Run the whole stage on one document. Raises ``InputError`` for unreadable input. A document this process has
+    judged already (the same path and bytes: every trial of a test session) is not validated again; the caller gets
+    its own copy."""
+    _, raw = load(path)
+    return copy.deepcopy(_judged(Path(path), raw))
+
+
+@lru_cache(maxsize=16)
+def _judged(path: Path, raw: bytes) -> StageResult:
+    published = parse(raw.decode("utf-8-sig"), path)
     repaired, repairs = repair(published)
     remaining = validate(repaired)
     return StageResult(
-        path=Path(path),
+        path=path,
         published=published,
         published_sha256=_sha256(raw),
         published_problems=validate(published),
