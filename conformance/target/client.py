@@ -112,12 +112,20 @@ class Target:
                                                      "Accept-Encoding": "gzip, deflate"})  # as HTTP clients do
         for scheme in ("http://", "https://"):
             self._session.mount(scheme, VerbatimAdapter())
-        self._idle: queue.SimpleQueue[Target] = queue.SimpleQueue()  # connections a gather keeps for the next
+        self._idle: queue.SimpleQueue[Target] = queue.SimpleQueue()  # connections bursts and gathers keep for the next
 
     def fork(self) -> Target:
         """Another connection pool to the same target, for use from another thread."""
         return Target(self.base_url, timeout=self.timeout, verify=self.verify, on_exchange=self.on_exchange,
                       traffic=self.traffic, on_retract=self.on_retract)
+
+    def _lease(self) -> Target:
+        """A connection of its own for one request of a burst or a gather: an idle one kept from before (no new
+        connection, no new TLS handshake), else a new one; the caller puts it back in ``_idle``."""
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            return self.fork()
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -158,11 +166,15 @@ class Target:
             time.sleep(lags[id(exchange)])
             target._deliver(exchange, admitted=True)
 
-        threads = [threading.Thread(target=one, args=(self.fork(), exchange)) for exchange in going]
+        connections = [self._lease() for _ in going]
+        threads = [threading.Thread(target=one, args=(target, exchange)) for target, exchange in zip(
+            connections, going, strict=True)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
+        for target in connections:
+            self._idle.put(target)
         released = {id(exchange) for exchange in going}
         for exchange in exchanges:
             if id(exchange) not in released:
@@ -178,10 +190,7 @@ class Target:
                     for item in planned]
 
         def one(item: PlannedRequest) -> Exchange:
-            try:
-                target = self._idle.get_nowait()
-            except queue.Empty:
-                target = self.fork()
+            target = self._lease()
             try:
                 return target.send(item.intent, item.method, item.path, item.headers, item.body,
                                    version=item.version)
