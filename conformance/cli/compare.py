@@ -70,7 +70,7 @@ def compare(targets: list[TargetSpec], recordings: list[RecordingSpec], allow: l
     from conformance.compare.comparison import TargetFailed
     from conformance.compare.comparison import compare as run_comparison
     from conformance.compare.recordings import compare_recordings
-    from conformance.compare.render import compare_html_page, comparison_json, print_comparison
+    from conformance.compare.render import print_comparison
     from conformance.judge.recorded import RecordingError
     from conformance.run import UsageError
 
@@ -96,18 +96,24 @@ def compare(targets: list[TargetSpec], recordings: list[RecordingSpec], allow: l
         click.echo("interrupted: no comparison", err=True)
         sys.exit(ExitCode.INTERRUPTED)
     print_comparison(console, comparison)
-    redactor = _redactor(targets, recordings)
-    for label, path, render in (("JSON", json_path, lambda: json.dumps(comparison_json(comparison), indent=2,
-                                                                        ensure_ascii=False)),
-                                ("HTML", html_path, lambda: compare_html_page(comparison))):
+    _write(console, comparison, {"JSON": json_path, "HTML": html_path}, _redactor(targets, recordings))
+    sys.exit(ExitCode.FAILED if comparison.different else ExitCode.OK)
+
+
+def _write(console: Console, comparison, paths: dict[str, Path | None], redactor: Redactor) -> None:
+    """The comparison as JSON and as HTML where asked, through the run's atomic, scrubbing save."""
+    from conformance.compare.render import compare_html_page, comparison_json
+
+    render = {"JSON": lambda: json.dumps(comparison_json(comparison), indent=2, ensure_ascii=False),
+              "HTML": lambda: compare_html_page(comparison)}
+    for label, path in paths.items():
         if path:
             try:
-                save(path, render() + "\n", redactor)
+                save(path, render[label]() + "\n", redactor)
             except ReportError as error:
                 click.echo(f"error: {error}", err=True)
                 sys.exit(ExitCode.USAGE)
             console.print(f"{label}: {path}", highlight=False)
-    sys.exit(ExitCode.FAILED if comparison.different else ExitCode.OK)
 
 
 def _redactor(targets: list[TargetSpec], recordings: list[RecordingSpec]) -> Redactor:
