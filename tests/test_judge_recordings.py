@@ -114,3 +114,19 @@ def test_a_transcript_judges_as_the_traffic_it_records(tmp_path):
     assert code == 0
     assert {c["id"]: c["outcome"] for c in again["checks"]} == {c["id"]: c["outcome"] for c in first["checks"]}
     assert KEYS["XENDIT_API_KEY"] not in (tmp_path / "transcript.jsonl").read_text()
+
+
+def test_a_field_a_har_records_twice_is_judged_as_sent_not_joined(tmp_path):
+    """A HAR keeps each response's fields as a list: Content-Type twice with one value is what a client recovers from
+    (CANCEL-FIELDS-ONCE warns), not a value "application/json, application/json" it would misread."""
+    twice = [("Content-Type", "application/json"), ("Content-Type", "application/json")]
+    entries = [har_entry(_cancel("ps-" + "Z" * 24, 404, {"error_code": "NOT_FOUND", "message": "no"}, at=1.8e9 + i))
+               for i in range(3)]
+    for entry in entries:
+        entry["response"]["headers"] = [{"name": name, "value": value} for name, value in twice]
+    (tmp_path / "twice.har").write_text(json.dumps({"log": {"version": "1.2", "creator": {"name": "t", "version": "1"},
+                                                            "entries": entries}}))
+    code, report = judged(tmp_path / "twice.har")
+    assert code == 0 and report["verdict"] == "conformant", report["reasons"]
+    assert "CANCEL-FIELDS-ONCE" in outcomes(report, "warned")
+    assert "CANCEL-CONTENT-TYPE" in outcomes(report, "passed")

@@ -17,7 +17,7 @@ from conformance.judge.identities import Identity, Keyring
 from conformance.judge.recorded import Recorded
 from conformance.target.exchange import Exchange, Intent, Request, Response
 from conformance.target.identity import header
-from conformance.target.wire import Wire, read_message
+from conformance.target.wire import Wire, message_of, read_message
 
 FAMILY = "recorded"
 
@@ -56,9 +56,11 @@ def exchange_of(recorded: Recorded, keyring: Keyring) -> tuple[Exchange, Identit
 
 
 def _response(recorded: Recorded, request_headers: dict[str, str], conceal) -> Response:
-    if recorded.wire is None:
+    if recorded.wire is None:  # its fields as recorded, a list: the strict reader sees a field sent twice as such
         fields = [(name, conceal(name, value)) for name, value in recorded.response_headers]
-        return Response(recorded.status, _joined(fields), recorded.response_body, recorded.elapsed)
+        response = Response(recorded.status, _joined(fields), recorded.response_body, recorded.elapsed)
+        response.message = message_of(fields, recorded.response_body)
+        return response
     wire = Wire(recorded.wire, True, recorded.method, header(request_headers, "accept-encoding"), recorded.version)
     message = read_message(wire)
     fields = [(name, conceal(name, value)) for name, value in message.fields]
