@@ -56,13 +56,15 @@ def verify_evidence_command(path: Path, public_key: Path | None, as_json: bool) 
             click.echo(f"  signed by the Ed25519 key with fingerprint {result.signer}" if result.signer else
                        "  signature: does not verify" if result.manifest.get("signature") else "  not signed")
         if result.ok:
+            manifest = result.manifest or {}  # a verified bundle has one
             click.echo("VERIFIED: every file matches the manifest and the spec stage confirms both hashes")
-            verdict = str(result.manifest.get("verdict", "")).upper()
+            verdict = str(manifest.get("verdict", "")).upper()
             click.echo(f"the run it records is {verdict}" + "".join(
-                f"\n  - {reason}" for reason in result.manifest.get("reasons") or []))
+                f"\n  - {reason}" for reason in manifest.get("reasons") or []))
         else:
             click.echo(f"FAILED: {len(result.problems)} problem(s)")
             for problem in result.problems:
                 click.echo(f"  - {problem}")
     verdicts = {"conformant": ExitCode.OK, "incomplete": ExitCode.INCOMPLETE}
-    sys.exit(verdicts.get(result.manifest.get("verdict"), ExitCode.FAILED) if result.ok else ExitCode.FAILED)
+    recorded = (result.manifest or {}).get("verdict")
+    sys.exit(verdicts.get(str(recorded), ExitCode.FAILED) if result.ok else ExitCode.FAILED)

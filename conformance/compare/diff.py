@@ -111,12 +111,13 @@ def _distinct(value: str) -> frozenset[str]:
     return frozenset(part.rsplit(" ×", 1)[0] for part in value.split(", "))
 
 
-def cause_key(difference: Difference) -> tuple:
+def cause_key(difference: Difference) -> tuple[object, ...]:
     """What a difference shows whatever the case: its aspect, its fields, each target's values less the common ones."""
     if difference.aspect in SCALAR_ASPECTS:
         shown = {name: _distinct(value) for name, value in difference.values.items()}
         common = frozenset.intersection(*shown.values())
-        values = tuple(sorted((name, tuple(sorted(items - common))) for name, items in shown.items()))
+        values: tuple[tuple[str, object], ...] = tuple(sorted((name, tuple(sorted(items - common)))
+                                                              for name, items in shown.items()))
     else:
         values = tuple(sorted(difference.values.items()))
     return difference.aspect, difference.fields, values, difference.allowed

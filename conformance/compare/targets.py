@@ -48,8 +48,10 @@ class TargetSpec:
             key, _, value = option.partition("=")
             if key == "test-control" and not value:
                 spec = dataclasses.replace(spec, test_control=True)
-            elif key in {"key", "other-key"} and VARIABLE.fullmatch(value):
-                spec = dataclasses.replace(spec, **{f"{key.replace('-', '_')}_variable": value})
+            elif key == "key" and VARIABLE.fullmatch(value):
+                spec = dataclasses.replace(spec, key_variable=value)
+            elif key == "other-key" and VARIABLE.fullmatch(value):
+                spec = dataclasses.replace(spec, other_key_variable=value)
             else:
                 raise ValueError(f"{text!r}: {option!r} is not key=ENVVAR, other-key=ENVVAR or test-control")
         return spec
@@ -77,7 +79,8 @@ class RecordingSpec:
     def parse(cls, text: str) -> RecordingSpec:
         """The recording `text` names; ValueError, its message for the user, if `text` is not of the form."""
         name, equals, rest = text.partition("=")
-        options = KEY_OPTIONS.search(rest).group(1)
+        found = KEY_OPTIONS.search(rest)  # it matches every text, if only with no option
+        options = found.group(1) if found else ""
         path = rest[:len(rest) - len(options)]
         if not equals or not NAME.fullmatch(name) or not path:
             raise ValueError(f"{text!r}: expected {RECORDING_USAGE} (NAME: letters, digits, . _ -)")

@@ -177,6 +177,13 @@ class Api:
             raise session_not_found()
         return session_id
 
+    def stored(self, session_id: str) -> Session:
+        """The session as stored now, which the caller has just found or acted on; 404 if it is gone."""
+        session = self.store.find(session_id, now_ms())
+        if session is None:
+            raise session_not_found()
+        return session
+
     def visible(self, session: Session | None, owner: Owner) -> Session:
         """The session if `owner` may see it; 404 otherwise."""
         if session is None or session.owner != owner:

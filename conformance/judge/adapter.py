@@ -37,7 +37,7 @@ class TrafficJudge:
             judge.add(recorded(request, at, response, time.perf_counter() - started))
             return response
 
-        HTTPAdapter.send = send  # type: ignore[method-assign]
+        HTTPAdapter.send = send  # type: ignore[method-assign,assignment]  # a wrapper: keywords passed on
 
     def uninstall(self) -> None:
         HTTPAdapter.send = self._original  # type: ignore[method-assign]
@@ -51,10 +51,11 @@ def recorded(request: requests.PreparedRequest, at: float, response: requests.Re
              error: str | None = None) -> Recorded:
     """One exchange as ``requests`` holds it (reading the body keeps it for the test: ``requests`` caches it)."""
     body = request.body.encode() if isinstance(request.body, str) else request.body
-    answer = {} if response is None else {
-        "status": response.status_code, "response_body": response.content,
-        "response_headers": list(response.raw.headers.items()) if response.raw is not None and
-        hasattr(response.raw, "headers") else list(response.headers.items())}
-    return Recorded(f"request {request.method} {request.url}", request.method or "GET", request.url or "",
+    made = Recorded(f"request {request.method} {request.url}", request.method or "GET", request.url or "",
                     list(request.headers.items()), body if isinstance(body, bytes) else None, at=at, elapsed=elapsed,
-                    error=error, **answer)
+                    error=error)
+    if response is not None:
+        made.status, made.response_body = response.status_code, response.content
+        made.response_headers = list(response.raw.headers.items()) if response.raw is not None and hasattr(
+            response.raw, "headers") else list(response.headers.items())
+    return made

@@ -51,20 +51,22 @@ def exchange_of(recorded: Recorded, keyring: Keyring) -> tuple[Exchange, Identit
                       recorded.body, path=path, version=recorded.version)
     exchange = Exchange(intent, request, error=recorded.error, sent_at=recorded.at)
     if recorded.status is not None:
-        exchange.response = _response(recorded, raw_headers, conceal)
+        exchange.response = _response(recorded, recorded.status, raw_headers, conceal)
     return exchange, identity
 
 
-def _response(recorded: Recorded, request_headers: dict[str, str], conceal) -> Response:
+def _response(recorded: Recorded, status: int, request_headers: dict[str, str], conceal) -> Response:
     if recorded.wire is None:  # its fields as recorded, a list: the strict reader sees a field sent twice as such
         fields = [(name, conceal(name, value)) for name, value in recorded.response_headers]
-        response = Response(recorded.status, _joined(fields), recorded.response_body, recorded.elapsed)
+        response = Response(status, _joined(fields), recorded.response_body, recorded.elapsed)
         response.message = message_of(fields, recorded.response_body)
         return response
-    wire = Wire(recorded.wire, True, recorded.method, header(request_headers, "accept-encoding"), recorded.version)
+    accepted = header(request_headers, "accept-encoding")
+    accepted = accepted.decode("latin-1") if isinstance(accepted, bytes) else accepted
+    wire = Wire(recorded.wire, True, recorded.method, accepted, recorded.version)
     message = read_message(wire)
     fields = [(name, conceal(name, value)) for name, value in message.fields]
-    response = Response(recorded.status, _joined(fields), message.body or b"", recorded.elapsed, wire=wire)
+    response = Response(status, _joined(fields), message.body or b"", recorded.elapsed, wire=wire)
     response.message = message  # read once: the cached property would read the same bytes again
     return response
 

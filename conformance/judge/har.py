@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from urllib.parse import parse_qsl, urlsplit
 
 import ijson
@@ -77,7 +77,7 @@ def _content(content: object) -> bytes | None:
     return text.encode("utf-8", "surrogatepass")
 
 
-def entry_record(entry: object, where: str) -> Recorded | Skipped:
+def entry_record(entry: Any, where: str) -> Recorded | Skipped:  # parsed JSON: a wrong shape is caught below
     """One HAR entry as a Recorded; Skipped (with the reason) when it lacks what judging needs."""
     try:
         request, response = entry["request"], entry["response"]

@@ -112,7 +112,7 @@ class Lives:
         if status(exchange) != 201 or not isinstance(session_id, str):
             return
         created = instant(data.get("created"))
-        if self.skew is None and created is not None:
+        if self.skew is None and created is not None and exchange.response is not None:
             self.skew = created - (exchange.sent_at + exchange.response.elapsed / 2)
         owner = _owner(identity)
         session = None if owner is None else Session(session_id, owner.owner, data.get("status", ACTIVE), dict(data),
@@ -159,8 +159,9 @@ class Lives:
     def _on_cancel_path(self, exchange: Exchange, identity: Identity, path_id: str) -> None:
         life = self.lives.get(path_id)
         if life is None:
-            variant_of = next((candidate for candidate in map(self.lives.get, self._alike.get(_likeness(path_id), ()))
-                               if candidate.session is not None and variant(path_id, candidate.session.id)), None)
+            alike = (self.lives.get(key) for key in self._alike.get(_likeness(path_id), ()))
+            variant_of = next((candidate for candidate in alike if candidate is not None
+                               and candidate.session is not None and variant(path_id, candidate.session.id)), None)
             if variant_of is not None and identity.decided and exchange.request.method == "POST":
                 self._settle(variant_of, None)
                 if variant_of.session is not None:
@@ -200,8 +201,11 @@ class Lives:
         life.seen_step = self.steps
 
     def _at(self, life: Life, now: float) -> Session:
-        """The session at `now`: EXPIRED once its expiry has surely passed (as ``Model.at``)."""
+        """The session at `now`: EXPIRED once its expiry has surely passed (as ``Model.at``). Asked only of a life
+        whose session is known."""
         session = life.session
+        if session is None:
+            raise ValueError("a life whose session is unknown has no state at any time")
         if session.status == ACTIVE and session.statuses_at(now, MARGIN) == {EXPIRED}:
             session = life.session = session.ended(EXPIRED)
         return session

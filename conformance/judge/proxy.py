@@ -125,7 +125,9 @@ class Proxy:
         self.tasks: set[asyncio.Task] = set()
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.tasks.add(asyncio.current_task())
+        task = asyncio.current_task()  # a connection's handler always runs in a task of its own
+        if task is not None:
+            self.tasks.add(task)
         try:
             tls = ssl.create_default_context() if self.scheme == "https" else None
             upstream_reader, upstream_writer = await asyncio.open_connection(self.host, self.port, ssl=tls)

@@ -32,7 +32,8 @@ def lifecycle(conformance: RunContext, witnessed: Opening):
         run.budget.deadline = time.monotonic() + max(0.0, conformance.deadline - time.monotonic()) / 2
     shrink = config.shrink and not config.fixed_corpus  # compare: every target the same requests, unshrunk
     explore_lifecycle(run, config.seed, shrink_seconds=SHRINK_SECONDS if shrink else 0.0, opening=witnessed)
-    conformance.notes += [run.cut_short] * bool(run.cut_short)
+    if run.cut_short:
+        conformance.notes.append(run.cut_short)
     margin, watch = run.margin, witnessed.watch
     if run.watched:
         conformance.notes.append(f"no session was watched across its expires_at: {run.watched}")

@@ -68,9 +68,9 @@ class CancelAnswerFault(Api):
 
     async def cancel(self, request: Request) -> Response:
         owner, session_id = self.owner(request), self.session_id(request)
-        before = self.store.find(session_id, now_ms())
+        before = self.stored(session_id)
         self.settled(request, owner, self.store.cancel(owner, session_id, now_ms()), 422)
-        return self.present(request, self.shown(before, self.store.find(session_id, now_ms())))
+        return self.present(request, self.shown(before, self.stored(session_id)))
 
     def shown(self, before: Session, after: Session) -> Session:
         raise NotImplementedError

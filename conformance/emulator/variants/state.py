@@ -77,7 +77,7 @@ class CancelNotAtomic(Api):
         owner, session = active_session(self, request)
         await asyncio.sleep(RACE_WINDOW_SECONDS)  # the window in which another cancel reads ACTIVE too
         self.store.cancel(owner, session.id, now_ms())
-        return self.present(request, self.store.find(session.id, now_ms()))
+        return self.present(request, self.stored(session.id))
 
 
 class CheckoutAliveAfterCancel(Api):
@@ -110,7 +110,7 @@ class AfterCancel(Api):
         response = await super().cancel(request)
         if response.status_code == 200:
             owner = self.owner(request)
-            self.aftermath(owner, self.store.find(self.session_id(request), now_ms()))
+            self.aftermath(owner, self.stored(self.session_id(request)))
         return response
 
     def aftermath(self, owner: Owner, session: Session) -> None:
@@ -140,7 +140,7 @@ class UpdatedMovesBackwards(Api):
 
     async def cancel(self, request: Request) -> Response:
         owner, session_id = self.owner(request), self.session_id(request)
-        before = self.store.find(session_id, now_ms())
+        before = self.stored(session_id)
         session, changed = self.store.cancel(owner, session_id, now_ms())
         if changed:
             force(self, session_id, "updated = :updated", updated=before.updated - 1000)
@@ -185,7 +185,7 @@ class CancelTrustsReadCache(Api):
     async def get(self, request: Request) -> Response:
         response = await super().get(request)
         if response.status_code == 200:
-            self.read[self.raw_id(request)] = json.loads(response.body)["status"]
+            self.read[self.raw_id(request)] = json.loads(bytes(response.body))["status"]
         return response
 
     async def cancel(self, request: Request) -> Response:
@@ -194,7 +194,7 @@ class CancelTrustsReadCache(Api):
         if self.read.get(session_id) == ACTIVE and session.status in (COMPLETED, EXPIRED):
             force(self, session_id, f"status = '{CANCELED}', updated = :now, expires_at = MAX(expires_at, :now + 1)",
                    now=now_ms())
-            return self.present(request, self.store.find(session_id, now_ms()))
+            return self.present(request, self.stored(session_id))
         return await super().cancel(request)
 
 
@@ -213,7 +213,7 @@ class ColumnExpiry(Api):
         if session.status == EXPIRED and self.cancels_expired(session):
             force(self, session_id, f"status = '{CANCELED}', updated = :now, expires_at = :far",
                    now=now_ms(), far=now_ms() + 10 ** 9)
-            return self.present(request, self.store.find(session_id, now_ms()))
+            return self.present(request, self.stored(session_id))
         return await super().cancel(request)
 
     def cancels_expired(self, session: Session) -> bool:
@@ -229,7 +229,7 @@ class LazyExpiry(ColumnExpiry):
 
     async def get(self, request: Request) -> Response:
         response = await super().get(request)
-        if response.status_code == 200 and json.loads(response.body)["status"] == EXPIRED:
+        if response.status_code == 200 and json.loads(bytes(response.body))["status"] == EXPIRED:
             self.seen.add(self.raw_id(request))
         return response
 
@@ -285,4 +285,4 @@ class CancelAnswersRacingSession(Api):
         self.current = self.session_id(request)
         self.settled(request, owner, self.store.cancel(owner, self.current, now_ms()), 422)
         await asyncio.sleep(RACE_WINDOW_SECONDS)  # another cancel may set `current` meanwhile
-        return self.present(request, self.store.find(self.current, now_ms()))
+        return self.present(request, self.stored(self.current))
