@@ -70,8 +70,8 @@ def parse(text: str, path: Path) -> dict:
     return document
 
 
-def load(path: str | Path) -> tuple[dict, bytes]:
-    """Read and parse `path`; return the document and the exact bytes read."""
+def read(path: str | Path) -> bytes:
+    """The exact bytes of `path`, once they are known to be UTF-8 text (InputError otherwise)."""
     path = Path(path)
     if path.is_dir():
         raise InputError(f"{path}: is a directory, not a document")
@@ -80,7 +80,8 @@ def load(path: str | Path) -> tuple[dict, bytes]:
     except OSError as error:
         raise InputError(f"{path}: cannot read: {error.strerror}") from None
     try:
-        text = raw.decode("utf-8-sig")
+        raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InputError(f"{path}: not UTF-8 text (byte {error.start})") from None
-    return parse(text, path), raw
+    return raw
+

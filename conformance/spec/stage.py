@@ -11,7 +11,7 @@ from pathlib import Path
 
 from conformance.spec.bundled import BUNDLED, bundled_path, spec_dir  # noqa: F401 - re-exported
 from conformance.spec.lint import lint
-from conformance.spec.load import load, parse
+from conformance.spec.load import parse, read
 from conformance.spec.repair import Repair, repair
 from conformance.spec.validate import Problem, validate
 
@@ -56,8 +56,7 @@ def run_stage(path: str | Path) -> StageResult:
     """Run the whole stage on one document. Raises ``InputError`` for unreadable input. A document this process has
     judged already (the same path and bytes: every trial of a test session) is not validated again; the caller gets
     its own copy."""
-    _, raw = load(path)
-    return copy.deepcopy(_judged(Path(path), raw))
+    return copy.deepcopy(_judged(Path(path), read(path)))  # a document that does not parse raises, uncached
 
 
 @lru_cache(maxsize=16)

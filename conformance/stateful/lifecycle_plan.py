@@ -14,20 +14,23 @@ from conformance.stateful.crowd import CROWD
 from conformance.stateful.exploration import BURST, STEPS_PER_SEQUENCE, sequences_for
 from conformance.stateful.rules import LifecycleMachine
 from conformance.stateful.variants import ID_VARIANTS
-from conformance.stateful.watch import ROLES
+from conformance.stateful.watch import CREATE_ATTEMPTS, ROLES
+
+
+def _said(doc: str | None, paragraphs: int = 1) -> str:
+    """The first `paragraphs` of a docstring, on one line."""
+    return " ".join(" ".join((doc or "").split("\n\n")[:paragraphs]).split())
 
 
 def rules() -> list[str]:
     """Each rule of the machine as its docstring says it (the first paragraph): the plan never restates them."""
-    found = [(function.__name__, function.__doc__ or "") for function in vars(LifecycleMachine).values()
-             if hasattr(function, RULE_MARKER) or hasattr(function, INITIALIZE_RULE_MARKER)]
-    return [f"{name}: {' '.join(doc.split(chr(10) * 2)[0].split())}" for name, doc in found]
+    return [f"{function.__name__}: {_said(function.__doc__)}" for function in vars(LifecycleMachine).values()
+            if hasattr(function, RULE_MARKER) or hasattr(function, INITIALIZE_RULE_MARKER)]
 
 
 def _sizes() -> str:
     return (f"sizes: {len(ID_VARIANTS)} id variants, {len(CLIENT_VARIANTS)} client variants, bursts of {BURST}, "
-            f"crowds of {CROWD[0]}-{CROWD[1]}; beside the exploration, the watch: "
-            + " ".join(" ".join((watch.__doc__ or "").split(chr(10) * 2)[:2]).split()))
+            f"crowds of {CROWD[0]}-{CROWD[1]}; beside the exploration, the watch: {_said(watch.__doc__, 2)}")
 
 
 def lifecycle_plan(config: RunConfig, checks: list[Check]) -> list[str]:
@@ -43,8 +46,8 @@ def lifecycle_plan(config: RunConfig, checks: list[Check]) -> list[str]:
     lines += ["", "Lifecycle checks:"]
     lines += [f"  {check.id:26} {check.description}" for check in checks if check.stage == LIFECYCLE]
     given = ", ".join(config.session_ids) or "none"
-    opening = 1 + len(edge_bodies("")) + len(ROLES) + 1  # the second rich session, the edge bodies, the watch's
-    # cohort (and its one retry as the main owner)
+    opening = 1 + len(edge_bodies("")) + len(ROLES) * CREATE_ATTEMPTS + 1  # the second rich session, the edge
+    # bodies, the watch's cohort (created again if refused for a slow target; one create retried as the main owner)
     lines += ["", f"Sessions: the given ids ({given}) are used in the first sequence; then up to "
               f"{2 * sequences * 4 + config.max_steps + opening} are created with POST /sessions (reference_id "
               f"conformance-<run tag>-...), four per sequence, at most one per step, and {opening} by the opening "
