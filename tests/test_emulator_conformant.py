@@ -154,6 +154,29 @@ def test_connection_closed_after_every_third_response_and_every_error():
             assert status == 404 and headers["connection"] == "close" and closed_by_server(sock)
 
 
+def test_a_closing_answer_waits_for_the_whole_request():
+    """A server that answers and closes while the request's body is still arriving resets the connection under its
+    answer (RFC 9112 §9.6): a body read to the close then ends in an error. The closing variants read the request to
+    its end first."""
+    with variant("http-1.0-responses") as base_url:
+        port = port_of(base_url)
+        whole = request("POST", f"/sessions/{UNKNOWN}/cancel", port, "Content-Type: application/json", body=b"{}")
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            sock.sendall(whole[:-2])  # everything but the body
+            sock.settimeout(0.5)
+            try:
+                early = sock.recv(1)
+            except TimeoutError:
+                early = b""
+            assert early == b"", "answered before the request's body arrived"
+            sock.settimeout(5)
+            sock.sendall(whole[-2:])
+            received = b""
+            while chunk := sock.recv(65536):
+                received += chunk
+    assert received.startswith(b"HTTP/1.0 404") and received.endswith(b"}")
+
+
 def test_json_charset_declared_on_every_json_answer(client_of):
     with variant("json-charset") as base_url:
         client = client_of(base_url)

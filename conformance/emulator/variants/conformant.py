@@ -324,14 +324,24 @@ class Closing:
         self.app, self.every, self.answered = app, every, 0
 
     async def __call__(self, scope: Scope, receive, send) -> None:
+        request_read = False
+
+        async def receiving() -> Message:
+            nonlocal request_read
+            message = await receive()
+            request_read = request_read or message["type"] != "http.request" or not message.get("more_body", False)
+            return message
+
         async def closing(message: Message) -> None:
             if message["type"] == "http.response.start":
                 self.answered += 1
                 if message["status"] >= 400 or self.answered % self.every == 0:
                     message = {**message, "headers": [*message.get("headers", ()), (b"connection", b"close")]}
+                    while not request_read:  # the request read to its end first: a server that closes on bytes
+                        await receiving()  # still arriving resets the connection under its answer (RFC 9112 §9.6)
             await send(message)
 
-        await self.app(scope, receive, closing)
+        await self.app(scope, receiving, closing)
 
 
 class ConnectionClose(Api):
