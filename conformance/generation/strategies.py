@@ -6,6 +6,8 @@ Each strategy draws a Probe whose description says what kind of input it is, so 
 
 from __future__ import annotations
 
+from functools import cache
+
 from hypothesis import Phase, find, settings
 from hypothesis import strategies as st
 
@@ -91,6 +93,7 @@ def _id_variants() -> list[tuple[str, st.SearchStrategy[str]]]:
     ]
 
 
+@cache  # the simplest examples are found by search, the same for the same credentials: once per process
 def id_probes(credentials: Credentials) -> tuple[list[Probe], st.SearchStrategy[Probe]]:
     """Unknown and malformed ids, sent with valid credentials: the contract says 404 NOT_FOUND for each.
     Explicit examples: every boundary length, every special id, the simplest id of each kind."""
@@ -155,11 +158,13 @@ def find_simplest(strategy: st.SearchStrategy[Probe]) -> Probe:
     return find(strategy, lambda _: True, settings=settings(database=None, phases=[Phase.generate, Phase.shrink]))
 
 
+@cache
 def auth_probes(credentials: Credentials) -> tuple[list[Probe], st.SearchStrategy[Probe]]:
     """Missing and unusable credentials (401 expected), and valid keys with a twist (no expectation)."""
     return _header_probes("auth", "Authorization", _auth_variants(credentials.api_key), credentials.headers())
 
 
+@cache
 def sub_account_probes(credentials: Credentials) -> tuple[list[Probe], st.SearchStrategy[Probe]]:
     """Valid credentials on an unknown id with odd ``for-user-id`` headers."""
     base = {"Authorization": credentials.headers()["Authorization"]}
