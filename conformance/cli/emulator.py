@@ -129,11 +129,15 @@ def api_keys(given: tuple[str, ...], keys_file: str | None) -> dict[str, str]:
 def catalogue_text(catalogue: list[Variant]) -> str:
     """The catalogue as `--list-variants` prints it: each fault with the checks that must catch it, each
     conformant variant with the profile it must pass in."""
-    lines = ["Faults (--fault NAME): the suite must fail each; the checks that catch it"]
-    lines += [f"  {v.name:30} {', '.join(sorted(v.catches))}{''.join(' (' + o + ')' for o in v.options)}"
-              f"\n  {'':30} {v.description}" for v in catalogue if v.is_fault]
+    def options(variant: Variant) -> str:
+        return f" ({' '.join(variant.options)})" if variant.options else ""
+
+    lines = ["Faults (--fault NAME): the suite must fail each; the checks that catch it (and the run options it needs)"]
+    lines += [f"  {v.name:30} {', '.join(sorted(v.catches))}{options(v)}\n  {'':30} {v.description}"
+              for v in catalogue if v.is_fault]
     lines.append("\nConformant variants (--variant NAME): the suite must pass each in the profile given")
-    lines += [f"  {v.name:30} {v.passes_in}\n  {'':30} {v.description}" for v in catalogue if not v.is_fault]
+    lines += [f"  {v.name:30} {v.passes_in}{options(v)}\n  {'':30} {v.description}" for v in catalogue
+              if not v.is_fault]
     return "\n".join(lines)
 
 
