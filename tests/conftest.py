@@ -3,6 +3,8 @@ response is one the repaired spec documents, and one failing run's reports."""
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -14,10 +16,16 @@ from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
 from conformance.spec.pointer import pointer
 from conformance.spec.schemas import Schemas, describe
 from conformance.spec.stage import load_repaired
-from tests.cli import conformance
+from tests.cli import QUICK, conformance
 from tests.fakes import KEY, fixed, serve
 
 KEY_A, KEY_B = DEFAULT_KEYS
+
+# The tests start Python processes by the hundred (test workers, `conformance` commands, pytest sessions with the
+# plugin, which pytest's assertion rewriting reads as source): each module is compiled once and cached in
+# __pycache__, even where the environment asks Python not to write bytecode, rather than again in every process.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 OPERATIONS = {"create": ("/sessions", "post"), "get": ("/sessions/{session_id}", "get"),
               "cancel": ("/sessions/{session_id}/cancel", "post")}
 
@@ -105,13 +113,13 @@ def documented() -> Callable[[str, requests.Response], list[str]]:
 
 @pytest.fixture(scope="session")
 def failing_run(tmp_path_factory) -> Iterator[SimpleNamespace]:
-    """``conformance run`` (every check, --max-examples 5) against a fake that answers every request 200
+    """``conformance run`` (every check, the QUICK budget) against a fake that answers every request 200
     ``{"status": "CANCELED"}``: ``.done`` (the finished process), ``.folder`` (junit.xml, report.json, report.html,
     transcript.jsonl) and ``.base_url`` of the fake, which keeps answering for the whole session. One run for the
     tests of every report."""
     folder: Path = tmp_path_factory.mktemp("failing-run")
     with serve(fixed(200, {"status": "CANCELED"})) as base_url:
-        done = conformance("run", "--base-url", base_url, "--api-key", KEY, "--max-examples", "5",
+        done = conformance("run", "--base-url", base_url, "--api-key", KEY, *QUICK,
                            "--junit-xml", str(folder / "junit.xml"), "--json-report", str(folder / "report.json"),
                            "--html-report", str(folder / "report.html"), "--transcript",
                            str(folder / "transcript.jsonl"))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.cli import command, conformance, environment
+from tests.cli import QUICK, command, conformance, environment
 from tests.fakes import free_port
 
 RECIPES = Path(__file__).resolve().parents[1] / "docs" / "ci"
@@ -44,7 +44,7 @@ def test_recipe_runs_the_real_commands(recipe, tmp_path):
                 if sock.connect_ex(("127.0.0.1", int(port))) == 0:
                     break
             time.sleep(0.1)
-        done = conformance(*[swap.get(a, a) for a in run[1:]], "--max-examples", "5", cwd=tmp_path, env=env)
+        done = conformance(*[swap.get(a, a) for a in run[1:]], *QUICK, cwd=tmp_path, env=env)
     finally:
         server.terminate()
         server.wait(10)

@@ -23,7 +23,7 @@ from conformance.emulator import DEFAULT_KEYS
 from conformance.evidence import EvidenceError, load_signing_key, verify_evidence, write_evidence
 from conformance.evidence.signing import PASSPHRASE_VARIABLE, fingerprint, public_pem
 from conformance.run import write_reports
-from tests.cli import conformance, invoke
+from tests.cli import QUICK, conformance, invoke
 
 KEY_A, KEY_B = DEFAULT_KEYS
 SPEC = "spec/cancel-session.seed.json"
@@ -34,7 +34,7 @@ SIGNER = Ed25519PrivateKey.generate()
 def run(tmp_path_factory):
     """A finished run against the bundled emulator, its reports written as `conformance run` writes them."""
     out = tmp_path_factory.mktemp("run")
-    config = RunConfig(seed=3, max_examples=5, junit_xml=out / "junit.xml",
+    config = RunConfig(seed=3, max_examples=5, max_steps=30, junit_xml=out / "junit.xml",
                        json_report=out / "report.json", html_report=out / "report.html",
                        transcript=out / "transcript.jsonl")
     result, _ = collect(config)
@@ -247,7 +247,7 @@ def test_conformance_run_writes_a_signed_bundle_that_verifies(tmp_path):
     public = tmp_path / "signer.pub.pem"
     public.write_bytes(public_pem(SIGNER.public_key()))
     bundle = tmp_path / "evidence.zip"
-    done = conformance("run", "--max-examples", "5", "--evidence", str(bundle), "--signing-key", str(key_file),
+    done = conformance("run", *QUICK, "--evidence", str(bundle), "--signing-key", str(key_file),
                        "--junit-xml", str(tmp_path / "j.xml"), "--json-report", str(tmp_path / "r.json"),
                        "--html-report", str(tmp_path / "r.html"))
     assert done.returncode == 0, done.stdout + done.stderr

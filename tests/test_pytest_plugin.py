@@ -9,13 +9,14 @@ import sys
 from junitparser import Failure, JUnitXml
 
 from conformance.checks.catalogue import CATALOGUE
+from tests.cli import PLUGIN_QUICK
 from tests.fakes import KEY, fixed, serve
 
 
 def pytest_run(tmp_path, *args: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("CONFORMANCE_", "XENDIT_"))}
     return subprocess.run([sys.executable, "-m", "pytest", "--pyargs", "conformance.suite", "-p", "no:cacheprovider",
-                           "--conformance-max-examples", "5", "--junitxml", str(tmp_path / "junit.xml"), *args],
+                           *PLUGIN_QUICK, "--junitxml", str(tmp_path / "junit.xml"), *args],
                           capture_output=True, text=True, timeout=300, cwd=tmp_path, env=clean)
 
 

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
-from tests.cli import conformance, invoke
+from tests.cli import QUICK, conformance, invoke
 from tests.fakes import KEY, NOT_FOUND, fixed, free_port, serve
 
 
@@ -49,7 +49,7 @@ def auth_failures(tmp_path_factory):
     """A target that answers 404 to everything: unusable keys included (CANCEL-AUTH), the document's example too."""
     out = tmp_path_factory.mktemp("auth")
     with serve(fixed(404, NOT_FOUND)) as base_url:
-        done = conformance("run", "--base-url", base_url, "--api-key", KEY, "--max-examples", "5",
+        done = conformance("run", "--base-url", base_url, "--api-key", KEY, *QUICK,
                            "--checks", "CANCEL-AUTH,SPEC-EXAMPLES", "--junit-xml", str(out / "j.xml"),
                            "--json-report", str(out / "report.json"), "--html-report", str(out / "r.html"))
         assert done.returncode == 1, done.stdout

@@ -10,7 +10,7 @@ from junitparser import Error, Failure, JUnitXml, Skipped
 
 from conformance.checks.catalogue import CATALOGUE, LIFECYCLE, REGISTRY
 from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
-from tests.cli import conformance, invoke
+from tests.cli import QUICK, conformance, invoke
 from tests.fakes import KEY, conformant_404, fixed, free_port, serve
 
 KEY_A, KEY_B = DEFAULT_KEYS
@@ -88,7 +88,7 @@ def emulator():
 
 def test_external_target_with_test_control_passes(emulator, tmp_path):
     done = invoke("run", "--base-url", emulator, "--test-control", "--other-api-key", KEY_B,
-                  "--junit-xml", str(tmp_path / "j.xml"), "--max-examples", "20", env={"XENDIT_API_KEY": KEY_A})
+                  "--junit-xml", str(tmp_path / "j.xml"), *QUICK, env={"XENDIT_API_KEY": KEY_A})
     assert done.returncode == 0, done.stdout + done.stderr
     lifecycle = cases(tmp_path / "j.xml")[LIFECYCLE]
     assert len(lifecycle) == len([c for c in CATALOGUE if c.stage == LIFECYCLE])
@@ -116,7 +116,7 @@ def test_same_seed_sends_the_same_requests(emulator, tmp_path):
 
 def test_a_server_that_cancels_anything_fails(tmp_path):
     with serve(fixed(200, {"status": "CANCELED"})) as base_url:
-        done = invoke("run", "--base-url", base_url, "--api-key", "xnd_development_x", "--max-examples", "10",
+        done = invoke("run", "--base-url", base_url, "--api-key", "xnd_development_x", *QUICK,
                       "--junit-xml", str(tmp_path / "j.xml"))
     assert done.returncode == 1, done.stdout + done.stderr
     stateless = cases(tmp_path / "j.xml")["stateless"]
@@ -135,10 +135,10 @@ def test_lifecycle_not_run_is_incomplete_with_the_reasons(tmp_path):
     """No session can be had: the MUST lifecycle checks are not judged, so the run is INCOMPLETE (exit 4), not
     CONFORMANT; accepting exactly those skips gives a verdict on what was judged."""
     with serve(conformant_404) as base_url:
-        done = invoke("run", "--base-url", base_url, "--api-key", KEY, "--max-examples", "5",
+        done = invoke("run", "--base-url", base_url, "--api-key", KEY, *QUICK,
                       "--junit-xml", str(tmp_path / "j.xml"), "--json-report", str(tmp_path / "r.json"))
         must = [check.id for check in CATALOGUE if check.stage == LIFECYCLE and check.level == "MUST"]
-        accepted = invoke("run", "--base-url", base_url, "--api-key", KEY, "--max-examples", "5",
+        accepted = invoke("run", "--base-url", base_url, "--api-key", KEY, *QUICK,
                           "--allow-skip", ",".join(must), "--junit-xml", str(tmp_path / "k.xml"),
                           "--json-report", str(tmp_path / "s.json"))
     assert done.returncode == 4, done.stdout + done.stderr
@@ -159,7 +159,7 @@ def test_lifecycle_not_run_is_incomplete_with_the_reasons(tmp_path):
 
 def test_html_errors_fail_the_content_type_check(tmp_path):
     with serve(fixed(404, b"<html><body>Not Found</body></html>", "text/html")) as base_url:
-        done = invoke("run", "--base-url", base_url, "--api-key", "k", "--max-examples", "5",
+        done = invoke("run", "--base-url", base_url, "--api-key", "k", *QUICK,
                       "--checks", "CANCEL-CONTENT-TYPE", "--junit-xml", str(tmp_path / "j.xml"))
     assert done.returncode == 1
     assert Failure in results(cases(tmp_path / "j.xml")["stateless"]["CANCEL-CONTENT-TYPE"])

@@ -14,7 +14,7 @@ from conformance.generation.probe import Credentials
 from conformance.safety import link_refusal
 from conformance.stateful.sessions import Sessions
 from conformance.target.client import Target
-from tests.cli import invoke
+from tests.cli import QUICK, invoke
 from tests.fakes import AUTHORIZED, KEY, NOT_FOUND, conformant_404, every_nth, fixed, reply, serve
 
 EXAMPLE_ID = "ps-661f87c614802d6c402cd82d"  # the document's example: schemathesis sends it
@@ -80,7 +80,7 @@ def _echoing(handler) -> None:
 
 def test_no_artifact_contains_the_key_or_customer_details(tmp_path):
     with serve(_echoing) as base_url:
-        done = invoke("run", "--base-url", base_url, "--api-key", KEY, "--max-examples", "5",
+        done = invoke("run", "--base-url", base_url, "--api-key", KEY, *QUICK,
                       "--junit-xml", str(tmp_path / "junit.xml"), "--transcript", str(tmp_path / "t.jsonl"))
     assert done.returncode == 1
     artifacts = [done.stdout, done.stderr] + [path.read_text() for path in tmp_path.iterdir()]
@@ -96,7 +96,7 @@ def test_429_is_waited_out_not_failed(tmp_path):
     limited = every_nth(4, lambda h: reply(h, 429, {"error_code": "RATE_LIMIT_EXCEEDED", "message": "slow down"},
                                            headers={"Retry-After": "0.05"}))
     with serve(limited) as base_url:
-        done = invoke("run", "--base-url", base_url, "--api-key", KEY, "--max-examples", "5",
+        done = invoke("run", "--base-url", base_url, "--api-key", KEY, *QUICK,
                       "--checks", "CANCEL-STATUS,CANCEL-4XX-SCHEMA,CANCEL-NOT-FOUND",
                       "--junit-xml", str(tmp_path / "j.xml"))
     assert done.returncode == 0, done.stdout

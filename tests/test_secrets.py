@@ -28,10 +28,10 @@ import pytest
 
 from conformance.target.redact import Redactor
 from tests.canary import KEY, OTHER, SECRETS, leaked
+from tests.cli import PLUGIN_QUICK, QUICK
 
 BUSINESSES = {KEY: "5f9a3c2e1b7d4a6c8e0f1a2b", OTHER: "6a0b4d3f2c8e5b7d9f1a2b3c"}
 FAULT = "unauthorized-code"  # unusable credentials answered 401 with a wrong error_code: failures with reproductions
-BUDGET = ["--max-examples", "5", "--max-steps", "30"]  # the opening sequence takes every kind of step
 AUTH_CHECKS = ["--checks", "CANCEL-AUTH,CANCEL-ERROR-CODE,LIFE-AUTH-NO-EFFECT"]  # the requests that carry keys
 KEY_AS_PASSWORD = "the key as password, empty username"
 REPORTS = ["--junit-xml", "junit.xml", "--json-report", "report.json", "--html-report", "report.html",
@@ -112,15 +112,15 @@ def canary_run(tmp_path_factory) -> tuple[Path, dict[str, int]]:
         targets = [f"{name}={url},other-key=XENDIT_OTHER_API_KEY,test-control"
                    for name, url in [("faulty", faulty), ("conformant", conformant)]]
         independent = {
-            "run": ["run", "--base-url", faulty, "--test-control", "-v", *BUDGET, *REPORTS],
-            "run-passing": ["run", "--base-url", conformant, "--test-control", "-v", *BUDGET, *REPORTS],
-            "compare": ["compare", "--target", targets[0], "--target", targets[1], *BUDGET, *AUTH_CHECKS,
+            "run": ["run", "--base-url", faulty, "--test-control", "-v", *QUICK, *REPORTS],
+            "run-passing": ["run", "--base-url", conformant, "--test-control", "-v", *QUICK, *REPORTS],
+            "compare": ["compare", "--target", targets[0], "--target", targets[1], *QUICK, *AUTH_CHECKS,
                         "--json", "compare.json", "--html", "compare.html"],
         }
         with ThreadPoolExecutor(len(independent) + 1) as pool:
             plugin = pool.submit(_command, root / "pytest", "--pyargs", "conformance.suite", "-p", "no:cacheprovider",
                                  "-v", "-m", "auth", "--conformance-base-url", faulty,
-                                 "--conformance-max-examples", "5", "--junitxml", "junit.xml", module="pytest")
+                                 *PLUGIN_QUICK, "--junitxml", "junit.xml", module="pytest")
             jobs = {name: pool.submit(_command, root / name, *args) for name, args in independent.items()}
             codes = {"pytest": plugin.result(), **{name: job.result() for name, job in jobs.items()}}
         report = str(root / "run" / "report.json")

@@ -27,7 +27,7 @@ from conformance.target.exchange import BODY_STALLED, NO_STATUS_LINE, Intent, Pl
 from conformance.target.rate_limits import Announced, Quota, announced, retry_after
 from conformance.target.redact import Redactor
 from conformance.target.traffic import RETRIES_429, STALL, Limits, Stall, Traffic
-from tests.cli import invoke
+from tests.cli import QUICK, invoke
 from tests.fakes import (
     AUTHORIZED,
     KEY,
@@ -414,7 +414,7 @@ def test_every_report_counts_429s_per_endpoint_and_none_is_judged(tmp_path):
         reply(handler, 429, RATE_LIMITED, headers={"Retry-After": "0.05"})
 
     with serve(every_nth(7, refuse)) as base_url:
-        done = invoke("run", "--base-url", base_url, "--api-key", KEY, "--max-examples", "5", "--checks",
+        done = invoke("run", "--base-url", base_url, "--api-key", KEY, *QUICK, "--checks",
                       "CANCEL-NOT-FOUND,CANCEL-AUTH,CANCEL-STATUS", "--junit-xml", str(tmp_path / "j.xml"),
                       "--json-report", str(tmp_path / "r.json"), "--html-report", str(tmp_path / "r.html"))
     assert done.returncode == 0, done.stdout

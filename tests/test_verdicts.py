@@ -23,7 +23,7 @@ from conformance.generation.probe import Credentials
 from conformance.run import run
 from conformance.stateful.sessions import Sessions
 from conformance.target.client import Target
-from tests.cli import conformance, invoke
+from tests.cli import QUICK, conformance, invoke
 from tests.fakes import AUTHORIZED, KEY, NOT_FOUND, free_port, prefix_proxy, reply, serve, slow
 
 KEY_A, KEY_B = DEFAULT_KEYS
@@ -111,7 +111,7 @@ def test_progress_moves_every_second_without_a_terminal(tmp_path):
     status lines come meanwhile, with the requests per family, before the stage's results — through the real
     command, whose output the suite's own pytest session must not capture."""
     with serve(slow(0.05)) as base_url:
-        done = conformance("run", "--base-url", base_url, "--api-key", KEY, "--max-examples", "5", "--workers", "1",
+        done = conformance("run", "--base-url", base_url, "--api-key", KEY, *QUICK, "--workers", "1",
                            "--checks",
                            "CANCEL-NOT-FOUND,CANCEL-AUTH", "--junit-xml", str(tmp_path / "j.xml"), "--json-report",
                            str(tmp_path / "r.json"), "--html-report", str(tmp_path / "r.html"),
