@@ -26,6 +26,7 @@ KEY_A, KEY_B = DEFAULT_KEYS
 # __pycache__, even where the environment asks Python not to write bytecode, rather than again in every process.
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 sys.dont_write_bytecode = False
+
 OPERATIONS = {"create": ("/sessions", "post"), "get": ("/sessions/{session_id}", "get"),
               "cancel": ("/sessions/{session_id}/cancel", "post")}
 
