@@ -107,7 +107,8 @@ CATALOGUE = [
     fault("recancel-succeeds", state.RecancelSucceeds, "LIFE-CONCURRENT", "LIFE-RECANCEL"),
     fault("completed-cancelable", state.CompletedCancelable, "LIFE-COMPLETED"),
     fault("expired-cancelable", state.ExpiredCancelable, "LIFE-EXPIRED", sometimes=("LIFE-GET-CANCELED",)),
-    fault("cancel-not-persisted", state.CancelNotPersisted, "LIFE-CHECKOUT", "LIFE-CONCURRENT", "LIFE-GET-CANCELED"),
+    fault("cancel-not-persisted", state.CancelNotPersisted, "LIFE-CHECKOUT", "LIFE-CONCURRENT", "LIFE-GET-CANCELED",
+          sometimes=("LIFE-FRAME",)),  # the watch's frame read of its cancelled session, if it comes before the finding
     fault("status-message-generic", errors.StatusMessageGeneric, "LIFE-STATUS-MESSAGE", options=FAIL_ON_SHOULD),
     fault("cancel-not-atomic", state.CancelNotAtomic, "LIFE-CONCURRENT"),
     fault("checkout-alive-after-cancel", state.CheckoutAliveAfterCancel, "LIFE-CHECKOUT"),
