@@ -2,25 +2,42 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import click
 
 from conformance import __version__
-from conformance.cli.checks import checks_command
-from conformance.cli.compare import compare
-from conformance.cli.emulator import emulator
-from conformance.cli.evidence import verify_evidence_command
-from conformance.cli.judge import judge, proxy
-from conformance.cli.replay import replay_command
-from conformance.cli.run import config_command, run_command
 from conformance.cli.settings import defaults_from_file
-from conformance.cli.spec import spec
 from conformance.exitcodes import ExitCode
+
+COMMANDS = {  # name → (module, attribute): imported when asked for, so that a command starts with what it uses (the
+    # emulator without the generators and validators a run needs)
+    "checks": ("conformance.cli.checks", "checks_command"),
+    "compare": ("conformance.cli.compare", "compare"),
+    "config": ("conformance.cli.run", "config_command"),
+    "emulator": ("conformance.cli.emulator", "emulator"),
+    "judge": ("conformance.cli.judge", "judge"),
+    "proxy": ("conformance.cli.judge", "proxy"),
+    "replay": ("conformance.cli.replay", "replay_command"),
+    "run": ("conformance.cli.run", "run_command"),
+    "spec": ("conformance.cli.spec", "spec"),
+    "verify-evidence": ("conformance.cli.evidence", "verify_evidence_command"),
+}
 
 
 class Commands(click.Group):
-    """The command group; Ctrl-C inside a command is exit 130 with one line (the reports written say partial)."""
+    """The command group, its commands imported when asked for; Ctrl-C inside a command is exit 130 with one line
+    (the reports written say partial)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, attribute = COMMANDS[cmd_name]
+        return getattr(importlib.import_module(module), attribute)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -36,11 +53,9 @@ class Commands(click.Group):
 def main(ctx: click.Context) -> None:
     """Conformance suite for Xendit's POST /sessions/{session_id}/cancel, with a reference emulator."""
     if ctx.invoked_subcommand in {"run", "config"}:
+        from conformance.cli.run import run_command
+
         path, defaults = defaults_from_file(run_command, Path.cwd())
         ctx.default_map = {"run": defaults, "config": defaults}
         ctx.meta["settings_file"] = path
 
-
-for command in (spec, run_command, config_command, checks_command, replay_command, emulator, compare,
-                verify_evidence_command, judge, proxy):
-    main.add_command(command)
