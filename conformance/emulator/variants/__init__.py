@@ -262,7 +262,9 @@ CATALOGUE = [
     fault("newline-after-body", wire.NewlineAfterBody, "CANCEL-BODY-LENGTH", options=FAIL_ON_SHOULD),
     # --- time: what a client watching sessions across their expires_at meets (the watch)
     fault("expiry-overwrites-canceled", expiry.ExpiryOverwritesCanceled, "LIFE-GET-CANCELED"),
-    fault("expires-early", expiry.ExpiresEarly, "LIFE-READ", options=FAIL_ON_SHOULD),
+    fault("expires-early", expiry.ExpiresEarly, "LIFE-READ", options=FAIL_ON_SHOULD,
+          sometimes=("LIFE-CANCEL-ACTIVE", "LIFE-EXPIRED", "LIFE-FRAME")),  # when the watch's creates were slow (a
+    # loaded machine), its first cancel falls in the second the fault steals: refused, a MUST failure it truly is
     fault("boundary-cancel-lost", expiry.BoundaryCancelLost, "LIFE-GET-CANCELED"),
     fault("expiry-updated-unset", expiry.ExpiryUpdatedUnset, "LIFE-TIMESTAMPS", options=FAIL_ON_SHOULD),
     fault("cancel-updated-local-time", expiry.CancelUpdatedLocalTime, "LIFE-TIMESTAMPS", options=FAIL_ON_SHOULD),
