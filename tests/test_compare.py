@@ -27,9 +27,9 @@ from tests.fakes import free_port
 
 KEY_A, KEY_B = DEFAULT_KEYS
 ENV = {"CMP_KEY": KEY_A, "CMP_OTHER_KEY": KEY_B}
-BASE = RunConfig(seed=1, max_examples=10, max_steps=20, shrink=False)
+BASE = RunConfig(seed=1, max_examples=10, max_steps=20, shrink=False, expiry_lag=0.5)  # the emulators expire on time
 EMULATOR = EmulatorConfig(api_keys=DEFAULT_KEYS, test_control=True, min_expiry_seconds=1)
-STEPS = ("--max-steps", "20")  # the command line's lifecycle budget in these tests
+STEPS = ("--max-steps", "20", "--expiry-lag", "0.5")  # the command line's lifecycle budget in these tests
 
 
 def only_422_became_409(values: dict[str, str]) -> bool:
@@ -87,8 +87,8 @@ def not_found_code_runs(servers):
     """Observations of the reference and of a variant whose 404s carry SESSION_NOT_FOUND."""
     runs = {}
     for name, url in [("reference", servers.reference), ("faulty", servers.not_found_code)]:
-        config = RunConfig(max_steps=20, base_url=url, api_key=KEY_A, other_api_key=KEY_B, test_control=True, seed=1,
-                           max_examples=10, fixed_corpus=True)  # as compare() runs every target
+        config = replace(BASE, base_url=url, api_key=KEY_A, other_api_key=KEY_B, test_control=True,
+                         fixed_corpus=True)  # as compare() runs every target
         runs[name] = observations(*collect(config))
     return runs
 
