@@ -15,10 +15,11 @@ from pathlib import Path
 from click.testing import CliRunner
 
 SETTINGS_PREFIXES = ("XENDIT_", "CONFORMANCE_")
-QUICK = ("--max-examples", "5", "--max-steps", "30", "--expiry-lag", "0.5")  # the budget of a run whose subject is
-# not the budget: every check's witnesses, the opening sequence, a short exploration and five drawn inputs a family;
-# the watch waits half a second past an expiry (emulators expire sessions on time), not the two a hosted target's
-# expiry job is allowed (the default budget is run once, by test_run's default_run and test_variants' subprocess trial)
+EMULATOR_EXPIRY_LAG = 0.5  # --expiry-lag against an emulator, which expires sessions on time: the watch waits half a
+# second past an expiry, not the two a hosted target's expiry job is allowed
+QUICK = ("--max-examples", "5", "--max-steps", "30", "--expiry-lag", str(EMULATOR_EXPIRY_LAG))  # the budget of a run
+# whose subject is not the budget: every check's witnesses, the opening sequence, a short exploration and five drawn
+# inputs a family (the default budget is run once, by test_run's default_run and test_variants' subprocess trial)
 PLUGIN_QUICK = tuple(option.replace("--", "--conformance-", 1) for option in QUICK)  # as the pytest plugin's options
 
 

@@ -23,7 +23,7 @@ from conformance.emulator import DEFAULT_KEYS
 from conformance.evidence import EvidenceError, load_signing_key, verify_evidence, write_evidence
 from conformance.evidence.signing import PASSPHRASE_VARIABLE, fingerprint, public_pem
 from conformance.run import write_reports
-from tests.cli import QUICK, conformance, invoke
+from tests.cli import EMULATOR_EXPIRY_LAG, QUICK, conformance, invoke
 
 KEY_A, KEY_B = DEFAULT_KEYS
 SPEC = "spec/cancel-session.seed.json"
@@ -34,8 +34,8 @@ SIGNER = Ed25519PrivateKey.generate()
 def run(tmp_path_factory):
     """A finished run against the bundled emulator, its reports written as `conformance run` writes them."""
     out = tmp_path_factory.mktemp("run")
-    config = RunConfig(seed=3, max_examples=5, max_steps=30, junit_xml=out / "junit.xml",
-                       json_report=out / "report.json", html_report=out / "report.html",
+    config = RunConfig(seed=3, max_examples=5, max_steps=30, expiry_lag=EMULATOR_EXPIRY_LAG,
+                       junit_xml=out / "junit.xml", json_report=out / "report.json", html_report=out / "report.html",
                        transcript=out / "transcript.jsonl")
     result, _ = collect(config)
     write_reports(result, config)

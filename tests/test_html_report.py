@@ -25,6 +25,7 @@ from conformance.run import run
 from conformance.target.exchange import Exchange, Intent, Request
 from conformance.target.redact import Redactor
 from tests import browser
+from tests.cli import EMULATOR_EXPIRY_LAG
 from tests.fakes import fixed, serve
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -64,7 +65,7 @@ def failing(tmp_path_factory):
     emulator = EmulatorConfig(api_keys=DEFAULT_KEYS, test_control=True, min_expiry_seconds=1)
     with running(emulator, api=VARIANTS["unauthorized-code"].api) as base_url:
         config = RunConfig(max_steps=40, base_url=base_url, api_key=KEY, other_api_key=OTHER_KEY, test_control=True,
-                           max_examples=5, progress=False, junit_xml=out / "junit.xml",
+                           max_examples=5, expiry_lag=EMULATOR_EXPIRY_LAG, progress=False, junit_xml=out / "junit.xml",
                            json_report=out / "report.json", html_report=out / "report.html")
         code = run(config, Console(file=io.StringIO()))
         assert code == 1

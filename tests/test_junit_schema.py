@@ -18,6 +18,7 @@ from conformance.config import RunConfig
 from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
 from conformance.emulator.variants import VARIANTS
 from conformance.report.junit import render_junit
+from tests.cli import EMULATOR_EXPIRY_LAG
 
 RESULTS = {"failure", "error", "skipped"}
 CHILDLESS = (set(), {"type", "message"}, set())
@@ -70,7 +71,8 @@ def junit():
     emulator = EmulatorConfig(api_keys=DEFAULT_KEYS, test_control=True, min_expiry_seconds=1)
     with running(emulator, api=VARIANTS["unauthorized-code"].api) as base_url:
         result, _ = collect(RunConfig(max_steps=40, base_url=base_url, api_key=key, other_api_key=other,
-                                      test_control=True, max_examples=5, progress=False))
+                                      test_control=True, max_examples=5, expiry_lag=EMULATOR_EXPIRY_LAG,
+                                      progress=False))
     return SimpleNamespace(result=result, root=ET.fromstring(render_junit(result)))
 
 

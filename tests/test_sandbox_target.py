@@ -18,6 +18,7 @@ from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, Sandbox, running
 from conformance.emulator.app import Api, json_response
 from conformance.emulator.variants import VARIANTS
 from conformance.run import run
+from tests.cli import EMULATOR_EXPIRY_LAG
 from tests.test_stateful import LIFECYCLE_IDS, explored
 
 KEY, OTHER_KEY = list(DEFAULT_KEYS)[:2]
@@ -29,7 +30,8 @@ def sandbox_run(tmp_path: Path, api: type[Api] = Api) -> tuple[int, dict, list[d
     output = io.StringIO()
     with running(EmulatorConfig(min_expiry_seconds=1, sandbox=SANDBOX), api=api) as base_url:
         config = RunConfig(base_url=base_url, api_key=KEY, other_api_key=OTHER_KEY, test_control=True, max_steps=60,
-                           max_examples=10, max_time=12, progress=False, junit_xml=tmp_path / "junit.xml",
+                           max_examples=10, max_time=12, expiry_lag=EMULATOR_EXPIRY_LAG, progress=False,
+                           junit_xml=tmp_path / "junit.xml",
                            json_report=tmp_path / "report.json", html_report=tmp_path / "report.html",
                            transcript=tmp_path / "transcript.jsonl")
         code = run(config, Console(file=output, width=200))

@@ -23,7 +23,7 @@ from conformance.replay import _withheld
 from conformance.report.sequence import SESSION_ID
 from conformance.run import run
 from tests.canary import KEY, OTHER, leaked
-from tests.cli import invoke
+from tests.cli import EMULATOR_EXPIRY_LAG, invoke
 from tests.fakes import free_port
 
 CHECK = "LIFE-RECANCEL"
@@ -42,8 +42,9 @@ def failed(tmp_path_factory):
     (out / "sequences" / "notes.txt").write_text("not a check's")
     with running(EMULATOR, api=VARIANTS["recancel-succeeds"].api) as base_url:
         config = RunConfig(base_url=base_url, api_key=KEY, other_api_key=OTHER, test_control=True, checks=[CHECK],
-                           max_steps=30, shrink=False, progress=False, junit_xml=out / "junit.xml",
-                           json_report=out / "report.json", html_report=out / "report.html")
+                           max_steps=30, shrink=False, expiry_lag=EMULATOR_EXPIRY_LAG, progress=False,
+                           junit_xml=out / "junit.xml", json_report=out / "report.json",
+                           html_report=out / "report.html")
         terminal = io.StringIO()
         assert run(config, Console(file=terminal, width=200)) == 1, terminal.getvalue()
         failure = next(check for check in json.loads((out / "report.json").read_text())["checks"]

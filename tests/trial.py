@@ -27,16 +27,16 @@ from conformance.config import RunConfig
 from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
 from conformance.emulator.variants import Variant
 from conformance.exitcodes import ExitCode
+from tests.cli import EMULATOR_EXPIRY_LAG
 
 KEY, OTHER_KEY = list(DEFAULT_KEYS)[:2]
 EMULATOR = EmulatorConfig(api_keys=DEFAULT_KEYS, test_control=True, min_expiry_seconds=1)
 TIMEOUT_SECONDS = 300
-TRIAL_OPTIONS = ("--max-steps", "30", "--no-shrink", "--max-examples", "1", "--expiry-lag", "0.5")  # what the
-# catalogue's verdicts are measured with: the opening sequence and the sweeps, each family's explicit examples and one
-# drawn input (every fault is caught by what a run always sends; bench_mutants measures the default budget, drawn
-# inputs included); shrinking finds nothing new; the emulator expires sessions on time, so the watch waits half a
-# second past an expiry, not the two a hosted target's expiry job is allowed (a variant whose expiry runs late says so
-# in its options)
+TRIAL_OPTIONS = ("--max-steps", "30", "--no-shrink", "--max-examples", "1", "--expiry-lag", str(EMULATOR_EXPIRY_LAG))
+# what the catalogue's verdicts are measured with: the opening sequence and the sweeps, each family's explicit examples
+# and one drawn input (every fault is caught by what a run always sends; bench_mutants measures the default budget,
+# drawn inputs included); shrinking finds nothing new; an emulator's lag (a variant whose expiry runs late says so in
+# its options)
 
 
 @dataclass
