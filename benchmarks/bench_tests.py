@@ -1,4 +1,4 @@
-"""How long the project's own tests take: the README's test command (`pytest -n 2`), REPEAT times, with the wall time
+"""How long the project's own tests take: the README's test command (`pytest -n 4`), REPEAT times, with the wall time
 of each run, its pass/fail counts and the tests that failed, and, from the last run, the 20 slowest tests (pytest's
 ``--durations``) and the seconds spent per test file; the last run's whole output is kept in the temp dir's
 bench_tests.log.
@@ -22,9 +22,9 @@ LOG = Path(tempfile.gettempdir()) / "bench_tests.log"  # the last run's whole py
 
 
 def one_run(extra: list[str]) -> tuple[float, str]:
-    """(wall seconds, pytest's output) of one `pytest -n 2` run."""
+    """(wall seconds, pytest's output) of one `pytest -n 4` run."""
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "-q", "-p", "no:cacheprovider",
+    done = subprocess.run([sys.executable, "-m", "pytest", "-n", "4", "-q", "-p", "no:cacheprovider",
                            "--durations=0", "--durations-min=0", *extra], cwd=ROOT, capture_output=True, text=True)
     return time.perf_counter() - started, done.stdout + done.stderr
 
