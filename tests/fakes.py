@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import math
 import re
 import socket
 import ssl
@@ -187,8 +188,9 @@ class RateLimiter:
                 window.append(now)
             else:
                 self.refused[key] += 1
+        reset = math.ceil((window[0] + self.period - now) * 100) / 100  # rounded up: who waits it out is not early
         headers = {"Rate-Limit-Limit": str(self.limit), "Rate-Limit-Remaining": str(self.limit - len(window)),
-                   "Rate-Limit-Reset": f"{window[0] + self.period - now:.2f}"} if self.announce else {}
+                   "Rate-Limit-Reset": f"{reset:.2f}"} if self.announce else {}
         if allowed:
             conformant_404(handler, headers)
         else:
