@@ -83,10 +83,11 @@ def _unchanged(check_id: str, status: str, code: tuple[int, str | None] | None =
 
 
 def expect_cancel(session: Session, actor: Actor, now: float, margin: Margin, operation: str = "cancel",
-                  refusable: frozenset[int] = frozenset()) -> Expectation:
-    """A cancel of `session` by `actor` at `now`; `refusable`: statuses HTTP leaves the target free to refuse this
-    form of the request with (content on an operation that defines none), which leave the session as it was."""
-    statuses = sorted(session.statuses_at(now, margin))
+                  refusable: frozenset[int] = frozenset(), until: float | None = None) -> Expectation:
+    """A cancel of `session` by `actor` at `now` (or at any instant until `until`: ``Session.statuses_at``);
+    `refusable`: statuses HTTP leaves the target free to refuse this form of the request with (content on an
+    operation that defines none), which leave the session as it was."""
+    statuses = sorted(session.statuses_at(now, margin, until))
     status = session.status
     if actor.credential == INVALID:
         outcomes = [_unchanged("LIFE-AUTH-NO-EFFECT", status, (401, "INVALID_API_KEY"))]
@@ -131,10 +132,11 @@ def expect_method(session: Session, actor: Actor) -> Expectation:
                        ("LIFE-FRAME",))
 
 
-def expect_get(session: Session, actor: Actor, now: float, margin: Margin) -> Expectation:
-    """A GET of `session` by `actor`: its owner sees it as the model holds it; nobody else sees it (a business's
-    master account may or may not see its sub-account's sessions, a key with a password may or may not work)."""
-    statuses = sorted(session.statuses_at(now, margin))
+def expect_get(session: Session, actor: Actor, now: float, margin: Margin, until: float | None = None) -> Expectation:
+    """A GET of `session` by `actor` at `now` (or at any instant until `until`): its owner sees it as the model holds
+    it; nobody else sees it (a business's master account may or may not see its sub-account's sessions, a key with a
+    password may or may not work)."""
+    statuses = sorted(session.statuses_at(now, margin, until))
     check = "LIFE-GET-CANCELED" if session.status == CANCELED else "LIFE-READ"
     seen = tuple(Outcome(check, True, each, 200)
                  for each in statuses)

@@ -47,8 +47,12 @@ class Session:
     expires_at: float | None = None  # seconds, the target's clock
     loose: frozenset[str] = frozenset()
 
-    def statuses_at(self, now: float, margin: Margin) -> frozenset[str]:
-        """The statuses the session may have at `now`: EXPIRED once `expires_at` passed, both near it."""
+    def statuses_at(self, now: float, margin: Margin, until: float | None = None) -> frozenset[str]:
+        """The statuses the session may have at `now`, or at any instant from `now` to `until` (a request the target
+        handled at some moment between its sending and its answer): EXPIRED once `expires_at` passed, both near it.
+        A status only moves forward in time, so over a span it is those of its two ends."""
+        if until is not None:
+            return self.statuses_at(now, margin) | self.statuses_at(until, margin)
         if self.status != ACTIVE or self.expires_at is None or now < self.expires_at - margin.skew:
             return frozenset({self.status})
         return frozenset({EXPIRED}) if now > self.expired_by(margin) else frozenset({ACTIVE, EXPIRED})

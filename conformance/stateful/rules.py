@@ -100,9 +100,11 @@ class LifecycleMachine(Crowds):
             return
         current = self._at(session)
         actor, headers = self._actor(key if key in self.run.key_kinds() else "key", sub, current)
-        expectation = expect_get(current, actor, self.run.now(), self.run.margin)
+        started = self.run.now()
+        expectation = expect_get(current, actor, started, self.run.margin)
         exchange = self._send(f"get ({key}, for-user-id {sub})", "GET", f"/sessions/{segment(current.id)}",
                               current.id, headers, expectation.text, actor=actor)
+        expectation = self._answered(exchange, expect_get(current, actor, started, self.run.margin, self.run.now()))
         found = self._judge(Step(expectation, [exchange]))
         owner = actor.owner == current.owner and actor.credential == KEY
         if owner:

@@ -87,6 +87,13 @@ class Steps(RuleBasedStateMachine):
         self.trace.append((exchange, expected))
         return exchange
 
+    def _answered(self, exchange: Exchange, expectation: Expectation) -> Expectation:
+        """`expectation` over the whole time `exchange` took (the target handled it at some instant between its
+        sending and its answer, which a loaded machine or network can put past the margin), as its trace shows."""
+        at = next(index for index in range(len(self.trace) - 1, -1, -1) if self.trace[index][0] is exchange)
+        self.trace[at] = (exchange, expectation.text)
+        return expectation
+
     def _trace_burst(self, traced: Trace) -> None:
         """Requests released together, traced as one span: a failure of any of them shows them all."""
         self.bursts.append((len(self.trace), len(self.trace) + len(traced)))
@@ -156,21 +163,23 @@ class Steps(RuleBasedStateMachine):
         if all(exchange.skipped for exchange in exchanges):
             return
         session = expectation.session
+        read_from = self.run.now()
         reread = self._read(session, "the session after the step")
+        read_until = self.run.now()
         others = self._frame_reads({session.id}) if frame and self.framed else []
         acted = any(accepted(exchange) for exchange in exchanges if not exchange.skipped)
         if alone or acted:
             found = self._judge(Step(expectation, exchanges, reread, others))
         else:
-            beside = [(session, session.statuses_at(self.run.now(), self.run.margin), reread)]
+            beside = [(session, session.statuses_at(read_from, self.run.margin, read_until), reread)]
             found = self._judge(Step(expectation, exchanges, frame=others))
             found += self._judge(Step(expectation, exchanges, frame=beside), only="LIFE-FRAME")
         self.last = expectation, exchanges
         after = expectation.accepted_after if acted else None
         advanced = session.ended(after) if after and after != session.status else session
         if advanced is not session and not found:
-            found += self._judge(Step(expect_get(advanced, self._owner(session),
-                                                 self.run.now(), self.run.margin), [reread]))
+            found += self._judge(Step(expect_get(advanced, self._owner(session), read_from, self.run.margin,
+                                                 read_until), [reread]))
         if advanced.status == CANCELED != session.status:
             found += self._follow_link(session, advanced)
         self.model.set(self._learn(advanced, reread))
@@ -196,8 +205,9 @@ class Steps(RuleBasedStateMachine):
         chosen = [self.model.at(other.id, now) for other in (self.model.others(besides) if sessions is None
                                                               else sessions)]
         reads = self._read_all(chosen, "another session (frame condition)")
-        return [(current, current.statuses_at(now, self.run.margin), read) for current, read in zip(chosen, reads,
-                                                                                                     strict=True)]
+        until = self.run.now()
+        return [(current, current.statuses_at(now, self.run.margin, until), read)
+                for current, read in zip(chosen, reads, strict=True)]
 
     def _learn_frame(self, expectation: Expectation, exchanges: list[Exchange],
                      others: list[tuple[Session, frozenset[str], Exchange]]) -> list[Session]:
@@ -306,10 +316,13 @@ class Steps(RuleBasedStateMachine):
         varied, refusable = (variant.vary(headers), variant.refusable) if variant else (None, frozenset())
         if varied is not None:
             actor = self.run.credentials.classify(varied.headers)
-        expectation = expect_cancel(current, actor, self.run.now(), self.run.margin, refusable=refusable)
+        started = self.run.now()
+        expectation = expect_cancel(current, actor, started, self.run.margin, refusable=refusable)
         described = f"cancel ({key}, for-user-id {sub})" + (f", {variant.description}" if variant else "")
-        return expectation, [self._send(described, "POST", f"/sessions/{segment(current.id)}/cancel", current.id,
-                                        headers, expectation.text, actor=actor, varied=varied, refusable=refusable)]
+        exchange = self._send(described, "POST", f"/sessions/{segment(current.id)}/cancel", current.id, headers,
+                              expectation.text, actor=actor, varied=varied, refusable=refusable)
+        return self._answered(exchange, expect_cancel(current, actor, started, self.run.margin, refusable=refusable,
+                                                      until=self.run.now())), [exchange]
 
     def _cancels(self, session: Session, whos: list[tuple[str, str]]) -> None:
         """A cancel by each of `whos` in turn, each followed by a read of the session; the frame after the last."""

@@ -139,9 +139,11 @@ class Watch(LifecycleMachine):
             return
         current = self._at(session)
         owner = self._owner(current)
-        expectation = expect_get(current, owner, self.run.now(), self.run.margin)
+        started = self.run.now()
+        expectation = expect_get(current, owner, started, self.run.margin)
         exchange = self._send(f"read the session {when}", "GET", f"/sessions/{segment(current.id)}", current.id,
                               self._headers(current.owner), expectation.text, actor=owner)
+        expectation = self._answered(exchange, expect_get(current, owner, started, self.run.margin, self.run.now()))
         found = self._judge(Step(expectation, [exchange]))
         self.model.set(self._learn(current, exchange))
         self._conclude(found, [current], self._confirms(exchange))

@@ -270,6 +270,7 @@ CATALOGUE = [
     fault("cancel-updated-local-time", expiry.CancelUpdatedLocalTime, "LIFE-TIMESTAMPS", options=FAIL_ON_SHOULD),
     conformant("expiry-sweep-late", expiry.ExpirySweepLate, options=("--expiry-lag", "2")),  # its sweep's lateness
     conformant("timestamps-with-offset", expiry.TimestampsWithOffset),
+    conformant("reads-held-near-expiry", expiry.ReadsHeldNearExpiry),
     # --- many clients at once: what a crowd of reads and cancels of several sessions meets (a burst of one session's
     # cancels misses both)
     fault("pool-exhausted-500", crowds.PoolExhausted500, "CANCEL-NO-5XX", sometimes=CROWD_500),

@@ -5,6 +5,7 @@ offset. Each class changes one behaviour of :class:`Api`; its docstring's first 
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
@@ -20,6 +21,7 @@ from conformance.emulator.variants.state import force
 EARLY_MS = 1000  # how early the early expiry, and the lost cancels, come before expires_at
 SWEEP_MS = 1500  # the late expiry's sweep period
 LOCAL = timezone(timedelta(hours=7))  # Western Indonesia Time, where a server might keep its clock
+HELD_MS = 600  # how long a read near an expiry waits in the queue
 
 
 
@@ -115,3 +117,15 @@ class TimestampsWithOffset(Api):
                 moment = datetime.fromisoformat(data[name].replace("Z", "+00:00")).astimezone(LOCAL)
                 data[name] = moment.isoformat(timespec="milliseconds")
         return data
+
+
+class ReadsHeldNearExpiry(Api):
+    """A read in the second before a session's expires_at waits 0.6 s in a queue before it is handled.
+
+    It shows the session as it is then, EXPIRED perhaps: the suite judges a request over the whole time it took."""
+
+    async def get(self, request: Request) -> Response:
+        session = self.store.find(self.session_id(request), now_ms())
+        if session is not None and session.status == ACTIVE and 0 <= session.expires_at - now_ms() <= 1000:
+            await asyncio.sleep(HELD_MS / 1000)
+        return await super().get(request)
