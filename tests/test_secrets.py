@@ -23,12 +23,14 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
 import pytest
 
 from conformance.target.redact import Redactor
 from tests.canary import KEY, OTHER, SECRETS, leaked
 from tests.cli import PLUGIN_QUICK, QUICK
+from tests.shared import once
 
 BUSINESSES = {KEY: "5f9a3c2e1b7d4a6c8e0f1a2b", OTHER: "6a0b4d3f2c8e5b7d9f1a2b3c"}
 FAULT = "unauthorized-code"  # unusable credentials answered 401 with a wrong error_code: failures with reproductions
@@ -105,8 +107,13 @@ def _failure_id(report: Path, check_id: str, description: str) -> str:
 
 @pytest.fixture(scope="module")
 def canary_run(tmp_path_factory) -> tuple[Path, dict[str, int]]:
-    """Every command, once: (the directory holding one directory per command, {directory: exit code})."""
-    root = tmp_path_factory.mktemp("canary")
+    """Every command, once for the session (``shared.once``: about 20 s of CPU): (the directory holding one
+    directory per command, {directory: exit code})."""
+    root, codes = once(tmp_path_factory, "canary", _every_command)
+    return root, cast(dict[str, int], codes)
+
+
+def _every_command(root: Path) -> dict[str, int]:
     with _emulator(root / "emulator", "--fault", FAULT) as faulty, \
             _emulator(root / "emulator-quiet", "--quiet") as conformant:
         targets = [f"{name}={url},other-key=XENDIT_OTHER_API_KEY,test-control"
@@ -128,7 +135,7 @@ def canary_run(tmp_path_factory) -> tuple[Path, dict[str, int]]:
         codes["replay/auth"] = _command(root / "replay" / "auth", "replay", failure, "--report", report)
         codes["replay/lifecycle"] = _command(root / "replay" / "lifecycle", "replay", "LIFE-AUTH-NO-EFFECT",
                                              "--report", report)
-    return root, codes
+    return codes
 
 
 def _artifacts(directory: Path) -> dict[str, str]:
