@@ -140,6 +140,23 @@ def test_an_expiry_that_runs_late_is_allowed_for_its_lag_and_no_longer():
     assert session(CANCELED).statuses_at(EXPIRES + 10, late) == {CANCELED}  # an ended session stays as it ended
 
 
+def test_a_request_is_judged_over_the_whole_time_it_took():
+    """Sent while the session was surely ACTIVE, answered after its expiry: the target handled it at some instant
+    between, so either status; a span that stays on one side allows that side's alone."""
+    margin, active = Margin(0.25), session()
+    assert active.statuses_at(EXPIRES - 0.4, margin, until=EXPIRES + 0.3) == {ACTIVE, EXPIRED}
+    assert active.statuses_at(EXPIRES - 0.9, margin, until=EXPIRES - 0.4) == {ACTIVE}
+    assert active.statuses_at(EXPIRES + 0.4, margin, until=EXPIRES + 5) == {EXPIRED}
+    read, read_over = (expect_get(active, KEY, EXPIRES - 0.4, margin, until) for until in (None, EXPIRES + 0.3))
+    assert answers(read) == {("LIFE-READ", True, 200, None, ACTIVE)}
+    assert answers(read_over) == {("LIFE-READ", True, 200, None, ACTIVE), ("LIFE-READ", True, 200, None, EXPIRED)}
+    cancel, cancel_over = (expect_cancel(active, KEY, EXPIRES - 0.4, margin, until=until)
+                           for until in (None, EXPIRES + 0.3))
+    assert answers(cancel) == {("LIFE-CANCEL-ACTIVE", True, 200, None, CANCELED)}
+    assert answers(cancel_over) == {("LIFE-CANCEL-ACTIVE", True, 200, None, CANCELED),
+                                    ("LIFE-EXPIRED", False, 422, "INVALID_SESSION_STATUS", EXPIRED)}
+
+
 def test_a_read_beside_the_owners_cancel_sees_the_session_before_it_or_after_it():
     beside = expect_read_during(session(), KEY, EXPIRES - 600, M, cancelled=True)
     assert answers(beside) == {("LIFE-READ", True, 200, None, ACTIVE), ("LIFE-READ", True, 200, None, CANCELED)}
