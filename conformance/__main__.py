@@ -4,6 +4,8 @@ exit 130 and one line, never a traceback."""
 import os
 import sys
 
+INTERRUPTED = 130  # ExitCode.INTERRUPTED, importing nothing a second Ctrl-C could interrupt
+
 
 def entry() -> None:
     try:
@@ -12,10 +14,19 @@ def entry() -> None:
         main()
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr, flush=True)
-        sys.stdout.flush()
-        # ExitCode.INTERRUPTED, importing nothing a second Ctrl-C could interrupt; os._exit, as CPython exits by
-        # SIGINT itself (status -2) when the interrupt crossed an import's exec(), even once it was handled
-        os._exit(130)
+        _exit_interrupted()
+    except SystemExit as done:
+        if done.code == INTERRUPTED:  # a command caught it, perhaps while its module was being imported
+            _exit_interrupted()
+        raise
+
+
+def _exit_interrupted() -> None:
+    """Exit 130 at once: CPython exits by SIGINT itself (status -2) when the interrupt crossed an import's exec(),
+    even once it was handled."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(INTERRUPTED)
 
 
 if __name__ == "__main__":
