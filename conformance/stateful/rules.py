@@ -4,6 +4,8 @@ sub-accounts, each step judged against the reference model. Each rule's docstrin
 
 from __future__ import annotations
 
+from functools import partial
+
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, initialize, multiple, precondition, rule
 
@@ -100,11 +102,9 @@ class LifecycleMachine(Crowds):
             return
         current = self._at(session)
         actor, headers = self._actor(key if key in self.run.key_kinds() else "key", sub, current)
-        started = self.run.now()
-        expectation = expect_get(current, actor, started, self.run.margin)
-        exchange = self._send(f"get ({key}, for-user-id {sub})", "GET", f"/sessions/{segment(current.id)}",
-                              current.id, headers, expectation.text, actor=actor)
-        expectation = self._answered(exchange, expect_get(current, actor, started, self.run.margin, self.run.now()))
+        expectation, exchange = self._send_judged(partial(expect_get, current, actor),
+                                                  f"get ({key}, for-user-id {sub})", "GET",
+                                                  f"/sessions/{segment(current.id)}", current.id, headers, actor=actor)
         found = self._judge(Step(expectation, [exchange]))
         owner = actor.owner == current.owner and actor.credential == KEY
         if owner:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
+from functools import partial
 from urllib.parse import urlsplit
 
 from hypothesis.stateful import RuleBasedStateMachine
@@ -87,12 +89,16 @@ class Steps(RuleBasedStateMachine):
         self.trace.append((exchange, expected))
         return exchange
 
-    def _answered(self, exchange: Exchange, expectation: Expectation) -> Expectation:
-        """`expectation` over the whole time `exchange` took (the target handled it at some instant between its
-        sending and its answer, which a loaded machine or network can put past the margin), as its trace shows."""
-        at = next(index for index in range(len(self.trace) - 1, -1, -1) if self.trace[index][0] is exchange)
-        self.trace[at] = (exchange, expectation.text)
-        return expectation
+    def _send_judged(self, expect: Callable[..., Expectation], description: str, method: str, path: str,
+                     session_id: str, headers: dict, **sending) -> tuple[Expectation, Exchange]:
+        """`_send`, and the model's word on the request (`expect(now, margin, until=...)`) over the whole time it
+        took: the target handled it at some instant between its sending and its answer, which a loaded machine or
+        network can put past the margin."""
+        started = self.run.now()
+        exchange = self._send(description, method, path, session_id, headers, "", **sending)
+        expectation = expect(started, self.run.margin, until=self.run.now())
+        self.trace[-1] = (exchange, expectation.text)  # the entry `_send` added, now that it is known
+        return expectation, exchange
 
     def _trace_burst(self, traced: Trace) -> None:
         """Requests released together, traced as one span: a failure of any of them shows them all."""
@@ -316,13 +322,12 @@ class Steps(RuleBasedStateMachine):
         varied, refusable = (variant.vary(headers), variant.refusable) if variant else (None, frozenset())
         if varied is not None:
             actor = self.run.credentials.classify(varied.headers)
-        started = self.run.now()
-        expectation = expect_cancel(current, actor, started, self.run.margin, refusable=refusable)
         described = f"cancel ({key}, for-user-id {sub})" + (f", {variant.description}" if variant else "")
-        exchange = self._send(described, "POST", f"/sessions/{segment(current.id)}/cancel", current.id, headers,
-                              expectation.text, actor=actor, varied=varied, refusable=refusable)
-        return self._answered(exchange, expect_cancel(current, actor, started, self.run.margin, refusable=refusable,
-                                                      until=self.run.now())), [exchange]
+        expectation, exchange = self._send_judged(
+            partial(expect_cancel, current, actor, refusable=refusable), described, "POST",
+            f"/sessions/{segment(current.id)}/cancel", current.id, headers, actor=actor, varied=varied,
+            refusable=refusable)
+        return expectation, [exchange]
 
     def _cancels(self, session: Session, whos: list[tuple[str, str]]) -> None:
         """A cancel by each of `whos` in turn, each followed by a read of the session; the frame after the last."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 import time
+from functools import partial
 
 from conformance.checks.lifecycle import Step
 from conformance.generation.probe import segment
@@ -139,11 +140,9 @@ class Watch(LifecycleMachine):
             return
         current = self._at(session)
         owner = self._owner(current)
-        started = self.run.now()
-        expectation = expect_get(current, owner, started, self.run.margin)
-        exchange = self._send(f"read the session {when}", "GET", f"/sessions/{segment(current.id)}", current.id,
-                              self._headers(current.owner), expectation.text, actor=owner)
-        expectation = self._answered(exchange, expect_get(current, owner, started, self.run.margin, self.run.now()))
+        expectation, exchange = self._send_judged(partial(expect_get, current, owner), f"read the session {when}",
+                                                  "GET", f"/sessions/{segment(current.id)}", current.id,
+                                                  self._headers(current.owner), actor=owner)
         found = self._judge(Step(expectation, [exchange]))
         self.model.set(self._learn(current, exchange))
         self._conclude(found, [current], self._confirms(exchange))
