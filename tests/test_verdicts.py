@@ -13,9 +13,11 @@ import time
 from pathlib import Path
 from xml.etree import ElementTree
 
+import click
 import pytest
 from rich.console import Console
 
+from conformance.cli import COMMANDS, main
 from conformance.config import RunConfig
 from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
 from conformance.emulator.variants import VARIANTS
@@ -152,6 +154,14 @@ def test_ctrl_c_at_start_up_is_exit_130_without_a_traceback():
     out, err = process.communicate(timeout=60)
     assert process.returncode == 130, out + err
     assert "Traceback" not in out + err and "interrupted" in out + err
+
+
+def test_each_command_is_found_by_its_own_name():
+    """The group imports a command when asked for it by name (COMMANDS): the name there is the command's own."""
+    context = click.Context(main)
+    assert {name: getattr(main.get_command(context, name), "name", None) for name in COMMANDS} == {
+        name: name for name in COMMANDS}
+    assert main.get_command(context, "no-such-command") is None
 
 
 def test_the_pytest_plugin_against_an_unreachable_target_is_one_clean_error(tmp_path):
