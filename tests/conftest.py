@@ -3,6 +3,7 @@ response is one the repaired spec documents, and one failing run's reports."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -126,3 +127,18 @@ def failing_run(tmp_path_factory) -> Iterator[SimpleNamespace]:
                            str(folder / "transcript.jsonl"))
         assert done.returncode == 1, done.stdout + done.stderr
         yield SimpleNamespace(done=done, folder=folder, base_url=base_url)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The catalogue's trials spent most of their time waiting for sessions to expire: run last, four at a time, they
+    left a core idle. Spread in chunks between the other modules (xdist hands items out in this order; a module stays
+    whole, so no module fixture is set up twice), their waits overlap the work of the CPU-bound tests."""
+    trials = [item for item in items if getattr(item, "originalname", None) == "test_trial"]
+    if not trials:
+        return
+    rest = [item for item in items if getattr(item, "originalname", None) != "test_trial"]
+    modules = [list(group) for _, group in itertools.groupby(rest, key=lambda item: item.path)]
+    per_gap = -(-len(trials) // (len(modules) + 1))  # a chunk before every module, and one after the last
+    chunks = [trials[start:start + per_gap] for start in range(0, len(trials), per_gap)]
+    items[:] = [item for index, chunk in enumerate(chunks + [[]] * (len(modules) + 1 - len(chunks)))
+                for item in chunk + (modules[index] if index < len(modules) else [])]
