@@ -8,7 +8,7 @@ import json
 import unicodedata
 
 import pytest
-from hypothesis import HealthCheck, find, given, settings
+from hypothesis import HealthCheck, Phase, find, given, settings
 
 from conformance.emulator import running
 from conformance.emulator.create import REQUEST_SCHEMA, check_schema, parse_body, rules
@@ -128,7 +128,9 @@ def test_drawn_bodies_stay_valid(body):
                                                           for item in body.get("items") or ())),
 ])
 def test_drawn_bodies_reach_the_edges_some_of_the_time(what, condition):
-    assert condition(find(create_bodies(TAG), condition, settings=settings(database=None))), what
+    # the first body found will do: shrinking it (Hypothesis's default) took seconds and proves nothing more
+    found = find(create_bodies(TAG), condition, settings=settings(database=None, phases=[Phase.generate]))
+    assert condition(found), what
 
 
 @pytest.mark.parametrize("variant", STORAGE_FAULTS, ids=[variant.name for variant in STORAGE_FAULTS])
