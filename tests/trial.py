@@ -34,9 +34,9 @@ EMULATOR = EmulatorConfig(api_keys=DEFAULT_KEYS, test_control=True, min_expiry_s
 TIMEOUT_SECONDS = 300
 TRIAL_OPTIONS = ("--max-steps", "16", "--no-shrink", "--max-examples", "1", "--expiry-lag", str(EMULATOR_EXPIRY_LAG),
                  "--workers", "1")
-# what the catalogue's verdicts are measured with: the opening sequence and the sweeps (15 steps: a fault they would
-# catch, cut short, is a trial that fails) and one step of Hypothesis's, each family's explicit examples and one drawn
-# input (every fault is caught by what a run always sends; bench_mutants measures the default budget,
+# what the catalogue's verdicts are measured with: the opening sequence and its sweeps (15 steps; an opening grown past
+# the budget cuts the sweeps, and the faults only they catch fail their trials) and one step of Hypothesis's, each
+# family's explicit examples and one drawn input (every fault is caught by what a run always sends; bench_mutants measures the default budget,
 # drawn inputs included); shrinking finds nothing new; an emulator's lag (a variant whose expiry runs late says so in
 # its options); one family at a time (families side by side cost a sixth more CPU in a busy process, for a stage that
 # follows the watch's wait anyway; test_run's default run and the subprocess trial keep four)
