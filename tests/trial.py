@@ -36,10 +36,11 @@ TRIAL_OPTIONS = ("--max-steps", "16", "--no-shrink", "--max-examples", "1", "--e
                  "--workers", "1")
 # what the catalogue's verdicts are measured with: the opening sequence and its sweeps (15 steps; an opening grown past
 # the budget cuts the sweeps, and the faults only they catch fail their trials) and one step of Hypothesis's, each
-# family's explicit examples and one drawn input (every fault is caught by what a run always sends; bench_mutants measures the default budget,
-# drawn inputs included); shrinking finds nothing new; an emulator's lag (a variant whose expiry runs late says so in
-# its options); one family at a time (families side by side cost a sixth more CPU in a busy process, for a stage that
-# follows the watch's wait anyway; test_run's default run and the subprocess trial keep four)
+# family's explicit examples and one drawn input (every fault is caught by what a run always sends; bench_mutants
+# measures the default budget, drawn inputs included); shrinking finds nothing new; an emulator's lag (a variant whose
+# expiry runs late says so in its options); one family at a time (families side by side cost a sixth more CPU in a
+# busy process, for a stage that follows the watch's wait anyway; test_run's default run and the subprocess trial keep
+# four)
 
 
 @dataclass
