@@ -130,15 +130,13 @@ def failing_run(tmp_path_factory) -> Iterator[SimpleNamespace]:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The catalogue's trials spent most of their time waiting for sessions to expire: run last, four at a time, they
+    """The catalogue's trials spend most of their time waiting for sessions to expire: run last, four at a time, they
     left a core idle. Spread in chunks between the other modules (xdist hands items out in this order; a module stays
     whole, so no module fixture is set up twice), their waits overlap the work of the CPU-bound tests."""
-    trials = [item for item in items if getattr(item, "originalname", None) == "test_trial"]
-    if not trials:
-        return
-    rest = [item for item in items if getattr(item, "originalname", None) != "test_trial"]
-    modules = [list(group) for _, group in itertools.groupby(rest, key=lambda item: item.path)]
-    per_gap = -(-len(trials) // (len(modules) + 1))  # a chunk before every module, and one after the last
-    chunks = [trials[start:start + per_gap] for start in range(0, len(trials), per_gap)]
-    items[:] = [item for index, chunk in enumerate(chunks + [[]] * (len(modules) + 1 - len(chunks)))
-                for item in chunk + (modules[index] if index < len(modules) else [])]
+    trials, rest = [], []
+    for item in items:
+        (trials if getattr(item, "originalname", None) == "test_trial" else rest).append(item)
+    modules = [list(group) for _, group in itertools.groupby(rest, key=lambda item: item.path)] + [[]]
+    size = -(-len(trials) // len(modules))  # a chunk before each module, and one after the last
+    items[:] = [item for index, module in enumerate(modules)
+                for item in trials[index * size:(index + 1) * size] + module]
