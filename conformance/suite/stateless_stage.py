@@ -34,9 +34,9 @@ def explored(conformance, witnessed):
 
     families = [fuzz_probes(conformance.stage.repaired, credentials, config.seed), id_probes(credentials),
                 auth_probes(credentials), sub_account_probes(credentials), client_probes(credentials)]
-    for _, strategy in families if config.workers > 1 else ():  # a first draw here imports what drawing needs, so
-        find_simplest(strategy)  # the families' threads do not import it at once (pytest's rewriting of imports is
-        # not thread-safe on 3.11); one family at a time needs no such care
+    if config.workers > 1:  # a first draw here imports what drawing needs, so the families' threads do not import it
+        for _, strategy in families:  # at once (pytest's rewriting of imports is not thread-safe on 3.11)
+            find_simplest(strategy)
     with ThreadPoolExecutor(max_workers=config.workers) as pool:
         for found_in_family in pool.map(run_family, families):
             for found in found_in_family:
