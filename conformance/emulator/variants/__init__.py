@@ -1,13 +1,12 @@
 """Variants of the emulator, to measure the suite: faults it must catch and conformant servers it must pass.
 
 The catalogue is data: a name, the ``Api`` subclass (which changes exactly one behaviour; its docstring is the
-description), and the verdict the suite must reach in a trial (``tests.trial.TRIAL_OPTIONS``: a lifecycle budget of
-30 steps, each family's explicit examples and one generated input, no shrinking, seed 1; the opening sequence judges
-every lifecycle check within it). A fault lists the check IDs that must fail against it in ``strict`` (SHOULD
-checks: warn, and fail the run with ``--fail-on-should``, which it then lists in ``options``), and those that may
-(``sometimes``: which check a fault trips first depends on the seed or on a race). A conformant variant names the
-profile it must pass in and lists the checks that fail or warn against it in ``strict``: SHOULD checks only for one
-that passes ``strict``.
+description), and the verdict the suite must reach in a trial (with ``tests.trial.TRIAL_OPTIONS``: the opening sequence,
+which judges every lifecycle check, its sweeps, and each family's explicit examples). A fault lists the check IDs that
+must fail against it in ``strict`` (SHOULD checks: warn, and fail the run with ``--fail-on-should``, which it then lists
+in ``options``), and those that may (``sometimes``: which check a fault trips first depends on the seed or on a race). A
+conformant variant names the profile it must pass in and lists the checks that fail or warn against it in ``strict``:
+SHOULD checks only for one that passes ``strict``.
 
 Start one with ``running(config, api=VARIANTS[name].api)`` or ``conformance emulator --fault NAME`` /
 ``--variant NAME``.
