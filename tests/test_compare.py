@@ -20,15 +20,15 @@ from conformance.compare.observe import Case, Observation, field_types, observat
 from conformance.compare.render import answer
 from conformance.compare.targets import TargetSpec
 from conformance.config import RunConfig
-from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
+from conformance.emulator import DEFAULT_KEYS, running
 from conformance.emulator.variants import VARIANTS
 from tests.cli import EMULATOR_EXPIRY_LAG, conformance
 from tests.fakes import free_port
+from tests.trial import EMULATOR
 
 KEY_A, KEY_B = DEFAULT_KEYS
 ENV = {"CMP_KEY": KEY_A, "CMP_OTHER_KEY": KEY_B}
 BASE = RunConfig(seed=1, max_examples=10, max_steps=20, shrink=False, expiry_lag=EMULATOR_EXPIRY_LAG)
-EMULATOR = EmulatorConfig(api_keys=DEFAULT_KEYS, test_control=True, min_expiry_seconds=1)
 STEPS = ("--max-steps", "20", "--expiry-lag", str(EMULATOR_EXPIRY_LAG))  # the command line's budget in these tests
 
 

@@ -17,7 +17,7 @@ from rich.console import Console
 
 from conformance.checks.findings import Failure, Violation
 from conformance.config import RunConfig
-from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
+from conformance.emulator import running
 from conformance.emulator.variants import VARIANTS
 from conformance.report.html_report import cause_key, render_html
 from conformance.results.records import failure_record
@@ -27,12 +27,12 @@ from conformance.target.redact import Redactor
 from tests import browser
 from tests.cli import EMULATOR_EXPIRY_LAG
 from tests.fakes import fixed, serve
+from tests.trial import EMULATOR, KEY, OTHER_KEY
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync"]
 SCREEN = (1280, 800)
 MAX_HEIGHT = 8000
-KEY, OTHER_KEY = list(DEFAULT_KEYS)[:2]
 REDACTOR = Redactor({KEY: "XENDIT_API_KEY"})
 # Injected into a copy of the page (the report itself has no script): the layout as the browser computed it, then
 # the same after choosing "warned" in the outcome filter.
@@ -62,8 +62,7 @@ def chromium(tmp_path, *args: str) -> subprocess.CompletedProcess:
 def failing(tmp_path_factory):
     """A run against a variant whose 401s carry the wrong error_code, its reports, and the variant still running."""
     out = tmp_path_factory.mktemp("html")
-    emulator = EmulatorConfig(api_keys=DEFAULT_KEYS, test_control=True, min_expiry_seconds=1)
-    with running(emulator, api=VARIANTS["unauthorized-code"].api) as base_url:
+    with running(EMULATOR, api=VARIANTS["unauthorized-code"].api) as base_url:
         config = RunConfig(max_steps=40, base_url=base_url, api_key=KEY, other_api_key=OTHER_KEY, test_control=True,
                            max_examples=5, expiry_lag=EMULATOR_EXPIRY_LAG, progress=False, junit_xml=out / "junit.xml",
                            json_report=out / "report.json", html_report=out / "report.html")

@@ -15,10 +15,11 @@ import pytest
 
 from conformance.compare.collect import collect
 from conformance.config import RunConfig
-from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
+from conformance.emulator import running
 from conformance.emulator.variants import VARIANTS
 from conformance.report.junit import render_junit
 from tests.cli import EMULATOR_EXPIRY_LAG
+from tests.trial import EMULATOR, KEY, OTHER_KEY
 
 RESULTS = {"failure", "error", "skipped"}
 CHILDLESS = (set(), {"type", "message"}, set())
@@ -67,10 +68,8 @@ def counted(suite: ET.Element) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def junit():
     """junit.xml of a run against a variant whose 401s carry the wrong error_code (a SHOULD check warns too)."""
-    key, other = list(DEFAULT_KEYS)[:2]
-    emulator = EmulatorConfig(api_keys=DEFAULT_KEYS, test_control=True, min_expiry_seconds=1)
-    with running(emulator, api=VARIANTS["unauthorized-code"].api) as base_url:
-        result, _ = collect(RunConfig(max_steps=40, base_url=base_url, api_key=key, other_api_key=other,
+    with running(EMULATOR, api=VARIANTS["unauthorized-code"].api) as base_url:
+        result, _ = collect(RunConfig(max_steps=40, base_url=base_url, api_key=KEY, other_api_key=OTHER_KEY,
                                       test_control=True, max_examples=5, expiry_lag=EMULATOR_EXPIRY_LAG,
                                       progress=False))
     return SimpleNamespace(result=result, root=ET.fromstring(render_junit(result)))

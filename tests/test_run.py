@@ -9,9 +9,10 @@ import pytest
 from junitparser import Error, Failure, JUnitXml, Skipped
 
 from conformance.checks.catalogue import CATALOGUE, LIFECYCLE, REGISTRY
-from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
+from conformance.emulator import DEFAULT_KEYS, running
 from tests.cli import QUICK, conformance, invoke
 from tests.fakes import KEY, conformant_404, fixed, free_port, serve
+from tests.trial import EMULATOR
 
 KEY_A, KEY_B = DEFAULT_KEYS
 SPEC_DIR = Path(__file__).resolve().parents[1] / "spec"
@@ -82,7 +83,7 @@ def test_generated_inputs_cover_the_issue_list(default_run):
 
 @pytest.fixture(scope="module")
 def emulator():
-    with running(EmulatorConfig(api_keys=DEFAULT_KEYS, test_control=True, min_expiry_seconds=1)) as base_url:
+    with running(EMULATOR) as base_url:
         yield base_url
 
 
