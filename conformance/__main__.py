@@ -4,7 +4,7 @@ exit 130 and one line, never a traceback."""
 import os
 import sys
 
-INTERRUPTED = 130  # ExitCode.INTERRUPTED, importing nothing a second Ctrl-C could interrupt
+INTERRUPTED = 130  # ExitCode.INTERRUPTED, importing nothing a second Ctrl-C could interrupt (a test holds the two)
 
 
 def entry() -> None:

@@ -17,10 +17,12 @@ import click
 import pytest
 from rich.console import Console
 
+from conformance import __main__ as entry_point
 from conformance.cli import COMMANDS, main
 from conformance.config import RunConfig
 from conformance.emulator import DEFAULT_KEYS, EmulatorConfig, running
 from conformance.emulator.variants import VARIANTS
+from conformance.exitcodes import ExitCode
 from conformance.generation.probe import Credentials
 from conformance.run import run
 from conformance.stateful.sessions import Sessions
@@ -154,6 +156,11 @@ def test_ctrl_c_at_start_up_is_exit_130_without_a_traceback():
     out, err = process.communicate(timeout=60)
     assert process.returncode == 130, out + err
     assert "Traceback" not in out + err and "interrupted" in out + err
+
+
+def test_the_entry_points_exit_code_is_exit_codes_interrupted():
+    """The entry point names 130 itself (it imports nothing a second Ctrl-C could interrupt): the same number."""
+    assert entry_point.INTERRUPTED == ExitCode.INTERRUPTED
 
 
 def test_each_command_is_found_by_its_own_name():
