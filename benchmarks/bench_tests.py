@@ -62,7 +62,7 @@ def main() -> None:
     print(f"{SLOWEST} slowest (last run; its whole output: {LOG}):")
     for seconds, what in timed[:SLOWEST]:
         print(f"  {seconds:6.2f}s {what}")
-    print("seconds per test file, summed over both workers (last run):")
+    print("seconds per test file, summed over the four workers (last run):")
     for seconds, name in by_file(timed):
         print(f"  {seconds:7.1f}s {name}")
 
