@@ -62,6 +62,11 @@ EDGE = Model().add(MAIN_OWNER, {**BODY, "created": "2026-11-26T04:00:00.000Z",
 EXPIRED_READ = exchange(200, {**EDGE.body, "status": EXPIRED, "updated": "2096-10-02T07:06:40.000Z",
                               "payment_link_url": None}, "GET")
 INVALID_EXPIRED = {"error_code": "INVALID_SESSION_STATUS", "message": "Session status is EXPIRED, expecting ACTIVE"}
+PAST_BODY = {**BODY, "expires_at": "2021-12-31T23:59:59Z"}  # surely expired at NOW (as Prism's example session)
+PAST = Model().add(MAIN_OWNER, PAST_BODY).ended(EXPIRED)  # as the model holds it once time ended it
+PAST_ACTIVE_READ = exchange(200, PAST_BODY, "GET")  # a target whose expiry runs later than --expiry-lag
+NO_KEY = Actor(MAIN, credential="invalid")
+UNAUTHORIZED = {"error_code": "INVALID_API_KEY", "message": "x"}
 CASES = [  # (check, description, step, conforms: True, False, or NA)
     ("LIFE-CANCEL-ACTIVE", "200 CANCELED, other fields kept", Step(cancel(), [exchange(200, CANCELED_BODY)]), True),
     ("LIFE-CANCEL-ACTIVE", "payment_link_url may go null", Step(cancel(), [exchange(200, {
@@ -103,6 +108,16 @@ CASES = [  # (check, description, step, conforms: True, False, or NA)
         **INVALID_STATUS, "message": "Invalid status"})]), False),
     ("LIFE-AUTH-NO-EFFECT", "401, unchanged", Step(cancel(actor=Actor(MAIN, credential="invalid")), [exchange(
         401, {"error_code": "INVALID_API_KEY", "message": "x"})], ACTIVE_READ), True),
+    ("LIFE-AUTH-NO-EFFECT", "past its expiry, still read ACTIVE: late to expire (LIFE-READ's), not changed", Step(
+        expect_cancel(PAST, NO_KEY, NOW, MARGIN), [exchange(401, UNAUTHORIZED)], PAST_ACTIVE_READ), True),
+    ("LIFE-AUTH-NO-EFFECT", "past its expiry, read CANCELED", Step(expect_cancel(PAST, NO_KEY, NOW, MARGIN), [
+        exchange(401, UNAUTHORIZED)], exchange(200, {**PAST_BODY, "status": CANCELED}, "GET")), False),
+    ("LIFE-AUTH-NO-EFFECT", "at its expiry, read back EXPIRED, its link gone", Step(
+        expect_cancel(EDGE, NO_KEY, NOW, MARGIN), [exchange(401, UNAUTHORIZED)], EXPIRED_READ,
+        reread_statuses=frozenset({ACTIVE, EXPIRED})), True),
+    ("LIFE-AUTH-NO-EFFECT", "far from its expiry, read back EXPIRED", Step(cancel(actor=NO_KEY), [
+        exchange(401, UNAUTHORIZED)], exchange(200, {**BODY, "status": EXPIRED}, "GET"),
+        reread_statuses=frozenset({ACTIVE})), False),
     ("LIFE-AUTH-NO-EFFECT", "an altered key works", Step(cancel(actor=Actor(MAIN, credential="invalid")),
                                                          [exchange(200, CANCELED_BODY)]), False),
     ("LIFE-AUTH-NO-EFFECT", "a key with a password may work", Step(cancel(actor=Actor(MAIN, credential="password")),
@@ -175,6 +190,10 @@ CASES = [  # (check, description, step, conforms: True, False, or NA)
         expect_cancel(EDGE, KEY, NOW, MARGIN), [exchange(422, INVALID_EXPIRED)], EXPIRED_READ), True),
     ("LIFE-FRAME", "another session at its expiry reads EXPIRED, its link gone", Step(
         cancel(), [exchange(200, CANCELED_BODY)], frame=[(EDGE, frozenset({ACTIVE, EXPIRED}), EXPIRED_READ)]), True),
+    ("LIFE-FRAME", "another session past its expiry, still read ACTIVE: late to expire, not changed", Step(
+        cancel(), [exchange(200, CANCELED_BODY)], frame=[(PAST, frozenset({EXPIRED}), PAST_ACTIVE_READ)]), True),
+    ("LIFE-FRAME", "another session past its expiry, read CANCELED", Step(cancel(), [exchange(200, CANCELED_BODY)],
+        frame=[(PAST, frozenset({EXPIRED}), exchange(200, {**PAST_BODY, "status": CANCELED}, "GET"))]), False),
     ("LIFE-TIMESTAMPS", "in order", Step(cancel(), [exchange(200, {**CANCELED_BODY, "created": BODY["updated"]},
                                                              date="Thu, 26 Nov 2026 04:06:00 GMT")]), True),
     ("LIFE-TIMESTAMPS", "the same instants with an offset", Step(cancel(), [exchange(200, {

@@ -12,7 +12,7 @@ session), the rest of the expected answer is a SHOULD of its own, with the infer
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.utils import parsedate_to_datetime
 from typing import TypeGuard
 
@@ -38,6 +38,7 @@ from conformance.model.expect import Expectation, Outcome
 from conformance.model.state import (
     ACTIVE,
     CANCELED,
+    EXPIRED,
     VOLATILE_ON_CANCEL,
     JSONObject,
     Session,
@@ -54,13 +55,15 @@ CANCELS_ACTIVE = stated(f"{OPERATION}/description", "Cancels an ACTIVE Session."
 @dataclass
 class Step:
     """One step as observed: the model's expectation, the request(s) sent (one, or a burst's), the owner's read of
-    the session right after, and a read of every other session of the run with the statuses the model allows it."""
+    the session right after (with the statuses time allows it over that read's span), and a read of every other
+    session of the run with the statuses the model allows it."""
 
     expectation: Expectation
     exchanges: list[Exchange]
     reread: Exchange | None = None
     frame: list[tuple[Session, frozenset[str], Exchange]] = field(default_factory=list)
     profile: str = "strict"
+    reread_statuses: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -161,8 +164,8 @@ def unchanged(declared: Check, step: Step) -> Finding | None:
                if (outcome := taken(step, exchange)) and outcome.check_id == declared.id and not outcome.accepted]
     if not refused or not heard(step.reread):
         return None
-    session = as_after(step.expectation.session, taken(step, refused[0]))
     after = body(step.reread)
+    session = as_read(as_after(step.expectation.session, taken(step, refused[0])), step.reread_statuses, after)
     changed = changed_fields(session.body, after, session.loose)
     if status(step.reread) == 200 and not changed:
         return None
@@ -194,6 +197,18 @@ def as_after(session: Session, outcome: Outcome | None) -> Session:
     if outcome is None or outcome.after == session.status:
         return session
     return session.ended(outcome.after)
+
+
+def as_read(session: Session, statuses: frozenset[str], data: JSONObject) -> Session:
+    """The session as a read that shows `data` may find it when nothing changed it: moved to a status time allows
+    over the read's span (`statuses`), with the fields that move with it; or, ended by time, still ACTIVE. An expiry
+    later than --expiry-lag is for LIFE-READ and LIFE-EXPIRED to judge, not a change some request made."""
+    shown = data.get("status")
+    if shown in statuses - {session.status}:
+        return session.ended(shown)
+    if shown == ACTIVE and session.status == EXPIRED:
+        return replace(session, status=ACTIVE, body={**session.body, "status": ACTIVE})
+    return session
 
 
 def shows(declared: Check, step: Step) -> Finding | None:
@@ -388,8 +403,7 @@ def frame(declared: Check, step: Step) -> Verdict:
         if not heard(exchange):
             continue
         data = body(exchange)
-        moved = data.get("status") in statuses - {session.status}  # at the edge of its expiry: either status, and
-        expected = session.ended(data["status"]) if moved else session  # the fields that move with it
+        expected = as_read(session, statuses, data)
         changed = changed_fields(expected.body, data, expected.loose)
         if status(exchange) != 200 or changed:
             cause = step.exchanges[0].intent.description if step.exchanges else step.expectation.operation

@@ -217,8 +217,10 @@ class Lives:
             return
         expectation, exchanges = life.pending
         life.pending = None
-        found = self._judge(life, Step(expectation, exchanges, reread, profile=self.profile), skip="LIFE-FRAME")
         session = expectation.session
+        statuses = session.statuses_at(self.now(reread), MARGIN) if reread is not None else frozenset()
+        found = self._judge(life, Step(expectation, exchanges, reread, profile=self.profile, reread_statuses=statuses),
+                            skip="LIFE-FRAME")
         acted = any(accepted(exchange) for exchange in exchanges)
         after = expectation.accepted_after if acted else None
         advanced = session.ended(after) if after and after != session.status else session

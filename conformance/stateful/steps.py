@@ -174,10 +174,11 @@ class Steps(RuleBasedStateMachine):
         read_until = self.run.now()
         others = self._frame_reads({session.id}) if frame and self.framed else []
         acted = any(accepted(exchange) for exchange in exchanges if not exchange.skipped)
+        statuses = session.statuses_at(read_from, self.run.margin, read_until)
         if alone or acted:
-            found = self._judge(Step(expectation, exchanges, reread, others))
+            found = self._judge(Step(expectation, exchanges, reread, others, reread_statuses=statuses))
         else:
-            beside = [(session, session.statuses_at(read_from, self.run.margin, read_until), reread)]
+            beside = [(session, statuses, reread)]
             found = self._judge(Step(expectation, exchanges, frame=others))
             found += self._judge(Step(expectation, exchanges, frame=beside), only="LIFE-FRAME")
         self.last = expectation, exchanges
