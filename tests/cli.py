@@ -20,7 +20,7 @@ EMULATOR_EXPIRY_LAG = 0.2  # --expiry-lag against an emulator, which expires ses
 # back is judged over the whole time it took, not by this margin)
 QUICK = ("--max-examples", "5", "--max-steps", "30", "--expiry-lag", str(EMULATOR_EXPIRY_LAG))  # the budget of a run
 # whose subject is not the budget: every check's witnesses, the opening sequence, a short exploration and five drawn
-# inputs a family (the default budget is run once, by test_run's default_run and test_variants' subprocess trial)
+# inputs a family (the default budget is run once, by test_run's default_run)
 PLUGIN_QUICK = tuple(option.replace("--", "--conformance-", 1) for option in QUICK)  # as the pytest plugin's options
 
 

@@ -185,8 +185,7 @@ def test_a_whole_run_through_a_path_prefix_is_conformant(tmp_path):
     port = free_port()
     with prefix_proxy(f"http://127.0.0.1:{port}", "/xendit") as base_url, running(
             EmulatorConfig(port=port, min_expiry_seconds=1, public_url=base_url)):
-        done, report, output = in_process(tmp_path, base_url, other_api_key=KEY_B, test_control=True,
-                                          max_steps=210)
+        done, report, output = in_process(tmp_path, base_url, other_api_key=KEY_B, test_control=True)
     assert done == 0 and report["verdict"] == "conformant", output
     assert outcomes(report)["LIFE-CHECKOUT"] == "passed"
 
