@@ -1,14 +1,17 @@
 """How long the project's own tests take: the README's test command (`pytest -n 4`), REPEAT times, with the wall time
-of each run, its pass/fail counts and the tests that failed, and, from the last run, the 20 slowest tests (pytest's
-``--durations``) and the seconds spent per test file; the last run's whole output is kept in the temp dir's
-bench_tests.log.
+of each run, the CPU time of its whole process tree (the machine is CPU-bound for most of a run: that time over the
+number of cores is the floor no packing of the tests goes below), its pass/fail counts and the tests that failed,
+and, from the last run, the 20 slowest tests (pytest's ``--durations``) and the seconds spent per test file; the last
+run's whole output is kept in the temp dir's bench_tests.log.
 
 Usage: python benchmarks/bench_tests.py [REPEAT] [extra pytest options...]   (default: 1 run of the whole suite)
 """
 
 from __future__ import annotations
 
+import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -21,12 +24,18 @@ SLOWEST = 20
 LOG = Path(tempfile.gettempdir()) / "bench_tests.log"  # the last run's whole pytest output
 
 
-def one_run(extra: list[str]) -> tuple[float, str]:
-    """(wall seconds, pytest's output) of one `pytest -n 4` run."""
-    started = time.perf_counter()
+def cpu_of_children() -> float:
+    """User and system seconds of every finished descendant (each process waited for by its parent counts)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def one_run(extra: list[str]) -> tuple[float, float, str]:
+    """(wall seconds, CPU seconds, pytest's output) of one `pytest -n 4` run."""
+    started, cpu = time.perf_counter(), cpu_of_children()
     done = subprocess.run([sys.executable, "-m", "pytest", "-n", "4", "-q", "-p", "no:cacheprovider",
                            "--durations=0", "--durations-min=0", *extra], cwd=ROOT, capture_output=True, text=True)
-    return time.perf_counter() - started, done.stdout + done.stderr
+    return time.perf_counter() - started, cpu_of_children() - cpu, done.stdout + done.stderr
 
 
 def durations(output: str) -> list[tuple[float, str]]:
@@ -49,9 +58,10 @@ def main() -> None:
     extra = sys.argv[2:]
     runs = []
     for index in range(1, repeat + 1):
-        wall, output = one_run(extra)
+        wall, cpu, output = one_run(extra)
         tally = next((line for line in reversed(output.splitlines()) if re.search(r"\d+ (passed|failed)", line)), "?")
-        print(f"run {index}: {wall:.1f} s wall — {tally.strip('= ')}", flush=True)
+        print(f"run {index}: {wall:.1f} s wall, {cpu:.0f} s CPU (a floor of {cpu / (os.cpu_count() or 1):.0f} s "
+              f"on {os.cpu_count()} cores) — {tally.strip('= ')}", flush=True)
         for line in output.splitlines():
             if line.startswith(("FAILED ", "ERROR ")):
                 print("  " + line[:160], flush=True)
