@@ -420,7 +420,9 @@ def frame(declared: Check, step: Step) -> Verdict:
                           "GET /sessions/{id} (get-session) shows the session as it is to its owner, and, as cancel "
                           "says of sessions that do not belong to your business, to nobody else"),
                  "A GET shows the session as the model holds it: to its owner, its status (EXPIRED once "
-                 "expires_at passed, read or not) and every field; to another business or sub-account, no 2XX."))
+                 "expires_at passed, read or not) and every field; to another business or sub-account, no 2XX. "
+                 "How soon EXPIRED shows is judged here alone: to the checks that a request changed nothing, a "
+                 "session still ACTIVE past its expiry is unchanged."))
 def read(declared: Check, step: Step) -> Verdict:
     return answered(declared, step) or shows(declared, step)
 
