@@ -4,6 +4,7 @@ same seed the same sequence, a fault's failing sequence shrunk and replayable as
 from __future__ import annotations
 
 import asyncio
+import gc
 import itertools
 import re
 import subprocess
@@ -24,6 +25,7 @@ from conformance.stateful.ledger import Budget
 from conformance.stateful.passes import explore_lifecycle
 from conformance.stateful.rules import LifecycleMachine
 from conformance.stateful.sessions import Sessions
+from conformance.stateful.watch import without_collection_pauses
 from conformance.target.client import Target
 from conformance.target.redact import Redactor
 
@@ -195,3 +197,16 @@ def test_a_cohort_refused_for_a_slow_target_is_created_again_later_and_watched()
                and exchange.request.path == "/sessions"]
     assert any(exchange.response.status != 200 for exchange in creates)  # the first cohort was refused
     assert not run.watched and run.ledger.judged["LIFE-EXPIRED"] and not run.ledger.failures
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_watchs_timed_requests_go_outwithout_collection_pauses(enabled):
+    """The boundary cancels are timed to an eighth of a second: the collector is off while they go out, and as it was
+    after (a full collection in a large test worker once held the cancel before expires_at past it)."""
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with without_collection_pauses():
+            assert not gc.isenabled()
+        assert gc.isenabled() == enabled
+    finally:
+        gc.enable()
