@@ -200,7 +200,7 @@ def test_a_cohort_refused_for_a_slow_target_is_created_again_later_and_watched()
 
 
 @pytest.mark.parametrize("enabled", [True, False])
-def test_the_watchs_timed_requests_go_outwithout_collection_pauses(enabled):
+def test_the_watchs_timed_requests_go_out_without_collection_pauses(enabled):
     """The boundary cancels are timed to an eighth of a second: the collector is off while they go out, and as it was
     after (a full collection in a large test worker once held the cancel before expires_at past it)."""
     (gc.enable if enabled else gc.disable)()
