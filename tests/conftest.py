@@ -1,8 +1,10 @@
-"""Shared fixtures: an in-process emulator on a free loopback port, a small Payment Sessions client, a check that a
-response is one the repaired spec documents, and one failing run's reports."""
+"""Shared fixtures: a working directory outside the checkout, an in-process emulator on a free loopback port, a small
+Payment Sessions client, a check that a response is one the repaired spec documents, and one failing run's
+reports."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import sys
@@ -68,6 +70,14 @@ class SessionsApi:
 
     def control(self, session_id: str, action: str) -> requests.Response:
         return self.http.post(f"{self.base_url}/test-control/sessions/{session_id}/{action}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _outside_the_checkout(tmp_path_factory) -> Iterator[None]:
+    """Each worker works in a directory of its own: a run's default outputs (reports/) never land in the checkout,
+    over the reports of the user's own run."""
+    with contextlib.chdir(tmp_path_factory.mktemp("cwd")):
+        yield
 
 
 @pytest.fixture(scope="session")
