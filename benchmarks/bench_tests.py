@@ -1,8 +1,8 @@
-"""How long the project's own tests take: the README's test command (`pytest -n N`, as `.ci/run` runs it),
-REPEAT times, with the wall time of each run, the CPU time of its whole process tree (the machine is CPU-bound for
-most of a run: that time over the number of cores is the floor no packing of the tests goes below), its pass/fail
-counts and the tests that failed, and, from the last run, the 20 slowest tests (pytest's ``--durations``) and the
-seconds spent per test file; the last run's whole output is kept in the temp dir's bench_tests.log.
+"""How long the project's own tests take: the README's test command (as `.ci/run` runs it), REPEAT times, with the
+wall time of each run, the CPU time of its whole process tree (the machine is CPU-bound for most of a run: that time
+over the number of cores is the floor no packing of the tests goes below), its pass/fail counts and the tests that
+failed, and, from the last run, the 20 slowest tests (pytest's ``--durations``) and the seconds spent per test file;
+the last run's whole output is kept in the temp dir's bench_tests.log.
 
 Usage: python benchmarks/bench_tests.py [REPEAT] [extra pytest options...]   (default: 1 run of the whole suite)
 """
@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SLOWEST = 20
 LOG = Path(tempfile.gettempdir()) / "bench_tests.log"  # the last run's whole pytest output
-WORKERS = re.search(r"pytest -n (\d+)", (ROOT / ".ci/run").read_text())[1]  # the README's command, as CI runs it
+OPTIONS = re.search(r"bin/pytest (.*)", (ROOT / ".ci/run").read_text())[1].split()  # the README's command's
 
 
 def cpu_of_children() -> float:
@@ -32,9 +32,9 @@ def cpu_of_children() -> float:
 
 
 def one_run(extra: list[str]) -> tuple[float, float, str]:
-    """(wall seconds, CPU seconds, pytest's output) of one `pytest -n WORKERS` run."""
+    """(wall seconds, CPU seconds, pytest's output) of one run of the README's test command."""
     started, cpu = time.perf_counter(), cpu_of_children()
-    done = subprocess.run([sys.executable, "-m", "pytest", "-n", WORKERS, "-q", "-p", "no:cacheprovider",
+    done = subprocess.run([sys.executable, "-m", "pytest", *OPTIONS, "-q", "-p", "no:cacheprovider",
                            "--durations=0", "--durations-min=0", *extra], cwd=ROOT, capture_output=True, text=True)
     return time.perf_counter() - started, cpu_of_children() - cpu, done.stdout + done.stderr
 
@@ -73,7 +73,7 @@ def main() -> None:
     print(f"{SLOWEST} slowest (last run; its whole output: {LOG}):")
     for seconds, what in timed[:SLOWEST]:
         print(f"  {seconds:6.2f}s {what}")
-    print(f"seconds per test file, summed over the {WORKERS} workers (last run):")
+    print("seconds per test file, summed over the workers (last run):")
     for seconds, name in by_file(timed):
         print(f"  {seconds:7.1f}s {name}")
 
