@@ -43,13 +43,14 @@ def ENDPOINT(exchange) -> str:
     return "cancel" if method == "POST" and re.fullmatch(r"/sessions/[^/]*/cancel", path) else "other"
 
 
-def exploration(base_url: str, steps: int, sent: list) -> Exploration:
-    """An exploration of `steps` steps of `base_url`; every exchange sent goes to `sent`, in order."""
+def exploration(base_url: str, steps: int, sent: list, selected: set[str] = LIFECYCLE_IDS) -> Exploration:
+    """An exploration of `steps` steps of `base_url` judging `selected`; every exchange sent goes to `sent`, in
+    order."""
     target = Target(base_url, on_exchange=sent.append)
     credentials = Credentials(KEY, None, OTHER_KEY)
     sessions = Sessions(target, credentials, given=[], completed=None, expired=None, test_control=True,
                         known_ids=set())
-    return Exploration(sessions, credentials, OTHER_KEY, "strict", LIFECYCLE_IDS, Budget(steps, 0.0),
+    return Exploration(sessions, credentials, OTHER_KEY, "strict", set(selected), Budget(steps, 0.0),
                        test_control=True)
 
 
@@ -125,6 +126,18 @@ def test_the_witnesses_judge_every_check_within_xendits_limit_per_endpoint():
     assert run.budget.steps > 15
     per_endpoint = Counter(ENDPOINT(exchange) for exchange in sent if not exchange.skipped)
     assert all(per_endpoint[endpoint] <= 60 for endpoint in ("create", "get", "cancel")), per_endpoint
+
+
+@pytest.mark.parametrize("checkout", [True, False])
+def test_checkout_links_are_fetched_only_for_the_check_they_serve(emulator, checkout):
+    """--checks narrows what is sent: a run that does not judge LIFE-CHECKOUT fetches no link."""
+    sent: list = []
+    selected = LIFECYCLE_IDS if checkout else LIFECYCLE_IDS - {"LIFE-CHECKOUT"}
+    run = exploration(emulator, 25, sent, selected)
+    explore_lifecycle(run, 1, shrink_seconds=0.0)
+    fetched = [exchange for exchange in sent if exchange.intent.description == "checkout link"]
+    assert bool(fetched) == checkout and not run.ledger.failures
+    assert set(run.ledger.judged) == selected
 
 
 def test_a_warning_never_keeps_a_must_check_from_being_judged():

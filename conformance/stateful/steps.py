@@ -372,9 +372,11 @@ class Steps(RuleBasedStateMachine):
         """GET the checkout link `before` had (the session's link while ACTIVE: a cancel may null it) as the session
         is `now`, exactly as the target handed it out, without credentials (it is a browser's link, perhaps on
         another origin; only where the safety rule lets it go): while ACTIVE it shows that the target serves links;
-        once canceled it must not (judged only if some link was served)."""
+        once canceled it must not (judged only if some link was served). Not fetched unless LIFE-CHECKOUT, the one
+        check it serves, is selected."""
         link = before.body.get("payment_link_url")
-        if not isinstance(link, str) or (now.status != ACTIVE and not self.run.checkout_served):
+        if "LIFE-CHECKOUT" not in self.run.selected or not isinstance(link, str) or \
+                (now.status != ACTIVE and not self.run.checkout_served):
             return []
         refusal = link_refusal(self.run.sessions.target.base_url, link, self.run.checkout_hosts)
         if refusal:
