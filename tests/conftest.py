@@ -141,8 +141,8 @@ def failing_run(tmp_path_factory) -> Iterator[SimpleNamespace]:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The catalogue's trials spend most of their time waiting for sessions to expire: run last, they left a core
-    idle. Spread in chunks between the other modules (xdist hands items out in this order; a module stays whole, so
-    no module fixture is set up twice), their waits overlap the work of the CPU-bound tests."""
+    idle. Spread in chunks between the other modules (xdist hands items out in this order, a module whole: work
+    stealing splits one only near the end of a run), their waits overlap the work of the CPU-bound tests."""
     trials, rest = [], []
     for item in items:
         (trials if getattr(item, "originalname", None) == "test_trial" else rest).append(item)

@@ -54,10 +54,11 @@ def exploration(base_url: str, steps: int, sent: list, selected: set[str] = LIFE
                        test_control=True)
 
 
-def explored(base_url: str, *, steps: int, seed: int = 1, shrink: float = 0.0) -> tuple[Exploration, list]:
-    """Explore `steps` steps; the run and every exchange sent, in order."""
+def explored(base_url: str, *, steps: int, seed: int = 1, shrink: float = 0.0,
+             selected: set[str] = LIFECYCLE_IDS) -> tuple[Exploration, list]:
+    """Explore `steps` steps judging `selected`; the run and every exchange sent, in order."""
     sent: list = []
-    run = exploration(base_url, steps, sent)
+    run = exploration(base_url, steps, sent, selected)
     explore_lifecycle(run, seed, shrink_seconds=shrink)
     return run, sent
 
@@ -131,10 +132,8 @@ def test_the_witnesses_judge_every_check_within_xendits_limit_per_endpoint():
 @pytest.mark.parametrize("checkout", [True, False])
 def test_checkout_links_are_fetched_only_for_the_check_they_serve(emulator, checkout):
     """--checks narrows what is sent: a run that does not judge LIFE-CHECKOUT fetches no link."""
-    sent: list = []
     selected = LIFECYCLE_IDS if checkout else LIFECYCLE_IDS - {"LIFE-CHECKOUT"}
-    run = exploration(emulator, 25, sent, selected)
-    explore_lifecycle(run, 1, shrink_seconds=0.0)
+    run, sent = explored(emulator, steps=25, selected=selected)
     fetched = [exchange for exchange in sent if exchange.intent.description == "checkout link"]
     assert bool(fetched) == checkout and not run.ledger.failures
     assert set(run.ledger.judged) == selected
