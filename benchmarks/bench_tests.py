@@ -61,11 +61,11 @@ def cpu_per_test() -> list[tuple[float, str]]:
     return sorted(((record["cpu"], record["test"]) for record in map(json.loads, lines)), reverse=True)
 
 
-def by_file(timed: list[tuple[float, str]]) -> list[tuple[float, str]]:
-    """Seconds per test file (every phase of every test), most first."""
+def by_file(spent: list[tuple[float, str]]) -> list[tuple[float, str]]:
+    """Seconds per test file, most first, from (seconds, test id) pairs."""
     files: dict[str, float] = {}
-    for seconds, what in timed:
-        name = what.split(None, 1)[-1].split("::")[0]
+    for seconds, test in spent:
+        name = test.split("::")[0]
         files[name] = files.get(name, 0) + seconds
     return sorted(((seconds, name) for name, seconds in files.items()), reverse=True)
 
@@ -90,14 +90,14 @@ def main() -> None:
     for seconds, what in timed[:SLOWEST]:
         print(f"  {seconds:6.2f}s {what}")
     print("seconds per test file, summed over the workers (last run):")
-    for seconds, name in by_file(timed):
+    for seconds, name in by_file([(seconds, what.split(None, 1)[1]) for seconds, what in timed]):  # "phase id"
         print(f"  {seconds:7.1f}s {name}")
     costs = cpu_per_test()
     print(f"{SLOWEST} tests that cost the most CPU (last run):")
     for seconds, test in costs[:SLOWEST]:
         print(f"  {seconds:6.2f}s {test}")
     print("CPU seconds per test file (last run):")
-    for seconds, name in by_file([(seconds, f"cpu {test}") for seconds, test in costs]):
+    for seconds, name in by_file(costs):
         print(f"  {seconds:7.1f}s {name}")
     print(f"  {runs[-1][1] - sum(seconds for seconds, _ in costs):7.1f}s in no test (the workers' start, collection, "
           "the controller)")
